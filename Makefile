@@ -1,0 +1,106 @@
+# vmlab -- one GNU Makefile.
+#   make            library (build/libvmlab.a, build/libvmlab.so) and build/vmlab
+#   make run        the guided tour on a built-in default machine
+#   make test       unit + scenario + bad-input tests under ASan/UBSan
+#   make bench      benchmarks (optimised build), operations per second
+#   make install    PREFIX=/usr/local: header, libraries, pkg-config file, vmlab
+
+PREFIX  ?= /usr/local
+CC      ?= cc
+VERSION := 0.1.0
+
+WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wvla
+ifeq ($(CI),true)
+WARN    += -Werror
+endif
+CSTD    := -std=c11 -D_POSIX_C_SOURCE=200809L
+OPT     ?= -O2 -g
+CFLAGS_LIB := $(CSTD) $(WARN) $(OPT) -fPIC -fvisibility=hidden -Iinclude -Isrc
+CFLAGS_APP := $(CSTD) $(WARN) $(OPT) -Iinclude
+SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+# Test build: sanitizers, and the library checks every invariant after
+# every public operation (VML_TEST_BUILD turns VML_CFG_CHECK on by default).
+CFLAGS_TLIB := $(CSTD) $(WARN) -O1 -g $(SAN) -DVML_TEST_BUILD -Iinclude -Isrc
+CFLAGS_TAPP := $(CSTD) $(WARN) -O1 -g $(SAN) -DVML_TEST_BUILD -Iinclude -Isrc
+
+# Layers, bottom up: hw <- mm <- os <- view (trace and loader come later).
+LIB_SRC := $(wildcard src/hw/*.c) $(wildcard src/mm/*.c) $(wildcard src/os/*.c) \
+           $(wildcard src/view/*.c)
+LIB_HDR := include/vmlab.h $(wildcard src/*/*.h)
+CLI_SRC := $(wildcard src/cli/*.c)
+CLI_HDR := $(wildcard src/cli/*.h)
+
+B  := build
+TB := build/test
+LIB_OBJ  := $(LIB_SRC:%.c=$(B)/%.o)
+TLIB_OBJ := $(LIB_SRC:%.c=$(TB)/%.o)
+
+.PHONY: all run test unit scenarios bench install uninstall clean fuzz
+all: $(B)/libvmlab.a $(B)/libvmlab.so $(B)/vmlab
+
+$(B)/%.o: %.c $(LIB_HDR)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_LIB) -c $< -o $@
+$(B)/libvmlab.a: $(LIB_OBJ)
+	ar rcs $@ $^
+$(B)/libvmlab.so: $(LIB_OBJ)
+	$(CC) -shared -o $@ $^
+$(B)/vmlab: $(CLI_SRC) $(CLI_HDR) $(B)/libvmlab.a
+	$(CC) $(CFLAGS_APP) $(CLI_SRC) $(B)/libvmlab.a -o $@
+
+run: $(B)/vmlab
+	./$(B)/vmlab tour
+
+# ---- tests -----------------------------------------------------------
+$(TB)/%.o: %.c $(LIB_HDR)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_TLIB) -c $< -o $@
+$(TB)/libvmlab.a: $(TLIB_OBJ)
+	ar rcs $@ $^
+$(TB)/vmlab: $(CLI_SRC) $(CLI_HDR) $(TB)/libvmlab.a
+	$(CC) $(CFLAGS_TAPP) $(CLI_SRC) $(TB)/libvmlab.a -o $@
+
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(TB)/unit/%)
+$(TB)/unit/%: tests/unit/%.c tests/unit/testutil.h $(TB)/libvmlab.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_TAPP) $< $(TB)/libvmlab.a -lcmocka -o $@
+
+# The unit tests use cmocka (Debian: libcmocka-dev); installed when missing.
+cmocka:
+	@if [ ! -f /usr/include/cmocka.h ]; then \
+	  echo "installing libcmocka-dev (test framework)"; \
+	  (apt-get update -qq && apt-get install -y -qq libcmocka-dev) >/dev/null || \
+	  { echo "could not install libcmocka-dev"; exit 1; }; fi
+
+test: cmocka $(UNIT_BIN) $(TB)/vmlab
+	@./tests/run_tests.sh $(TB)
+
+unit: cmocka $(UNIT_BIN)
+	@for t in $(UNIT_BIN); do $$t || exit 1; done
+
+# ---- benchmarks --------------------------------------------------------
+$(B)/bench: bench/bench.c $(B)/libvmlab.a
+	$(CC) $(CSTD) $(WARN) -O2 -g -Iinclude bench/bench.c $(B)/libvmlab.a -o $@
+bench: $(B)/bench
+	./$(B)/bench
+
+# ---- fuzzing (clang libFuzzer) -------------------------------------------
+fuzz:
+	@./tests/fuzz/run_fuzz.sh
+
+# ---- install -------------------------------------------------------------
+install: all
+	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/bin
+	install -m 644 include/vmlab.h $(DESTDIR)$(PREFIX)/include/
+	install -m 644 $(B)/libvmlab.a $(DESTDIR)$(PREFIX)/lib/
+	install -m 755 $(B)/libvmlab.so $(DESTDIR)$(PREFIX)/lib/
+	install -m 755 $(B)/vmlab $(DESTDIR)$(PREFIX)/bin/
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' vmlab.pc.in \
+	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/vmlab.pc
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/include/vmlab.h $(DESTDIR)$(PREFIX)/lib/libvmlab.* \
+	      $(DESTDIR)$(PREFIX)/bin/vmlab $(DESTDIR)$(PREFIX)/lib/pkgconfig/vmlab.pc
+
+clean:
+	rm -rf $(B)

@@ -1,0 +1,597 @@
+/*
+** vmlab.h -- the public API of libvmlab, the virtual memory laboratory.
+**
+** A vml_machine is a simulated x86 computer (physical frames, paging
+** hardware, TLBs, CPUs) with a memory manager on top (PFN database, page
+** lists, address spaces with VAD trees, a fault handler) and operating
+** system personalities (win32: VirtualAlloc...; posix: mmap...).
+** Everything hangs off the machine: there is no global state.
+**
+** Conventions
+**   - Library calls return vml_status (VML_OK == 0) and change nothing on
+**     failure; vml_last_error() then holds a detailed message.
+**   - A simulated exception (access violation, guard page) is a result, not
+**     an error: memory accesses return VML_FAULTED and fill a vml_exception.
+**   - Personality calls return what the real system would: the win32 calls
+**     a Win32 error code as GetLastError() would give it (0 = success), the
+**     posix calls an errno value (0 = success).
+**   - The library never prints and never exits.  Text comes back in a
+**     vml_text the caller frees with vml_text_free().
+*/
+#ifndef VMLAB_H
+#define VMLAB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__)
+#define VML_API __attribute__((visibility("default")))
+#else
+#define VML_API
+#endif
+
+typedef uint64_t vml_va;   /* virtual address */
+typedef uint64_t vml_pa;   /* physical address */
+typedef uint64_t vml_pfn;  /* page frame number */
+
+#define VML_PAGE_SHIFT 12
+#define VML_PAGE_SIZE  4096u
+#define VML_PFN_NONE   UINT64_MAX
+#define VML_ALL_CPUS   UINT32_MAX
+
+typedef struct vml_machine vml_machine;
+typedef struct vml_proc vml_proc;
+
+/* ------------------------------------------------------------------ */
+/* Status codes: one list, so names and texts cannot drift apart.      */
+
+#define VML_STATUS_LIST(X)                                                   \
+    X(VML_OK,            0, "success")                                       \
+    X(VML_FAULTED,       1, "the access raised a simulated exception")       \
+    X(VML_E_INVALID,    -1, "invalid argument")                              \
+    X(VML_E_NOMEM,      -2, "host out of memory")                            \
+    X(VML_E_NOT_FOUND,  -3, "no such object")                                \
+    X(VML_E_EXISTS,     -4, "object already exists")                         \
+    X(VML_E_RANGE,      -5, "value out of range")                            \
+    X(VML_E_NOT_PRESENT,-6, "address has no valid translation")              \
+    X(VML_E_NO_FRAMES,  -7, "no physical frame available")                   \
+    X(VML_E_IO,         -8, "host I/O error")                                \
+    X(VML_E_CORRUPT,    -9, "an invariant does not hold")                    \
+    X(VML_E_UNSUPPORTED,-10, "not supported by this machine's configuration") \
+    X(VML_E_SYNTAX,    -11, "malformed input")
+
+typedef enum vml_status {
+#define VML_X_ENUM(name, value, text) name = value,
+    VML_STATUS_LIST(VML_X_ENUM)
+#undef VML_X_ENUM
+} vml_status;
+
+VML_API const char *vml_strerror(vml_status st);     /* "invalid argument" */
+VML_API const char *vml_status_name(vml_status st);  /* "VML_E_INVALID" */
+/* The detailed message of the machine's last failed call ("" if none). */
+VML_API const char *vml_last_error(const vml_machine *m);
+
+/* ------------------------------------------------------------------ */
+/* Machine                                                             */
+
+typedef enum vml_paging {
+    VML_PAGING_4LEVEL = 0,  /* x86-64 PML4, PDPT, PD, PT (default) */
+    VML_PAGING_5LEVEL,      /* x86-64 LA57: PML5 on top */
+    VML_PAGING_PAE,         /* 32-bit PAE, 2-9-9-12, 64-bit entries */
+    VML_PAGING_LEGACY,      /* 32-bit, 10-10-12, 32-bit entries */
+    VML_N_PAGING
+} vml_paging;
+
+/* vml_config.flags */
+#define VML_CFG_PCID        0x1u  /* TLB entries tagged with PCIDs */
+#define VML_CFG_NO_CONTENT  0x2u  /* data frames carry no bytes (trace runs) */
+#define VML_CFG_CHECK       0x4u  /* run vml_machine_check() after every op */
+
+typedef struct vml_config {
+    uint64_t   ram_bytes;     /* physical memory; default 64 MiB */
+    vml_paging paging;        /* default VML_PAGING_4LEVEL */
+    unsigned   tlb_entries;   /* first-level TLB entries per CPU; default 64 */
+    unsigned   tlb_ways;      /* its associativity; default 4 */
+    unsigned   tlb2_entries;  /* second-level (STLB) entries; 0 = none */
+    unsigned   tlb2_ways;
+    unsigned   n_cpus;        /* 1..64; default 1 */
+    uint64_t   seed;          /* the machine's random generator; default 1 */
+    uint64_t   user_split;    /* 32-bit modes: 2 GiB (default) or 3 GiB */
+    unsigned   flags;         /* VML_CFG_* */
+} vml_config;
+
+VML_API void vml_config_default(vml_config *cfg);
+VML_API const char *vml_paging_name(vml_paging mode);   /* "4level" ... */
+VML_API vml_status vml_paging_parse(const char *name, vml_paging *out);
+
+VML_API vml_status vml_machine_create(const vml_config *cfg, vml_machine **out);
+VML_API void vml_machine_destroy(vml_machine *m);
+VML_API void vml_machine_config(const vml_machine *m, vml_config *out);
+/* Runs every module's invariant check.  VML_E_CORRUPT names the invariant
+** in vml_last_error() ("P2: list standby counts 3, holds 2"). */
+VML_API vml_status vml_machine_check(vml_machine *m);
+
+/* Address-space layout of the machine's paging mode. */
+typedef struct vml_layout {
+    vml_va   user_lowest;     /* first usable user address (0x10000) */
+    vml_va   user_highest;    /* last usable user address (0x7FFFFFFEFFFF) */
+    vml_va   kernel_base;     /* first kernel address */
+    vml_va   mmap_base;       /* where posix mmap's top-down search starts */
+    unsigned va_bits;         /* 48, 57 or 32 */
+    unsigned levels;          /* paging levels walked */
+    unsigned entry_size;      /* 8, or 4 for legacy 32-bit */
+    uint64_t granularity;     /* allocation granularity: 64 KiB */
+} vml_layout;
+VML_API void vml_machine_layout(const vml_machine *m, vml_layout *out);
+
+/* ------------------------------------------------------------------ */
+/* Processes                                                           */
+
+VML_API vml_status vml_proc_create(vml_machine *m, const char *name, vml_proc **out);
+/* Terminates a process: every page, page table and VAD is released. */
+VML_API vml_status vml_proc_destroy(vml_proc *p);
+VML_API vml_proc  *vml_proc_find(vml_machine *m, const char *name);
+VML_API vml_proc  *vml_proc_by_pid(vml_machine *m, unsigned pid);
+VML_API size_t     vml_proc_count(const vml_machine *m);
+VML_API vml_proc  *vml_proc_at(vml_machine *m, size_t i);   /* creation order */
+VML_API vml_machine *vml_proc_machine(const vml_proc *p);
+VML_API const char *vml_proc_name(const vml_proc *p);
+VML_API unsigned   vml_proc_pid(const vml_proc *p);
+VML_API vml_pa     vml_proc_cr3(const vml_proc *p);
+
+/* ------------------------------------------------------------------ */
+/* Memory access through the MMU                                       */
+
+#define VML_ACCESS_READ   0u
+#define VML_ACCESS_WRITE  1u
+#define VML_ACCESS_EXEC   2u
+
+/* Why an access raised an exception. */
+#define VML_REASON_LIST(X)                                                   \
+    X(VML_AV_NONE,          "none")                                          \
+    X(VML_AV_NOT_RESERVED,  "address not reserved (no VAD)")                 \
+    X(VML_AV_NOT_COMMITTED, "address reserved but not committed")            \
+    X(VML_AV_KERNEL,        "kernel address accessed from user mode")        \
+    X(VML_AV_NONCANONICAL,  "non-canonical address")                         \
+    X(VML_AV_READONLY,      "write to a read-only page")                     \
+    X(VML_AV_NX,            "execute from a no-execute page")                \
+    X(VML_AV_NOACCESS,      "page is PAGE_NOACCESS / PROT_NONE")             \
+    X(VML_AV_GUARD,         "guard page (first touch)")                      \
+    X(VML_AV_NO_MEMORY,     "no physical frame to resolve the fault")
+
+typedef enum vml_av_reason {
+#define VML_X_ENUM(name, text) name,
+    VML_REASON_LIST(VML_X_ENUM)
+#undef VML_X_ENUM
+    VML_N_AV_REASONS
+} vml_av_reason;
+
+VML_API const char *vml_av_reason_text(vml_av_reason r);
+VML_API const char *vml_av_reason_name(vml_av_reason r); /* "VML_AV_NX" */
+
+#define VML_STATUS_ACCESS_VIOLATION     0xC0000005u
+#define VML_STATUS_GUARD_PAGE_VIOLATION 0x80000001u
+#define VML_STATUS_NO_MEMORY            0xC0000017u
+#define VML_SIGSEGV     11
+#define VML_SEGV_MAPERR 1
+#define VML_SEGV_ACCERR 2
+
+typedef struct vml_exception {
+    uint32_t      ntstatus;  /* 0xC0000005 or 0x80000001 */
+    int           signo;     /* SIGSEGV (the Linux view of the same event) */
+    int           si_code;   /* SEGV_MAPERR or SEGV_ACCERR */
+    unsigned      access;    /* VML_ACCESS_* */
+    vml_av_reason reason;
+    vml_va        va;        /* the faulting address */
+    /* EXCEPTION_RECORD.ExceptionInformation: [0] 0 read, 1 write, 8 DEP;
+    ** [1] the address. */
+    uint64_t      info[2];
+} vml_exception;
+
+/* Read, write or execute-fetch len bytes at va in process p on CPU cpu.
+** Ranges may cross pages.  Returns VML_OK, or VML_FAULTED with *ex filled
+** (ex may be NULL) when an exception is raised; bytes before the faulting
+** page have been transferred, as on real hardware. */
+VML_API vml_status vml_mem_read(vml_proc *p, unsigned cpu, vml_va va, void *buf, size_t len, vml_exception *ex);
+VML_API vml_status vml_mem_write(vml_proc *p, unsigned cpu, vml_va va, const void *buf, size_t len, vml_exception *ex);
+VML_API vml_status vml_mem_fetch(vml_proc *p, unsigned cpu, vml_va va, void *buf, size_t len, vml_exception *ex);
+
+/* The batch access path: n accesses of 8 bytes (aligned down to 8) of kind
+** access at vas[i].  Reads add the values read into *sum (may be NULL);
+** writes store the address itself.  Stops at the first exception:
+** *n_done (may be NULL) says how many completed. */
+VML_API vml_status vml_mem_batch(vml_proc *p, unsigned cpu, const vml_va *vas, size_t n,
+                                 unsigned access, uint64_t *sum, size_t *n_done,
+                                 vml_exception *ex);
+
+/* ------------------------------------------------------------------ */
+/* Win32 personality: constants with their real values                 */
+
+#define VML_MEM_COMMIT       0x00001000u
+#define VML_MEM_RESERVE      0x00002000u
+#define VML_MEM_DECOMMIT     0x00004000u
+#define VML_MEM_RELEASE      0x00008000u
+#define VML_MEM_FREE         0x00010000u
+#define VML_MEM_PRIVATE      0x00020000u
+#define VML_MEM_MAPPED       0x00040000u
+#define VML_MEM_RESET        0x00080000u
+#define VML_MEM_TOP_DOWN     0x00100000u
+#define VML_MEM_IMAGE        0x01000000u
+
+#define VML_PAGE_NOACCESS          0x001u
+#define VML_PAGE_READONLY          0x002u
+#define VML_PAGE_READWRITE         0x004u
+#define VML_PAGE_WRITECOPY         0x008u
+#define VML_PAGE_EXECUTE           0x010u
+#define VML_PAGE_EXECUTE_READ      0x020u
+#define VML_PAGE_EXECUTE_READWRITE 0x040u
+#define VML_PAGE_EXECUTE_WRITECOPY 0x080u
+#define VML_PAGE_GUARD             0x100u
+#define VML_PAGE_NOCACHE           0x200u
+#define VML_PAGE_WRITECOMBINE      0x400u
+
+/* Win32 error codes (winerror.h) */
+#define VML_ERROR_SUCCESS            0u
+#define VML_ERROR_INVALID_HANDLE     6u
+#define VML_ERROR_NOT_ENOUGH_MEMORY  8u
+#define VML_ERROR_OUTOFMEMORY        14u
+#define VML_ERROR_INVALID_PARAMETER  87u
+#define VML_ERROR_PARTIAL_COPY       299u
+#define VML_ERROR_INVALID_ADDRESS    487u
+#define VML_ERROR_NOACCESS           998u
+#define VML_ERROR_COMMITMENT_LIMIT   1455u
+
+typedef struct vml_mbi {          /* MEMORY_BASIC_INFORMATION */
+    vml_va   BaseAddress;
+    vml_va   AllocationBase;
+    uint32_t AllocationProtect;
+    uint16_t PartitionId;
+    uint64_t RegionSize;
+    uint32_t State;               /* MEM_COMMIT, MEM_RESERVE, MEM_FREE */
+    uint32_t Protect;
+    uint32_t Type;                /* MEM_PRIVATE, MEM_MAPPED, MEM_IMAGE */
+} vml_mbi;
+
+/* Each returns a Win32 error code (0 = success, as if the call returned
+** TRUE / non-NULL), and changes nothing when it fails. */
+VML_API uint32_t vml_win_VirtualAlloc(vml_proc *p, vml_va addr, uint64_t size,
+                                      uint32_t type, uint32_t protect, vml_va *out);
+VML_API uint32_t vml_win_VirtualAllocEx(vml_proc *caller, vml_proc *target, vml_va addr,
+                                        uint64_t size, uint32_t type, uint32_t protect,
+                                        vml_va *out);
+VML_API uint32_t vml_win_VirtualFree(vml_proc *p, vml_va addr, uint64_t size, uint32_t type);
+VML_API uint32_t vml_win_VirtualProtect(vml_proc *p, vml_va addr, uint64_t size,
+                                        uint32_t new_protect, uint32_t *old_protect);
+VML_API uint32_t vml_win_VirtualQuery(vml_proc *p, vml_va addr, vml_mbi *mbi);
+/* *n_done (may be NULL) receives NumberOfBytesRead/Written; a copy that
+** stops at an inaccessible page fails with ERROR_PARTIAL_COPY. */
+VML_API uint32_t vml_win_ReadProcessMemory(vml_proc *caller, vml_proc *target, vml_va addr,
+                                           void *buf, uint64_t size, uint64_t *n_done);
+VML_API uint32_t vml_win_WriteProcessMemory(vml_proc *caller, vml_proc *target, vml_va addr,
+                                            const void *buf, uint64_t size, uint64_t *n_done);
+
+/* ------------------------------------------------------------------ */
+/* POSIX (Linux) personality                                           */
+
+#define VML_PROT_NONE   0x0
+#define VML_PROT_READ   0x1
+#define VML_PROT_WRITE  0x2
+#define VML_PROT_EXEC   0x4
+#define VML_MAP_SHARED          0x01
+#define VML_MAP_PRIVATE         0x02
+#define VML_MAP_FIXED           0x10
+#define VML_MAP_ANONYMOUS       0x20
+#define VML_MAP_GROWSDOWN       0x0100
+#define VML_MAP_NORESERVE       0x4000
+#define VML_MAP_POPULATE        0x8000
+#define VML_MAP_FIXED_NOREPLACE 0x100000
+
+#define VML_EPERM   1
+#define VML_EBADF   9
+#define VML_ENOMEM  12
+#define VML_EACCES  13
+#define VML_EFAULT  14
+#define VML_EEXIST  17
+#define VML_EINVAL  22
+#define VML_ENODEV  19
+#define VML_EOPNOTSUPP 95
+
+/* Each returns an errno value (0 = success) and changes nothing on failure.
+** Only anonymous mappings exist so far: fd must be -1. */
+VML_API int vml_posix_mmap(vml_proc *p, vml_va addr, uint64_t len, int prot, int flags,
+                           int fd, uint64_t offset, vml_va *out);
+VML_API int vml_posix_munmap(vml_proc *p, vml_va addr, uint64_t len);
+VML_API int vml_posix_mprotect(vml_proc *p, vml_va addr, uint64_t len, int prot);
+
+/* Symbolic constants by name ("MEM_COMMIT", "PAGE_READWRITE", "PROT_READ",
+** "ERROR_INVALID_PARAMETER", "EINVAL", "STATUS_ACCESS_VIOLATION", ...):
+** VML_OK and the value, or VML_E_NOT_FOUND. */
+VML_API vml_status vml_const_lookup(const char *name, uint64_t *value);
+/* Names of codes: NULL when unknown. */
+VML_API const char *vml_win32_error_name(uint32_t code);  /* "ERROR_INVALID_ADDRESS" */
+VML_API const char *vml_errno_name(int err);              /* "EINVAL" */
+/* Win32 protection as text: "PAGE_READWRITE|PAGE_GUARD" into buf. */
+VML_API const char *vml_win_protect_name(uint32_t protect, char *buf, size_t size);
+/* The n-th constant (for help listings); NULL past the end. */
+VML_API const char *vml_const_at(size_t i, uint64_t *value, const char **group);
+
+/* ------------------------------------------------------------------ */
+/* Page tables: inspection and raw edits (the debugger's view)          */
+
+typedef struct vml_walk_step {
+    const char *name;        /* "PML5E", "PML4E", "PDPTE", "PDE", "PTE" */
+    unsigned    level;       /* 5..1; 1 is the PT */
+    vml_pa      table_pa;    /* physical address of the table */
+    unsigned    index;       /* index into it */
+    vml_pa      entry_pa;    /* physical address of the entry */
+    uint64_t    entry;       /* its raw value */
+} vml_walk_step;
+
+typedef struct vml_walk {
+    vml_pa        cr3;
+    unsigned      n_steps;
+    vml_walk_step step[5];
+    int           present;    /* 1: translation exists */
+    unsigned      fail_level; /* when !present: level whose entry has P=0 */
+    vml_pa        pa;         /* when present */
+    uint64_t      page_size;  /* 4 KiB, 2 MiB, 4 MiB or 1 GiB */
+    unsigned      entry_size; /* 8 or 4 */
+} vml_walk;
+
+/* The walk the MMU would do for va, without side effects (no A/D bits, no
+** TLB fill).  Always VML_OK for a canonical va; w->present says the rest. */
+VML_API vml_status vml_walk_va(vml_proc *p, vml_va va, vml_walk *w);
+
+typedef enum vml_pte_kind {
+    VML_PTE_VALID = 0,      /* P = 1 */
+    VML_PTE_ZERO,           /* all zero: ask the VAD tree */
+    VML_PTE_DEMAND_ZERO,    /* committed, never touched: protection only */
+    VML_PTE_TRANSITION,     /* page on the standby or modified list */
+    VML_PTE_PAGEFILE,       /* slot N of the pagefile */
+    VML_PTE_PROTOTYPE,      /* look in the section's prototype PTE */
+    VML_PTE_DECOMMITTED,    /* decommitted page inside a committed VAD */
+    VML_N_PTE_KINDS
+} vml_pte_kind;
+
+typedef struct vml_pte_info {
+    vml_pte_kind kind;
+    /* hardware bits (kind == VALID) */
+    unsigned p, rw, us, pwt, pcd, a, d, ps, g, nx;
+    vml_pfn  pfn;            /* VALID and TRANSITION */
+    /* software fields (kind != VALID) */
+    uint32_t protect;        /* Win32 PAGE_* protection kept in the PTE */
+    uint64_t slot;           /* PAGEFILE: slot number */
+    uint64_t proto_index;    /* PROTOTYPE */
+} vml_pte_info;
+
+/* Decodes an entry of table level (1 = PT) of the machine's paging mode. */
+VML_API void vml_pte_decode(const vml_machine *m, uint64_t entry, unsigned level, vml_pte_info *out);
+VML_API const char *vml_pte_kind_name(vml_pte_kind k);  /* "demand-zero" */
+
+/* The leaf entry for va (the PTE, or the PDE/PDPTE of a large page);
+** VML_E_NOT_PRESENT when a table on the way is missing. */
+VML_API vml_status vml_pte_get(vml_proc *p, vml_va va, uint64_t *pte);
+/* Raw write of the leaf entry of a valid page with NO TLB invalidation:
+** what the hardware sees when an OS forgets to flush.  Only permission and
+** status bits (RW, US, PWT, PCD, A, D, G, NX) may change: the frame and P
+** belong to the memory manager.  VML_E_INVALID otherwise. */
+VML_API vml_status vml_pte_set_raw(vml_proc *p, vml_va va, uint64_t pte);
+
+/* ------------------------------------------------------------------ */
+/* CPUs and TLBs                                                       */
+
+VML_API unsigned   vml_cpu_count(const vml_machine *m);
+/* Load p's CR3 on cpu (a context switch): non-global entries are flushed
+** unless PCIDs are enabled. */
+VML_API vml_status vml_cpu_switch(vml_machine *m, unsigned cpu, vml_proc *p);
+VML_API vml_proc  *vml_cpu_current(vml_machine *m, unsigned cpu);
+/* invlpg of va on cpu (VML_ALL_CPUS: every CPU, counted as a shootdown).
+** p names the address space (its PCID); NULL = the CPU's current one. */
+VML_API vml_status vml_tlb_invlpg(vml_machine *m, unsigned cpu, vml_proc *p, vml_va va);
+/* Flush: VML_TLB_FLUSH_NONGLOBAL is a CR3 reload, VML_TLB_FLUSH_ALL also
+** drops global entries (CR4.PGE toggle). */
+#define VML_TLB_FLUSH_NONGLOBAL 0u
+#define VML_TLB_FLUSH_ALL       1u
+VML_API vml_status vml_tlb_flush(vml_machine *m, unsigned cpu, unsigned how);
+
+typedef struct vml_tlb_geometry {
+    unsigned entries, ways, sets;        /* first level */
+    unsigned l2_entries, l2_ways, l2_sets;
+    int      pcid;
+} vml_tlb_geometry;
+
+typedef struct vml_tlb_entry_info {
+    unsigned level;          /* 1 or 2 */
+    unsigned set, way;
+    vml_va   va;             /* page base */
+    vml_pa   pa;             /* frame base */
+    uint64_t page_size;
+    unsigned pcid;
+    unsigned writable, user, nx, dirty, global;
+} vml_tlb_entry_info;
+
+VML_API void   vml_tlb_geometry_get(const vml_machine *m, vml_tlb_geometry *g);
+/* Copies up to max valid entries of cpu's TLBs; returns how many exist. */
+VML_API size_t vml_tlb_entries(const vml_machine *m, unsigned cpu, vml_tlb_entry_info *out, size_t max);
+
+/* ------------------------------------------------------------------ */
+/* Physical frames and the PFN database                                */
+
+#define VML_LIST_NAMES(X)                        \
+    X(VML_LIST_ZEROED,   "Zeroed")               \
+    X(VML_LIST_FREE,     "Free")                 \
+    X(VML_LIST_STANDBY,  "Standby")              \
+    X(VML_LIST_MODIFIED, "Modified")             \
+    X(VML_LIST_MODNOWRITE, "ModifiedNoWrite")    \
+    X(VML_LIST_BAD,      "Bad")                  \
+    X(VML_LIST_ROM,      "Rom")                  \
+    X(VML_LIST_ACTIVE,   "Active")
+
+typedef enum vml_list {
+#define VML_X_ENUM(name, text) name,
+    VML_LIST_NAMES(VML_X_ENUM)
+#undef VML_X_ENUM
+    VML_N_LISTS
+} vml_list;
+
+VML_API const char *vml_list_name(vml_list l);
+
+/* vml_pfn_info.flags */
+#define VML_PFN_MODIFIED      0x01u
+#define VML_PFN_READ_IO       0x02u
+#define VML_PFN_WRITE_IO      0x04u
+#define VML_PFN_PROTOTYPE     0x08u
+#define VML_PFN_PAGETABLE     0x10u
+#define VML_PFN_BAD           0x20u
+#define VML_PFN_KERNEL        0x40u
+
+typedef struct vml_pfn_info {
+    vml_pfn  pfn;
+    vml_list list;
+    vml_pfn  flink, blink;   /* list links (VML_PFN_NONE at the ends) */
+    vml_pa   pte_pa;         /* PTE (or prototype PTE) that maps it; 0 none */
+    uint64_t orig_pte;       /* the software PTE restored when repurposed */
+    unsigned share_count;    /* mappings; for a page table: non-zero entries */
+    unsigned ref_count;
+    unsigned priority;       /* standby priority 0..7 */
+    unsigned flags;          /* VML_PFN_* */
+    unsigned owner_pid;      /* process whose tables map it; 0 = kernel/none */
+    unsigned pt_level;       /* page tables: 1 = PT ... 5 = PML5 */
+} vml_pfn_info;
+
+VML_API uint64_t   vml_pfn_total(const vml_machine *m);
+VML_API vml_status vml_pfn_get(const vml_machine *m, vml_pfn pfn, vml_pfn_info *out);
+VML_API uint64_t   vml_list_count(const vml_machine *m, vml_list l);
+VML_API vml_pfn    vml_list_head(const vml_machine *m, vml_list l);
+/* Takes a frame out of service: a free or zeroed frame moves to the bad
+** list; an active frame is refused (VML_E_INVALID). */
+VML_API vml_status vml_pfn_mark_bad(vml_machine *m, vml_pfn pfn);
+/* Runs the zero-page worker: zeroes up to max free frames (0 = all) and
+** moves them to the zeroed list.  Returns how many it zeroed. */
+VML_API uint64_t   vml_zero_pages(vml_machine *m, uint64_t max);
+/* Copies len bytes of physical memory (debugger's !db). */
+VML_API vml_status vml_phys_read(const vml_machine *m, vml_pa pa, void *buf, size_t len);
+
+/* ------------------------------------------------------------------ */
+/* Address-space inspection: VADs                                      */
+
+#define VML_VAD_PRIVATE 0u
+#define VML_VAD_MAPPED  1u
+#define VML_VAD_IMAGE   2u
+#define VML_ORIGIN_WIN32 0u   /* created by VirtualAlloc & co. */
+#define VML_ORIGIN_POSIX 1u   /* created by mmap & co. (VMA rules) */
+
+typedef struct vml_vad_info {
+    uint64_t start_vpn, end_vpn;  /* inclusive, as WinDbg prints them */
+    unsigned level;               /* depth in the tree, root = 0 */
+    uint64_t commit_pages;        /* committed pages charged to it */
+    unsigned type;                /* VML_VAD_* */
+    unsigned origin;              /* VML_ORIGIN_* */
+    uint32_t protect;             /* Win32 protection it was created with */
+    int      prot;                /* posix VMAs: PROT_*; win32: derived */
+    int      map_flags;           /* posix VMAs: MAP_* */
+    int      mem_commit;          /* whole range committed at creation */
+    const char *name;             /* "" or a description ("[heap]") */
+} vml_vad_info;
+
+/* The first VAD whose end is at or after va (iterate: va = end + 1 page).
+** VML_E_NOT_FOUND past the last. */
+VML_API vml_status vml_vad_next(vml_proc *p, vml_va va, vml_vad_info *out);
+VML_API size_t     vml_vad_count(const vml_proc *p);
+
+/* ------------------------------------------------------------------ */
+/* Counters                                                            */
+
+typedef enum vml_scope { VML_SCOPE_SYSTEM, VML_SCOPE_PROC, VML_SCOPE_CPU } vml_scope;
+
+/* id is the pid for VML_SCOPE_PROC and the CPU number for VML_SCOPE_CPU. */
+VML_API vml_status vml_stat_get(vml_machine *m, vml_scope scope, unsigned id,
+                                const char *name, uint64_t *out);
+VML_API size_t     vml_stat_count(vml_scope scope);
+/* The i-th counter of a scope: its name, and a description in *desc. */
+VML_API const char *vml_stat_name(vml_scope scope, size_t i, const char **desc);
+
+/* ------------------------------------------------------------------ */
+/* Events (explain mode)                                               */
+
+#define VML_EVENT_LIST(X)                              \
+    X(VML_EV_FAULT,      "fault")                      \
+    X(VML_EV_EXCEPTION,  "exception")                  \
+    X(VML_EV_LIST_MOVE,  "pfn")                        \
+    X(VML_EV_PTE_WRITE,  "pte")                        \
+    X(VML_EV_PT_ALLOC,   "pt-alloc")                   \
+    X(VML_EV_PT_FREE,    "pt-free")                    \
+    X(VML_EV_TLB_FILL,   "tlb-fill")                   \
+    X(VML_EV_TLB_INVLPG, "invlpg")                     \
+    X(VML_EV_TLB_FLUSH,  "tlb-flush")                  \
+    X(VML_EV_CR3_LOAD,   "cr3")                        \
+    X(VML_EV_IPI,        "ipi")                        \
+    X(VML_EV_VAD,        "vad")
+
+typedef enum vml_event_type {
+#define VML_X_ENUM(name, text) name,
+    VML_EVENT_LIST(VML_X_ENUM)
+#undef VML_X_ENUM
+    VML_N_EVENTS
+} vml_event_type;
+
+typedef struct vml_event {
+    vml_event_type type;
+    unsigned  pid;        /* 0 = none / kernel */
+    unsigned  cpu;
+    vml_va    va;
+    vml_pfn   pfn;
+    vml_list  from, to;   /* LIST_MOVE */
+    vml_pa    pte_pa;     /* PTE_WRITE, PT_ALLOC */
+    uint64_t  old_pte, new_pte;
+    unsigned  level;      /* PT_ALLOC/PT_FREE/PTE_WRITE: table level */
+    const char *what;     /* a short word: fault kind, VAD op, flush kind */
+} vml_event;
+
+typedef void (*vml_event_fn)(void *ctx, const vml_event *ev);
+VML_API void   vml_set_event_handler(vml_machine *m, vml_event_fn fn, void *ctx);
+/* One line, no newline: "fault demand-zero pid=1 va=0x10000 pfn=0x1a7 zeroed->active" */
+VML_API size_t vml_event_format(const vml_machine *m, const vml_event *ev, char *buf, size_t size);
+
+/* ------------------------------------------------------------------ */
+/* Text output and views                                               */
+
+typedef struct vml_text {
+    char  *s;      /* NUL-terminated; NULL while empty */
+    size_t len, cap;
+    int    oom;    /* an append failed: the text is incomplete */
+} vml_text;
+
+VML_API void vml_text_free(vml_text *t);
+VML_API void vml_text_printf(vml_text *t, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+#define VML_FMT_TEXT 0u
+#define VML_FMT_JSON 1u
+
+/* Each appends the view to *out (text like the tool it imitates, or one
+** JSON value followed by a newline). */
+VML_API vml_status vml_view_vad(vml_proc *p, unsigned fmt, vml_text *out);           /* !vad */
+VML_API vml_status vml_view_pte(vml_proc *p, vml_va va, unsigned fmt, vml_text *out); /* !pte */
+VML_API vml_status vml_view_vtop(vml_proc *p, vml_va va, unsigned fmt, vml_text *out);/* !vtop */
+VML_API vml_status vml_view_pfn(vml_machine *m, vml_pfn pfn, unsigned fmt, vml_text *out); /* !pfn */
+VML_API vml_status vml_view_memusage(vml_machine *m, unsigned fmt, vml_text *out);    /* !memusage */
+VML_API vml_status vml_view_maps(vml_proc *p, unsigned fmt, vml_text *out);          /* /proc/PID/maps */
+VML_API vml_status vml_view_status(vml_proc *p, unsigned fmt, vml_text *out);        /* /proc/PID/status */
+VML_API vml_status vml_view_taskmgr(vml_machine *m, unsigned fmt, vml_text *out);    /* Task Manager */
+VML_API vml_status vml_view_tlb(vml_machine *m, unsigned cpu, unsigned fmt, vml_text *out);
+VML_API vml_status vml_view_pagemap(vml_proc *p, vml_va va, uint64_t count, unsigned fmt, vml_text *out);
+VML_API vml_status vml_view_query(vml_proc *p, vml_va va, unsigned fmt, vml_text *out); /* VirtualQuery */
+VML_API vml_status vml_view_stats(vml_machine *m, vml_scope scope, unsigned id, unsigned fmt, vml_text *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* VMLAB_H */
