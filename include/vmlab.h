@@ -88,8 +88,7 @@ typedef enum vml_paging {
 
 /* vml_config.flags */
 #define VML_CFG_PCID        0x1u  /* TLB entries tagged with PCIDs */
-#define VML_CFG_NO_CONTENT  0x2u  /* data frames carry no bytes (trace runs) */
-#define VML_CFG_CHECK       0x4u  /* run vml_machine_check() after every op */
+#define VML_CFG_CHECK       0x2u  /* run vml_machine_check() after every op */
 
 typedef struct vml_config {
     uint64_t   ram_bytes;     /* physical memory; default 64 MiB */

@@ -1,0 +1,44 @@
+/*
+** phys.c -- simulated physical memory.
+**
+** INVARIANTS (checked by phys_check()):
+**   H1  mem holds n_frames * 4096 bytes and n_frames > 0.
+**
+** TRANSITIONS: none; frames change owner in mm/pfn.c, bytes change through
+** the MMU (mm/access.c) and the memory manager's own writes.
+*/
+#include <stdio.h>
+#include <stdlib.h>
+#include "phys.h"
+
+vml_status phys_init(struct phys *ph, uint64_t n_frames)
+{
+    ph->mem = NULL;
+    ph->n_frames = 0;
+    if (n_frames == 0 || n_frames > (UINT64_C(1) << 32))
+        return VML_E_RANGE;
+    /* calloc of a large block is mmap'd zero pages: host memory is only
+    ** used for frames the simulation actually touches. */
+    ph->mem = calloc(n_frames, VML_PAGE_SIZE);
+    if (ph->mem == NULL)
+        return VML_E_NOMEM;
+    ph->n_frames = n_frames;
+    return VML_OK;
+}
+
+void phys_fini(struct phys *ph)
+{
+    free(ph->mem);
+    ph->mem = NULL;
+    ph->n_frames = 0;
+}
+
+int phys_check(const struct phys *ph, char *msg, size_t size)
+{
+    if (ph->mem == NULL || ph->n_frames == 0) {
+        snprintf(msg, size, "H1: physical memory missing (%llu frames)",
+                 (unsigned long long)ph->n_frames);
+        return -1;
+    }
+    return 0;
+}

@@ -1,0 +1,161 @@
+/*
+** access.c -- memory accesses of a process through the MMU: the TLB, the
+** page walker, the fault handler and the retry, for single accesses, byte
+** ranges crossing pages and the batch path.
+**
+** INVARIANTS:
+**   X1  An access either completes with the translation the MMU produced
+**       (possibly a stale TLB entry, as on hardware) or stops at the first
+**       page whose fault the handler turns into an exception.
+**   X2  A fault is retried at most twice; a third fault on one page is a
+**       bug (F1 broken) and marks the machine corrupt.
+**
+** TRANSITIONS: none of its own; faults go through fault.c.
+*/
+#include <string.h>
+#include "mm.h"
+
+static inline void load_cr3(vml_machine *m, unsigned cpu, vml_proc *p)
+{
+    if (m->cpu_proc[cpu] != p)
+        as_switch(m, cpu, p);
+    else
+        p->last_cpu = cpu;
+}
+
+int acc_translate(vml_proc *p, unsigned cpu, vml_va va, unsigned access, vml_pa *pa,
+                  vml_exception *ex)
+{
+    vml_machine *m = p->m;
+    struct cpu *c = &m->cpus[cpu];
+    if (!pg_canonical(m->pm, va)) {
+        fault_exception(p, va, access, VML_AV_NONCANONICAL, ex);
+        return -1;
+    }
+    for (unsigned tries = 0; tries < 3; tries++) {
+        struct mmu_fault f;
+        struct mmu_walk w;
+        int walked;
+        if (mmu_translate(m->pm, &m->phys, c, va, access, 1, pa, &f, &walked, &w) == 0) {
+            if (walked && mm_tracing(m)) {
+                vml_event ev = { .type = VML_EV_TLB_FILL, .pid = p->pid, .cpu = cpu,
+                                 .va = va & ~(vml_va)0xFFF, .pfn = pg_frame(m->pm, w.leaf) >> 12,
+                                 .pte_pa = w.leaf_pa, .new_pte = w.leaf, .level = w.leaf_level,
+                                 .what = m->pm->level_name[w.leaf_level] };
+                mm_emit(m, &ev);
+            }
+            return 0;
+        }
+        if (fault_resolve(p, cpu, &f, ex) != FAULT_RETRY)
+            return -1;
+    }
+    mm_fail(m, VML_E_CORRUPT, "X2: access at %#llx still faults after its fault was resolved",
+            (unsigned long long)va);
+    m->corrupt = 1;
+    fault_exception(p, va, access, VML_AV_NO_MEMORY, ex);
+    return -1;
+}
+
+static vml_status check_args(vml_proc *p, unsigned cpu, const void *buf, size_t len)
+{
+    if (p == NULL)
+        return VML_E_INVALID;
+    if (cpu >= p->m->n_cpus)
+        return mm_fail(p->m, VML_E_RANGE, "cpu %u does not exist (the machine has %u)",
+                       cpu, p->m->n_cpus);
+    if (buf == NULL && len)
+        return mm_fail(p->m, VML_E_INVALID, "no buffer");
+    if (p->m->corrupt)
+        return VML_E_CORRUPT;
+    return VML_OK;
+}
+
+/* Copy between buf and [va, va+len) page by page. */
+static vml_status transfer(vml_proc *p, unsigned cpu, vml_va va, uint8_t *buf, size_t len,
+                           unsigned access, vml_exception *ex)
+{
+    vml_status st = check_args(p, cpu, buf, len);
+    if (st != VML_OK)
+        return st;
+    vml_machine *m = p->m;
+    load_cr3(m, cpu, p);
+    while (len) {
+        size_t chunk = VML_PAGE_SIZE - (size_t)(va & 0xFFF);
+        vml_pa pa;
+        if (chunk > len)
+            chunk = len;
+        if (acc_translate(p, cpu, va, access, &pa, ex) != 0)
+            return mm_done(m, m->corrupt ? VML_E_CORRUPT : VML_FAULTED);
+        if (access == VML_ACCESS_WRITE)
+            memcpy(phys_ptr(&m->phys, pa), buf, chunk);
+        else
+            memcpy(buf, phys_ptr(&m->phys, pa), chunk);
+        buf += chunk;
+        va += chunk;
+        len -= chunk;
+    }
+    return mm_done(m, VML_OK);
+}
+
+vml_status vml_mem_read(vml_proc *p, unsigned cpu, vml_va va, void *buf, size_t len,
+                        vml_exception *ex)
+{
+    return transfer(p, cpu, va, buf, len, VML_ACCESS_READ, ex);
+}
+
+vml_status vml_mem_write(vml_proc *p, unsigned cpu, vml_va va, const void *buf, size_t len,
+                         vml_exception *ex)
+{
+    return transfer(p, cpu, va, (uint8_t *)(uintptr_t)buf, len, VML_ACCESS_WRITE, ex);
+}
+
+vml_status vml_mem_fetch(vml_proc *p, unsigned cpu, vml_va va, void *buf, size_t len,
+                         vml_exception *ex)
+{
+    return transfer(p, cpu, va, buf, len, VML_ACCESS_EXEC, ex);
+}
+
+vml_status vml_mem_batch(vml_proc *p, unsigned cpu, const vml_va *vas, size_t n,
+                         unsigned access, uint64_t *sum, size_t *n_done, vml_exception *ex)
+{
+    vml_status st = check_args(p, cpu, vas, n);
+    if (n_done)
+        *n_done = 0;
+    if (st != VML_OK)
+        return st;
+    if (access > VML_ACCESS_EXEC)
+        return mm_fail(p->m, VML_E_INVALID, "access %u is not read, write or execute", access);
+    vml_machine *m = p->m;
+    const struct pg_mode *pm = m->pm;
+    struct cpu *c = &m->cpus[cpu];
+    unsigned need = mmu_need(access, 1);
+    uint64_t total = 0;
+    size_t i;
+    load_cr3(m, cpu, p);
+    for (i = 0; i < n; i++) {
+        vml_va va = vas[i] & ~(vml_va)7;
+        vml_pa pa;
+        /* The hot path: a first-level TLB hit with the rights the access
+        ** needs.  Anything else takes the full path with its fault handling. */
+        struct tlb_ent *e = pg_canonical(pm, va) ? tlb_lookup_4k(&c->tlb, va >> 12, c->pcid) : NULL;
+        if (e != NULL && (e->val & need) == need) {
+            c->st.tlb_hits++;
+            pa = (e->val & ~(uint64_t)0xFFF) | (va & 0xFFF);
+        } else if (acc_translate(p, cpu, va, access, &pa, ex) != 0) {
+            break;
+        }
+        uint8_t *ptr = phys_ptr(&m->phys, pa);
+        if (access == VML_ACCESS_WRITE) {
+            memcpy(ptr, &va, 8);
+        } else {
+            uint64_t v;
+            memcpy(&v, ptr, 8);
+            total += v;
+        }
+    }
+    if (sum)
+        *sum += total;
+    if (n_done)
+        *n_done = i;
+    return mm_done(m, i == n ? VML_OK : m->corrupt ? VML_E_CORRUPT : VML_FAULTED);
+}

@@ -1,0 +1,489 @@
+/*
+** aspace.c -- address spaces: page tables that live in simulated frames,
+** the kernel half shared by every process, context switches and TLB
+** invalidation (shootdowns).
+**
+** INVARIANTS (checked by as_check(); cite the ID in assertions):
+**   A1  Every page-table frame is active, flagged VML_PFN_PAGETABLE with
+**       its level, and its share_count equals its number of non-zero
+**       entries; a non-top table's pte_pa is the parent entry pointing at it.
+**   A2  Every valid user leaf PTE maps an active data frame whose pte_pa is
+**       that PTE and whose share_count is 1, at a page inside a VAD.
+**   A3  Every transition PTE names a standby or modified frame whose
+**       pte_pa is that PTE.
+**   A4  A process's ws_pages equals its valid user leaf PTEs, its pt_pages
+**       its table frames; the system's pt_pages is the sum plus the kernel's.
+**   A5  The kernel half of every process's top table equals the template's.
+**   A6  Active frames = kernel image + page tables + every working set:
+**       no frame is lost.
+**
+** TRANSITIONS:
+**   table missing -> present   as_pte_slot(create)    (PT_ALLOC event)
+**   table present -> freed     as_pte_write() when its last entry clears
+**   CPU CR3 A -> B             as_switch()            (flushes without PCIDs)
+*/
+#include <stdio.h>
+#include <string.h>
+#include "mm.h"
+
+#define KERNEL_IMAGE_PAGES 16
+
+static uint64_t table_entry_bits(const vml_machine *m, unsigned level, int user)
+{
+    /* PAE PDPTEs take only P (RW/US are reserved there, SDM Table 4-8). */
+    if (pg_is_pdpte_pae(m->pm, level + 1))
+        return PG_P;
+    return PG_P | PG_RW | (user ? PG_US : 0);
+}
+
+static void entry_write_raw(vml_machine *m, vml_pa pa, uint64_t v)
+{
+    if (m->pm->entry_size == 8)
+        phys_write64(&m->phys, pa, v);
+    else
+        phys_write32(&m->phys, pa, (uint32_t)v);
+}
+
+/* A zeroed frame for a page table of the given level. */
+static vml_pfn table_alloc(vml_machine *m, unsigned level, unsigned flags, unsigned pid)
+{
+    vml_pfn pfn = pfn_take(m, PFN_NEED_ZERO, pid);
+    if (pfn == VML_PFN_NONE)
+        return pfn;
+    m->pfn[pfn].flags = (uint8_t)(VML_PFN_PAGETABLE | flags);
+    m->pfn[pfn].pt_level = (uint8_t)level;
+    m->pfn[pfn].ref_count = 1;
+    m->st.pt_pages++;
+    return pfn;
+}
+
+static void table_event(vml_machine *m, vml_event_type type, unsigned pid, vml_va va,
+                        vml_pfn pfn, unsigned level)
+{
+    if (!mm_tracing(m))
+        return;
+    vml_event ev = { .type = type, .pid = pid, .va = va, .pfn = pfn, .level = level,
+                     .what = m->pm->level_name[level] };
+    mm_emit(m, &ev);
+}
+
+uint64_t as_make_valid(const vml_machine *m, vml_pfn pfn, unsigned mmprot, int dirty)
+{
+    uint64_t pte = ((uint64_t)pfn << 12) | PG_P | PG_US;
+    if (mmprot_writable(mmprot))
+        pte |= PG_RW;
+    if (m->pm->has_nx && !mmprot_executable(mmprot))
+        pte |= PG_NX;
+    if ((mmprot & 0x18u) == MM_NOCACHE)
+        pte |= PG_PCD | PG_PWT;
+    if (dirty)
+        pte |= PG_D;
+    return pte;
+}
+
+/* ---- the kernel half ----------------------------------------------------------- */
+
+/* The template top-level table: its kernel slots are copied into every
+** process, so the tables below them are shared.  The kernel image is
+** mapped global, supervisor-only: 8 pages of code (read-only, executable),
+** 8 of data (read/write, NX). */
+vml_status as_kernel_init(vml_machine *m)
+{
+    const struct pg_mode *pm = m->pm;
+    vml_va image = m->layout.kernel_base +
+                   (pm->va_bits == 32 ? 0x400000 : UINT64_C(0x780000000000));
+    vml_pfn top = table_alloc(m, pm->levels, VML_PFN_KERNEL, 0);
+    if (top == VML_PFN_NONE)
+        return VML_E_NO_FRAMES;
+    m->kernel_top_pfn = top;
+    m->kernel_first = pg_index(pm, pm->levels, m->layout.kernel_base);
+    m->kernel_last = (unsigned)pg_entries(pm, pm->levels) - 1;
+
+    /* PAE: every kernel PDPTE gets its PD now, so all processes share them
+    ** (a PDPTE cannot be added later without reloading every CR3). */
+    if (pm->id == VML_PAGING_PAE)
+        for (unsigned i = m->kernel_first; i <= m->kernel_last; i++) {
+            vml_pfn pd = table_alloc(m, 2, VML_PFN_KERNEL, 0);
+            if (pd == VML_PFN_NONE)
+                return VML_E_NO_FRAMES;
+            vml_pa epa = ((vml_pa)top << 12) + (vml_pa)i * 8;
+            entry_write_raw(m, epa, ((uint64_t)pd << 12) | PG_P);
+            m->pfn[top].share_count++;
+            m->pfn[pd].pte_pa = epa;
+        }
+
+    for (unsigned i = 0; i < KERNEL_IMAGE_PAGES; i++) {
+        vml_va va = image + (vml_va)i * VML_PAGE_SIZE;
+        vml_pa table = (vml_pa)top << 12;
+        for (unsigned level = pm->levels; level >= 2; level--) {
+            vml_pa epa = table + (vml_pa)pg_index(pm, level, va) * pm->entry_size;
+            uint64_t e = pte_read(m, epa);
+            if (!(e & PG_P)) {
+                vml_pfn t = table_alloc(m, level - 1, VML_PFN_KERNEL, 0);
+                if (t == VML_PFN_NONE)
+                    return VML_E_NO_FRAMES;
+                e = ((uint64_t)t << 12) | table_entry_bits(m, level - 1, 0);
+                entry_write_raw(m, epa, e);
+                m->pfn[epa >> 12].share_count++;
+                m->pfn[t].pte_pa = epa;
+            }
+            table = pg_frame(pm, e);
+        }
+        vml_pfn page = pfn_take(m, PFN_NEED_ZERO, 0);
+        if (page == VML_PFN_NONE)
+            return VML_E_NO_FRAMES;
+        vml_pa pte_pa = table + (vml_pa)pg_index(pm, 1, va) * pm->entry_size;
+        uint64_t pte = ((uint64_t)page << 12) | PG_P | PG_G | PG_A;
+        if (i < KERNEL_IMAGE_PAGES / 2) {
+            /* code: read-only, executable */
+        } else {
+            pte |= PG_RW | PG_D | (pm->has_nx ? PG_NX : 0);
+        }
+        entry_write_raw(m, pte_pa, pte);
+        m->pfn[table >> 12].share_count++;
+        m->pfn[page].pte_pa = pte_pa;
+        m->pfn[page].share_count = 1;
+        m->pfn[page].ref_count = 1;
+        m->pfn[page].flags = VML_PFN_KERNEL;
+        m->pfn[page].orig_pte = sw_demand_zero(i < KERNEL_IMAGE_PAGES / 2 ? MM_EXECUTE_READ
+                                                                            : MM_READWRITE);
+        /* Something recognisable in the image: its own address. */
+        phys_write64(&m->phys, (vml_pa)page << 12, va);
+        m->st.kernel_pages++;
+    }
+    return VML_OK;
+}
+
+/* ---- process tables ---------------------------------------------------------------- */
+
+vml_status as_create(vml_proc *p)
+{
+    vml_machine *m = p->m;
+    const struct pg_mode *pm = m->pm;
+    vml_pfn top = table_alloc(m, pm->levels, 0, p->pid);
+    if (top == VML_PFN_NONE)
+        return VML_E_NO_FRAMES;
+    vml_pa src = (vml_pa)m->kernel_top_pfn << 12, dst = (vml_pa)top << 12;
+    for (unsigned i = m->kernel_first; i <= m->kernel_last; i++) {
+        uint64_t e = pte_read(m, src + (vml_pa)i * pm->entry_size);
+        if (e) {
+            entry_write_raw(m, dst + (vml_pa)i * pm->entry_size, e);
+            m->pfn[top].share_count++;
+        }
+    }
+    p->top_pfn = top;
+    /* PAE CR3 holds the PDPT's 32-byte aligned address; ours is page aligned. */
+    p->cr3 = dst;
+    p->st.pt_pages = 1;
+    table_event(m, VML_EV_PT_ALLOC, p->pid, 0, top, pm->levels);
+    return VML_OK;
+}
+
+void as_destroy(vml_proc *p)
+{
+    vml_machine *m = p->m;
+    /* Callers have released every VAD, which freed every user table below
+    ** the top.  What remains is the top table itself. */
+    for (unsigned c = 0; c < m->n_cpus; c++)
+        if (m->cpu_proc[c] == p) {
+            m->cpus[c].cr3 = 0;
+            m->cpu_proc[c] = NULL;
+            m->cpus[c].st.flushes++;
+            tlb_flush(&m->cpus[c].tlb, 0, 1, 0);
+        }
+    if (m->cfg.flags & VML_CFG_PCID)
+        for (unsigned c = 0; c < m->n_cpus; c++)
+            tlb_flush(&m->cpus[c].tlb, p->pcid, 0, 0);
+    table_event(m, VML_EV_PT_FREE, p->pid, 0, p->top_pfn, m->pm->levels);
+    m->pfn[p->top_pfn].share_count = 0;
+    pfn_free(m, p->top_pfn, p->pid);
+    m->st.pt_pages--;
+    p->st.pt_pages = 0;
+}
+
+vml_status as_pte_slot(vml_proc *p, vml_va va, int create, vml_pa *pte_pa)
+{
+    vml_machine *m = p->m;
+    const struct pg_mode *pm = m->pm;
+    vml_pa table = (vml_pa)p->top_pfn << 12;
+    for (unsigned level = pm->levels; level >= 2; level--) {
+        vml_pa epa = table + (vml_pa)pg_index(pm, level, va) * pm->entry_size;
+        uint64_t e = pte_read(m, epa);
+        if (!(e & PG_P)) {
+            if (!create) {
+                *pte_pa = 0;
+                return VML_OK;
+            }
+            vml_pfn t = table_alloc(m, level - 1, 0, p->pid);
+            if (t == VML_PFN_NONE) {
+                *pte_pa = 0;
+                return VML_E_NO_FRAMES;
+            }
+            p->st.pt_pages++;
+            m->pfn[t].pte_pa = epa;
+            table_event(m, VML_EV_PT_ALLOC, p->pid, va, t, level - 1);
+            e = ((uint64_t)t << 12) | table_entry_bits(m, level - 1, 1);
+            as_pte_write(p, va, epa, e);
+        }
+        table = pg_frame(pm, e);
+    }
+    *pte_pa = table + (vml_pa)pg_index(pm, 1, va) * pm->entry_size;
+    return VML_OK;
+}
+
+void as_pte_write(vml_proc *p, vml_va va, vml_pa pte_pa, uint64_t pte)
+{
+    vml_machine *m = p->m;
+    uint64_t old = pte_read(m, pte_pa);
+    vml_pfn table = pte_pa >> 12;
+    struct pfn_entry *t = &m->pfn[table];
+    entry_write_raw(m, pte_pa, pte);
+    if (mm_tracing(m)) {
+        vml_event ev = { .type = VML_EV_PTE_WRITE, .pid = p->pid, .va = va,
+                         .pte_pa = pte_pa, .old_pte = old, .new_pte = pte,
+                         .level = t->pt_level, .what = m->pm->level_name[t->pt_level] };
+        mm_emit(m, &ev);
+    }
+    if ((old == 0) == (pte == 0))
+        return;
+    if (pte != 0) {
+        t->share_count++;
+        return;
+    }
+    if (--t->share_count > 0 || t->pt_level == m->pm->levels || (t->flags & VML_PFN_KERNEL))
+        return;
+    /* The table is empty: free it and clear the entry that points at it. */
+    vml_pa parent = t->pte_pa;
+    unsigned level = t->pt_level;
+    table_event(m, VML_EV_PT_FREE, p->pid, va, table, level);
+    pfn_free(m, table, p->pid);
+    m->st.pt_pages--;
+    p->st.pt_pages--;
+    as_pte_write(p, va, parent, 0);
+}
+
+void as_invalidate(vml_proc *p, vml_va va)
+{
+    vml_machine *m = p->m;
+    uint64_t mask = p->cpu_mask;
+    int remote = 0;
+    for (unsigned c = 0; mask && c < m->n_cpus; c++) {
+        if (!(mask >> c & 1))
+            continue;
+        struct cpu *cpu = &m->cpus[c];
+        tlb_invlpg(&cpu->tlb, va, p->pcid);
+        cpu->st.invlpgs++;
+        if (c != p->last_cpu) {
+            cpu->st.ipis++;
+            m->st.ipis++;
+            remote = 1;
+        }
+        if (mm_tracing(m)) {
+            vml_event ev = { .type = c != p->last_cpu ? VML_EV_IPI : VML_EV_TLB_INVLPG,
+                             .pid = p->pid, .cpu = c, .va = va,
+                             .what = c != p->last_cpu ? "shootdown" : "invlpg" };
+            mm_emit(m, &ev);
+        }
+    }
+    m->st.shootdowns += (unsigned)remote;
+}
+
+void as_switch(vml_machine *m, unsigned cpu, vml_proc *p)
+{
+    struct cpu *c = &m->cpus[cpu];
+    vml_proc *old = m->cpu_proc[cpu];
+    p->last_cpu = cpu;
+    if (old == p)
+        return;
+    int pcid = (m->cfg.flags & VML_CFG_PCID) != 0;
+    c->cr3 = p->cr3;
+    c->pcid = p->pcid;
+    c->st.cr3_loads++;
+    m->cpu_proc[cpu] = p;
+    if (!pcid) {
+        /* MOV to CR3 without PCIDs drops every non-global entry (SDM 4.10.4.1). */
+        tlb_flush(&c->tlb, 0, 1, 0);
+        c->st.flushes++;
+        if (old)
+            old->cpu_mask &= ~(UINT64_C(1) << cpu);
+    }
+    p->cpu_mask |= UINT64_C(1) << cpu;
+    if (mm_tracing(m)) {
+        vml_event ev = { .type = VML_EV_CR3_LOAD, .pid = p->pid, .cpu = cpu,
+                         .pte_pa = p->cr3, .what = pcid ? "pcid kept" : "non-global flushed" };
+        mm_emit(m, &ev);
+    }
+}
+
+void as_visit(vml_proc *p, vml_va va, vml_va end, as_visit_fn fn, void *ctx)
+{
+    vml_machine *m = p->m;
+    const struct pg_mode *pm = m->pm;
+    while (va < end) {
+        vml_pa table = (vml_pa)p->top_pfn << 12;
+        vml_va next = 0;
+        for (unsigned level = pm->levels; level >= 2; level--) {
+            uint64_t e = pte_read(m, table + (vml_pa)pg_index(pm, level, va) * pm->entry_size);
+            if (!(e & PG_P)) {
+                next = (va | (pg_span(pm, level) - 1)) + 1;
+                break;
+            }
+            table = pg_frame(pm, e);
+        }
+        if (next) {
+            if (next <= va)
+                return;
+            va = next;
+            continue;
+        }
+        vml_pfn tpfn = table >> 12;
+        vml_va pt_end = (va | (pg_span(pm, 2) - 1)) + 1;
+        if (pt_end > end || pt_end <= va)
+            pt_end = end;
+        for (; va < pt_end; va += VML_PAGE_SIZE) {
+            vml_pa pte_pa = table + (vml_pa)pg_index(pm, 1, va) * pm->entry_size;
+            fn(ctx, p, va, pte_pa, pte_read(m, pte_pa));
+            if (m->pfn[tpfn].list != VML_LIST_ACTIVE || m->pfn[tpfn].pt_level != 1) {
+                va += VML_PAGE_SIZE;   /* the table was freed: walk again */
+                break;
+            }
+        }
+    }
+}
+
+unsigned as_owner_of_pte(const vml_machine *m, vml_pa pte_pa)
+{
+    vml_pfn table = pte_pa >> 12;
+    for (unsigned guard = 0; guard < 6 && table < m->n_frames; guard++) {
+        const struct pfn_entry *t = &m->pfn[table];
+        if (!(t->flags & VML_PFN_PAGETABLE) || (t->flags & VML_PFN_KERNEL))
+            return 0;
+        if (t->pt_level == m->pm->levels) {
+            for (size_t i = 0; i < m->n_procs; i++)
+                if (m->procs[i]->top_pfn == table)
+                    return m->procs[i]->pid;
+            return 0;
+        }
+        table = t->pte_pa >> 12;
+    }
+    return 0;
+}
+
+/* ---- check ------------------------------------------------------------------------------ */
+
+struct check_ctx {
+    vml_machine *m;
+    vml_proc    *p;
+    char        *msg;
+    size_t       size;
+    uint64_t     ws, pt;
+};
+
+static int check_table(struct check_ctx *cx, vml_pfn table, unsigned level, vml_va base,
+                       vml_pa parent_epa)
+{
+    vml_machine *m = cx->m;
+    const struct pg_mode *pm = m->pm;
+    const struct pfn_entry *t = &m->pfn[table];
+    unsigned n_entries = (unsigned)pg_entries(pm, level), nonzero = 0;
+    int top = level == pm->levels;
+
+    if (t->list != VML_LIST_ACTIVE || !(t->flags & VML_PFN_PAGETABLE) || t->pt_level != level ||
+        (!top && t->pte_pa != parent_epa)) {
+        snprintf(cx->msg, cx->size, "A1: pid %u table pfn %#llx level %u: list %s flags %#x "
+                 "level %u pte_pa %#llx (expected %#llx)", cx->p->pid,
+                 (unsigned long long)table, level, vml_list_name(t->list), t->flags,
+                 t->pt_level, (unsigned long long)t->pte_pa, (unsigned long long)parent_epa);
+        return -1;
+    }
+    cx->pt++;
+    for (unsigned i = 0; i < n_entries; i++) {
+        vml_pa epa = ((vml_pa)table << 12) + (vml_pa)i * pm->entry_size;
+        uint64_t e = pte_read(m, epa);
+        if (e)
+            nonzero++;
+        if (top && i >= m->kernel_first) {
+            uint64_t k = pte_read(m, ((vml_pa)m->kernel_top_pfn << 12) + (vml_pa)i * pm->entry_size);
+            if (k != e) {
+                snprintf(cx->msg, cx->size, "A5: pid %u kernel slot %u is %#llx, template %#llx",
+                         cx->p->pid, i, (unsigned long long)e, (unsigned long long)k);
+                return -1;
+            }
+            continue;
+        }
+        vml_va va = base + (vml_va)i * pg_span(pm, level);
+        if (level > 1) {
+            if ((e & PG_P) && check_table(cx, pg_frame(pm, e) >> 12, level - 1, va, epa))
+                return -1;
+            continue;
+        }
+        if (e & PG_P) {
+            vml_pfn f = pg_frame(pm, e) >> 12;
+            const struct pfn_entry *d = f < m->n_frames ? &m->pfn[f] : NULL;
+            if (d == NULL || d->list != VML_LIST_ACTIVE || (d->flags & VML_PFN_PAGETABLE) ||
+                d->pte_pa != epa || d->share_count != 1 || vad_find(&cx->p->vads, va >> 12) == NULL) {
+                snprintf(cx->msg, cx->size, "A2: pid %u va %#llx PTE %#llx: frame %s share %u "
+                         "pte_pa %#llx, VAD %s", cx->p->pid, (unsigned long long)va,
+                         (unsigned long long)e, d ? vml_list_name(d->list) : "out of range",
+                         d ? d->share_count : 0, d ? (unsigned long long)d->pte_pa : 0ULL,
+                         vad_find(&cx->p->vads, va >> 12) ? "present" : "missing");
+                return -1;
+            }
+            cx->ws++;
+        } else if ((e & SW_TRANSITION) && !(e & SW_PROTOTYPE)) {
+            vml_pfn f = pg_frame(pm, e) >> 12;
+            const struct pfn_entry *d = f < m->n_frames ? &m->pfn[f] : NULL;
+            if (d == NULL || (d->list != VML_LIST_STANDBY && d->list != VML_LIST_MODIFIED &&
+                              d->list != VML_LIST_MODNOWRITE) || d->pte_pa != epa) {
+                snprintf(cx->msg, cx->size, "A3: pid %u va %#llx transition PTE %#llx: frame %s",
+                         cx->p->pid, (unsigned long long)va, (unsigned long long)e,
+                         d ? vml_list_name(d->list) : "out of range");
+                return -1;
+            }
+        }
+    }
+    if (nonzero != t->share_count) {
+        snprintf(cx->msg, cx->size, "A1: pid %u table pfn %#llx level %u has %u non-zero entries, "
+                 "share_count %u", cx->p->pid, (unsigned long long)table, level, nonzero,
+                 t->share_count);
+        return -1;
+    }
+    return 0;
+}
+
+int as_check(vml_machine *m, char *msg, size_t size)
+{
+    uint64_t pt_total = 0, ws_total = 0, kernel_pt = 0;
+    for (vml_pfn f = 0; f < m->n_frames; f++)
+        if ((m->pfn[f].flags & (VML_PFN_PAGETABLE | VML_PFN_KERNEL)) ==
+                (VML_PFN_PAGETABLE | VML_PFN_KERNEL) && m->pfn[f].list == VML_LIST_ACTIVE)
+            kernel_pt++;
+    for (size_t i = 0; i < m->n_procs; i++) {
+        struct check_ctx cx = { m, m->procs[i], msg, size, 0, 0 };
+        if (check_table(&cx, cx.p->top_pfn, m->pm->levels, 0, 0))
+            return -1;
+        if (cx.ws != cx.p->st.ws_pages || cx.pt != cx.p->st.pt_pages) {
+            snprintf(msg, size, "A4: pid %u counts ws %llu pt %llu, tables hold ws %llu pt %llu",
+                     cx.p->pid, (unsigned long long)cx.p->st.ws_pages,
+                     (unsigned long long)cx.p->st.pt_pages, (unsigned long long)cx.ws,
+                     (unsigned long long)cx.pt);
+            return -1;
+        }
+        pt_total += cx.pt;
+        ws_total += cx.ws;
+    }
+    if (pt_total + kernel_pt != m->st.pt_pages) {
+        snprintf(msg, size, "A4: system counts %llu page tables, processes and kernel hold %llu",
+                 (unsigned long long)m->st.pt_pages, (unsigned long long)(pt_total + kernel_pt));
+        return -1;
+    }
+    uint64_t accounted = m->st.kernel_pages + m->st.pt_pages + ws_total;
+    if (accounted != m->lists[VML_LIST_ACTIVE].count) {
+        snprintf(msg, size, "A6: %llu active frames, but kernel %llu + tables %llu + working "
+                 "sets %llu = %llu", (unsigned long long)m->lists[VML_LIST_ACTIVE].count,
+                 (unsigned long long)m->st.kernel_pages, (unsigned long long)m->st.pt_pages,
+                 (unsigned long long)ws_total, (unsigned long long)accounted);
+        return -1;
+    }
+    return 0;
+}

@@ -1,0 +1,245 @@
+/*
+** fault.c -- the page-fault handler: what a fault reported by the MMU
+** means, decided from the PTE and the VAD.
+**
+** INVARIANTS (the contract with access.c; the state it leaves behind is
+** checked by pfn_check() and as_check()):
+**   F1  FAULT_RETRY means the PTE for f->va is valid and permits the
+**       access: the retried translation cannot fault again.
+**   F2  FAULT_EXCEPTION changes nothing but the counters, except for a
+**       guard page, whose guard is cleared (Windows' one-shot alarm).
+**   F3  Every resolved fault is counted once per process and for the
+**       system, by kind.
+**
+** TRANSITIONS:
+**   zero/demand-zero PTE -> valid   fault_zero()   (frame zeroed|free -> active)
+**   transition PTE       -> valid   fault_soft()   (frame standby|modified -> active)
+**   guard protection     -> plain   fault_guard()  (raises GUARD_PAGE_VIOLATION)
+*/
+#include "mm.h"
+
+static const char *fault_kind_zero = "demand-zero";
+static const char *fault_kind_soft = "transition";
+
+static void fault_event(vml_proc *p, vml_va va, vml_pfn pfn, vml_list from, const char *what)
+{
+    vml_event ev = { .type = VML_EV_FAULT, .pid = p->pid, .cpu = p->last_cpu, .va = va,
+                     .pfn = pfn, .from = from, .to = VML_LIST_ACTIVE, .what = what };
+    mm_emit(p->m, &ev);
+}
+
+void fault_exception(vml_proc *p, vml_va va, unsigned access, vml_av_reason r, vml_exception *ex)
+{
+    vml_machine *m = p->m;
+    vml_exception e = { 0 };
+    e.ntstatus = VML_STATUS_ACCESS_VIOLATION;
+    e.signo = VML_SIGSEGV;
+    e.access = access;
+    e.reason = r;
+    e.va = va;
+    /* EXCEPTION_RECORD.ExceptionInformation[0]: 0 read, 1 write, 8 DEP. */
+    e.info[0] = access == VML_ACCESS_WRITE ? 1 : access == VML_ACCESS_EXEC ? 8 : 0;
+    e.info[1] = va;
+    switch (r) {
+    case VML_AV_NOT_RESERVED:
+    case VML_AV_KERNEL:
+        /* Linux: no VMA, or a kernel address from user mode (bad_area_nosemaphore). */
+        e.si_code = VML_SEGV_MAPERR;
+        break;
+    case VML_AV_NONCANONICAL:
+        /* A #GP, not a #PF: Windows reports the address as all ones; Linux
+        ** sends SIGSEGV with si_code SI_KERNEL (0x80) and no address. */
+        e.si_code = 0x80;
+        e.info[1] = UINT64_MAX;
+        break;
+    case VML_AV_GUARD:
+        e.ntstatus = VML_STATUS_GUARD_PAGE_VIOLATION;
+        e.signo = 0;          /* Linux has no guard pages */
+        e.si_code = 0;
+        break;
+    case VML_AV_NO_MEMORY:
+        /* Windows fails the fault with STATUS_NO_MEMORY; Linux's VM_FAULT_OOM
+        ** would kill, VM_FAULT_SIGBUS sends SIGBUS/BUS_ADRERR. */
+        e.ntstatus = VML_STATUS_NO_MEMORY;
+        e.signo = 7;
+        e.si_code = 2;
+        break;
+    default:
+        e.si_code = VML_SEGV_ACCERR;
+        break;
+    }
+    if (r == VML_AV_GUARD) {
+        p->st.guard_page_faults++;
+        m->st.guard_page_faults++;
+    } else {
+        p->st.access_violations++;
+        m->st.access_violations++;
+    }
+    if (mm_tracing(m)) {
+        vml_event ev = { .type = VML_EV_EXCEPTION, .pid = p->pid, .cpu = p->last_cpu, .va = va,
+                         .what = vml_av_reason_name(r) };
+        mm_emit(m, &ev);
+    }
+    if (ex)
+        *ex = e;
+}
+
+static void ws_grow(vml_proc *p)
+{
+    if (++p->st.ws_pages > p->st.peak_ws_pages)
+        p->st.peak_ws_pages = p->st.ws_pages;
+}
+
+/* A committed page never touched: a zero-filled frame, zeroed list first. */
+static enum fault_outcome fault_zero(vml_proc *p, vml_va va, unsigned access, unsigned mmprot,
+                                     vml_exception *ex)
+{
+    vml_machine *m = p->m;
+    vml_list from = m->lists[VML_LIST_ZEROED].count ? VML_LIST_ZEROED : VML_LIST_FREE;
+    vml_pfn pfn = pfn_take(m, PFN_NEED_ZERO, p->pid);
+    vml_pa pte_pa;
+    if (pfn == VML_PFN_NONE) {
+        fault_exception(p, va, access, VML_AV_NO_MEMORY, ex);
+        return FAULT_EXCEPTION;
+    }
+    if (as_pte_slot(p, va, 1, &pte_pa) != VML_OK) {
+        pfn_free(m, pfn, p->pid);
+        fault_exception(p, va, access, VML_AV_NO_MEMORY, ex);
+        return FAULT_EXCEPTION;
+    }
+    struct pfn_entry *e = &m->pfn[pfn];
+    e->pte_pa = pte_pa;
+    e->share_count = 1;
+    e->ref_count = 1;
+    e->orig_pte = sw_demand_zero(mmprot);
+    if (mm_tracing(m))
+        fault_event(p, va, pfn, from, fault_kind_zero);
+    /* A and D are left to the retried walk, which sets them as the CPU does. */
+    as_pte_write(p, va, pte_pa, as_make_valid(m, pfn, mmprot, 0));
+    ws_grow(p);
+    p->st.page_faults++;
+    p->st.demand_zero_faults++;
+    m->st.page_faults++;
+    m->st.demand_zero_faults++;
+    return FAULT_RETRY;
+}
+
+/* The page is still in memory on the standby or modified list. */
+static enum fault_outcome fault_soft(vml_proc *p, vml_va va, vml_pa pte_pa, uint64_t pte,
+                                     unsigned mmprot)
+{
+    vml_machine *m = p->m;
+    vml_pfn pfn = pg_frame(m->pm, pte) >> 12;
+    vml_list from = (vml_list)m->pfn[pfn].list;
+    pfn_reclaim(m, pfn, p->pid);
+    struct pfn_entry *e = &m->pfn[pfn];
+    e->share_count = 1;
+    e->ref_count = 1;
+    e->orig_pte = sw_demand_zero(mmprot);
+    if (mm_tracing(m))
+        fault_event(p, va, pfn, from, fault_kind_soft);
+    as_pte_write(p, va, pte_pa, as_make_valid(m, pfn, mmprot, 0));
+    ws_grow(p);
+    p->st.page_faults++;
+    p->st.transition_faults++;
+    m->st.page_faults++;
+    m->st.transition_faults++;
+    return FAULT_RETRY;
+}
+
+/* First touch of a guard page: raise STATUS_GUARD_PAGE_VIOLATION and drop
+** the guard, so the next touch proceeds (MSDN, "Creating Guard Pages"). */
+static enum fault_outcome fault_guard(vml_proc *p, vml_va va, unsigned access, vml_pa pte_pa,
+                                      uint64_t pte, unsigned mmprot, vml_exception *ex)
+{
+    unsigned plain = mmprot & ~MM_GUARD_PAGE;
+    if (pte & SW_TRANSITION)
+        as_pte_write(p, va, pte_pa, (pte & ~SW_PROT_MASK) | ((uint64_t)plain << SW_PROT_SHIFT));
+    else if (pte_pa != 0 || as_pte_slot(p, va, 1, &pte_pa) == VML_OK)
+        as_pte_write(p, va, pte_pa, sw_demand_zero(plain));
+    /* (without a frame for the table the guard stays: the alarm repeats) */
+    fault_exception(p, va, access, VML_AV_GUARD, ex);
+    return FAULT_EXCEPTION;
+}
+
+/* The walk found a valid PTE that does not permit the access. */
+static enum fault_outcome fault_protection(vml_proc *p, const struct mmu_fault *f,
+                                           vml_exception *ex)
+{
+    vml_machine *m = p->m;
+    vml_av_reason r;
+    if (!(f->entry & PG_US))
+        r = VML_AV_NOACCESS;    /* a user page made supervisor-only (setpte) */
+    else if (f->access == VML_ACCESS_WRITE)
+        r = VML_AV_READONLY;    /* copy-on-write breaks come with sections */
+    else if (f->access == VML_ACCESS_EXEC)
+        r = VML_AV_NX;
+    else
+        r = VML_AV_NOACCESS;
+    (void)m;
+    fault_exception(p, f->va, f->access, r, ex);
+    return FAULT_EXCEPTION;
+}
+
+/* On entry: f comes from the MMU for a user-mode access of p on cpu.
+** On exit:  FAULT_RETRY means the PTE is valid and permits the access (F1). */
+enum fault_outcome fault_resolve(vml_proc *p, unsigned cpu, const struct mmu_fault *f,
+                                 vml_exception *ex)
+{
+    vml_machine *m = p->m;
+    vml_va va = f->va;
+    unsigned mmprot;
+    (void)cpu;
+
+    if (va > m->layout.user_highest) {
+        fault_exception(p, va, f->access,
+                        va >= m->layout.kernel_base ? VML_AV_KERNEL : VML_AV_NOT_RESERVED, ex);
+        return FAULT_EXCEPTION;
+    }
+    if (f->error_code & PF_P)
+        return fault_protection(p, f, ex);
+
+    const struct vad *v = vad_find(&p->vads, va >> 12);
+    if (v == NULL) {
+        fault_exception(p, va, f->access, VML_AV_NOT_RESERVED, ex);
+        return FAULT_EXCEPTION;
+    }
+    vml_pa pte_pa = f->level == 1 ? f->entry_pa : 0;
+    uint64_t pte = f->level == 1 ? f->entry : 0;
+    if (!vm_page_state(p, v, va, pte, &mmprot)) {
+        fault_exception(p, va, f->access, VML_AV_NOT_COMMITTED, ex);
+        return FAULT_EXCEPTION;
+    }
+    if (mmprot_guard(mmprot))
+        return fault_guard(p, va, f->access, pte_pa, pte, mmprot, ex);
+    if (mmprot_noaccess(mmprot)) {
+        fault_exception(p, va, f->access, VML_AV_NOACCESS, ex);
+        return FAULT_EXCEPTION;
+    }
+    if (f->access == VML_ACCESS_WRITE && !mmprot_writable(mmprot)) {
+        fault_exception(p, va, f->access, VML_AV_READONLY, ex);
+        return FAULT_EXCEPTION;
+    }
+    if (f->access == VML_ACCESS_EXEC && m->pm->has_nx && !mmprot_executable(mmprot)) {
+        fault_exception(p, va, f->access, VML_AV_NX, ex);
+        return FAULT_EXCEPTION;
+    }
+    switch (pte_kind(m->pm, pte)) {
+    case VML_PTE_ZERO:
+    case VML_PTE_DEMAND_ZERO:
+        return fault_zero(p, va, f->access, mmprot, ex);
+    case VML_PTE_TRANSITION:
+        return fault_soft(p, va, pte_pa, pte, mmprot);
+    case VML_PTE_PAGEFILE:     /* the pagefile comes with the next issue */
+    case VML_PTE_PROTOTYPE:    /* sections come after it */
+    case VML_PTE_VALID:
+    case VML_PTE_DECOMMITTED:
+    case VML_N_PTE_KINDS:
+        break;
+    }
+    mm_fail(m, VML_E_CORRUPT, "F1: fault at %#llx on PTE %#llx has no resolution",
+            (unsigned long long)va, (unsigned long long)pte);
+    m->corrupt = 1;
+    fault_exception(p, va, f->access, VML_AV_NO_MEMORY, ex);
+    return FAULT_EXCEPTION;
+}

@@ -1,0 +1,634 @@
+/*
+** machine.c -- a vml_machine: creation and destruction, processes, CPUs,
+** the invariant check of every module, errors and events.
+**
+** INVARIANTS (checked by vml_machine_check(), which runs every module's):
+**   H1 phys_check()   P1-P6 pfn_check()   T1-T3 tlb_check() per CPU
+**   A1-A6 as_check()  V1-V5 vad_check()   V6-V7 vm_check()
+**   C1  Each CPU's CR3 is 0 or the CR3 of the process it names.
+**
+** TRANSITIONS:
+**   no process -> process        vml_proc_create()   (top table allocated)
+**   process    -> gone           vml_proc_destroy()  (every VAD released)
+*/
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "mm.h"
+
+/* ---- status and error text ------------------------------------------------------- */
+
+const char *vml_strerror(vml_status st)
+{
+    switch (st) {
+#define VML_X_TEXT(name, value, text) case name: return text;
+    VML_STATUS_LIST(VML_X_TEXT)
+#undef VML_X_TEXT
+    }
+    return "unknown status";
+}
+
+const char *vml_status_name(vml_status st)
+{
+    switch (st) {
+#define VML_X_NAME(name, value, text) case name: return #name;
+    VML_STATUS_LIST(VML_X_NAME)
+#undef VML_X_NAME
+    }
+    return "VML_UNKNOWN";
+}
+
+const char *vml_av_reason_text(vml_av_reason r)
+{
+    static const char *const texts[] = {
+#define VML_X_TEXT(name, text) text,
+        VML_REASON_LIST(VML_X_TEXT)
+#undef VML_X_TEXT
+    };
+    return (unsigned)r < VML_N_AV_REASONS ? texts[r] : "?";
+}
+
+const char *vml_av_reason_name(vml_av_reason r)
+{
+    static const char *const names[] = {
+#define VML_X_NAME(name, text) #name,
+        VML_REASON_LIST(VML_X_NAME)
+#undef VML_X_NAME
+    };
+    return (unsigned)r < VML_N_AV_REASONS ? names[r] : "?";
+}
+
+const char *vml_last_error(const vml_machine *m)
+{
+    return m ? m->err : "";
+}
+
+vml_status mm_fail(vml_machine *m, vml_status st, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(m->err, sizeof m->err, fmt, ap);
+    va_end(ap);
+    return st;
+}
+
+vml_status mm_done(vml_machine *m, vml_status st)
+{
+    if (m->corrupt)
+        return VML_E_CORRUPT;
+    if (!(m->cfg.flags & VML_CFG_CHECK))
+        return st;
+    char saved[sizeof m->err];
+    memcpy(saved, m->err, sizeof saved);
+    if (vml_machine_check(m) != VML_OK)
+        return VML_E_CORRUPT;
+    memcpy(m->err, saved, sizeof saved);
+    return st;
+}
+
+void mm_emit(vml_machine *m, const vml_event *ev)
+{
+    if (m->ev_fn)
+        m->ev_fn(m->ev_ctx, ev);
+}
+
+void vml_set_event_handler(vml_machine *m, vml_event_fn fn, void *ctx)
+{
+    if (m == NULL)
+        return;
+    m->ev_fn = fn;
+    m->ev_ctx = ctx;
+}
+
+static const char *lower_list(vml_list l)
+{
+    static const char *const names[VML_N_LISTS] = {
+        "zeroed", "free", "standby", "modified", "modified-nowrite", "bad", "rom", "active",
+    };
+    return (unsigned)l < VML_N_LISTS ? names[l] : "?";
+}
+
+size_t vml_event_format(const vml_machine *m, const vml_event *ev, char *buf, size_t size)
+{
+    int n = 0;
+    unsigned long long va = ev->va, pfn = ev->pfn;
+    (void)m;
+    if (size == 0)
+        return 0;
+    switch (ev->type) {
+    case VML_EV_FAULT:
+        n = snprintf(buf, size, "fault %s pid=%u va=%#llx pfn=%#llx %s->%s", ev->what, ev->pid,
+                     va, pfn, lower_list(ev->from), lower_list(ev->to));
+        break;
+    case VML_EV_EXCEPTION:
+        n = snprintf(buf, size, "exception pid=%u va=%#llx %s", ev->pid, va, ev->what);
+        break;
+    case VML_EV_LIST_MOVE:
+        n = snprintf(buf, size, "pfn %#llx %s->%s", pfn, lower_list(ev->from), lower_list(ev->to));
+        break;
+    case VML_EV_PTE_WRITE:
+        n = snprintf(buf, size, "pte pid=%u va=%#llx %s at pa=%#llx %#llx -> %#llx", ev->pid, va,
+                     ev->what ? ev->what : "?", (unsigned long long)ev->pte_pa,
+                     (unsigned long long)ev->old_pte, (unsigned long long)ev->new_pte);
+        break;
+    case VML_EV_PT_ALLOC:
+    case VML_EV_PT_FREE:
+        n = snprintf(buf, size, "%s pid=%u va=%#llx %s table pfn=%#llx",
+                     ev->type == VML_EV_PT_ALLOC ? "pt-alloc" : "pt-free", ev->pid, va,
+                     ev->what ? ev->what : "?", pfn);
+        break;
+    case VML_EV_TLB_FILL:
+        n = snprintf(buf, size, "tlb-fill cpu%u pid=%u va=%#llx -> pfn=%#llx (%s %#llx)", ev->cpu,
+                     ev->pid, va, pfn, ev->what ? ev->what : "?", (unsigned long long)ev->new_pte);
+        break;
+    case VML_EV_TLB_INVLPG:
+        n = snprintf(buf, size, "invlpg cpu%u pid=%u va=%#llx", ev->cpu, ev->pid, va);
+        break;
+    case VML_EV_TLB_FLUSH:
+        n = snprintf(buf, size, "tlb-flush cpu%u %s", ev->cpu, ev->what ? ev->what : "");
+        break;
+    case VML_EV_CR3_LOAD:
+        n = snprintf(buf, size, "cr3 cpu%u pid=%u cr3=%#llx (%s)", ev->cpu, ev->pid,
+                     (unsigned long long)ev->pte_pa, ev->what ? ev->what : "");
+        break;
+    case VML_EV_IPI:
+        n = snprintf(buf, size, "ipi cpu%u pid=%u va=%#llx (%s)", ev->cpu, ev->pid, va,
+                     ev->what ? ev->what : "");
+        break;
+    case VML_EV_VAD:
+        n = snprintf(buf, size, "vad %s pid=%u va=%#llx size=%#llx", ev->what, ev->pid, va,
+                     (unsigned long long)ev->new_pte);
+        break;
+    case VML_N_EVENTS:
+        n = snprintf(buf, size, "?");
+        break;
+    }
+    return n < 0 ? 0 : (size_t)n < size ? (size_t)n : size - 1;
+}
+
+/* ---- configuration and layout ------------------------------------------------------------- */
+
+void vml_config_default(vml_config *cfg)
+{
+    *cfg = (vml_config){ 0 };
+    cfg->ram_bytes = UINT64_C(64) << 20;
+    cfg->paging = VML_PAGING_4LEVEL;
+    cfg->tlb_entries = 64;
+    cfg->tlb_ways = 4;
+    cfg->n_cpus = 1;
+    cfg->seed = 1;
+    cfg->user_split = UINT64_C(2) << 30;
+#ifdef VML_TEST_BUILD
+    cfg->flags = VML_CFG_CHECK;
+#endif
+}
+
+static vml_status config_valid(const vml_config *c, char *err, size_t size)
+{
+    if ((unsigned)c->paging >= VML_N_PAGING)
+        return snprintf(err, size, "paging mode %d does not exist", (int)c->paging), VML_E_INVALID;
+    if (c->ram_bytes % VML_PAGE_SIZE || c->ram_bytes < (UINT64_C(1) << 20))
+        return snprintf(err, size, "ram must be a multiple of 4K and at least 1M (got %llu bytes)",
+                        (unsigned long long)c->ram_bytes), VML_E_RANGE;
+    uint64_t max = c->paging == VML_PAGING_LEGACY ? UINT64_C(4) << 30 : UINT64_C(1) << 40;
+    if (c->ram_bytes > max)
+        return snprintf(err, size, "ram of %llu MiB exceeds what %s paging addresses (%llu MiB)",
+                        (unsigned long long)(c->ram_bytes >> 20), vml_paging_name(c->paging),
+                        (unsigned long long)(max >> 20)), VML_E_RANGE;
+    if (c->n_cpus < 1 || c->n_cpus > 64)
+        return snprintf(err, size, "cpus must be 1..64 (got %u)", c->n_cpus), VML_E_RANGE;
+    if (c->tlb_entries < 1 || c->tlb_entries > (1u << 20) || c->tlb_ways < 1 ||
+        c->tlb_ways > c->tlb_entries || c->tlb_entries % c->tlb_ways)
+        return snprintf(err, size, "tlb %ux%u: entries must be 1..1048576 and a multiple of the "
+                        "ways", c->tlb_entries, c->tlb_ways), VML_E_RANGE;
+    if (c->tlb2_entries && (c->tlb2_ways < 1 || c->tlb2_ways > c->tlb2_entries ||
+                            c->tlb2_entries % c->tlb2_ways || c->tlb2_entries > (1u << 22)))
+        return snprintf(err, size, "tlb2 %ux%u: entries must be a multiple of the ways",
+                        c->tlb2_entries, c->tlb2_ways), VML_E_RANGE;
+    if (c->user_split != (UINT64_C(2) << 30) && c->user_split != (UINT64_C(3) << 30))
+        return snprintf(err, size, "user split must be 2G or 3G"), VML_E_RANGE;
+    if (c->flags & ~(unsigned)(VML_CFG_PCID | VML_CFG_CHECK))
+        return snprintf(err, size, "unknown flags %#x", c->flags), VML_E_INVALID;
+    return VML_OK;
+}
+
+static void layout_init(vml_machine *m)
+{
+    vml_layout *l = &m->layout;
+    const struct pg_mode *pm = m->pm;
+    l->user_lowest = 0x10000;           /* below: the NULL no-access region */
+    l->granularity = 0x10000;           /* SYSTEM_INFO.dwAllocationGranularity */
+    l->levels = pm->levels;
+    l->entry_size = pm->entry_size;
+    l->va_bits = pm->va_bits;
+    if (pm->va_bits == 32) {
+        /* The last 64 KiB below the split is a no-access guard region. */
+        l->kernel_base = m->cfg.user_split;
+        l->user_highest = m->cfg.user_split - 0x10001;
+        l->mmap_base = m->cfg.user_split == (UINT64_C(3) << 30) ? 0xB7FFF000 : 0x77FFF000;
+    } else if (pm->levels == 4) {
+        l->user_highest = UINT64_C(0x7FFFFFFEFFFF);   /* MmHighestUserAddress */
+        l->kernel_base = UINT64_C(0xFFFF800000000000);
+        l->mmap_base = UINT64_C(0x7FFFF7FFF000);      /* Linux, ASLR off */
+    } else {
+        l->user_highest = UINT64_C(0x00FFFFFFFFFEFFFF);
+        l->kernel_base = UINT64_C(0xFF00000000000000);
+        l->mmap_base = UINT64_C(0x7FFFF7FFF000);      /* Linux keeps 47 bits by default */
+    }
+}
+
+void vml_machine_config(const vml_machine *m, vml_config *out)
+{
+    *out = m->cfg;
+}
+
+void vml_machine_layout(const vml_machine *m, vml_layout *out)
+{
+    *out = m->layout;
+}
+
+/* ---- create and destroy ---------------------------------------------------------------------- */
+
+vml_status vml_machine_create(const vml_config *cfg, vml_machine **out)
+{
+    char err[200];
+    vml_status st;
+    if (cfg == NULL || out == NULL)
+        return VML_E_INVALID;
+    *out = NULL;
+    if ((st = config_valid(cfg, err, sizeof err)) != VML_OK)
+        return st;
+    vml_machine *m = calloc(1, sizeof *m);
+    if (m == NULL)
+        return VML_E_NOMEM;
+    m->cfg = *cfg;
+    m->pm = &pg_modes[cfg->paging];
+    m->n_frames = cfg->ram_bytes >> VML_PAGE_SHIFT;
+    m->next_pid = 1;
+    layout_init(m);
+    m->n_cpus = cfg->n_cpus;
+    m->cpus = calloc(m->n_cpus, sizeof *m->cpus);
+    if (m->cpus == NULL || (st = phys_init(&m->phys, m->n_frames)) != VML_OK ||
+        (st = pfn_init(m)) != VML_OK) {
+        vml_machine_destroy(m);
+        return st == VML_OK ? VML_E_NOMEM : st;
+    }
+    for (unsigned c = 0; c < m->n_cpus; c++) {
+        m->cpus[c].id = c;
+        st = tlb_init(&m->cpus[c].tlb, cfg->tlb_entries, cfg->tlb_ways, cfg->tlb2_entries,
+                      cfg->tlb2_ways);
+        if (st != VML_OK) {
+            vml_machine_destroy(m);
+            return st;
+        }
+    }
+    if ((st = as_kernel_init(m)) != VML_OK) {
+        vml_machine_destroy(m);
+        return st;
+    }
+    *out = m;
+    return VML_OK;
+}
+
+void vml_machine_destroy(vml_machine *m)
+{
+    if (m == NULL)
+        return;
+    while (m->n_procs)
+        vml_proc_destroy(m->procs[m->n_procs - 1]);
+    free(m->procs);
+    if (m->cpus)
+        for (unsigned c = 0; c < m->n_cpus; c++)
+            tlb_fini(&m->cpus[c].tlb);
+    free(m->cpus);
+    free(m->pfn);
+    phys_fini(&m->phys);
+    free(m);
+}
+
+vml_status vml_machine_check(vml_machine *m)
+{
+    char msg[sizeof m->err];
+    if (m == NULL)
+        return VML_E_INVALID;
+    msg[0] = 0;
+    int bad = phys_check(&m->phys, msg, sizeof msg) || pfn_check(m, msg, sizeof msg) ||
+              as_check(m, msg, sizeof msg) || vm_check(m, msg, sizeof msg);
+    for (unsigned c = 0; !bad && c < m->n_cpus; c++) {
+        bad = tlb_check(&m->cpus[c].tlb, msg, sizeof msg);
+        vml_proc *p = m->cpu_proc[c];
+        if (!bad && m->cpus[c].cr3 != (p ? p->cr3 : 0)) {
+            snprintf(msg, sizeof msg, "C1: cpu%u CR3 %#llx is not its process's", c,
+                     (unsigned long long)m->cpus[c].cr3);
+            bad = 1;
+        }
+    }
+    if (!bad)
+        return VML_OK;
+    m->corrupt = 1;
+    snprintf(m->err, sizeof m->err, "%s", msg);
+#ifdef VML_TEST_BUILD
+    /* A broken invariant is a bug: test builds stop at the first one. */
+    fprintf(stderr, "vmlab: invariant broken: %s\n", msg);
+    abort();
+#endif
+    return VML_E_CORRUPT;
+}
+
+/* ---- processes ------------------------------------------------------------------------------------ */
+
+vml_status vml_proc_create(vml_machine *m, const char *name, vml_proc **out)
+{
+    if (m == NULL || name == NULL)
+        return VML_E_INVALID;
+    size_t len = strlen(name);
+    if (len == 0 || len >= sizeof ((vml_proc *)0)->name)
+        return mm_fail(m, VML_E_INVALID, "a process name has 1 to 31 characters");
+    for (size_t i = 0; i < len; i++)
+        if (name[i] <= ' ' || name[i] > '~')
+            return mm_fail(m, VML_E_INVALID, "process name '%s' has a space or control character",
+                           name);
+    if (vml_proc_find(m, name))
+        return mm_fail(m, VML_E_EXISTS, "a process named '%s' exists", name);
+    if (m->n_procs == m->cap_procs) {
+        size_t cap = m->cap_procs ? m->cap_procs * 2 : 8;
+        vml_proc **np = realloc(m->procs, cap * sizeof *np);
+        if (np == NULL)
+            return VML_E_NOMEM;
+        m->procs = np;
+        m->cap_procs = cap;
+    }
+    vml_proc *p = calloc(1, sizeof *p);
+    if (p == NULL)
+        return VML_E_NOMEM;
+    p->m = m;
+    p->pid = m->next_pid;
+    memcpy(p->name, name, len + 1);
+    vad_tree_init(&p->vads);
+    if (m->cfg.flags & VML_CFG_PCID)
+        p->pcid = 1 + (p->pid - 1) % 4095;
+    vml_status st = as_create(p);
+    if (st != VML_OK) {
+        free(p);
+        return mm_fail(m, st, "no frame for the page directory of '%s'", name);
+    }
+    if (m->cfg.flags & VML_CFG_PCID)   /* a reused PCID must not find old entries */
+        for (unsigned c = 0; c < m->n_cpus; c++)
+            tlb_flush(&m->cpus[c].tlb, p->pcid, 0, 0);
+    m->next_pid++;
+    m->procs[m->n_procs++] = p;
+    if (out)
+        *out = p;
+    return mm_done(m, VML_OK);
+}
+
+static void free_vad(struct vad *v)
+{
+    free(v);
+}
+
+vml_status vml_proc_destroy(vml_proc *p)
+{
+    if (p == NULL)
+        return VML_E_INVALID;
+    vml_machine *m = p->m;
+    struct vad *v;
+    while ((v = vad_first(&p->vads)) != NULL)
+        vm_release(p, v);
+    vad_tree_clear(&p->vads, free_vad);
+    as_destroy(p);
+    for (size_t i = 0; i < m->n_procs; i++)
+        if (m->procs[i] == p) {
+            memmove(&m->procs[i], &m->procs[i + 1], (m->n_procs - i - 1) * sizeof *m->procs);
+            m->n_procs--;
+            break;
+        }
+    free(p);
+    return mm_done(m, VML_OK);
+}
+
+vml_proc *vml_proc_find(vml_machine *m, const char *name)
+{
+    if (m == NULL || name == NULL)
+        return NULL;
+    for (size_t i = 0; i < m->n_procs; i++)
+        if (strcmp(m->procs[i]->name, name) == 0)
+            return m->procs[i];
+    return NULL;
+}
+
+vml_proc *vml_proc_by_pid(vml_machine *m, unsigned pid)
+{
+    if (m == NULL)
+        return NULL;
+    for (size_t i = 0; i < m->n_procs; i++)
+        if (m->procs[i]->pid == pid)
+            return m->procs[i];
+    return NULL;
+}
+
+size_t vml_proc_count(const vml_machine *m) { return m ? m->n_procs : 0; }
+vml_proc *vml_proc_at(vml_machine *m, size_t i) { return m && i < m->n_procs ? m->procs[i] : NULL; }
+vml_machine *vml_proc_machine(const vml_proc *p) { return p ? p->m : NULL; }
+const char *vml_proc_name(const vml_proc *p) { return p ? p->name : ""; }
+unsigned vml_proc_pid(const vml_proc *p) { return p ? p->pid : 0; }
+vml_pa vml_proc_cr3(const vml_proc *p) { return p ? p->cr3 : 0; }
+
+/* ---- CPUs and TLBs ------------------------------------------------------------------------------------- */
+
+unsigned vml_cpu_count(const vml_machine *m) { return m ? m->n_cpus : 0; }
+
+vml_status vml_cpu_switch(vml_machine *m, unsigned cpu, vml_proc *p)
+{
+    if (m == NULL || p == NULL || p->m != m)
+        return VML_E_INVALID;
+    if (cpu >= m->n_cpus)
+        return mm_fail(m, VML_E_RANGE, "cpu %u does not exist (the machine has %u)", cpu, m->n_cpus);
+    as_switch(m, cpu, p);
+    return mm_done(m, VML_OK);
+}
+
+vml_proc *vml_cpu_current(vml_machine *m, unsigned cpu)
+{
+    return m && cpu < m->n_cpus ? m->cpu_proc[cpu] : NULL;
+}
+
+vml_status vml_tlb_invlpg(vml_machine *m, unsigned cpu, vml_proc *p, vml_va va)
+{
+    if (m == NULL || (p && p->m != m))
+        return VML_E_INVALID;
+    if (cpu != VML_ALL_CPUS && cpu >= m->n_cpus)
+        return mm_fail(m, VML_E_RANGE, "cpu %u does not exist (the machine has %u)", cpu, m->n_cpus);
+    for (unsigned c = 0; c < m->n_cpus; c++) {
+        if (cpu != VML_ALL_CPUS && c != cpu)
+            continue;
+        vml_proc *q = p ? p : m->cpu_proc[c];
+        unsigned pcid = q ? q->pcid : m->cpus[c].pcid;
+        tlb_invlpg(&m->cpus[c].tlb, va, pcid);
+        m->cpus[c].st.invlpgs++;
+        if (mm_tracing(m)) {
+            vml_event ev = { .type = VML_EV_TLB_INVLPG, .pid = q ? q->pid : 0, .cpu = c, .va = va };
+            mm_emit(m, &ev);
+        }
+    }
+    return mm_done(m, VML_OK);
+}
+
+vml_status vml_tlb_flush(vml_machine *m, unsigned cpu, unsigned how)
+{
+    if (m == NULL || how > VML_TLB_FLUSH_ALL)
+        return VML_E_INVALID;
+    if (cpu != VML_ALL_CPUS && cpu >= m->n_cpus)
+        return mm_fail(m, VML_E_RANGE, "cpu %u does not exist (the machine has %u)", cpu, m->n_cpus);
+    for (unsigned c = 0; c < m->n_cpus; c++) {
+        if (cpu != VML_ALL_CPUS && c != cpu)
+            continue;
+        /* A CR3 reload flushes the current PCID's non-global entries (every
+        ** PCID's when PCIDs are off); VML_TLB_FLUSH_ALL drops globals too. */
+        int pcid = (m->cfg.flags & VML_CFG_PCID) != 0;
+        tlb_flush(&m->cpus[c].tlb, m->cpus[c].pcid, !pcid, how == VML_TLB_FLUSH_ALL);
+        m->cpus[c].st.flushes++;
+        if (mm_tracing(m)) {
+            vml_event ev = { .type = VML_EV_TLB_FLUSH, .cpu = c,
+                             .what = how == VML_TLB_FLUSH_ALL ? "all (global too)" : "non-global" };
+            mm_emit(m, &ev);
+        }
+    }
+    return mm_done(m, VML_OK);
+}
+
+void vml_tlb_geometry_get(const vml_machine *m, vml_tlb_geometry *g)
+{
+    const struct tlb *t = &m->cpus[0].tlb;
+    g->entries = t->l1.n_sets * t->l1.ways;
+    g->ways = t->l1.ways;
+    g->sets = t->l1.n_sets;
+    g->l2_entries = t->l2.n_sets * t->l2.ways;
+    g->l2_ways = t->l2.ways;
+    g->l2_sets = t->l2.n_sets;
+    g->pcid = (m->cfg.flags & VML_CFG_PCID) != 0;
+}
+
+struct tlb_copy {
+    vml_tlb_entry_info *out;
+    size_t max, n;
+};
+
+static void tlb_copy_one(void *ctx, unsigned level, unsigned set, unsigned way,
+                         const struct tlb_ent *e)
+{
+    struct tlb_copy *tc = ctx;
+    if (tc->n < tc->max) {
+        vml_tlb_entry_info *o = &tc->out[tc->n];
+        enum tlb_size sz = (enum tlb_size)((e->key >> 12) & 3);
+        o->level = level;
+        o->set = set;
+        o->way = way;
+        o->va = (e->key >> 16) << tlb_size_shift[sz];
+        o->pa = e->val & ~(uint64_t)TLB_FLAGS;
+        o->page_size = UINT64_C(1) << tlb_size_shift[sz];
+        o->pcid = (unsigned)(e->key & 0xFFF);
+        o->writable = (e->val & TLB_W) != 0;
+        o->user = (e->val & TLB_U) != 0;
+        o->nx = (e->val & TLB_X) == 0;
+        o->dirty = (e->val & TLB_D) != 0;
+        o->global = (e->val & TLB_G) != 0;
+    }
+    tc->n++;
+}
+
+size_t vml_tlb_entries(const vml_machine *m, unsigned cpu, vml_tlb_entry_info *out, size_t max)
+{
+    if (m == NULL || cpu >= m->n_cpus)
+        return 0;
+    struct tlb_copy tc = { out, out ? max : 0, 0 };
+    tlb_visit(&m->cpus[cpu].tlb, tlb_copy_one, &tc);
+    /* Kernel addresses were stored without their sign extension. */
+    for (size_t i = 0; i < tc.n && i < tc.max; i++) {
+        vml_va va = out[i].va;
+        if (m->pm->va_bits < 64 && m->pm->va_bits > 32 && (va >> (m->pm->va_bits - 1)) & 1)
+            out[i].va = va | ~((UINT64_C(1) << m->pm->va_bits) - 1);
+    }
+    return tc.n;
+}
+
+/* ---- page tables: inspection and raw edits --------------------------------------------------------- */
+
+vml_status vml_walk_va(vml_proc *p, vml_va va, vml_walk *w)
+{
+    if (p == NULL || w == NULL)
+        return VML_E_INVALID;
+    if (!pg_canonical(p->m->pm, va))
+        return mm_fail(p->m, VML_E_RANGE, "%#llx is not a canonical %u-bit address",
+                       (unsigned long long)va, p->m->pm->va_bits);
+    mmu_inspect(p->m->pm, &p->m->phys, p->cr3, va, w);
+    return VML_OK;
+}
+
+vml_status vml_pte_get(vml_proc *p, vml_va va, uint64_t *pte)
+{
+    vml_walk w;
+    vml_status st = vml_walk_va(p, va, &w);
+    if (st != VML_OK)
+        return st;
+    const vml_walk_step *last = &w.step[w.n_steps - 1];
+    if (!w.present && last->level != 1)
+        return mm_fail(p->m, VML_E_NOT_PRESENT, "no page table maps %#llx: the %s is not present",
+                       (unsigned long long)va, last->name);
+    *pte = last->entry;
+    return VML_OK;
+}
+
+vml_status vml_pte_set_raw(vml_proc *p, vml_va va, uint64_t pte)
+{
+    vml_walk w;
+    vml_status st = vml_walk_va(p, va, &w);
+    if (st != VML_OK)
+        return st;
+    vml_machine *m = p->m;
+    const vml_walk_step *last = &w.step[w.n_steps - 1];
+    if (!w.present || last->level != 1 || va > m->layout.user_highest)
+        return mm_fail(m, VML_E_INVALID, "setpte edits the valid 4K PTE of a user page; %#llx has none",
+                       (unsigned long long)va);
+    uint64_t editable = PG_RW | PG_US | PG_PWT | PG_PCD | PG_A | PG_D | PG_G | PG_PAT |
+                        (m->pm->has_nx ? PG_NX : 0);
+    if (m->pm->entry_size == 4)
+        pte &= UINT32_MAX;
+    if ((pte & ~editable) != (last->entry & ~editable))
+        return mm_fail(m, VML_E_INVALID, "setpte may change only RW, US, PWT, PCD, A, D, PAT, G and "
+                       "NX: the frame and P belong to the memory manager (%#llx -> %#llx)",
+                       (unsigned long long)last->entry, (unsigned long long)pte);
+    as_pte_write(p, va, last->entry_pa, pte);   /* no invalidation: that is the point */
+    return mm_done(m, VML_OK);
+}
+
+/* ---- VADs ------------------------------------------------------------------------------------------------ */
+
+vml_status vml_vad_next(vml_proc *p, vml_va va, vml_vad_info *out)
+{
+    if (p == NULL || out == NULL)
+        return VML_E_INVALID;
+    const struct vad *v = vad_lookup_ge(&p->vads, va >> 12);
+    if (v == NULL)
+        return VML_E_NOT_FOUND;
+    int prot = mmprot_from_win32(v->protect);
+    out->start_vpn = v->start_vpn;
+    out->end_vpn = v->end_vpn;
+    out->level = vad_depth(v);
+    out->commit_pages = v->commit_pages;
+    out->type = v->type;
+    out->origin = v->origin;
+    out->protect = v->protect;
+    out->prot = v->origin == VML_ORIGIN_POSIX ? v->prot
+              : mmprot_to_posix(prot < 0 ? MM_NOACCESS : (unsigned)prot);
+    out->map_flags = v->map_flags;
+    out->mem_commit = v->mem_commit;
+    out->name = v->name;
+    return VML_OK;
+}
+
+size_t vml_vad_count(const vml_proc *p)
+{
+    return p ? p->vads.count : 0;
+}

@@ -1,0 +1,91 @@
+/*
+** pte.h -- the memory manager's software PTE formats.
+**
+** With P == 0 the CPU ignores every other bit of an entry (SDM 4.7), so the
+** memory manager keeps its own state there, laid out as Windows' MMPTE
+** variants (Windows Internals, 7th ed., ch. 5 "Invalid PTEs"):
+**
+**   bit  0      P = 0
+**   bits 5-9    Protection: an MM protection code (MM_* below)
+**   bit  10     Prototype: look in the section's prototype PTE
+**   bit  11     Transition: the page is still in memory, on the standby
+**               or modified list; bits 12.. hold its frame number
+**   bits 32-63  PageFileHigh (64-bit entries): pagefile slot + 1
+**               (bits 12-31 on 32-bit entries)
+**
+**   all zero              -> "ask the VAD tree"
+**   protection only       -> demand-zero (committed, never touched)
+**   protection MM_DECOMMIT-> decommitted page inside a committed VAD
+*/
+#ifndef VML_MM_PTE_H
+#define VML_MM_PTE_H
+
+#include <stdint.h>
+#include "hw/paging.h"
+
+/* MM protection codes (the 5-bit field; ReactOS/Windows mm.h values). */
+#define MM_ZERO_ACCESS         0u
+#define MM_READONLY            1u
+#define MM_EXECUTE             2u
+#define MM_EXECUTE_READ        3u
+#define MM_READWRITE           4u
+#define MM_WRITECOPY           5u
+#define MM_EXECUTE_READWRITE   6u
+#define MM_EXECUTE_WRITECOPY   7u
+#define MM_ACCESS_MASK         7u
+#define MM_NOCACHE             0x08u
+#define MM_GUARD_PAGE          0x10u
+#define MM_WRITECOMBINE        0x18u   /* with an access code != 0 */
+#define MM_DECOMMIT            0x10u   /* guard with zero access */
+#define MM_NOACCESS            0x18u   /* write-combine with zero access */
+
+#define SW_PROT_SHIFT   5
+#define SW_PROT_MASK    (UINT64_C(0x1F) << SW_PROT_SHIFT)
+#define SW_PROTOTYPE    (UINT64_C(1) << 10)
+#define SW_TRANSITION   (UINT64_C(1) << 11)
+
+static inline unsigned sw_prot(uint64_t pte)
+{
+    return (unsigned)((pte & SW_PROT_MASK) >> SW_PROT_SHIFT);
+}
+static inline uint64_t sw_demand_zero(unsigned mmprot)
+{
+    return (uint64_t)mmprot << SW_PROT_SHIFT;
+}
+static inline uint64_t sw_transition(uint64_t pfn, unsigned mmprot)
+{
+    return (pfn << 12) | SW_TRANSITION | ((uint64_t)mmprot << SW_PROT_SHIFT);
+}
+/* 1 when the code grants no access at all (NOACCESS, DECOMMIT, 0). */
+static inline int mmprot_noaccess(unsigned mmprot)
+{
+    return (mmprot & MM_ACCESS_MASK) == 0;
+}
+static inline int mmprot_guard(unsigned mmprot)
+{
+    return (mmprot & 0x18u) == MM_GUARD_PAGE && !mmprot_noaccess(mmprot);
+}
+static inline int mmprot_writable(unsigned mmprot)
+{
+    unsigned a = mmprot & MM_ACCESS_MASK;
+    return a == MM_READWRITE || a == MM_EXECUTE_READWRITE;
+}
+static inline int mmprot_executable(unsigned mmprot)
+{
+    unsigned a = mmprot & MM_ACCESS_MASK;
+    return a == MM_EXECUTE || a == MM_EXECUTE_READ || a == MM_EXECUTE_READWRITE ||
+           a == MM_EXECUTE_WRITECOPY;
+}
+
+/* Conversions between MM codes, Win32 PAGE_* and POSIX PROT_*.
+** mmprot_from_win32 returns -1 for a protection Windows rejects. */
+int      mmprot_from_win32(uint32_t protect);
+uint32_t mmprot_to_win32(unsigned mmprot);
+unsigned mmprot_from_posix(int prot);
+int      mmprot_to_posix(unsigned mmprot);
+
+/* Decode an entry of the machine's format (32-bit entries keep the page
+** file slot in bits 12-31). */
+vml_pte_kind pte_kind(const struct pg_mode *pm, uint64_t pte);
+
+#endif
