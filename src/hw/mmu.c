@@ -44,19 +44,40 @@ static enum tlb_size size_code(const struct pg_mode *pm, unsigned level)
     return pm->id == VML_PAGING_LEGACY ? TLB_4M : TLB_2M;
 }
 
+/* Sets A in every entry the walk of va uses, and D in its leaf on a write:
+** a second pass, taken only when some bit was clear (rare once warm). */
+static void walk_set_ad(const struct pg_mode *pm, struct phys *ph, vml_pa table, vml_va va,
+                        unsigned access)
+{
+    for (unsigned level = pm->levels; ; level--) {
+        vml_pa epa = table + (vml_pa)pg_index(pm, level, va) * pm->entry_size;
+        uint64_t e = entry_read(pm, ph, epa);
+        int leaf = level == 1 || ((pm->large_levels >> level) & 1 && (e & PG_PS));
+        if (!pg_is_pdpte_pae(pm, level)) {
+            uint64_t nv = e | PG_A | (leaf && access == VML_ACCESS_WRITE ? PG_D : 0);
+            if (nv != e)
+                entry_write(pm, ph, epa, nv);
+        }
+        if (leaf)
+            return;
+        table = pg_frame(pm, e);
+    }
+}
+
 int mmu_walk(const struct pg_mode *pm, struct phys *ph, vml_pa cr3, vml_va va,
              unsigned access, unsigned user, struct mmu_walk *w, struct mmu_fault *f)
 {
-    vml_pa table = cr3_table(pm, cr3);
-    vml_pa used[5];
-    uint64_t val[5];
-    unsigned n = 0, rw = 1, us = 1, nx = 0, level;
-    uint64_t e = 0;
-    vml_pa epa = 0;
+    const vml_pa root = cr3_table(pm, cr3);
+    const unsigned es = pm->entry_size, large = pm->large_levels;
+    const unsigned pae_pdpte = pm->id == VML_PAGING_PAE ? 3 : 0;
+    const uint64_t nx_bit = pm->has_nx ? PG_NX : 0, frame_mask = pm->frame_mask;
+    vml_pa table = root, epa;
+    uint64_t e, rw = PG_RW, us = PG_US, nx = 0, missing_ad = 0;
+    unsigned level = pm->levels;
 
-    for (level = pm->levels; ; level--) {
-        epa = table + (vml_pa)pg_index(pm, level, va) * pm->entry_size;
-        e = entry_read(pm, ph, epa);
+    for (;;) {
+        epa = table + ((va >> pm->shift[level]) & pm->index_mask[level]) * es;
+        e = es == 8 ? phys_read64(ph, epa) : phys_read32(ph, epa);
         if (!(e & PG_P)) {
             f->va = va;
             f->access = access;
@@ -68,24 +89,22 @@ int mmu_walk(const struct pg_mode *pm, struct phys *ph, vml_pa cr3, vml_va va,
             f->entry = e;
             return -1;
         }
-        if (!pg_is_pdpte_pae(pm, level)) {
-            rw &= (e & PG_RW) != 0;
-            us &= (e & PG_US) != 0;
-            if (pm->has_nx)
-                nx |= (e & PG_NX) != 0;
-            used[n] = epa;
-            val[n++] = e;
+        if (level != pae_pdpte) {
+            rw &= e;
+            us &= e;
+            nx |= e & nx_bit;
+            missing_ad |= ~e & PG_A;
         }
-        if (level == 1 || ((pm->large_levels >> level) & 1 && (e & PG_PS)))
+        if (level == 1 || ((large >> level) & 1 && (e & PG_PS)))
             break;
-        table = pg_frame(pm, e);
+        table = e & frame_mask;
+        level--;
     }
 
     /* Permission check on the combined rights (SDM 4.6; CR0.WP = 1, so a
     ** supervisor write to a read-only page faults too). */
-    int denied = (user && !us) || (access == VML_ACCESS_WRITE && !rw) ||
-                 (access == VML_ACCESS_EXEC && nx);
-    if (denied) {
+    if ((user && !us) || (access == VML_ACCESS_WRITE && !rw) ||
+        (access == VML_ACCESS_EXEC && nx)) {
         f->va = va;
         f->access = access;
         f->user = user;
@@ -96,17 +115,10 @@ int mmu_walk(const struct pg_mode *pm, struct phys *ph, vml_pa cr3, vml_va va,
         f->entry = e;
         return -1;
     }
-
-    /* Success: set A in every entry used, D in the leaf on a write. */
-    for (unsigned i = 0; i < n; i++) {
-        uint64_t nv = val[i] | PG_A;
-        if (i == n - 1 && access == VML_ACCESS_WRITE)
-            nv |= PG_D;
-        if (nv != val[i])
-            entry_write(pm, ph, used[i], nv);
-        val[i] = nv;
+    if (missing_ad || (access == VML_ACCESS_WRITE && !(e & PG_D))) {
+        walk_set_ad(pm, ph, root, va, access);
+        e = entry_read(pm, ph, epa);
     }
-    e = val[n - 1];
     enum tlb_size sz = size_code(pm, level);
     vml_pa frame = pg_frame(pm, e) & ~(((vml_pa)1 << tlb_size_shift[sz]) - 1);
     if (pm->id == VML_PAGING_LEGACY && sz == TLB_4M)
@@ -160,13 +172,13 @@ void mmu_inspect(const struct pg_mode *pm, const struct phys *ph, vml_pa cr3,
 
 int mmu_translate(const struct pg_mode *pm, struct phys *ph, struct cpu *c,
                   vml_va va, unsigned access, unsigned user, vml_pa *pa,
-                  struct mmu_fault *f, int *walked, struct mmu_walk *w)
+                  struct mmu_fault *f, int *walked, struct mmu_walk *w, unsigned flags)
 {
     unsigned need = mmu_need(access, user);
-    struct tlb_ent *e = tlb_lookup_4k(&c->tlb, va >> 12, c->pcid);
+    struct tlb_ent *e = (flags & MMU_L1_MISSED) ? NULL : tlb_lookup_4k(&c->tlb, va >> 12, c->pcid);
     int l2_hit = 0;
     *walked = 0;
-    if (e == NULL)
+    if (e == NULL && (c->tlb.has_large || c->tlb.l2.n_sets))
         e = tlb_lookup_slow(&c->tlb, va, c->pcid, &l2_hit);
     if (e != NULL && (e->val & need) == need) {
         enum tlb_size sz = tlb_val_size(e->val);

@@ -70,9 +70,11 @@ void mmu_inspect(const struct pg_mode *pm, const struct phys *ph, vml_pa cr3,
 
 /* Translate through the TLB, walking and filling on a miss.  Returns 0
 ** with *pa, or -1 with *f.  *walked says whether a walk happened (and *w
-** what it found). */
+** what it found).  MMU_L1_MISSED: the caller already probed the L1 4 KiB
+** array for va and missed (the batch path), so it is not probed again. */
+#define MMU_L1_MISSED 1u
 int mmu_translate(const struct pg_mode *pm, struct phys *ph, struct cpu *c,
                   vml_va va, unsigned access, unsigned user, vml_pa *pa,
-                  struct mmu_fault *f, int *walked, struct mmu_walk *w);
+                  struct mmu_fault *f, int *walked, struct mmu_walk *w, unsigned flags);
 
 #endif

@@ -12,19 +12,23 @@ const struct pg_mode pg_modes[VML_N_PAGING] = {
     [VML_PAGING_4LEVEL] = {
         VML_PAGING_4LEVEL, "4level", 4, 8, 48, 9, 9,
         (1u << 2) | (1u << 3), 1, PG_FRAME64,
-        { "", "PTE", "PDE", "PDPTE", "PML4E", "" } },
+        { "", "PTE", "PDE", "PDPTE", "PML4E", "" },
+        { 0, 12, 21, 30, 39, 48 }, { 0, 511, 511, 511, 511, 0 } },
     [VML_PAGING_5LEVEL] = {
         VML_PAGING_5LEVEL, "5level", 5, 8, 57, 9, 9,
         (1u << 2) | (1u << 3), 1, PG_FRAME64,
-        { "", "PTE", "PDE", "PDPTE", "PML4E", "PML5E" } },
+        { "", "PTE", "PDE", "PDPTE", "PML4E", "PML5E" },
+        { 0, 12, 21, 30, 39, 48 }, { 0, 511, 511, 511, 511, 511 } },
     [VML_PAGING_PAE] = {
         VML_PAGING_PAE, "pae", 3, 8, 32, 9, 2,
         (1u << 2), 1, PG_FRAME64,
-        { "", "PTE", "PDE", "PDPTE", "", "" } },
+        { "", "PTE", "PDE", "PDPTE", "", "" },
+        { 0, 12, 21, 30, 0, 0 }, { 0, 511, 511, 3, 0, 0 } },
     [VML_PAGING_LEGACY] = {
         VML_PAGING_LEGACY, "legacy", 2, 4, 32, 10, 10,
         (1u << 2), 0, PG_FRAME32,
-        { "", "PTE", "PDE", "", "", "" } },
+        { "", "PTE", "PDE", "", "", "" },
+        { 0, 12, 22, 0, 0, 0 }, { 0, 1023, 1023, 0, 0, 0 } },
 };
 
 const char *vml_paging_name(vml_paging mode)

@@ -48,18 +48,19 @@ struct pg_mode {
     int         has_nx;
     uint64_t    frame_mask;   /* frame bits of an entry */
     const char *level_name[6];/* [1] = "PTE" ... */
+    unsigned    shift[6];     /* [L]: va bit where level L's index starts */
+    uint64_t    index_mask[6];/* [L]: mask of level L's index */
 };
 
 extern const struct pg_mode pg_modes[VML_N_PAGING];
 
 static inline unsigned pg_shift(const struct pg_mode *pm, unsigned level)
 {
-    return VML_PAGE_SHIFT + (level - 1) * pm->bits;
+    return pm->shift[level];
 }
 static inline unsigned pg_index(const struct pg_mode *pm, unsigned level, vml_va va)
 {
-    unsigned nbits = level == pm->levels ? pm->top_bits : pm->bits;
-    return (unsigned)((va >> pg_shift(pm, level)) & ((UINT64_C(1) << nbits) - 1));
+    return (unsigned)((va >> pm->shift[level]) & pm->index_mask[level]);
 }
 static inline uint64_t pg_entries(const struct pg_mode *pm, unsigned level)
 {

@@ -59,6 +59,7 @@ vml_status tlb_init(struct tlb *t, unsigned entries, unsigned ways,
 {
     vml_status st;
     t->clock = 0;
+    t->has_large = 0;
     t->l1.e = t->l1_large.e = t->l2.e = NULL;
     t->l1.stamp = t->l1_large.stamp = t->l2.stamp = NULL;
     if (entries == 0 || entries > (1u << 20) || (l2_entries > (1u << 22)))
@@ -123,14 +124,14 @@ struct tlb_ent *tlb_lookup_slow(struct tlb *t, vml_va va, unsigned pcid, int *l2
     static const enum tlb_size large[] = { TLB_2M, TLB_4M, TLB_1G };
     struct tlb_ent *e;
     *l2_hit = 0;
-    for (unsigned i = 0; i < 3; i++) {
+    for (unsigned i = 0; i < 3 && t->has_large; i++) {
         uint64_t pn = va >> tlb_size_shift[large[i]];
         if ((e = array_lookup(&t->l1_large, &t->clock, pn, large[i], pcid)) != NULL)
             return e;
     }
     if (t->l2.n_sets == 0)
         return NULL;
-    for (unsigned s = TLB_4K; s <= TLB_1G; s++) {
+    for (unsigned s = TLB_4K; s <= (t->has_large ? TLB_1G : TLB_4K); s++) {
         uint64_t pn = va >> tlb_size_shift[s];
         if ((e = array_lookup(&t->l2, &t->clock, pn, (enum tlb_size)s, pcid)) != NULL) {
             uint64_t key = e->key, val = e->val;
@@ -149,6 +150,7 @@ void tlb_fill(struct tlb *t, vml_va va, unsigned pcid, uint64_t val)
     uint64_t pn = va >> tlb_size_shift[sz];
     unsigned tag = (val & TLB_G) ? 0 : pcid;
     uint64_t key = tlb_key(pn, sz, tag);
+    t->has_large |= sz != TLB_4K;
     array_insert(sz == TLB_4K ? &t->l1 : &t->l1_large, &t->clock, pn, key, val);
     array_insert(&t->l2, &t->clock, pn, key, val);
 }

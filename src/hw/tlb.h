@@ -47,6 +47,8 @@ struct tlb {
     struct tlb_array l1_large;  /* large pages (fully associative, 32) */
     struct tlb_array l2;        /* second level, all sizes; n_sets 0 = none */
     uint32_t         clock;     /* LRU time */
+    int              has_large; /* a large page was filled since the last
+                                ** full flush: lookups must try the sizes */
 };
 
 struct tlb_stats {

@@ -26,6 +26,12 @@ static inline void load_cr3(vml_machine *m, unsigned cpu, vml_proc *p)
 int acc_translate(vml_proc *p, unsigned cpu, vml_va va, unsigned access, vml_pa *pa,
                   vml_exception *ex)
 {
+    return acc_translate_flags(p, cpu, va, access, pa, ex, 0);
+}
+
+int acc_translate_flags(vml_proc *p, unsigned cpu, vml_va va, unsigned access, vml_pa *pa,
+                        vml_exception *ex, unsigned mmu_flags)
+{
     vml_machine *m = p->m;
     struct cpu *c = &m->cpus[cpu];
     if (!pg_canonical(m->pm, va)) {
@@ -36,7 +42,7 @@ int acc_translate(vml_proc *p, unsigned cpu, vml_va va, unsigned access, vml_pa 
         struct mmu_fault f;
         struct mmu_walk w;
         int walked;
-        if (mmu_translate(m->pm, &m->phys, c, va, access, 1, pa, &f, &walked, &w) == 0) {
+        if (mmu_translate(m->pm, &m->phys, c, va, access, 1, pa, &f, &walked, &w, mmu_flags) == 0) {
             if (walked && mm_tracing(m)) {
                 vml_event ev = { .type = VML_EV_TLB_FILL, .pid = p->pid, .cpu = cpu,
                                  .va = va & ~(vml_va)0xFFF, .pfn = pg_frame(m->pm, w.leaf) >> 12,
@@ -48,6 +54,7 @@ int acc_translate(vml_proc *p, unsigned cpu, vml_va va, unsigned access, vml_pa 
         }
         if (fault_resolve(p, cpu, &f, ex) != FAULT_RETRY)
             return -1;
+        mmu_flags = 0;
     }
     mm_fail(m, VML_E_CORRUPT, "X2: access at %#llx still faults after its fault was resolved",
             (unsigned long long)va);
@@ -141,7 +148,8 @@ vml_status vml_mem_batch(vml_proc *p, unsigned cpu, const vml_va *vas, size_t n,
         if (e != NULL && (e->val & need) == need) {
             c->st.tlb_hits++;
             pa = (e->val & ~(uint64_t)0xFFF) | (va & 0xFFF);
-        } else if (acc_translate(p, cpu, va, access, &pa, ex) != 0) {
+        } else if (acc_translate_flags(p, cpu, va, access, &pa, ex,
+                                       e == NULL ? MMU_L1_MISSED : 0) != 0) {
             break;
         }
         uint8_t *ptr = phys_ptr(&m->phys, pa);

@@ -204,5 +204,8 @@ void       fault_exception(vml_proc *p, vml_va va, unsigned access, vml_av_reaso
 ** -1 with *ex. */
 int        acc_translate(vml_proc *p, unsigned cpu, vml_va va, unsigned access,
                          vml_pa *pa, vml_exception *ex);
+/* The same after the caller's own L1 probe missed (MMU_L1_MISSED). */
+int        acc_translate_flags(vml_proc *p, unsigned cpu, vml_va va, unsigned access,
+                               vml_pa *pa, vml_exception *ex, unsigned mmu_flags);
 
 #endif
