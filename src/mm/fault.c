@@ -84,10 +84,25 @@ void fault_exception(vml_proc *p, vml_va va, unsigned access, vml_av_reason r, v
         *ex = e;
 }
 
-static void ws_grow(vml_proc *p)
+/* Map an active frame at va with mmprot: the PFN entry points back at the
+** PTE, the page joins the working set, the fault is counted.  A and D are
+** left to the retried walk, which sets them as the CPU does. */
+static void map_frame(vml_proc *p, vml_va va, vml_pa pte_pa, vml_pfn pfn, unsigned mmprot,
+                      vml_list from, const char *kind)
 {
+    vml_machine *m = p->m;
+    struct pfn_entry *e = &m->pfn[pfn];
+    e->pte_pa = pte_pa;
+    e->share_count = 1;
+    e->ref_count = 1;
+    e->orig_pte = sw_demand_zero(mmprot);
+    if (mm_tracing(m))
+        fault_event(p, va, pfn, from, kind);
+    as_pte_write(p, va, pte_pa, as_make_valid(m, pfn, mmprot, 0));
     if (++p->st.ws_pages > p->st.peak_ws_pages)
         p->st.peak_ws_pages = p->st.ws_pages;
+    p->st.page_faults++;
+    m->st.page_faults++;
 }
 
 /* A committed page never touched: a zero-filled frame, zeroed list first. */
@@ -107,19 +122,8 @@ static enum fault_outcome fault_zero(vml_proc *p, vml_va va, unsigned access, un
         fault_exception(p, va, access, VML_AV_NO_MEMORY, ex);
         return FAULT_EXCEPTION;
     }
-    struct pfn_entry *e = &m->pfn[pfn];
-    e->pte_pa = pte_pa;
-    e->share_count = 1;
-    e->ref_count = 1;
-    e->orig_pte = sw_demand_zero(mmprot);
-    if (mm_tracing(m))
-        fault_event(p, va, pfn, from, fault_kind_zero);
-    /* A and D are left to the retried walk, which sets them as the CPU does. */
-    as_pte_write(p, va, pte_pa, as_make_valid(m, pfn, mmprot, 0));
-    ws_grow(p);
-    p->st.page_faults++;
+    map_frame(p, va, pte_pa, pfn, mmprot, from, fault_kind_zero);
     p->st.demand_zero_faults++;
-    m->st.page_faults++;
     m->st.demand_zero_faults++;
     return FAULT_RETRY;
 }
@@ -132,17 +136,8 @@ static enum fault_outcome fault_soft(vml_proc *p, vml_va va, vml_pa pte_pa, uint
     vml_pfn pfn = pg_frame(m->pm, pte) >> 12;
     vml_list from = (vml_list)m->pfn[pfn].list;
     pfn_reclaim(m, pfn, p->pid);
-    struct pfn_entry *e = &m->pfn[pfn];
-    e->share_count = 1;
-    e->ref_count = 1;
-    e->orig_pte = sw_demand_zero(mmprot);
-    if (mm_tracing(m))
-        fault_event(p, va, pfn, from, fault_kind_soft);
-    as_pte_write(p, va, pte_pa, as_make_valid(m, pfn, mmprot, 0));
-    ws_grow(p);
-    p->st.page_faults++;
+    map_frame(p, va, pte_pa, pfn, mmprot, from, fault_kind_soft);
     p->st.transition_faults++;
-    m->st.page_faults++;
     m->st.transition_faults++;
     return FAULT_RETRY;
 }
