@@ -460,6 +460,10 @@ vml_status vml_tlb_invlpg(vml_machine *m, unsigned cpu, vml_proc *p, vml_va va)
         return VML_E_INVALID;
     if (cpu != VML_ALL_CPUS && cpu >= m->n_cpus)
         return mm_fail(m, VML_E_RANGE, "cpu %u does not exist (the machine has %u)", cpu, m->n_cpus);
+    /* On every CPU: the initiator (p's last CPU, else cpu 0) runs invlpg,
+    ** the others get a shootdown IPI each. */
+    unsigned self = p ? p->last_cpu : 0;
+    int remote = 0;
     for (unsigned c = 0; c < m->n_cpus; c++) {
         if (cpu != VML_ALL_CPUS && c != cpu)
             continue;
@@ -467,11 +471,17 @@ vml_status vml_tlb_invlpg(vml_machine *m, unsigned cpu, vml_proc *p, vml_va va)
         unsigned pcid = q ? q->pcid : m->cpus[c].pcid;
         tlb_invlpg(&m->cpus[c].tlb, va, pcid);
         m->cpus[c].st.invlpgs++;
+        if (cpu == VML_ALL_CPUS && c != self) {
+            m->cpus[c].st.ipis++;
+            m->st.ipis++;
+            remote = 1;
+        }
         if (mm_tracing(m)) {
             vml_event ev = { .type = VML_EV_TLB_INVLPG, .pid = q ? q->pid : 0, .cpu = c, .va = va };
             mm_emit(m, &ev);
         }
     }
+    m->st.shootdowns += (unsigned)remote;
     return mm_done(m, VML_OK);
 }
 

@@ -1,0 +1,193 @@
+/*
+** args.c -- argument helpers shared by the command handlers: numbers,
+** processes, CPUs, library statuses, views, events.
+**
+** Every helper either fills its output or sets a script error that names
+** the argument ("SIZE must be a number, not a string") and returns
+** RC_ERROR; none changes the machine.
+*/
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+enum rc arg_value(struct interp *in, const char *word, struct value *out)
+{
+    return expr_eval(in, word, out);
+}
+
+enum rc arg_num(struct interp *in, const char *word, const char *what, uint64_t *out)
+{
+    struct value v = {0};
+    enum rc rc = expr_eval(in, word, &v);
+
+    if (rc != RC_OK)
+        return rc;
+    if (v.kind != VAL_NUM) {
+        value_free(&v);
+        return cli_error(in, "%s must be a number, not a string ('%s')", what, word);
+    }
+    *out = v.num;
+    return RC_OK;
+}
+
+enum rc arg_u32(struct interp *in, const char *word, const char *what, uint32_t *out)
+{
+    uint64_t v = 0;
+    enum rc rc = arg_num(in, word, what, &v);
+
+    if (rc != RC_OK)
+        return rc;
+    if (v > UINT32_MAX)
+        return cli_error(in, "%s 0x%llx does not fit in 32 bits", what, (unsigned long long)v);
+    *out = (uint32_t)v;
+    return RC_OK;
+}
+
+enum rc arg_int(struct interp *in, const char *word, const char *what, int *out)
+{
+    uint64_t v = 0;
+    enum rc rc = arg_num(in, word, what, &v);
+
+    if (rc != RC_OK)
+        return rc;
+    if (v <= (uint64_t)INT_MAX)
+        *out = (int)v;
+    else if (v >= (uint64_t)0 - ((uint64_t)INT_MAX + 1))   /* -1, -2, ... */
+        *out = (int)(-(int64_t)((uint64_t)0 - v));
+    else
+        return cli_error(in, "%s 0x%llx does not fit in an int", what, (unsigned long long)v);
+    return RC_OK;
+}
+
+enum rc need_machine(struct interp *in)
+{
+    vml_config cfg;
+    vml_status st;
+
+    if (in->m != NULL)
+        return RC_OK;
+    vml_config_default(&cfg);
+    st = vml_machine_create(&cfg, &in->m);
+    if (st != VML_OK) {
+        in->m = NULL;
+        return cli_error(in, "cannot create the default machine: %s", vml_strerror(st));
+    }
+    in->cpu = 0;
+    events_apply(in);
+    return RC_OK;
+}
+
+enum rc arg_proc(struct interp *in, const char *word, vml_proc **out)
+{
+    const char *name = word;
+    vml_proc *p;
+
+    if (word[0] == '$') {
+        const struct value *v = is_ident_start((unsigned char)word[1])
+                                ? var_get(in, word + 1, strlen(word + 1)) : NULL;
+        if (v == NULL)
+            return cli_error(in, "undefined variable %s", word);
+        if (v->kind != VAL_STR)
+            return cli_error(in, "%s holds a number, not a process name", word);
+        name = v->str;
+    }
+    if (need_machine(in) != RC_OK)
+        return RC_ERROR;
+    p = vml_proc_find(in->m, name);
+    if (p == NULL)
+        return cli_error(in, "no process named '%s'", name);
+    *out = p;
+    return RC_OK;
+}
+
+enum rc arg_cpu(struct interp *in, const char *word, unsigned *out)
+{
+    uint64_t v = 0;
+    unsigned n;
+    enum rc rc = arg_num(in, word, "CPU", &v);
+
+    if (rc != RC_OK)
+        return rc;
+    if (need_machine(in) != RC_OK)
+        return RC_ERROR;
+    n = vml_cpu_count(in->m);
+    if (v >= n)
+        return cli_error(in, "there is no CPU %llu (the machine has %u: cpus=N in the machine line)",
+                         (unsigned long long)v, n);
+    *out = (unsigned)v;
+    return RC_OK;
+}
+
+enum rc lib_status(struct interp *in, vml_status st, struct result *res)
+{
+    const char *msg;
+
+    if (st == VML_OK)
+        return RC_OK;
+    if (st == VML_E_CORRUPT)
+        return cli_fatal(in, "invariant check failed");
+    res->fail = FAIL_STATUS;
+    res->st = st;
+    msg = in->m ? vml_last_error(in->m) : NULL;
+    snprintf(res->detail, sizeof res->detail, "%s", msg ? msg : "");
+    return RC_OK;
+}
+
+enum rc emit_view(struct interp *in, vml_status st, vml_text *t, struct result *res)
+{
+    enum rc rc = RC_OK;
+
+    if (st == VML_OK) {
+        if (t->oom)
+            rc = cli_error(in, "out of memory while rendering the view");
+        else if (in->quiet == 0 && t->s != NULL)
+            fputs(t->s, in->out);
+    } else {
+        rc = lib_status(in, st, res);
+    }
+    vml_text_free(t);
+    return rc;
+}
+
+const char *const_name(uint64_t v, const char *prefix)
+{
+    size_t i, plen = strlen(prefix);
+    const char *name, *group;
+    uint64_t cv;
+
+    for (i = 0; (name = vml_const_at(i, &cv, &group)) != NULL; i++)
+        if (cv == v && strncmp(name, prefix, plen) == 0)
+            return name;
+    return NULL;
+}
+
+static void on_event(void *ctx, const vml_event *ev)
+{
+    struct interp *in = ctx;
+    char buf[256];
+    size_t n;
+
+    buf[0] = '\0';
+    n = vml_event_format(in->m, ev, buf, sizeof buf);
+    buf[sizeof buf - 1] = '\0';
+    if (n >= sizeof buf) {
+        char *big = malloc(n + 1);
+        if (big != NULL) {
+            big[0] = '\0';
+            vml_event_format(in->m, ev, big, n + 1);
+            big[n] = '\0';
+            fprintf(in->out, "  %s\n", big);
+            free(big);
+            return;
+        }
+    }
+    fprintf(in->out, "  %s\n", buf);
+}
+
+void events_apply(struct interp *in)
+{
+    if (in->m != NULL)
+        vml_set_event_handler(in->m, in->events ? on_event : NULL, in->events ? in : NULL);
+}

@@ -1,0 +1,566 @@
+/*
+** cmd_view.c -- handlers of the machine, process, page-table, TLB,
+** physical-memory, view and counter commands.
+**
+** As in cmd_mem.c: arguments first, then one library call.  A view's text
+** goes to the output unless the command runs under expect.
+*/
+#include <string.h>
+
+#include "cli.h"
+
+/* ------------------------------------------------------------------ */
+/* Machine and processes                                               */
+
+static enum rc on_off(struct interp *in, const char *key, const char *v, int *out)
+{
+    if (strcmp(v, "on") == 0)
+        *out = 1;
+    else if (strcmp(v, "off") == 0)
+        *out = 0;
+    else
+        return cli_error(in, "bad value for %s: '%s' (on or off)", key, v);
+    return RC_OK;
+}
+
+/* "64x4" -> 64, 4 */
+static enum rc geometry(struct interp *in, const char *key, const char *v,
+                        unsigned *entries, unsigned *ways)
+{
+    uint64_t e = 0, w = 0;
+    const char *x = strchr(v, 'x');
+    char left[32];
+
+    if (strcmp(key, "tlb2") == 0 && (strcmp(v, "off") == 0 || strcmp(v, "0") == 0)) {
+        *entries = *ways = 0;
+        return RC_OK;
+    }
+    if (x == NULL || (size_t)(x - v) >= sizeof left || x == v || x[1] == '\0')
+        return cli_error(in, "bad value for %s: '%s' (ENTRIESxWAYS, e.g. %s=64x4)", key, v, key);
+    memcpy(left, v, (size_t)(x - v));
+    left[x - v] = '\0';
+    if (arg_num(in, left, key, &e) || arg_num(in, x + 1, key, &w))
+        return RC_ERROR;
+    if (e == 0 || w == 0 || e > 1u << 20 || w > e)
+        return cli_error(in, "bad value for %s: '%s' (1 <= WAYS <= ENTRIES <= 1048576)", key, v);
+    *entries = (unsigned)e;
+    *ways = (unsigned)w;
+    return RC_OK;
+}
+
+static enum rc machine_key(struct interp *in, vml_config *cfg, const char *key, const char *v)
+{
+    uint64_t n = 0;
+    int flag = 0;
+
+    if (strcmp(key, "ram") == 0) {
+        if (arg_num(in, v, "ram", &n))
+            return RC_ERROR;
+        if (n < 1u << 20 || n % VML_PAGE_SIZE != 0)
+            return cli_error(in, "bad value for ram: '%s' (at least 1M, a multiple of 4K)", v);
+        cfg->ram_bytes = n;
+    } else if (strcmp(key, "paging") == 0) {
+        if (vml_paging_parse(v, &cfg->paging) != VML_OK)
+            return cli_error(in, "bad value for paging: '%s' (4level, 5level, pae, legacy)", v);
+    } else if (strcmp(key, "tlb") == 0) {
+        return geometry(in, key, v, &cfg->tlb_entries, &cfg->tlb_ways);
+    } else if (strcmp(key, "tlb2") == 0) {
+        return geometry(in, key, v, &cfg->tlb2_entries, &cfg->tlb2_ways);
+    } else if (strcmp(key, "cpus") == 0) {
+        if (arg_num(in, v, "cpus", &n))
+            return RC_ERROR;
+        if (n < 1 || n > 64)
+            return cli_error(in, "bad value for cpus: '%s' (1 to 64)", v);
+        cfg->n_cpus = (unsigned)n;
+    } else if (strcmp(key, "seed") == 0) {
+        return arg_num(in, v, "seed", &cfg->seed);
+    } else if (strcmp(key, "split") == 0) {
+        if (arg_num(in, v, "split", &n))
+            return RC_ERROR;
+        if (n != 2ull << 30 && n != 3ull << 30)
+            return cli_error(in, "bad value for split: '%s' (2G or 3G)", v);
+        cfg->user_split = n;
+    } else if (strcmp(key, "pcid") == 0 || strcmp(key, "check") == 0) {
+        unsigned bit = key[0] == 'p' ? VML_CFG_PCID : VML_CFG_CHECK;
+        if (on_off(in, key, v, &flag))
+            return RC_ERROR;
+        cfg->flags = flag ? cfg->flags | bit : cfg->flags & ~bit;
+    } else {
+        return cli_error(in, "unknown machine key '%s' (ram paging tlb tlb2 cpus seed split "
+                         "pcid check)", key);
+    }
+    return RC_OK;
+}
+
+CLI_HANDLER(h_machine)
+{
+    vml_config cfg;
+    vml_machine *m = NULL;
+    vml_status st;
+    size_t i;
+
+    (void)res;
+    vml_config_default(&cfg);
+    for (i = 0; i < argc; i++) {
+        const char *eq = strchr(argv[i], '=');
+        char key[16];
+        if (eq == NULL)
+            return cli_error(in, "machine takes KEY=VALUE words, not '%s' (keys: ram paging "
+                             "tlb tlb2 cpus seed split pcid check)", argv[i]);
+        if ((size_t)(eq - argv[i]) >= sizeof key)
+            return cli_error(in, "unknown machine key '%.*s'", (int)(eq - argv[i]), argv[i]);
+        memcpy(key, argv[i], (size_t)(eq - argv[i]));
+        key[eq - argv[i]] = '\0';
+        if (machine_key(in, &cfg, key, eq + 1) != RC_OK)
+            return RC_ERROR;
+    }
+    st = vml_machine_create(&cfg, &m);
+    if (st != VML_OK)
+        return cli_error(in, "cannot create the machine: %s", vml_strerror(st));
+    if (in->m != NULL)
+        vml_machine_destroy(in->m);
+    in->m = m;
+    in->cpu = 0;
+    events_apply(in);
+    if (in->quiet == 0) {
+        vml_config c;
+        vml_machine_config(m, &c);
+        fprintf(in->out, "machine: ram %lluK (%llu frames), paging %s, tlb %ux%u",
+                (unsigned long long)(c.ram_bytes >> 10),
+                (unsigned long long)vml_pfn_total(m), vml_paging_name(c.paging),
+                c.tlb_entries, c.tlb_ways);
+        if (c.tlb2_entries)
+            fprintf(in->out, " + %ux%u", c.tlb2_entries, c.tlb2_ways);
+        fprintf(in->out, ", %u cpu%s, seed %llu%s\n", c.n_cpus, c.n_cpus == 1 ? "" : "s",
+                (unsigned long long)c.seed, (c.flags & VML_CFG_PCID) ? ", pcid" : "");
+    }
+    return RC_OK;
+}
+
+static int valid_proc_name(const char *s)
+{
+    size_t i;
+
+    if (!is_ident_char((unsigned char)s[0]) || strlen(s) > 64)
+        return 0;
+    for (i = 0; s[i] != '\0'; i++)
+        if (!is_ident_char((unsigned char)s[i]) && s[i] != '.' && s[i] != '-')
+            return 0;
+    return 1;
+}
+
+/* "system" or "cpu" followed by digits */
+static int is_scope_word(const char *s)
+{
+    if (strcmp(s, "system") == 0)
+        return 1;
+    if (strncmp(s, "cpu", 3) != 0 || s[3] == '\0')
+        return 0;
+    for (s += 3; *s != '\0'; s++)
+        if (*s < '0' || *s > '9')
+            return 0;
+    return 1;
+}
+
+CLI_HANDLER(h_process)
+{
+    vml_proc *p = NULL;
+    vml_status st;
+
+    (void)argc;
+    if (!valid_proc_name(argv[0]))
+        return cli_error(in, "bad process name '%s' (letters, digits, _ . -; at most 64)", argv[0]);
+    if (is_scope_word(argv[0]))
+        return cli_error(in, "'%s' names a counter scope; choose another process name", argv[0]);
+    if (vml_proc_find(in->m, argv[0]) != NULL)
+        return cli_error(in, "a process named '%s' already exists", argv[0]);
+    st = vml_proc_create(in->m, argv[0], &p);
+    if (st != VML_OK)
+        return lib_status(in, st, res);
+    value_set_num(&res->val, vml_proc_pid(p));
+    snprintf(res->note, sizeof res->note, "pid %u, cr3 0x%llx", vml_proc_pid(p),
+             (unsigned long long)vml_proc_cr3(p));
+    return RC_OK;
+}
+
+CLI_HANDLER(h_terminate)
+{
+    vml_proc *p;
+
+    (void)argc;
+    if (arg_proc(in, argv[0], &p))
+        return RC_ERROR;
+    return lib_status(in, vml_proc_destroy(p), res);
+}
+
+CLI_HANDLER(h_cpu)
+{
+    if (argc == 1 && arg_cpu(in, argv[0], &in->cpu))
+        return RC_ERROR;
+    value_set_num(&res->val, in->cpu);
+    return RC_OK;
+}
+
+CLI_HANDLER(h_switch)
+{
+    vml_proc *p;
+    unsigned cpu = in->cpu;
+
+    if (arg_proc(in, argv[0], &p) || (argc == 2 && arg_cpu(in, argv[1], &cpu)))
+        return RC_ERROR;
+    return lib_status(in, vml_cpu_switch(in->m, cpu, p), res);
+}
+
+CLI_HANDLER(h_layout)
+{
+    vml_layout l;
+
+    (void)argc;
+    (void)argv;
+    (void)res;
+    vml_machine_layout(in->m, &l);
+    if (in->quiet == 0 && in->fmt == VML_FMT_JSON)
+        fprintf(in->out,
+                "{\"view\":\"layout\",\"user_lowest\":\"0x%llx\",\"user_highest\":\"0x%llx\","
+                "\"kernel_base\":\"0x%llx\",\"mmap_base\":\"0x%llx\",\"va_bits\":%u,"
+                "\"levels\":%u,\"entry_size\":%u,\"granularity\":%llu}\n",
+                (unsigned long long)l.user_lowest, (unsigned long long)l.user_highest,
+                (unsigned long long)l.kernel_base, (unsigned long long)l.mmap_base,
+                l.va_bits, l.levels, l.entry_size, (unsigned long long)l.granularity);
+    else if (in->quiet == 0)
+        fprintf(in->out,
+                "  user range       0x%llx - 0x%llx\n"
+                "  kernel base      0x%llx\n"
+                "  mmap base        0x%llx\n"
+                "  va bits          %u (%u levels, %u-byte entries)\n"
+                "  granularity      0x%llx\n",
+                (unsigned long long)l.user_lowest, (unsigned long long)l.user_highest,
+                (unsigned long long)l.kernel_base, (unsigned long long)l.mmap_base,
+                l.va_bits, l.levels, l.entry_size, (unsigned long long)l.granularity);
+    return RC_OK;
+}
+
+CLI_HANDLER(h_check)
+{
+    vml_status st;
+
+    (void)argc;
+    (void)argv;
+    st = vml_machine_check(in->m);
+    if (st == VML_OK && in->quiet == 0)
+        fprintf(in->out, "check: every invariant holds\n");
+    return lib_status(in, st, res);
+}
+
+/* ------------------------------------------------------------------ */
+/* Page tables and TLB                                                 */
+
+CLI_HANDLER(h_vtop)
+{
+    vml_proc *p;
+    uint64_t addr = 0;
+    vml_walk w;
+    vml_status st;
+    enum rc rc;
+
+    (void)argc;
+    if (arg_proc(in, argv[0], &p) || arg_num(in, argv[1], "ADDRESS", &addr))
+        return RC_ERROR;
+    memset(&w, 0, sizeof w);
+    st = vml_walk_va(p, addr, &w);
+    if (st != VML_OK)
+        return lib_status(in, st, res);
+    if (in->quiet == 0) {
+        vml_text t = {0};
+        rc = emit_view(in, vml_view_vtop(p, addr, in->fmt, &t), &t, res);
+        if (rc != RC_OK || res->fail != FAIL_NONE)
+            return rc;
+    }
+    if (!w.present) {
+        res->fail = FAIL_STATUS;
+        res->st = VML_E_NOT_PRESENT;
+        snprintf(res->detail, sizeof res->detail, "no translation for 0x%llx (level %u entry "
+                 "not present)", (unsigned long long)addr, w.fail_level);
+        return RC_OK;
+    }
+    value_set_num(&res->val, w.pa);
+    return RC_OK;
+}
+
+CLI_HANDLER(h_pte)
+{
+    vml_proc *p;
+    uint64_t addr = 0, pte = 0;
+    vml_status st;
+    vml_pte_info info;
+
+    (void)argc;
+    if (arg_proc(in, argv[0], &p) || arg_num(in, argv[1], "ADDRESS", &addr))
+        return RC_ERROR;
+    st = vml_pte_get(p, addr, &pte);
+    if (st != VML_OK)
+        return lib_status(in, st, res);
+    value_set_num(&res->val, pte);
+    memset(&info, 0, sizeof info);
+    vml_pte_decode(in->m, pte, 1, &info);
+    if (info.kind == VML_PTE_VALID)
+        snprintf(res->note, sizeof res->note, "valid, pfn 0x%llx%s%s%s",
+                 (unsigned long long)info.pfn, info.rw ? " RW" : " RO",
+                 info.a ? " A" : "", info.d ? " D" : "");
+    else
+        snprintf(res->note, sizeof res->note, "%s", vml_pte_kind_name(info.kind));
+    return RC_OK;
+}
+
+CLI_HANDLER(h_setpte)
+{
+    vml_proc *p;
+    uint64_t addr = 0, pte = 0;
+
+    (void)argc;
+    if (arg_proc(in, argv[0], &p) || arg_num(in, argv[1], "ADDRESS", &addr) ||
+        arg_num(in, argv[2], "VALUE", &pte))
+        return RC_ERROR;
+    return lib_status(in, vml_pte_set_raw(p, addr, pte), res);
+}
+
+CLI_HANDLER(h_invlpg)
+{
+    vml_proc *p;
+    uint64_t addr = 0;
+    unsigned cpu = in->cmd_cpu;
+
+    if (arg_proc(in, argv[0], &p) || arg_num(in, argv[1], "ADDRESS", &addr))
+        return RC_ERROR;
+    if (argc == 3) {
+        if (strcmp(argv[2], "all") != 0)
+            return cli_error(in, "invlpg: expected 'all' (every CPU), not '%s'", argv[2]);
+        cpu = VML_ALL_CPUS;
+    }
+    return lib_status(in, vml_tlb_invlpg(in->m, cpu, p, addr), res);
+}
+
+CLI_HANDLER(h_flushtlb)
+{
+    unsigned how = VML_TLB_FLUSH_NONGLOBAL;
+
+    if (argc == 1) {
+        if (strcmp(argv[0], "all") != 0)
+            return cli_error(in, "flushtlb: expected 'all' (global entries too), not '%s'",
+                             argv[0]);
+        how = VML_TLB_FLUSH_ALL;
+    }
+    return lib_status(in, vml_tlb_flush(in->m, in->cmd_cpu, how), res);
+}
+
+CLI_HANDLER(h_tlb)
+{
+    unsigned cpu = in->cpu;
+    vml_text t = {0};
+
+    if (argc == 1 && arg_cpu(in, argv[0], &cpu))
+        return RC_ERROR;
+    return emit_view(in, vml_view_tlb(in->m, cpu, in->fmt, &t), &t, res);
+}
+
+CLI_HANDLER(h_pagemap)
+{
+    vml_proc *p;
+    uint64_t addr = 0, count = 1;
+    vml_text t = {0};
+
+    if (arg_proc(in, argv[0], &p) || arg_num(in, argv[1], "ADDRESS", &addr) ||
+        (argc == 3 && arg_num(in, argv[2], "COUNT", &count)))
+        return RC_ERROR;
+    if (count < 1 || count > 65536)
+        return cli_error(in, "COUNT must be 1 to 65536, not %llu", (unsigned long long)count);
+    return emit_view(in, vml_view_pagemap(p, addr, count, in->fmt, &t), &t, res);
+}
+
+/* ------------------------------------------------------------------ */
+/* Views                                                               */
+
+CLI_HANDLER(h_view_pte)
+{
+    vml_proc *p;
+    uint64_t addr = 0;
+    vml_text t = {0};
+
+    (void)argc;
+    if (arg_proc(in, argv[0], &p) || arg_num(in, argv[1], "ADDRESS", &addr))
+        return RC_ERROR;
+    return emit_view(in, vml_view_pte(p, addr, in->fmt, &t), &t, res);
+}
+
+CLI_HANDLER(h_query)
+{
+    vml_proc *p;
+    uint64_t addr = 0;
+    vml_text t = {0};
+
+    (void)argc;
+    if (arg_proc(in, argv[0], &p) || arg_num(in, argv[1], "ADDRESS", &addr))
+        return RC_ERROR;
+    return emit_view(in, vml_view_query(p, addr, in->fmt, &t), &t, res);
+}
+
+#define PROC_VIEW(handler, view)                                    \
+    CLI_HANDLER(handler)                                            \
+    {                                                               \
+        vml_proc *p;                                                \
+        vml_text t = {0};                                           \
+        (void)argc;                                                 \
+        if (arg_proc(in, argv[0], &p))                              \
+            return RC_ERROR;                                        \
+        return emit_view(in, view(p, in->fmt, &t), &t, res);        \
+    }
+PROC_VIEW(h_view_vad, vml_view_vad)
+PROC_VIEW(h_maps, vml_view_maps)
+PROC_VIEW(h_status, vml_view_status)
+
+CLI_HANDLER(h_memusage)
+{
+    vml_text t = {0};
+
+    (void)argc;
+    (void)argv;
+    return emit_view(in, vml_view_memusage(in->m, in->fmt, &t), &t, res);
+}
+
+CLI_HANDLER(h_taskmgr)
+{
+    vml_text t = {0};
+
+    (void)argc;
+    (void)argv;
+    return emit_view(in, vml_view_taskmgr(in->m, in->fmt, &t), &t, res);
+}
+
+/* PROCESS | system | cpuN */
+static enum rc arg_scope(struct interp *in, const char *w, vml_scope *scope, unsigned *id)
+{
+    vml_proc *p;
+
+    if (strcmp(w, "system") == 0) {
+        *scope = VML_SCOPE_SYSTEM;
+        *id = 0;
+        return RC_OK;
+    }
+    if (is_scope_word(w)) {
+        *scope = VML_SCOPE_CPU;
+        return arg_cpu(in, w + 3, id);
+    }
+    if (arg_proc(in, w, &p))
+        return RC_ERROR;
+    *scope = VML_SCOPE_PROC;
+    *id = vml_proc_pid(p);
+    return RC_OK;
+}
+
+CLI_HANDLER(h_stats)
+{
+    vml_scope scope;
+    unsigned id = 0;
+    vml_text t = {0};
+
+    (void)argc;
+    if (arg_scope(in, argv[0], &scope, &id))
+        return RC_ERROR;
+    return emit_view(in, vml_view_stats(in->m, scope, id, in->fmt, &t), &t, res);
+}
+
+CLI_HANDLER(h_stat)
+{
+    static const char *const scope_names[] = { "the system", "a process", "a CPU" };
+    vml_scope scope;
+    unsigned id = 0;
+    uint64_t v = 0;
+    vml_status st;
+
+    (void)argc;
+    if (arg_scope(in, argv[0], &scope, &id))
+        return RC_ERROR;
+    st = vml_stat_get(in->m, scope, id, argv[1], &v);
+    if (st == VML_E_NOT_FOUND)
+        return cli_error(in, "unknown counter '%s' for %s (vmlab help stat lists them)",
+                         argv[1], scope_names[scope]);
+    if (st != VML_OK)
+        return lib_status(in, st, res);
+    value_set_num(&res->val, v);
+    snprintf(res->note, sizeof res->note, "%llu", (unsigned long long)v);
+    return RC_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* Physical memory                                                     */
+
+CLI_HANDLER(h_view_pfn)
+{
+    uint64_t pfn = 0;
+    vml_text t = {0};
+
+    (void)argc;
+    if (arg_num(in, argv[0], "PFN", &pfn))
+        return RC_ERROR;
+    return emit_view(in, vml_view_pfn(in->m, pfn, in->fmt, &t), &t, res);
+}
+
+CLI_HANDLER(h_markbad)
+{
+    uint64_t pfn = 0;
+
+    (void)argc;
+    if (arg_num(in, argv[0], "PFN", &pfn))
+        return RC_ERROR;
+    return lib_status(in, vml_pfn_mark_bad(in->m, pfn), res);
+}
+
+CLI_HANDLER(h_zeropages)
+{
+    uint64_t max = 0, n = 0;
+
+    if (argc == 1 && arg_num(in, argv[0], "N", &max))
+        return RC_ERROR;
+    n = vml_zero_pages(in->m, max);
+    value_set_num(&res->val, n);
+    snprintf(res->note, sizeof res->note, "%llu", (unsigned long long)n);
+    return RC_OK;
+}
+
+CLI_HANDLER(h_db)
+{
+    unsigned char buf[4096];
+    uint64_t pa = 0, count = 64, i = 0, j = 0;
+    vml_status st;
+
+    if (arg_num(in, argv[0], "PHYSADDR", &pa) ||
+        (argc == 2 && arg_num(in, argv[1], "COUNT", &count)))
+        return RC_ERROR;
+    if (count < 1 || count > sizeof buf)
+        return cli_error(in, "COUNT must be 1 to 4096, not %llu", (unsigned long long)count);
+    st = vml_phys_read(in->m, pa, buf, (size_t)count);
+    if (st != VML_OK || in->quiet > 0)
+        return lib_status(in, st, res);
+    if (in->fmt == VML_FMT_JSON) {
+        fprintf(in->out, "{\"view\":\"db\",\"pa\":\"0x%llx\",\"bytes\":\"",
+                (unsigned long long)pa);
+        for (i = 0; i < count; i++)
+            fprintf(in->out, "%02x", buf[i]);
+        fprintf(in->out, "\"}\n");
+        return RC_OK;
+    }
+    for (i = 0; i < count; i += 16) {
+        fprintf(in->out, "  0x%010llx ", (unsigned long long)(pa + i));
+        for (j = i; j < i + 16; j++) {
+            if (j < count)
+                fprintf(in->out, "%s%02x", j == i + 8 ? "-" : " ", buf[j]);
+            else
+                fprintf(in->out, "   ");
+        }
+        fprintf(in->out, "  ");
+        for (j = i; j < i + 16 && j < count; j++)
+            fputc(buf[j] >= 0x20 && buf[j] < 0x7f ? buf[j] : '.', in->out);
+        fputc('\n', in->out);
+    }
+    return RC_OK;
+}

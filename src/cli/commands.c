@@ -1,0 +1,473 @@
+/*
+** commands.c -- the command table of the scenario language.
+**
+** ONE table drives dispatch (cmd_find, cmd_run), `vmlab help` and
+** `vmlab help COMMAND`: a command exists exactly when it has a row here.
+**
+** INVARIANTS:
+**   K1  Names and aliases are unique across the table.
+**   K2  min_args <= max_args (or max_args == -1: any number), and args
+**       names the arguments in the order the handler reads them.
+**   K3  cmd_run() checks the argument count, strips --json (CMD_JSON) and
+**       a trailing cpu=N (CMD_CPU), creates the default machine
+**       (CMD_MACHINE) and only then calls the handler.
+*/
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+#define M  CMD_MACHINE
+#define J  CMD_JSON
+#define C  CMD_CPU
+#define V  CMD_VALUE
+
+static const struct cmd cmds[] = {
+/* ---- Machine and processes ---------------------------------------- */
+{ "machine", NULL, "Machine and processes", 0, -1, "[KEY=VALUE...]",
+  "create a fresh machine (destroys the old one)",
+  "Creates a new simulated machine; the previous machine, its processes and\n"
+  "everything in them are destroyed (variables are kept).  Omitted keys take\n"
+  "their defaults.  Keys:\n"
+  "  ram=SIZE          physical memory (default 64M)\n"
+  "  paging=MODE       4level (default), 5level, pae, legacy\n"
+  "  tlb=ENTRIESxWAYS  first-level TLB per CPU (default 64x4)\n"
+  "  tlb2=ENTRIESxWAYS second-level TLB (default none; tlb2=off)\n"
+  "  cpus=N            1..64 (default 1)\n"
+  "  seed=N            the machine's random generator (default 1)\n"
+  "  split=2G|3G       user/kernel split of the 32-bit modes (default 2G)\n"
+  "  pcid=on|off       PCID-tagged TLB entries (default off)\n"
+  "  check=on|off      run every invariant check after every operation\n"
+  "Without a machine line, the first command that needs a machine creates\n"
+  "the default one.",
+  "machine ram=64M paging=4level tlb=64x4 cpus=1 seed=1", 0, h_machine },
+{ "process", NULL, "Machine and processes", 1, 1, "NAME",
+  "create a process; later commands name it",
+  "Creates a process with an empty user address space (the kernel half is\n"
+  "shared by every process).  It is an error if NAME exists.  Value: the pid.",
+  "process A", M | V, h_process },
+{ "terminate", NULL, "Machine and processes", 1, 1, "PROCESS",
+  "terminate a process, releasing its memory",
+  "Destroys a process: every page, page table and VAD is released.",
+  "terminate A", M, h_terminate },
+{ "cpu", NULL, "Machine and processes", 0, 1, "[N]",
+  "set the CPU that later accesses run on",
+  "Sets the CPU used by later memory accesses and TLB commands (default 0).\n"
+  "A single command can also name its CPU with a trailing cpu=N word.\n"
+  "Value: the current CPU.",
+  "cpu 1", M | V, h_cpu },
+{ "switch", NULL, "Machine and processes", 1, 2, "PROCESS [CPU]",
+  "load PROCESS's CR3 on a CPU (context switch)",
+  "Loads the process's CR3 on CPU (default: the current CPU).  Non-global\n"
+  "TLB entries are flushed unless PCIDs are enabled (machine pcid=on).",
+  "switch B", M, h_switch },
+{ "layout", NULL, "Machine and processes", 0, 0, "",
+  "the address-space layout of the paging mode",
+  "Prints the user range, the kernel base, the mmap base, the virtual\n"
+  "address bits and the allocation granularity of the machine's paging mode.",
+  "layout", M | J, h_layout },
+{ "check", NULL, "Machine and processes", 0, 0, "",
+  "run every invariant check of the library",
+  "Runs vml_machine_check().  A broken invariant is an internal error: vmlab\n"
+  "prints it and exits with status 3.",
+  "check", M, h_check },
+{ "events", NULL, "Machine and processes", 1, 1, "on|off",
+  "print every fault, list move, PTE write...",
+  "Explain mode: with events on, each fault, page-list transition, PTE\n"
+  "write, page-table allocation, TLB fill/invalidate/flush and CR3 load is\n"
+  "printed on its own line, indented by two spaces.",
+  "events on", 0, h_events },
+
+/* ---- Script --------------------------------------------------------- */
+{ "echo", NULL, "Script", 0, -1, "[WORD...]",
+  "print words, $variables and (expressions)",
+  "Prints its words separated by one space.  Inside a word, $name is replaced\n"
+  "by the variable's value, (EXPRESSION) by its value and \"string\" by the\n"
+  "string's text; everything else is printed as typed.  Numbers print as 0x\n"
+  "hex; strings print as their text.",
+  "echo base=$base size=($n * 2) \"two words\"", 0, h_echo },
+{ "expect", NULL, "Script", 1, -1, "COMMAND... [OP VALUE | fails [REASON]]",
+  "assert a value, a failure or an expression",
+  "Forms:\n"
+  "  expect (EXPR) OP VALUE        compare an expression\n"
+  "  expect (EXPR)                 the expression is not zero\n"
+  "  expect COMMAND ... OP VALUE   run COMMAND and compare its value\n"
+  "  expect COMMAND ... fails [REASON]  COMMAND must fail (for that reason)\n"
+  "  expect COMMAND ...            COMMAND must succeed\n"
+  "OP is == != < <= > >= (unsigned numbers; strings compare as strings).\n"
+  "REASON is ACCESS_VIOLATION, GUARD_PAGE_VIOLATION, SEGV_MAPERR, SEGV_ACCERR,\n"
+  "a STATUS_* code, an access-violation reason (NOT_RESERVED, NOT_COMMITTED,\n"
+  "KERNEL, NONCANONICAL, READONLY, NX, NOACCESS, GUARD, NO_MEMORY), a Win32\n"
+  "error name (ERROR_INVALID_ADDRESS), an errno name (EINVAL) or a vmlab\n"
+  "status (NOT_PRESENT, INVALID, ...).  The command runs quietly.  A failed\n"
+  "expect prints FILE:LINE: expect failed: expected X, got Y; the script\n"
+  "goes on and vmlab run exits with status 1.",
+  "expect read A $p u32 == 0x12345678", 0, h_expect },
+{ "vars", NULL, "Script", 0, 0, "",
+  "list the variables and their values",
+  "Prints every variable with its value.",
+  "vars", 0, h_vars },
+{ "help", NULL, "Script", 0, 1, "[COMMAND|TOPIC]",
+  "list the commands, or describe one",
+  "Without an argument, lists every command.  With a command name, prints its\n"
+  "usage, description and an example.  Topics: expressions, expect, stat\n"
+  "(every counter), constants (every symbolic constant).",
+  "help VirtualAlloc", 0, h_help },
+{ "quit", "exit", "Script", 0, 0, "",
+  "leave the shell; stop reading a file",
+  "Leaves the shell; in a file, the rest of the file is not run.",
+  "quit", 0, h_quit },
+
+/* ---- Win32 personality ---------------------------------------------- */
+{ "VirtualAlloc", NULL, "Win32 personality", 5, 5, "PROCESS ADDRESS SIZE TYPE PROTECT",
+  "reserve and/or commit memory",
+  "Calls VirtualAlloc in PROCESS.  TYPE is MEM_RESERVE, MEM_COMMIT, their OR\n"
+  "(MEM_RESERVE|MEM_COMMIT), optionally |MEM_TOP_DOWN; PROTECT a PAGE_*\n"
+  "value.  Reservations are rounded to 64 KiB, commits to pages.\n"
+  "Value: the base address.  A failure prints its GetLastError code.",
+  "$p = VirtualAlloc A 0 0x2000 MEM_RESERVE|MEM_COMMIT PAGE_READWRITE", M | V, h_valloc },
+{ "VirtualAllocEx", NULL, "Win32 personality", 6, 6,
+  "CALLER TARGET ADDRESS SIZE TYPE PROTECT",
+  "VirtualAlloc in another process",
+  "CALLER allocates memory in TARGET's address space (code injection's first\n"
+  "step).  Value: the base address in TARGET.",
+  "$x = VirtualAllocEx INJECTOR A 0 0x1000 MEM_RESERVE|MEM_COMMIT PAGE_READWRITE",
+  M | V, h_vallocex },
+{ "VirtualFree", NULL, "Win32 personality", 4, 4, "PROCESS ADDRESS SIZE TYPE",
+  "decommit or release memory",
+  "Calls VirtualFree.  MEM_RELEASE needs the reservation's base and SIZE 0.",
+  "VirtualFree A $p 0 MEM_RELEASE", M, h_vfree },
+{ "VirtualProtect", NULL, "Win32 personality", 4, 4, "PROCESS ADDRESS SIZE PROTECT",
+  "change the protection of committed pages",
+  "Calls VirtualProtect.  Value: the old protection of the first page.",
+  "$old = VirtualProtect A $p 0x1000 PAGE_READONLY", M | V, h_vprotect },
+{ "VirtualQuery", NULL, "Win32 personality", 2, 3, "PROCESS ADDRESS [FIELD]",
+  "MEMORY_BASIC_INFORMATION of a region",
+  "Without FIELD, prints every field: BaseAddress, AllocationBase,\n"
+  "AllocationProtect, RegionSize, State, Protect, Type.  With FIELD, its value\n"
+  "(e.g. expect VirtualQuery A $p State == MEM_COMMIT).",
+  "$size = VirtualQuery A $p RegionSize", M | V | J, h_vquery },
+{ "ReadProcessMemory", NULL, "Win32 personality", 4, 4, "CALLER TARGET ADDRESS TYPE",
+  "read another process's memory",
+  "TYPE is u8, u16, u32, u64 (little endian) or str (up to a NUL).\n"
+  "Value: what was read.  A copy that stops at an inaccessible page fails\n"
+  "with ERROR_PARTIAL_COPY.",
+  "$y = ReadProcessMemory INJECTOR A $x u32", M | V, h_rpm },
+{ "WriteProcessMemory", NULL, "Win32 personality", 4, 5,
+  "CALLER TARGET ADDRESS [TYPE] VALUE",
+  "write another process's memory",
+  "Writes VALUE as TYPE (u8 u16 u32 u64), or a \"string\" (its bytes and a\n"
+  "NUL).  Value: the number of bytes written.",
+  "WriteProcessMemory INJECTOR A $x \"payload\"", M | V, h_wpm },
+
+/* ---- POSIX personality ---------------------------------------------- */
+{ "mmap", NULL, "POSIX personality", 5, 7, "PROCESS ADDRESS LENGTH PROT FLAGS [FD [OFFSET]]",
+  "map anonymous memory (Linux rules, errno)",
+  "Calls mmap.  PROT is PROT_NONE or an OR of PROT_READ PROT_WRITE PROT_EXEC;\n"
+  "FLAGS e.g. MAP_PRIVATE|MAP_ANONYMOUS (|MAP_FIXED).  FD defaults to -1 and\n"
+  "OFFSET to 0.  Value: the address.",
+  "$q = mmap A 0 0x3000 PROT_READ|PROT_WRITE MAP_PRIVATE|MAP_ANONYMOUS", M | V, h_mmap },
+{ "munmap", NULL, "POSIX personality", 3, 3, "PROCESS ADDRESS LENGTH",
+  "unmap a range (splitting mappings)",
+  "Calls munmap.",
+  "munmap A $q 0x1000", M, h_munmap },
+{ "mprotect", NULL, "POSIX personality", 4, 4, "PROCESS ADDRESS LENGTH PROT",
+  "change protection (split/merge mappings)",
+  "Calls mprotect.",
+  "mprotect A $q 0x1000 PROT_READ", M, h_mprotect },
+
+/* ---- Memory access -------------------------------------------------- */
+{ "read", NULL, "Memory access", 3, 3, "PROCESS ADDRESS TYPE",
+  "read memory through the MMU",
+  "Reads at ADDRESS in PROCESS on the current CPU, through the TLB, the page\n"
+  "walk and the fault handler.  TYPE u8 u16 u32 u64 reads little-endian\n"
+  "numbers; str reads a NUL-terminated string (at most 64 KiB).  Value: what\n"
+  "was read.  An exception prints its code and reason.",
+  "$v = read A $p u32", M | V | C, h_read },
+{ "write", NULL, "Memory access", 3, 4, "PROCESS ADDRESS [TYPE] VALUE",
+  "write memory through the MMU",
+  "Writes VALUE as TYPE (u8 u16 u32 u64, little endian), or a \"string\": its\n"
+  "bytes and a NUL.  A number that does not fit in TYPE is an error.",
+  "write A $p u32 0x12345678", M | C, h_write },
+{ "exec", NULL, "Memory access", 2, 2, "PROCESS ADDRESS",
+  "fetch an instruction byte (execute access)",
+  "Fetches one byte at ADDRESS as the CPU does for an instruction: NX pages\n"
+  "raise an access violation.  Value: the byte.",
+  "exec A $p", M | V | C, h_exec },
+
+/* ---- Page tables and TLB -------------------------------------------- */
+{ "vtop", "!vtop", "Page tables and TLB", 2, 2, "PROCESS ADDRESS",
+  "the page walk; value: the physical address",
+  "Prints each level of the walk (table, index, entry) without touching the\n"
+  "A/D bits or the TLB.  Value: the physical address.  Fails with\n"
+  "NOT_PRESENT when there is no valid translation.",
+  "$pa = vtop A $p", M | V | J, h_vtop },
+{ "!pte", NULL, "Page tables and TLB", 2, 2, "PROCESS ADDRESS",
+  "every level's entry, decoded (WinDbg !pte)",
+  "Shows the entries of every paging level that map ADDRESS, with their\n"
+  "flags (P RW US A D G NX...) or software PTE kind.",
+  "!pte A $p", M | J, h_view_pte },
+{ "pte", NULL, "Page tables and TLB", 2, 2, "PROCESS ADDRESS",
+  "value: the raw leaf PTE",
+  "Value: the raw leaf entry (the PTE, or the PDE/PDPTE of a large page).\n"
+  "Fails with NOT_PRESENT when a table on the way is missing.",
+  "$e = pte A $p", M | V, h_pte },
+{ "setpte", NULL, "Page tables and TLB", 3, 3, "PROCESS ADDRESS VALUE",
+  "raw write of the leaf PTE, NO TLB flush",
+  "What the hardware sees when an OS forgets to flush: the entry changes in\n"
+  "memory, but a TLB entry filled before keeps the old permissions until\n"
+  "invlpg or a flush.  Only permission and status bits may change.",
+  "setpte A $p ($e & ~0x2)", M, h_setpte },
+{ "invlpg", NULL, "Page tables and TLB", 2, 3, "PROCESS ADDRESS [all]",
+  "invalidate the TLB entry of ADDRESS",
+  "invlpg on the current CPU; with all, on every CPU (a counted shootdown).",
+  "invlpg A $p", M | C, h_invlpg },
+{ "flushtlb", NULL, "Page tables and TLB", 0, 1, "[all]",
+  "flush the TLB (all: global entries too)",
+  "Without all, a CR3 reload: global entries survive.  With all, every\n"
+  "entry goes (a CR4.PGE toggle).",
+  "flushtlb", M | C, h_flushtlb },
+{ "tlb", NULL, "Page tables and TLB", 0, 1, "[CPU]",
+  "a CPU's TLB entries and counters",
+  "Shows the TLB of CPU (default: the current CPU).",
+  "tlb 0", M | J, h_tlb },
+{ "pagemap", NULL, "Page tables and TLB", 2, 3, "PROCESS ADDRESS [COUNT]",
+  "/proc/PID/pagemap entries",
+  "Prints the 64-bit pagemap entry of each page (PFN, present, swapped,\n"
+  "exclusive, soft-dirty bits) as Linux lays it out.  COUNT is 1..65536.",
+  "pagemap A $q 3", M | J, h_pagemap },
+
+/* ---- Physical memory ------------------------------------------------ */
+{ "!pfn", NULL, "Physical memory", 1, 1, "PFN",
+  "a frame's PFN database entry (WinDbg !pfn)",
+  "Shows the frame's list, links, PTE address, share and reference counts\n"
+  "and flags.",
+  "!pfn 0x1a7", M | J, h_view_pfn },
+{ "!memusage", NULL, "Physical memory", 0, 0, "",
+  "page counts of every list (WinDbg)",
+  "Zeroed, free, standby, modified, bad and active pages, and the frames\n"
+  "that hold page tables.",
+  "!memusage", M | J, h_memusage },
+{ "!db", NULL, "Physical memory", 1, 2, "PHYSADDR [COUNT]",
+  "dump physical memory bytes",
+  "Prints COUNT bytes (default 64, at most 4096) of physical memory in hex.",
+  "!db $pa 16", M | J, h_db },
+{ "markbad", NULL, "Physical memory", 1, 1, "PFN",
+  "take a free frame out of service",
+  "Moves the frame to the bad list; an active frame is refused (INVALID).",
+  "markbad 0x200", M, h_markbad },
+{ "zeropages", NULL, "Physical memory", 0, 1, "[N]",
+  "run the zero-page worker",
+  "Zeroes free frames and moves them to the zeroed list.  Value: how many.",
+  "zeropages 16", M | V, h_zeropages },
+
+/* ---- Views ---------------------------------------------------------- */
+{ "!vad", NULL, "Views", 1, 1, "PROCESS",
+  "the VAD tree (WinDbg !vad)",
+  "One line per VAD: node, level, start and end VPN, commit, type and\n"
+  "protection.",
+  "!vad A", M | J, h_view_vad },
+{ "maps", NULL, "Views", 1, 1, "PROCESS",
+  "/proc/PID/maps", "The mappings in the format of Linux's /proc/PID/maps.",
+  "maps A", M | J, h_maps },
+{ "status", NULL, "Views", 1, 1, "PROCESS",
+  "/proc/PID/status memory lines (VmPTE...)",
+  "The memory lines of Linux's /proc/PID/status.",
+  "status A", M | J, h_status },
+{ "taskmgr", NULL, "Views", 0, 0, "",
+  "Task Manager columns, one row per process",
+  "Working Set, Peak Working Set, Private Bytes, Virtual Size and Page\n"
+  "Faults of every process.",
+  "taskmgr", M | J, h_taskmgr },
+{ "query", NULL, "Views", 2, 2, "PROCESS ADDRESS",
+  "the library's VirtualQuery view",
+  "Renders the MEMORY_BASIC_INFORMATION of the region at ADDRESS.",
+  "query A $p", M | J, h_query },
+{ "stats", NULL, "Views", 1, 1, "PROCESS|system|cpuN",
+  "every counter of a process, system or CPU",
+  "Prints all counters of the scope (see vmlab help stat).",
+  "stats system", M | J, h_stats },
+{ "stat", NULL, "Views", 2, 2, "PROCESS|system|cpuN COUNTER",
+  "one counter's value",
+  "Value: the counter COUNTER of a process, of the system or of a CPU (cpu0,\n"
+  "cpu1...).  vmlab help stat lists every counter.",
+  "expect stat A page_faults == 1", M | V, h_stat },
+};
+
+#undef M
+#undef J
+#undef C
+#undef V
+
+size_t cmd_count(void)
+{
+    return sizeof cmds / sizeof cmds[0];
+}
+
+const struct cmd *cmd_at(size_t i)
+{
+    return i < cmd_count() ? &cmds[i] : NULL;
+}
+
+const struct cmd *cmd_find(const char *name)
+{
+    size_t i;
+
+    for (i = 0; i < cmd_count(); i++)
+        if (strcmp(cmds[i].name, name) == 0 ||
+            (cmds[i].alias != NULL && strcmp(cmds[i].alias, name) == 0))
+            return &cmds[i];
+    return NULL;
+}
+
+static enum rc usage_error(struct interp *in, const struct cmd *c)
+{
+    const char *s = c->min_args == 1 && c->max_args == 1 ? "" : "s";
+
+    if (c->max_args == 0)
+        return cli_error(in, "%s takes no arguments", c->name);
+    if (c->max_args < 0)
+        return cli_error(in, "%s takes at least %d argument%s: %s", c->name, c->min_args,
+                         c->min_args == 1 ? "" : "s", c->args);
+    if (c->min_args == c->max_args)
+        return cli_error(in, "%s takes %d argument%s: %s", c->name, c->min_args, s, c->args);
+    if (c->max_args == c->min_args + 1)
+        return cli_error(in, "%s takes %d or %d arguments: %s", c->name, c->min_args,
+                         c->max_args, c->args);
+    return cli_error(in, "%s takes %d to %d arguments: %s", c->name, c->min_args,
+                     c->max_args, c->args);
+}
+
+enum rc cmd_run(struct interp *in, const struct cmd *c, size_t argc, char **argv,
+                struct result *res)
+{
+    char **args = NULL;
+    const char *cpu_word = NULL;
+    size_t i, n = 0;
+    int json = 0;
+    enum rc rc;
+
+    result_reset(res);
+    if (argc > 0) {
+        args = malloc(argc * sizeof *args);
+        if (args == NULL)
+            return cli_error(in, "out of memory");
+    }
+    for (i = 0; i < argc; i++) {
+        if ((c->flags & CMD_JSON) && strcmp(argv[i], "--json") == 0)
+            json = 1;
+        else if ((c->flags & CMD_CPU) && i == argc - 1 && strncmp(argv[i], "cpu=", 4) == 0)
+            cpu_word = argv[i] + 4;
+        else
+            args[n++] = argv[i];
+    }
+    if (n < (size_t)c->min_args || (c->max_args >= 0 && n > (size_t)c->max_args)) {
+        free(args);
+        return usage_error(in, c);
+    }
+    if ((c->flags & CMD_MACHINE) && need_machine(in) != RC_OK) {
+        free(args);
+        return RC_ERROR;
+    }
+    in->cmd_cpu = in->cpu;
+    if (cpu_word != NULL && arg_cpu(in, cpu_word, &in->cmd_cpu) != RC_OK) {
+        free(args);
+        return RC_ERROR;
+    }
+    in->fmt = json ? VML_FMT_JSON : VML_FMT_TEXT;
+    rc = c->fn(in, n, args, res);
+    in->fmt = VML_FMT_TEXT;
+    free(args);
+#ifdef VML_TEST_BUILD
+    /* The win32 and posix calls return error codes, not statuses: check
+    ** the invariants here so a broken one is never missed. */
+    if (rc == RC_OK && in->m != NULL && vml_machine_check(in->m) == VML_E_CORRUPT)
+        rc = cli_fatal(in, "invariant check failed");
+#endif
+    return rc;
+}
+
+static const char *exception_name(uint32_t ntstatus)
+{
+    switch (ntstatus) {
+    case VML_STATUS_ACCESS_VIOLATION:     return "ACCESS_VIOLATION";
+    case VML_STATUS_GUARD_PAGE_VIOLATION: return "GUARD_PAGE_VIOLATION";
+    case VML_STATUS_NO_MEMORY:            return "NO_MEMORY";
+    default:                              return "EXCEPTION";
+    }
+}
+
+static const char *access_name(unsigned access)
+{
+    switch (access) {
+    case VML_ACCESS_READ:  return "read";
+    case VML_ACCESS_WRITE: return "write";
+    case VML_ACCESS_EXEC:  return "execute";
+    default:               return "access";
+    }
+}
+
+void sb_failure(struct sbuf *b, const struct result *res)
+{
+    const char *name;
+
+    switch (res->fail) {
+    case FAIL_NONE:
+        sb_printf(b, "success");
+        break;
+    case FAIL_WIN32:
+        name = vml_win32_error_name(res->win32);
+        sb_printf(b, "%s (%u)", name ? name : "error", (unsigned)res->win32);
+        break;
+    case FAIL_ERRNO:
+        name = vml_errno_name(res->err);
+        sb_printf(b, "%s (%d)", name ? name : "errno", res->err);
+        break;
+    case FAIL_STATUS:
+        name = vml_status_name(res->st);
+        if (name != NULL && strncmp(name, "VML_E_", 6) == 0)
+            name += 6;
+        sb_printf(b, "%s (%s)", name ? name : "status", vml_strerror(res->st));
+        if (res->detail[0] != '\0' && strcmp(res->detail, vml_strerror(res->st)) != 0)
+            sb_printf(b, ": %s", res->detail);
+        break;
+    case FAIL_EXCEPTION:
+        sb_printf(b, "exception 0x%08X %s", (unsigned)res->ex.ntstatus,
+                  exception_name(res->ex.ntstatus));
+        if (res->ex.signo == VML_SIGSEGV && res->ex.si_code == VML_SEGV_MAPERR)
+            sb_printf(b, " (SIGSEGV/SEGV_MAPERR)");
+        else if (res->ex.signo == VML_SIGSEGV && res->ex.si_code == VML_SEGV_ACCERR)
+            sb_printf(b, " (SIGSEGV/SEGV_ACCERR)");
+        else if (res->ex.signo == VML_SIGSEGV && res->ex.si_code == 0x80)
+            sb_printf(b, " (SIGSEGV/SI_KERNEL)");      /* a #GP: non-canonical */
+        else if (res->ex.signo == VML_SIGSEGV)
+            sb_printf(b, " (SIGSEGV/si_code %d)", res->ex.si_code);
+        else if (res->ex.signo != 0)
+            sb_printf(b, " (signal %d/%d)", res->ex.signo, res->ex.si_code);
+        sb_printf(b, " %s at 0x%llx: %s", access_name(res->ex.access),
+                  (unsigned long long)res->ex.va, vml_av_reason_text(res->ex.reason));
+        break;
+    }
+}
+
+void cmd_print_result(struct interp *in, const struct cmd *c, const struct result *res)
+{
+    struct sbuf b = {0};
+
+    if (in->quiet > 0)
+        return;
+    if (res->fail != FAIL_NONE) {
+        if (res->fail != FAIL_EXCEPTION)
+            sb_printf(&b, "%s failed: ", c->name);
+        sb_failure(&b, res);
+    } else if (res->val.kind != VAL_NONE) {
+        sb_printf(&b, "%s -> ", c->name);
+        sb_value(&b, &res->val, 1);
+        if (res->note[0] != '\0')
+            sb_printf(&b, " (%s)", res->note);
+    } else {
+        return;
+    }
+    fprintf(in->out, "%s\n", sb_str(&b));
+    sb_free(&b);
+}

@@ -1,0 +1,87 @@
+/*
+** main.c -- the vmlab command line: run, shell, tour, help, --version.
+*/
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static void usage_short(FILE *f)
+{
+    fprintf(f, "usage: vmlab run FILE [FILE...] | vmlab shell | vmlab tour | "
+               "vmlab help [COMMAND|TOPIC] | vmlab --version\n");
+}
+
+static int cmd_help(int argc, char **argv)
+{
+    if (argc < 3) {
+        help_overview(stdout);
+        return 0;
+    }
+    if (argc > 3) {
+        fprintf(stderr, "vmlab: help takes one COMMAND or TOPIC\n");
+        return EXIT_SCRIPT;
+    }
+    if (help_topic(stdout, argv[2]) != 0) {
+        fprintf(stderr, "vmlab: no help for '%s' (vmlab help lists the commands and topics)\n",
+                argv[2]);
+        return EXIT_SCRIPT;
+    }
+    return 0;
+}
+
+static int cmd_run_files(int argc, char **argv)
+{
+    int i, worst = 0;
+
+    if (argc < 3) {
+        fprintf(stderr, "vmlab: run needs at least one FILE\n");
+        usage_short(stderr);
+        return EXIT_SCRIPT;
+    }
+    for (i = 2; i < argc; i++) {
+        int st = script_run_file(argv[i], stdout, stderr);
+        if (st > worst)
+            worst = st;
+        if (st == EXIT_INTERNAL)
+            break;
+    }
+    return worst;
+}
+
+int main(int argc, char **argv)
+{
+    const char *cmd;
+
+    if (argc < 2) {
+        usage_short(stderr);
+        fprintf(stderr, "(vmlab --help for more; vmlab tour to start)\n");
+        return EXIT_SCRIPT;
+    }
+    cmd = argv[1];
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0)
+        return cmd_help(argc, argv);
+    if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
+        printf("vmlab %s\n", VMLAB_VERSION);
+        return 0;
+    }
+    if (strcmp(cmd, "run") == 0)
+        return cmd_run_files(argc, argv);
+    if (strcmp(cmd, "shell") == 0) {
+        if (argc > 2) {
+            fprintf(stderr, "vmlab: shell takes no arguments\n");
+            return EXIT_SCRIPT;
+        }
+        return script_shell(stdin, stdout, stderr);
+    }
+    if (strcmp(cmd, "tour") == 0) {
+        if (argc > 2) {
+            fprintf(stderr, "vmlab: tour takes no arguments\n");
+            return EXIT_SCRIPT;
+        }
+        return tour_run(stdout, stderr);
+    }
+    fprintf(stderr, "vmlab: unknown command '%s'\n", cmd);
+    usage_short(stderr);
+    return EXIT_SCRIPT;
+}

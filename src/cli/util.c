@@ -1,0 +1,280 @@
+/*
+** util.c -- values, growable strings, variables and the interpreter state.
+**
+** INVARIANTS:
+**   U1  A struct value of kind VAL_STR owns str (len bytes and a NUL).
+**   U2  A struct sbuf is either empty (s == NULL) or s[len] == '\0' and
+**       len < cap; after a failed allocation oom is set and the text is
+**       kept as it was.
+**   U3  Variable names are unique in interp.vars.
+*/
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+void value_free(struct value *v)
+{
+    if (v->kind == VAL_STR)
+        free(v->str);
+    v->kind = VAL_NONE;
+    v->str = NULL;
+    v->len = 0;
+    v->num = 0;
+}
+
+void value_set_num(struct value *v, uint64_t num)
+{
+    value_free(v);
+    v->kind = VAL_NUM;
+    v->num = num;
+}
+
+int value_set_str(struct value *v, const char *s, size_t len)
+{
+    char *copy = malloc(len + 1);
+
+    if (copy == NULL)
+        return -1;
+    if (len > 0)
+        memcpy(copy, s, len);
+    copy[len] = '\0';
+    value_free(v);
+    v->kind = VAL_STR;
+    v->str = copy;
+    v->len = len;
+    return 0;
+}
+
+int value_copy(struct value *dst, const struct value *src)
+{
+    if (src->kind == VAL_STR)
+        return value_set_str(dst, src->str, src->len);
+    value_free(dst);
+    *dst = *src;
+    return 0;
+}
+
+/* ------------------------------------------------------------------ */
+
+static int sb_reserve(struct sbuf *b, size_t extra)
+{
+    size_t need, cap;
+    char *s;
+
+    if (b->oom)
+        return -1;
+    if (extra > SIZE_MAX - b->len - 1) {
+        b->oom = 1;
+        return -1;
+    }
+    need = b->len + extra + 1;
+    if (need <= b->cap)
+        return 0;
+    cap = b->cap ? b->cap : 64;
+    while (cap < need)
+        cap = cap > SIZE_MAX / 2 ? need : cap * 2;
+    s = realloc(b->s, cap);
+    if (s == NULL) {
+        b->oom = 1;
+        return -1;
+    }
+    b->s = s;
+    b->cap = cap;
+    return 0;
+}
+
+void sb_putn(struct sbuf *b, const char *s, size_t n)
+{
+    if (sb_reserve(b, n) != 0)
+        return;
+    if (n > 0)
+        memcpy(b->s + b->len, s, n);
+    b->len += n;
+    b->s[b->len] = '\0';
+}
+
+void sb_printf(struct sbuf *b, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+
+    va_start(ap, fmt);
+    n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0 || sb_reserve(b, (size_t)n) != 0)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    b->len += (size_t)n;
+}
+
+void sb_free(struct sbuf *b)
+{
+    free(b->s);
+    b->s = NULL;
+    b->len = b->cap = 0;
+    b->oom = 0;
+}
+
+const char *sb_str(const struct sbuf *b)
+{
+    return b->s ? b->s : "";
+}
+
+void sb_value(struct sbuf *b, const struct value *v, int quoted)
+{
+    size_t i;
+
+    switch (v->kind) {
+    case VAL_NONE:
+        sb_printf(b, "(no value)");
+        return;
+    case VAL_NUM:
+        sb_printf(b, "0x%llx", (unsigned long long)v->num);
+        return;
+    case VAL_STR:
+        break;
+    }
+    if (quoted)
+        sb_putn(b, "\"", 1);
+    for (i = 0; i < v->len; i++) {
+        unsigned char c = (unsigned char)v->str[i];
+        if (quoted && (c == '"' || c == '\\'))
+            sb_printf(b, "\\%c", c);
+        else if (quoted && c == '\n')
+            sb_printf(b, "\\n");
+        else if (quoted && c == '\t')
+            sb_printf(b, "\\t");
+        else if (c == '\n' || c == '\t' || isprint(c))
+            sb_putn(b, (const char *)&c, 1);
+        else
+            sb_printf(b, "\\x%02x", c);
+    }
+    if (quoted)
+        sb_putn(b, "\"", 1);
+}
+
+/* ------------------------------------------------------------------ */
+
+void words_free(struct words *ws)
+{
+    size_t i;
+
+    for (i = 0; i < ws->n; i++)
+        free(ws->w[i]);
+    free(ws->w);
+    ws->w = NULL;
+    ws->n = ws->cap = 0;
+}
+
+void result_reset(struct result *r)
+{
+    value_free(&r->val);
+    memset(r, 0, sizeof *r);
+    r->val.kind = VAL_NONE;
+}
+
+/* ------------------------------------------------------------------ */
+
+void interp_init(struct interp *in, FILE *out, FILE *errout)
+{
+    memset(in, 0, sizeof *in);
+    in->file = "<stdin>";
+    in->out = out;
+    in->errout = errout;
+    in->fmt = VML_FMT_TEXT;
+}
+
+void interp_free(struct interp *in)
+{
+    size_t i;
+
+    for (i = 0; i < in->n_vars; i++) {
+        free(in->vars[i].name);
+        value_free(&in->vars[i].val);
+    }
+    free(in->vars);
+    in->vars = NULL;
+    in->n_vars = in->cap_vars = 0;
+    if (in->m != NULL)
+        vml_machine_destroy(in->m);
+    in->m = NULL;
+    sb_free(&in->err);
+}
+
+enum rc cli_error(struct interp *in, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+
+    in->err.len = 0;
+    in->err.oom = 0;
+    if (in->err.s != NULL)
+        in->err.s[0] = '\0';
+    va_start(ap, fmt);
+    n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0 || sb_reserve(&in->err, (size_t)n) != 0)
+        return RC_ERROR;
+    va_start(ap, fmt);
+    vsnprintf(in->err.s, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    in->err.len = (size_t)n;
+    return RC_ERROR;
+}
+
+enum rc cli_fatal(struct interp *in, const char *what)
+{
+    const char *msg = in->m ? vml_last_error(in->m) : NULL;
+
+    cli_error(in, "%s", msg != NULL && *msg != '\0' ? msg : what);
+    return RC_FATAL;
+}
+
+/* ------------------------------------------------------------------ */
+
+const struct value *var_get(const struct interp *in, const char *name, size_t len)
+{
+    size_t i;
+
+    for (i = 0; i < in->n_vars; i++)
+        if (strlen(in->vars[i].name) == len && memcmp(in->vars[i].name, name, len) == 0)
+            return &in->vars[i].val;
+    return NULL;
+}
+
+int var_set(struct interp *in, const char *name, size_t len, const struct value *v)
+{
+    size_t i;
+    struct var *nv;
+    char *copy;
+
+    for (i = 0; i < in->n_vars; i++)
+        if (strlen(in->vars[i].name) == len && memcmp(in->vars[i].name, name, len) == 0)
+            return value_copy(&in->vars[i].val, v);
+    if (in->n_vars == in->cap_vars) {
+        size_t cap = in->cap_vars ? in->cap_vars * 2 : 16;
+        nv = realloc(in->vars, cap * sizeof *nv);
+        if (nv == NULL)
+            return -1;
+        in->vars = nv;
+        in->cap_vars = cap;
+    }
+    copy = malloc(len + 1);
+    if (copy == NULL)
+        return -1;
+    memcpy(copy, name, len);
+    copy[len] = '\0';
+    nv = &in->vars[in->n_vars];
+    nv->name = copy;
+    memset(&nv->val, 0, sizeof nv->val);
+    if (value_copy(&nv->val, v) != 0) {
+        free(copy);
+        return -1;
+    }
+    in->n_vars++;
+    return 0;
+}
