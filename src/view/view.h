@@ -1,0 +1,101 @@
+/*
+** view.h -- helpers shared by the views (src/view/): text building, a tiny
+** JSON writer, and the names real tools give to Windows and x86 things.
+**
+** The views read machine state ONLY through the public API of vmlab.h (the
+** same functions every library user has); nothing here reaches into hw/,
+** mm/ or os/ structures.  Views append to a caller's vml_text and never
+** print, exit or keep state between calls.
+**
+** INVARIANTS (of every vml_view_* function):
+**   V1  A view rejects a bad fmt or NULL argument with VML_E_INVALID before
+**       appending anything.
+**   V2  A view that fails after it started appending cuts the text back to
+**       its length on entry (vt_rollback): failure appends nothing.
+**   V3  JSON output is one valid JSON value followed by "\n" (strings are
+**       escaped, invalid UTF-8 is replaced by U+FFFD).
+**   V4  If an append ran out of host memory the view returns VML_E_NOMEM
+**       and out->oom stays set; the text is a prefix of the full view.
+*/
+#ifndef VML_VIEW_H
+#define VML_VIEW_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vmlab.h"
+
+/* ---- text.c: building text -------------------------------------------- */
+
+void   vt_puts(vml_text *t, const char *s);
+void   vt_putc(vml_text *t, char c);
+void   vt_spaces(vml_text *t, size_t n);
+/* Appends spaces until the current line (which began at line_start, an
+** offset into t->s) is at least col characters long. */
+void   vt_pad_to(vml_text *t, size_t line_start, size_t col);
+/* V2: cut t back to length mark (the length it had on entry). */
+void   vt_rollback(vml_text *t, size_t mark);
+/* The status a view returns once it has appended: VML_E_NOMEM if t->oom. */
+vml_status vt_done(const vml_text *t);
+/* "12,345" (Task Manager's digit grouping) into buf. */
+const char *vt_group(uint64_t v, char *buf, size_t size);
+
+/* ---- json.c: a minimal streaming JSON writer --------------------------- */
+
+#define JW_MAX_DEPTH 12
+
+struct jw {
+    vml_text     *t;
+    unsigned      depth;                  /* open containers */
+    unsigned char n_items[JW_MAX_DEPTH];  /* values written at each depth */
+    char          closer[JW_MAX_DEPTH];   /* '}' or ']' for each open one */
+};
+
+/* Opens the top-level object; jw_finish() closes it and adds "\n". */
+void jw_begin(struct jw *w, vml_text *t);
+void jw_finish(struct jw *w);
+/* key is the member name inside an object, NULL inside an array. */
+void jw_obj(struct jw *w, const char *key);
+void jw_obj_end(struct jw *w);
+void jw_arr(struct jw *w, const char *key);
+void jw_arr_end(struct jw *w);
+void jw_str(struct jw *w, const char *key, const char *s);
+void jw_u64(struct jw *w, const char *key, uint64_t v);
+void jw_i64(struct jw *w, const char *key, int64_t v);
+void jw_hex(struct jw *w, const char *key, uint64_t v);   /* "0x1a7" */
+void jw_bool(struct jw *w, const char *key, int v);
+void jw_null(struct jw *w, const char *key);
+/* A JSON string literal of s (quotes included), escaped as V3 says. */
+void jw_escape(vml_text *t, const char *s);
+
+/* ---- names.c: what real tools call things ------------------------------ */
+
+/* Windows' 5-bit MM protection (MM_READWRITE = 4 ...) for a Win32 PAGE_*
+** value, and the name WinDbg prints after "Protect: 4 - ". */
+unsigned    vw_mm_protect(uint32_t page_protect);
+const char *vw_mm_protect_name(unsigned mm_protect);
+/* The protection column of !vad ("READWRITE", "EXECUTE_WRITECOPY"). */
+const char *vw_vad_protect_name(uint32_t page_protect);
+/* Win32 PAGE_* equivalent of a posix PROT_* set. */
+uint32_t    vw_protect_from_prot(int prot);
+/* The page-location word of WinDbg's !pfn ("Active", "Zeroed"...). */
+const char *vw_pfn_location(vml_list l);
+/* WinDbg's 11-letter status string of a page-table entry: C G L D A N T
+** U/K W/R E V, "-" for a clear bit ("---DA--UWEV"); buf >= 12 bytes. */
+const char *vw_pte_flags(const vml_pte_info *pi, uint64_t entry, unsigned level,
+                         int has_nx, char *buf);
+/* A stable made-up kernel address for a VAD node (there are no kernel
+** pointers in vmlab): derived from pid and start VPN, 16-byte aligned. */
+uint64_t    vw_vad_node_addr(unsigned pid, uint64_t start_vpn, int ptr_bytes);
+/* 8 on 64-bit paging modes, 4 on PAE and legacy 32-bit. */
+int         vw_ptr_bytes(const vml_machine *m);
+/* A counter's value; *exists (may be NULL) says whether the name exists.
+** A missing counter reads 0. */
+uint64_t    vw_stat(vml_machine *m, vml_scope scope, unsigned id, const char *name,
+                    int *exists);
+const char *vw_scope_name(vml_scope scope);
+/* "MEM_COMMIT" / "MEM_PRIVATE" ..., NULL when v is not one of them. */
+const char *vw_mem_state_name(uint32_t v);
+const char *vw_mem_type_name(uint32_t v);
+
+#endif /* VML_VIEW_H */
