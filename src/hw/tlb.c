@@ -105,15 +105,20 @@ static void array_insert(struct tlb_array *a, uint32_t *clock, uint64_t pn,
     if (a->n_sets == 0)
         return;
     uint32_t base = tlb_set_of(a, pn) * a->ways;
-    unsigned victim = 0;
+    unsigned victim = a->ways, empty = a->ways, lru = 0;
     for (unsigned w = 0; w < a->ways; w++) {
-        if (a->e[base + w].key == key || a->e[base + w].key == TLB_EMPTY) {
-            victim = w;
+        uint64_t k = a->e[base + w].key;
+        if (k == key) {
+            victim = w;           /* the same translation: replace it (T2) */
             break;
         }
-        if (a->stamp[base + w] < a->stamp[base + victim])
-            victim = w;
+        if (k == TLB_EMPTY && empty == a->ways)
+            empty = w;
+        if (a->stamp[base + w] < a->stamp[base + lru])
+            lru = w;
     }
+    if (victim == a->ways)
+        victim = empty < a->ways ? empty : lru;
     a->e[base + victim].key = key;
     a->e[base + victim].val = val;
     a->stamp[base + victim] = ++*clock;
