@@ -151,8 +151,7 @@ vml_status vm_commit(vml_proc *p, struct vad *v, vml_va va, uint64_t n_pages, un
         if (as_pte_slot(p, at, 0, &pte_pa) != VML_OK)
             return VML_E_CORRUPT;
         uint64_t pte = pte_pa ? pte_read(p->m, pte_pa) : 0;
-        /* Committing a committed page changes nothing (MSDN VirtualAlloc:
-        ** "does not cause the function to fail"; ReactOS leaves it as is). */
+        /* A committed page stays committed; its protection is set below. */
         if (vm_page_state(p, v, at, pte, &cur))
             continue;
         if (!pte_pa && as_pte_slot(p, at, 1, &pte_pa) != VML_OK)
@@ -161,6 +160,11 @@ vml_status vm_commit(vml_proc *p, struct vad *v, vml_va va, uint64_t n_pages, un
         added++;
     }
     stat_commit(p, v, added);
+    /* Pages that were committed already take the new protection and keep
+    ** their data: NtAllocateVirtualMemory calls MiProtectVirtualMemory for
+    ** them (Windows Research Kernel, base/ntos/mm/allocvm.c).  The tables
+    ** this may need were counted by ensure_frames_for_tables() above. */
+    vm_protect(p, v, va, n_pages, mmprot);
     return VML_OK;
 }
 
@@ -237,11 +241,12 @@ void vm_decommit(vml_proc *p, struct vad *v, vml_va va, uint64_t n_pages)
     struct decommit_ctx cx = { v, v->mem_commit ? sw_demand_zero(MM_DECOMMIT) : 0 };
     as_visit(p, va, end, decommit_one, &cx);
     if (v->mem_commit) {
-        /* Pages with no table are committed through the VAD: give them
-        ** DECOMMIT PTEs (the caller checked there are frames for tables). */
+        /* Pages with no table (or a table this loop just made) are
+        ** committed through the VAD: give them DECOMMIT PTEs (the caller
+        ** checked there are frames for tables). */
         for (vml_va at = va; at < end; at += VML_PAGE_SIZE) {
             vml_pa pte_pa;
-            if (as_pte_slot(p, at, 0, &pte_pa) == VML_OK && pte_pa)
+            if (as_pte_slot(p, at, 0, &pte_pa) == VML_OK && pte_pa && pte_read(p->m, pte_pa) != 0)
                 continue;
             if (as_pte_slot(p, at, 1, &pte_pa) == VML_OK && pte_pa)
                 as_pte_write(p, at, pte_pa, cx.new_pte);

@@ -89,7 +89,9 @@ uint32_t vml_win_VirtualAlloc(vml_proc *p, vml_va addr, uint64_t size, uint32_t 
     if (page_range(addr, size, GRAN, &lo, &hi))
         return done(m, VML_ERROR_INVALID_PARAMETER);
     uint64_t n_pages = (hi - lo) >> 12;
-    if (lo != 0) {
+    if (addr != 0) {
+        /* A given address is where the region goes, never moved: inside
+        ** the first 64 KiB (the NULL region) it cannot be reserved. */
         if (lo < l->user_lowest || hi - 1 > l->user_highest)
             return done(m, VML_ERROR_INVALID_PARAMETER);
         if (vad_overlap(&p->vads, lo >> 12, (hi - 1) >> 12))
