@@ -104,6 +104,9 @@ typedef struct vml_config {
 } vml_config;
 
 VML_API void vml_config_default(vml_config *cfg);
+/* VML_OK when vml_machine_create() would accept cfg; otherwise the status
+** it would return, and a message naming the bad value in err. */
+VML_API vml_status vml_config_check(const vml_config *cfg, char *err, size_t size);
 VML_API const char *vml_paging_name(vml_paging mode);   /* "4level" ... */
 VML_API vml_status vml_paging_parse(const char *name, vml_paging *out);
 

@@ -114,6 +114,9 @@ CLI_HANDLER(h_machine)
         if (machine_key(in, &cfg, key, eq + 1) != RC_OK)
             return RC_ERROR;
     }
+    char why[200];
+    if (vml_config_check(&cfg, why, sizeof why) != VML_OK)
+        return cli_error(in, "bad machine: %s", why);
     st = vml_machine_create(&cfg, &m);
     if (st != VML_OK)
         return cli_error(in, "cannot create the machine: %s", vml_strerror(st));

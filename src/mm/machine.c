@@ -184,8 +184,16 @@ void vml_config_default(vml_config *cfg)
 #endif
 }
 
-static vml_status config_valid(const vml_config *c, char *err, size_t size)
+vml_status vml_config_check(const vml_config *c, char *err, size_t size)
 {
+    char scratch[8];
+    if (c == NULL)
+        return VML_E_INVALID;
+    if (err == NULL || size == 0) {
+        err = scratch;
+        size = sizeof scratch;
+    }
+    err[0] = 0;
     if ((unsigned)c->paging >= VML_N_PAGING)
         return snprintf(err, size, "paging mode %d does not exist", (int)c->paging), VML_E_INVALID;
     if (c->ram_bytes % VML_PAGE_SIZE || c->ram_bytes < (UINT64_C(1) << 20))
@@ -257,7 +265,7 @@ vml_status vml_machine_create(const vml_config *cfg, vml_machine **out)
     if (cfg == NULL || out == NULL)
         return VML_E_INVALID;
     *out = NULL;
-    if ((st = config_valid(cfg, err, sizeof err)) != VML_OK)
+    if ((st = vml_config_check(cfg, err, sizeof err)) != VML_OK)
         return st;
     vml_machine *m = calloc(1, sizeof *m);
     if (m == NULL)
