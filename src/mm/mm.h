@@ -122,6 +122,11 @@ vml_status pfn_init(vml_machine *m);
 #define PFN_NEED_ZERO 1u
 #define PFN_ANY       0u
 vml_pfn    pfn_take(vml_machine *m, unsigned how, unsigned pid);
+/* How many frames pfn_take() can hand out now. */
+static inline uint64_t pfn_available(const vml_machine *m)
+{
+    return m->lists[VML_LIST_ZEROED].count + m->lists[VML_LIST_FREE].count;
+}
 /* Active frame no longer used: to the free list (contents dirty). */
 void       pfn_free(vml_machine *m, vml_pfn pfn, unsigned pid);
 /* Active -> standby (clean) or modified (dirty): a transition page. */

@@ -131,7 +131,7 @@ static vml_status ensure_frames_for_tables(vml_proc *p, vml_va va, vml_va end)
 {
     vml_machine *m = p->m;
     uint64_t need = tables_needed(p, va, end);
-    uint64_t have = m->lists[VML_LIST_ZEROED].count + m->lists[VML_LIST_FREE].count;
+    uint64_t have = pfn_available(m);
     if (need > have)
         return mm_fail(m, VML_E_NO_FRAMES, "%llu page-table frames needed, %llu available",
                        (unsigned long long)need, (unsigned long long)have);

@@ -242,7 +242,7 @@ int vml_posix_mprotect(vml_proc *p, vml_va addr, uint64_t len, int prot)
         if (!v->mem_commit)
             tables += vm_protect_tables_needed(p, v, a << 12, (b + 1) << 12, mmprot);
     }
-    if (tables > m->lists[VML_LIST_ZEROED].count + m->lists[VML_LIST_FREE].count)
+    if (tables > pfn_available(m))
         return done(m, VML_ENOMEM);
     struct vad *spare[2];
     if (alloc_spares(spare, splits_needed(p, lo_vpn, hi_vpn)))

@@ -45,11 +45,6 @@ static struct vad *vad_covering(vml_proc *p, vml_va lo, vml_va hi)
     return v;
 }
 
-static int frames_for(vml_machine *m, uint64_t tables)
-{
-    return tables <= m->lists[VML_LIST_ZEROED].count + m->lists[VML_LIST_FREE].count;
-}
-
 uint32_t vml_win_VirtualAlloc(vml_proc *p, vml_va addr, uint64_t size, uint32_t type,
                               uint32_t protect, vml_va *out)
 {
@@ -153,7 +148,7 @@ uint32_t vml_win_VirtualFree(vml_proc *p, vml_va addr, uint64_t size, uint32_t t
     } else if (page_range(addr, size, PAGE, &lo, &hi) || vad_covering(p, lo, hi) != v) {
         return done(m, VML_ERROR_INVALID_ADDRESS);
     }
-    if (!frames_for(m, vm_decommit_tables_needed(p, v, lo, hi)))
+    if (pfn_available(m) < vm_decommit_tables_needed(p, v, lo, hi))
         return done(m, VML_ERROR_NOT_ENOUGH_MEMORY);
     vm_decommit(p, v, lo, (hi - lo) >> 12);
     return done(m, VML_ERROR_SUCCESS);
@@ -180,7 +175,7 @@ uint32_t vml_win_VirtualProtect(vml_proc *p, vml_va addr, uint64_t size, uint32_
     /* Every page must be committed (STATUS_NOT_COMMITTED -> ERROR_INVALID_ADDRESS). */
     if (vm_count_committed(p, v, lo, hi) != (hi - lo) >> 12)
         return done(m, VML_ERROR_INVALID_ADDRESS);
-    if (!frames_for(m, vm_protect_tables_needed(p, v, lo, hi, (unsigned)mmprot)))
+    if (pfn_available(m) < vm_protect_tables_needed(p, v, lo, hi, (unsigned)mmprot))
         return done(m, VML_ERROR_NOT_ENOUGH_MEMORY);
     int committed;
     unsigned first;
@@ -262,8 +257,8 @@ static uint32_t copy_process_memory(vml_proc *caller, vml_proc *target, vml_va a
             if (v && as_pte_slot(target, va, 0, &pte_pa) == VML_OK &&
                 vm_page_state(target, v, va, pte_pa ? pte_read(m, pte_pa) : 0, &cur) &&
                 !mmprot_noaccess(cur) && !mmprot_guard(cur) && !mmprot_writable(cur) &&
-                frames_for(m, vm_protect_tables_needed(target, v, down(va, PAGE), down(va, PAGE) + PAGE,
-                                                       MM_READWRITE) + 1)) {
+                pfn_available(m) >= vm_protect_tables_needed(target, v, down(va, PAGE),
+                                                             down(va, PAGE) + PAGE, MM_READWRITE) + 1) {
                 restore = cur | 0x100u;
                 vm_protect(target, v, down(va, PAGE), 1,
                            mmprot_executable(cur) ? MM_EXECUTE_READWRITE : MM_READWRITE);
