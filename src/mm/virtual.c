@@ -284,7 +284,9 @@ static void protect_one(void *ctx, vml_proc *p, vml_va va, vml_pa pte_pa, uint64
     struct protect_ctx *cx = ctx;
     vml_machine *m = p->m;
     unsigned cur;
-    if (!vm_page_state(p, cx->v, va, pte, &cur))
+    /* Uncommitted pages keep no protection; unchanged ones need no write
+    ** and no TLB invalidation. */
+    if (!vm_page_state(p, cx->v, va, pte, &cur) || cur == cx->mmprot)
         return;
     if (pte & PG_P) {
         vml_pfn pfn = pg_frame(m->pm, pte) >> 12;
