@@ -192,8 +192,8 @@ static unsigned array_drop(struct tlb_array *a, vml_va va, unsigned pcid, int mo
 
 unsigned tlb_invlpg(struct tlb *t, vml_va va, unsigned pcid)
 {
-    /* A direct probe of the 4 KiB set would do for L1; a scan keeps one
-    ** rule for every array and size, and invlpg is not the hot path. */
+    /* L1 holds only 4 KiB entries: probing va's set is enough.  The large
+    ** array and L2 hold several sizes in different sets: they are scanned. */
     unsigned n = 0;
     struct tlb_array *a = &t->l1;
     uint64_t vpn = va >> 12;

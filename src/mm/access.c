@@ -52,7 +52,7 @@ int acc_translate_flags(vml_proc *p, unsigned cpu, vml_va va, unsigned access, v
             }
             return 0;
         }
-        if (fault_resolve(p, cpu, &f, ex) != FAULT_RETRY)
+        if (fault_resolve(p, &f, ex) != FAULT_RETRY)
             return -1;
         mmu_flags = 0;
     }

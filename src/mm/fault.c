@@ -161,7 +161,6 @@ static enum fault_outcome fault_guard(vml_proc *p, vml_va va, unsigned access, v
 static enum fault_outcome fault_protection(vml_proc *p, const struct mmu_fault *f,
                                            vml_exception *ex)
 {
-    vml_machine *m = p->m;
     vml_av_reason r;
     if (!(f->entry & PG_US))
         r = VML_AV_NOACCESS;    /* a user page made supervisor-only (setpte) */
@@ -171,20 +170,18 @@ static enum fault_outcome fault_protection(vml_proc *p, const struct mmu_fault *
         r = VML_AV_NX;
     else
         r = VML_AV_NOACCESS;
-    (void)m;
     fault_exception(p, f->va, f->access, r, ex);
     return FAULT_EXCEPTION;
 }
 
-/* On entry: f comes from the MMU for a user-mode access of p on cpu.
+/* On entry: f comes from the MMU for a user-mode access of p (on the CPU
+** p last ran on).
 ** On exit:  FAULT_RETRY means the PTE is valid and permits the access (F1). */
-enum fault_outcome fault_resolve(vml_proc *p, unsigned cpu, const struct mmu_fault *f,
-                                 vml_exception *ex)
+enum fault_outcome fault_resolve(vml_proc *p, const struct mmu_fault *f, vml_exception *ex)
 {
     vml_machine *m = p->m;
     vml_va va = f->va;
     unsigned mmprot;
-    (void)cpu;
 
     if (va > m->layout.user_highest) {
         fault_exception(p, va, f->access,

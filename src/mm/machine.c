@@ -447,12 +447,17 @@ vml_pa vml_proc_cr3(const vml_proc *p) { return p ? p->cr3 : 0; }
 
 unsigned vml_cpu_count(const vml_machine *m) { return m ? m->n_cpus : 0; }
 
+static vml_status no_such_cpu(vml_machine *m, unsigned cpu)
+{
+    return mm_fail(m, VML_E_RANGE, "cpu %u does not exist (the machine has %u)", cpu, m->n_cpus);
+}
+
 vml_status vml_cpu_switch(vml_machine *m, unsigned cpu, vml_proc *p)
 {
     if (m == NULL || p == NULL || p->m != m)
         return VML_E_INVALID;
     if (cpu >= m->n_cpus)
-        return mm_fail(m, VML_E_RANGE, "cpu %u does not exist (the machine has %u)", cpu, m->n_cpus);
+        return no_such_cpu(m, cpu);
     as_switch(m, cpu, p);
     return mm_done(m, VML_OK);
 }
@@ -467,7 +472,7 @@ vml_status vml_tlb_invlpg(vml_machine *m, unsigned cpu, vml_proc *p, vml_va va)
     if (m == NULL || (p && p->m != m))
         return VML_E_INVALID;
     if (cpu != VML_ALL_CPUS && cpu >= m->n_cpus)
-        return mm_fail(m, VML_E_RANGE, "cpu %u does not exist (the machine has %u)", cpu, m->n_cpus);
+        return no_such_cpu(m, cpu);
     /* On every CPU: the initiator (p's last CPU, else cpu 0) runs invlpg,
     ** the others get a shootdown IPI each. */
     unsigned self = p ? p->last_cpu : 0;
@@ -498,7 +503,7 @@ vml_status vml_tlb_flush(vml_machine *m, unsigned cpu, unsigned how)
     if (m == NULL || how > VML_TLB_FLUSH_ALL)
         return VML_E_INVALID;
     if (cpu != VML_ALL_CPUS && cpu >= m->n_cpus)
-        return mm_fail(m, VML_E_RANGE, "cpu %u does not exist (the machine has %u)", cpu, m->n_cpus);
+        return no_such_cpu(m, cpu);
     for (unsigned c = 0; c < m->n_cpus; c++) {
         if (cpu != VML_ALL_CPUS && c != cpu)
             continue;

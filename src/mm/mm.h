@@ -198,8 +198,7 @@ int        vm_check(vml_machine *m, char *msg, size_t size);
 /* ---- fault.c ------------------------------------------------------------------- */
 
 enum fault_outcome { FAULT_RETRY, FAULT_EXCEPTION };
-enum fault_outcome fault_resolve(vml_proc *p, unsigned cpu, const struct mmu_fault *f,
-                                 vml_exception *ex);
+enum fault_outcome fault_resolve(vml_proc *p, const struct mmu_fault *f, vml_exception *ex);
 void       fault_exception(vml_proc *p, vml_va va, unsigned access, vml_av_reason r,
                            vml_exception *ex);
 

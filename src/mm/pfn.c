@@ -66,6 +66,18 @@ static void list_unlink(vml_machine *m, vml_pfn pfn)
     e->flink = e->blink = PFN_NIL;
 }
 
+/* An entry that maps nothing and belongs to no use. */
+static void entry_reset(struct pfn_entry *e)
+{
+    e->share_count = 0;
+    e->ref_count = 0;
+    e->pte_pa = 0;
+    e->orig_pte = 0;
+    e->flags = 0;
+    e->priority = 0;
+    e->pt_level = 0;
+}
+
 static void make_active(vml_machine *m, vml_pfn pfn)
 {
     struct pfn_entry *e = &m->pfn[pfn];
@@ -104,14 +116,7 @@ vml_pfn pfn_take(vml_machine *m, unsigned how, unsigned pid)
     list_unlink(m, pfn);
     if (from == VML_LIST_FREE && (how & PFN_NEED_ZERO))
         phys_zero_frame(&m->phys, pfn);
-    struct pfn_entry *e = &m->pfn[pfn];
-    e->share_count = 0;
-    e->ref_count = 0;
-    e->pte_pa = 0;
-    e->orig_pte = 0;
-    e->flags = 0;
-    e->priority = 0;
-    e->pt_level = 0;
+    entry_reset(&m->pfn[pfn]);
     make_active(m, pfn);
     list_event(m, pfn, from, VML_LIST_ACTIVE, pid);
     return pfn;
@@ -125,12 +130,7 @@ void pfn_free(vml_machine *m, vml_pfn pfn, unsigned pid)
         m->lists[VML_LIST_ACTIVE].count--;
     else
         list_unlink(m, pfn);
-    e->share_count = 0;
-    e->ref_count = 0;
-    e->pte_pa = 0;
-    e->orig_pte = 0;
-    e->flags = 0;
-    e->pt_level = 0;
+    entry_reset(e);
     list_push_tail(m, VML_LIST_FREE, pfn);
     list_event(m, pfn, from, VML_LIST_FREE, pid);
 }
