@@ -21,6 +21,7 @@
 #ifndef VMLAB_H
 #define VMLAB_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -569,6 +570,9 @@ typedef struct vml_text {
 } vml_text;
 
 VML_API void vml_text_free(vml_text *t);
+VML_API void vml_text_vprintf(vml_text *t, const char *fmt, va_list ap);
+/* Appends n bytes (NULs included); the text stays NUL-terminated. */
+VML_API void vml_text_append(vml_text *t, const void *bytes, size_t n);
 VML_API void vml_text_printf(vml_text *t, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 2, 3)))

@@ -50,23 +50,15 @@ int  value_set_str(struct value *v, const char *s, size_t len);  /* 0 or -1 */
 int  value_copy(struct value *dst, const struct value *src);     /* 0 or -1 */
 void value_set_num(struct value *v, uint64_t num);
 
-/* A growable string (messages, formatted values). */
-struct sbuf {
-    char  *s;      /* NUL-terminated once anything was appended */
-    size_t len, cap;
-    int    oom;    /* an append failed: the text is incomplete */
-};
-void sb_printf(struct sbuf *b, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 2, 3)))
-#endif
-    ;
-void sb_putn(struct sbuf *b, const char *s, size_t n);
-void sb_free(struct sbuf *b);
-const char *sb_str(const struct sbuf *b);   /* "" while empty */
+/* Messages and formatted values grow in the library's vml_text
+** (vml_text_printf, vml_text_append, vml_text_free). */
+static inline const char *sb_str(const vml_text *b)   /* "" while empty */
+{
+    return b->s ? b->s : "";
+}
 /* Appends v: numbers as 0x hex; strings raw (quoted: in "" with C escapes;
 ** raw: non-printable bytes as \xNN). */
-void sb_value(struct sbuf *b, const struct value *v, int quoted);
+void sb_value(vml_text *b, const struct value *v, int quoted);
 
 /* ------------------------------------------------------------------ */
 /* Words of a line.                                                    */
@@ -124,7 +116,7 @@ struct interp {
     int          trace;      /* print each command line before running it */
     struct var  *vars;
     size_t       n_vars, cap_vars;
-    struct sbuf  err;        /* the message of the last script error */
+    vml_text  err;        /* the message of the last script error */
     int          status;     /* worst exit code so far (0..3) */
     FILE        *out;        /* normal output */
     FILE        *errout;     /* errors and failed expects */
@@ -157,9 +149,9 @@ enum rc words_split(struct interp *in, const char *line, struct words *out);
 enum rc expr_eval(struct interp *in, const char *text, struct value *out);
 /* Decodes a "string" literal starting at s[0] == '"'; *end is set past
 ** the closing quote. */
-enum rc str_literal(struct interp *in, const char *s, const char **end, struct sbuf *out);
+enum rc str_literal(struct interp *in, const char *s, const char **end, vml_text *out);
 /* echo's words: text with $variables, (expressions) and "strings". */
-enum rc expr_interpolate(struct interp *in, const char *word, struct sbuf *out);
+enum rc expr_interpolate(struct interp *in, const char *word, vml_text *out);
 int is_ident_start(int c);
 int is_ident_char(int c);
 
@@ -196,7 +188,7 @@ enum rc cmd_run(struct interp *in, const struct cmd *c, size_t argc, char **argv
 /* Prints a command's result line or failure line. */
 void cmd_print_result(struct interp *in, const struct cmd *c, const struct result *res);
 /* Appends the failure of res ("ERROR_INVALID_PARAMETER (87)", "exception ..."). */
-void sb_failure(struct sbuf *b, const struct result *res);
+void sb_failure(vml_text *b, const struct result *res);
 
 /* help.c */
 void help_overview(FILE *f);

@@ -119,7 +119,7 @@ static enum rc msrc_read(struct msrc *s, vml_va va, void *buf, size_t len, struc
 static enum rc read_typed(struct msrc *s, vml_va va, int size, struct result *res)
 {
     unsigned char buf[VML_PAGE_SIZE];
-    struct sbuf acc = {0};
+    vml_text acc = {0};
     size_t total = 0;
     enum rc rc;
     int i = 0;
@@ -142,23 +142,23 @@ static enum rc read_typed(struct msrc *s, vml_va va, int size, struct result *re
             chunk = STR_READ_MAX - total;
         rc = msrc_read(s, va, buf, chunk, res);
         if (rc != RC_OK || res->fail != FAIL_NONE) {
-            sb_free(&acc);
+            vml_text_free(&acc);
             return rc;
         }
         nul = memchr(buf, 0, chunk);
         if (nul != NULL) {
-            sb_putn(&acc, (const char *)buf, (size_t)(nul - buf));
+            vml_text_append(&acc, (const char *)buf, (size_t)(nul - buf));
             break;
         }
-        sb_putn(&acc, (const char *)buf, chunk);
+        vml_text_append(&acc, (const char *)buf, chunk);
         total += chunk;
         va += chunk;
     }
     if (acc.oom || value_set_str(&res->val, sb_str(&acc), acc.len) != 0) {
-        sb_free(&acc);
+        vml_text_free(&acc);
         return cli_error(s->in, "out of memory");
     }
-    sb_free(&acc);
+    vml_text_free(&acc);
     return RC_OK;
 }
 

@@ -407,44 +407,44 @@ static const char *access_name(unsigned access)
     }
 }
 
-void sb_failure(struct sbuf *b, const struct result *res)
+void sb_failure(vml_text *b, const struct result *res)
 {
     const char *name;
 
     switch (res->fail) {
     case FAIL_NONE:
-        sb_printf(b, "success");
+        vml_text_printf(b, "success");
         break;
     case FAIL_WIN32:
         name = vml_win32_error_name(res->win32);
-        sb_printf(b, "%s (%u)", name ? name : "error", (unsigned)res->win32);
+        vml_text_printf(b, "%s (%u)", name ? name : "error", (unsigned)res->win32);
         break;
     case FAIL_ERRNO:
         name = vml_errno_name(res->err);
-        sb_printf(b, "%s (%d)", name ? name : "errno", res->err);
+        vml_text_printf(b, "%s (%d)", name ? name : "errno", res->err);
         break;
     case FAIL_STATUS:
         name = vml_status_name(res->st);
         if (name != NULL && strncmp(name, "VML_E_", 6) == 0)
             name += 6;
-        sb_printf(b, "%s (%s)", name ? name : "status", vml_strerror(res->st));
+        vml_text_printf(b, "%s (%s)", name ? name : "status", vml_strerror(res->st));
         if (res->detail[0] != '\0' && strcmp(res->detail, vml_strerror(res->st)) != 0)
-            sb_printf(b, ": %s", res->detail);
+            vml_text_printf(b, ": %s", res->detail);
         break;
     case FAIL_EXCEPTION:
-        sb_printf(b, "exception 0x%08X %s", (unsigned)res->ex.ntstatus,
+        vml_text_printf(b, "exception 0x%08X %s", (unsigned)res->ex.ntstatus,
                   exception_name(res->ex.ntstatus));
         if (res->ex.signo == VML_SIGSEGV && res->ex.si_code == VML_SEGV_MAPERR)
-            sb_printf(b, " (SIGSEGV/SEGV_MAPERR)");
+            vml_text_printf(b, " (SIGSEGV/SEGV_MAPERR)");
         else if (res->ex.signo == VML_SIGSEGV && res->ex.si_code == VML_SEGV_ACCERR)
-            sb_printf(b, " (SIGSEGV/SEGV_ACCERR)");
+            vml_text_printf(b, " (SIGSEGV/SEGV_ACCERR)");
         else if (res->ex.signo == VML_SIGSEGV && res->ex.si_code == 0x80)
-            sb_printf(b, " (SIGSEGV/SI_KERNEL)");      /* a #GP: non-canonical */
+            vml_text_printf(b, " (SIGSEGV/SI_KERNEL)");      /* a #GP: non-canonical */
         else if (res->ex.signo == VML_SIGSEGV)
-            sb_printf(b, " (SIGSEGV/si_code %d)", res->ex.si_code);
+            vml_text_printf(b, " (SIGSEGV/si_code %d)", res->ex.si_code);
         else if (res->ex.signo != 0)
-            sb_printf(b, " (signal %d/%d)", res->ex.signo, res->ex.si_code);
-        sb_printf(b, " %s at 0x%llx: %s", access_name(res->ex.access),
+            vml_text_printf(b, " (signal %d/%d)", res->ex.signo, res->ex.si_code);
+        vml_text_printf(b, " %s at 0x%llx: %s", access_name(res->ex.access),
                   (unsigned long long)res->ex.va, vml_av_reason_text(res->ex.reason));
         break;
     }
@@ -452,22 +452,22 @@ void sb_failure(struct sbuf *b, const struct result *res)
 
 void cmd_print_result(struct interp *in, const struct cmd *c, const struct result *res)
 {
-    struct sbuf b = {0};
+    vml_text b = {0};
 
     if (in->quiet > 0)
         return;
     if (res->fail != FAIL_NONE) {
         if (res->fail != FAIL_EXCEPTION)
-            sb_printf(&b, "%s failed: ", c->name);
+            vml_text_printf(&b, "%s failed: ", c->name);
         sb_failure(&b, res);
     } else if (res->val.kind != VAL_NONE) {
-        sb_printf(&b, "%s -> ", c->name);
+        vml_text_printf(&b, "%s -> ", c->name);
         sb_value(&b, &res->val, 1);
         if (res->note[0] != '\0')
-            sb_printf(&b, " (%s)", res->note);
+            vml_text_printf(&b, " (%s)", res->note);
     } else {
         return;
     }
     fprintf(in->out, "%s\n", sb_str(&b));
-    sb_free(&b);
+    vml_text_free(&b);
 }

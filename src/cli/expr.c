@@ -67,7 +67,7 @@ static int hexval(int c)
 /* ------------------------------------------------------------------ */
 /* Strings                                                             */
 
-enum rc str_literal(struct interp *in, const char *s, const char **end, struct sbuf *out)
+enum rc str_literal(struct interp *in, const char *s, const char **end, vml_text *out)
 {
     const char *p = s + 1;
 
@@ -76,7 +76,7 @@ enum rc str_literal(struct interp *in, const char *s, const char **end, struct s
         if (*p == '\0')
             return cli_error(in, "unterminated string");
         if (*p != '\\') {
-            sb_putn(out, p++, 1);
+            vml_text_append(out, p++, 1);
             continue;
         }
         p++;
@@ -108,7 +108,7 @@ enum rc str_literal(struct interp *in, const char *s, const char **end, struct s
             return cli_error(in, "unknown escape '\\%c' in a string (use \\\\ \\n \\t \\\" \\xNN)",
                              *p);
         }
-        sb_putn(out, &c, 1);
+        vml_text_append(out, &c, 1);
         p++;
     }
     *end = p + 1;
@@ -322,11 +322,11 @@ static enum rc px_primary(struct px *x, struct value *out)
         return RC_OK;
     }
     if (*x->p == '"') {
-        struct sbuf b = {0};
+        vml_text b = {0};
         rc = str_literal(x->in, x->p, &x->p, &b);
         if (rc == RC_OK && value_set_str(out, sb_str(&b), b.len) != 0)
             rc = cli_error(x->in, "out of memory");
-        sb_free(&b);
+        vml_text_free(&b);
         return rc;
     }
     if (isdigit((unsigned char)*x->p)) {
@@ -558,7 +558,7 @@ enum rc expr_eval(struct interp *in, const char *text, struct value *out)
 /* ------------------------------------------------------------------ */
 /* echo: text with $variables, (expressions) and "strings" inside      */
 
-enum rc expr_interpolate(struct interp *in, const char *word, struct sbuf *out)
+enum rc expr_interpolate(struct interp *in, const char *word, vml_text *out)
 {
     const char *p = word;
     enum rc rc;
@@ -596,7 +596,7 @@ enum rc expr_interpolate(struct interp *in, const char *word, struct sbuf *out)
             value_free(&v);
             p = end;
         } else {
-            sb_putn(out, p++, 1);
+            vml_text_append(out, p++, 1);
         }
     }
     if (out->oom)

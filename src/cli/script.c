@@ -37,19 +37,19 @@ static void raise_status(struct interp *in, int status)
 
 CLI_HANDLER(h_echo)
 {
-    struct sbuf b = {0};
+    vml_text b = {0};
     size_t i;
     enum rc rc = RC_OK;
 
     (void)res;
     for (i = 0; i < argc && rc == RC_OK; i++) {
         if (i > 0)
-            sb_putn(&b, " ", 1);
+            vml_text_append(&b, " ", 1);
         rc = expr_interpolate(in, argv[i], &b);
     }
     if (rc == RC_OK && in->quiet == 0)
         fprintf(in->out, "%s\n", sb_str(&b));
-    sb_free(&b);
+    vml_text_free(&b);
     return rc;
 }
 
@@ -96,10 +96,10 @@ CLI_HANDLER(h_vars)
     (void)argv;
     (void)res;
     for (i = 0; i < in->n_vars && in->quiet == 0; i++) {
-        struct sbuf b = {0};
+        vml_text b = {0};
         sb_value(&b, &in->vars[i].val, 1);
         fprintf(in->out, "$%s = %s\n", in->vars[i].name, sb_str(&b));
-        sb_free(&b);
+        vml_text_free(&b);
     }
     return RC_OK;
 }
@@ -257,24 +257,24 @@ static int compare(const struct value *a, const char *op, const struct value *b)
     return c >= 0;
 }
 
-static void describe_got(struct sbuf *b, const struct result *r, int decimal)
+static void describe_got(vml_text *b, const struct result *r, int decimal)
 {
     if (r->fail != FAIL_NONE) {
         sb_failure(b, r);
         return;
     }
     if (r->val.kind == VAL_NONE) {
-        sb_printf(b, "success");
+        vml_text_printf(b, "success");
         return;
     }
     sb_value(b, &r->val, 1);
     if (r->val.kind == VAL_NUM && decimal && r->val.num >= 10)
-        sb_printf(b, " (%llu)", (unsigned long long)r->val.num);
+        vml_text_printf(b, " (%llu)", (unsigned long long)r->val.num);
     else if (r->note[0] != '\0')
-        sb_printf(b, " (%s)", r->note);
+        vml_text_printf(b, " (%s)", r->note);
 }
 
-static void expect_failed(struct interp *in, const struct sbuf *want, const struct sbuf *got)
+static void expect_failed(struct interp *in, const vml_text *want, const vml_text *got)
 {
     fflush(in->out);
     fprintf(in->errout, "%s:%u: expect failed: expected %s, got %s\n", in->file, in->line,
@@ -292,7 +292,7 @@ CLI_HANDLER(h_expect)
     int has_reason = 0, held, decimal;
     struct value want = {0};
     struct result got;
-    struct sbuf wb = {0}, gb = {0};
+    vml_text wb = {0}, gb = {0};
     const struct cmd *c;
     enum rc rc;
 
@@ -355,11 +355,11 @@ CLI_HANDLER(h_expect)
     case M_SUCCEED:
         held = got.fail == FAIL_NONE &&
                (c != NULL || (got.val.kind == VAL_NUM ? got.val.num != 0 : got.val.len != 0));
-        sb_printf(&wb, c != NULL ? "success" : "a non-zero value");
+        vml_text_printf(&wb, c != NULL ? "success" : "a non-zero value");
         break;
     case M_FAILS:
         held = got.fail != FAIL_NONE && (!has_reason || reason_matches(&reason, &got));
-        sb_printf(&wb, "failure%s%s", has_reason ? " " : "", has_reason ? argv[argc - 1] : "");
+        vml_text_printf(&wb, "failure%s%s", has_reason ? " " : "", has_reason ? argv[argc - 1] : "");
         break;
     case M_CMP:
     default:
@@ -377,20 +377,20 @@ CLI_HANDLER(h_expect)
             }
         }
         if (strcmp(op, "==") != 0)
-            sb_printf(&wb, "%s ", op);
+            vml_text_printf(&wb, "%s ", op);
         sb_value(&wb, &want, 1);
         if (want.kind == VAL_NUM && is_ident(want_word))
-            sb_printf(&wb, " (%s)", want_word);
+            vml_text_printf(&wb, " (%s)", want_word);
         else if (want.kind == VAL_NUM && decimal && want.num >= 10)
-            sb_printf(&wb, " (%llu)", (unsigned long long)want.num);
+            vml_text_printf(&wb, " (%llu)", (unsigned long long)want.num);
         break;
     }
     if (rc == RC_OK && !held) {
         describe_got(&gb, &got, decimal);
         expect_failed(in, &wb, &gb);
     }
-    sb_free(&wb);
-    sb_free(&gb);
+    vml_text_free(&wb);
+    vml_text_free(&gb);
     value_free(&want);
     result_reset(&got);
     return rc;

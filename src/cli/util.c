@@ -3,7 +3,7 @@
 **
 ** INVARIANTS:
 **   U1  A struct value of kind VAL_STR owns str (len bytes and a NUL).
-**   U2  A struct sbuf is either empty (s == NULL) or s[len] == '\0' and
+**   U2  A vml_text is either empty (s == NULL) or s[len] == '\0' and
 **       len < cap; after a failed allocation oom is set and the text is
 **       kept as it was.
 **   U3  Variable names are unique in interp.vars.
@@ -58,103 +58,37 @@ int value_copy(struct value *dst, const struct value *src)
 
 /* ------------------------------------------------------------------ */
 
-static int sb_reserve(struct sbuf *b, size_t extra)
-{
-    size_t need, cap;
-    char *s;
-
-    if (b->oom)
-        return -1;
-    if (extra > SIZE_MAX - b->len - 1) {
-        b->oom = 1;
-        return -1;
-    }
-    need = b->len + extra + 1;
-    if (need <= b->cap)
-        return 0;
-    cap = b->cap ? b->cap : 64;
-    while (cap < need)
-        cap = cap > SIZE_MAX / 2 ? need : cap * 2;
-    s = realloc(b->s, cap);
-    if (s == NULL) {
-        b->oom = 1;
-        return -1;
-    }
-    b->s = s;
-    b->cap = cap;
-    return 0;
-}
-
-void sb_putn(struct sbuf *b, const char *s, size_t n)
-{
-    if (sb_reserve(b, n) != 0)
-        return;
-    if (n > 0)
-        memcpy(b->s + b->len, s, n);
-    b->len += n;
-    b->s[b->len] = '\0';
-}
-
-void sb_printf(struct sbuf *b, const char *fmt, ...)
-{
-    va_list ap;
-    int n;
-
-    va_start(ap, fmt);
-    n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    if (n < 0 || sb_reserve(b, (size_t)n) != 0)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    b->len += (size_t)n;
-}
-
-void sb_free(struct sbuf *b)
-{
-    free(b->s);
-    b->s = NULL;
-    b->len = b->cap = 0;
-    b->oom = 0;
-}
-
-const char *sb_str(const struct sbuf *b)
-{
-    return b->s ? b->s : "";
-}
-
-void sb_value(struct sbuf *b, const struct value *v, int quoted)
+void sb_value(vml_text *b, const struct value *v, int quoted)
 {
     size_t i;
 
     switch (v->kind) {
     case VAL_NONE:
-        sb_printf(b, "(no value)");
+        vml_text_printf(b, "(no value)");
         return;
     case VAL_NUM:
-        sb_printf(b, "0x%llx", (unsigned long long)v->num);
+        vml_text_printf(b, "0x%llx", (unsigned long long)v->num);
         return;
     case VAL_STR:
         break;
     }
     if (quoted)
-        sb_putn(b, "\"", 1);
+        vml_text_append(b, "\"", 1);
     for (i = 0; i < v->len; i++) {
         unsigned char c = (unsigned char)v->str[i];
         if (quoted && (c == '"' || c == '\\'))
-            sb_printf(b, "\\%c", c);
+            vml_text_printf(b, "\\%c", c);
         else if (quoted && c == '\n')
-            sb_printf(b, "\\n");
+            vml_text_printf(b, "\\n");
         else if (quoted && c == '\t')
-            sb_printf(b, "\\t");
+            vml_text_printf(b, "\\t");
         else if (c == '\n' || c == '\t' || isprint(c))
-            sb_putn(b, (const char *)&c, 1);
+            vml_text_append(b, (const char *)&c, 1);
         else
-            sb_printf(b, "\\x%02x", c);
+            vml_text_printf(b, "\\x%02x", c);
     }
     if (quoted)
-        sb_putn(b, "\"", 1);
+        vml_text_append(b, "\"", 1);
 }
 
 /* ------------------------------------------------------------------ */
@@ -202,27 +136,20 @@ void interp_free(struct interp *in)
     if (in->m != NULL)
         vml_machine_destroy(in->m);
     in->m = NULL;
-    sb_free(&in->err);
+    vml_text_free(&in->err);
 }
 
 enum rc cli_error(struct interp *in, const char *fmt, ...)
 {
     va_list ap;
-    int n;
 
     in->err.len = 0;
     in->err.oom = 0;
     if (in->err.s != NULL)
         in->err.s[0] = '\0';
     va_start(ap, fmt);
-    n = vsnprintf(NULL, 0, fmt, ap);
+    vml_text_vprintf(&in->err, fmt, ap);
     va_end(ap);
-    if (n < 0 || sb_reserve(&in->err, (size_t)n) != 0)
-        return RC_ERROR;
-    va_start(ap, fmt);
-    vsnprintf(in->err.s, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    in->err.len = (size_t)n;
     return RC_ERROR;
 }
 

@@ -55,19 +55,17 @@ static int text_reserve(vml_text *t, size_t extra)
     return 1;
 }
 
-VML_API void vml_text_printf(vml_text *t, const char *fmt, ...)
+VML_API void vml_text_vprintf(vml_text *t, const char *fmt, va_list ap)
 {
-    va_list ap, ap2;
+    va_list ap2;
     size_t avail;
     int n;
 
     if (t == NULL || fmt == NULL || t->oom)   /* T2 */
         return;
     avail = t->cap > t->len ? t->cap - t->len : 0;
-    va_start(ap, fmt);
     va_copy(ap2, ap);
     n = vsnprintf(avail ? t->s + t->len : NULL, avail, fmt, ap);
-    va_end(ap);
     if (n < 0) {                       /* encoding error: append nothing */
         if (avail)
             t->s[t->len] = '\0';
@@ -87,17 +85,29 @@ VML_API void vml_text_printf(vml_text *t, const char *fmt, ...)
     t->len += (size_t)n;
 }
 
+VML_API void vml_text_printf(vml_text *t, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vml_text_vprintf(t, fmt, ap);
+    va_end(ap);
+}
+
+VML_API void vml_text_append(vml_text *t, const void *bytes, size_t n)
+{
+    if (t == NULL || (bytes == NULL && n) || t->oom || !text_reserve(t, n))
+        return;
+    if (n)
+        memcpy(t->s + t->len, bytes, n);
+    t->len += n;
+    t->s[t->len] = '\0';
+}
+
 void vt_puts(vml_text *t, const char *s)
 {
-    size_t n;
-
-    if (t == NULL || s == NULL || t->oom)
-        return;
-    n = strlen(s);
-    if (!text_reserve(t, n))
-        return;
-    memcpy(t->s + t->len, s, n + 1);
-    t->len += n;
+    if (s != NULL)
+        vml_text_append(t, s, strlen(s));
 }
 
 void vt_putc(vml_text *t, char c)
