@@ -383,28 +383,29 @@ CLI_HANDLER(h_pagemap)
 /* ------------------------------------------------------------------ */
 /* Views                                                               */
 
-CLI_HANDLER(h_view_pte)
+/* A view of one address of a process: PROCESS ADDRESS. */
+static enum rc addr_view(struct interp *in, char **argv, struct result *res,
+                         vml_status (*view)(vml_proc *, vml_va, unsigned, vml_text *))
 {
     vml_proc *p;
     uint64_t addr = 0;
     vml_text t = {0};
 
-    (void)argc;
     if (arg_proc(in, argv[0], &p) || arg_num(in, argv[1], "ADDRESS", &addr))
         return RC_ERROR;
-    return emit_view(in, vml_view_pte(p, addr, in->fmt, &t), &t, res);
+    return emit_view(in, view(p, addr, in->fmt, &t), &t, res);
+}
+
+CLI_HANDLER(h_view_pte)
+{
+    (void)argc;
+    return addr_view(in, argv, res, vml_view_pte);
 }
 
 CLI_HANDLER(h_query)
 {
-    vml_proc *p;
-    uint64_t addr = 0;
-    vml_text t = {0};
-
     (void)argc;
-    if (arg_proc(in, argv[0], &p) || arg_num(in, argv[1], "ADDRESS", &addr))
-        return RC_ERROR;
-    return emit_view(in, vml_view_query(p, addr, in->fmt, &t), &t, res);
+    return addr_view(in, argv, res, vml_view_query);
 }
 
 #define PROC_VIEW(handler, view)                                    \

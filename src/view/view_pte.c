@@ -288,6 +288,25 @@ static void pte_tail_json(struct jw *j, const vml_walk *w)
     }
 }
 
+/* What !pte and vtop both start from: checked arguments, the walk of va
+** and the context for naming entries. */
+static vml_status view_walk(vml_proc *p, vml_va va, unsigned fmt, const vml_text *out,
+                            vml_walk *w, struct pte_ctx *c)
+{
+    vml_status st;
+
+    if (p == NULL || out == NULL || fmt > VML_FMT_JSON)
+        return VML_E_INVALID;
+    memset(w, 0, sizeof *w);
+    st = vml_walk_va(p, va, w);
+    if (st != VML_OK)
+        return st;
+    if (w->n_steps > 5)
+        return VML_E_CORRUPT;
+    pte_ctx_init(c, p);
+    return VML_OK;
+}
+
 VML_API vml_status vml_view_pte(vml_proc *p, vml_va va, unsigned fmt, vml_text *out)
 {
     struct pte_ctx c;
@@ -295,15 +314,9 @@ VML_API vml_status vml_view_pte(vml_proc *p, vml_va va, unsigned fmt, vml_text *
     vml_status st;
     unsigned i, n;
 
-    if (p == NULL || out == NULL || fmt > VML_FMT_JSON)
-        return VML_E_INVALID;
-    memset(&w, 0, sizeof w);
-    st = vml_walk_va(p, va, &w);
+    st = view_walk(p, va, fmt, out, &w, &c);
     if (st != VML_OK)
         return st;
-    if (w.n_steps > 5)
-        return VML_E_CORRUPT;
-    pte_ctx_init(&c, p);
 
     if (fmt == VML_FMT_TEXT) {
         pte_text(out, &c, va, &w);
@@ -389,15 +402,9 @@ VML_API vml_status vml_view_vtop(vml_proc *p, vml_va va, unsigned fmt, vml_text 
     vml_status st;
     unsigned i, stop;
 
-    if (p == NULL || out == NULL || fmt > VML_FMT_JSON)
-        return VML_E_INVALID;
-    memset(&w, 0, sizeof w);
-    st = vml_walk_va(p, va, &w);
+    st = view_walk(p, va, fmt, out, &w, &c);
     if (st != VML_OK)
         return st;
-    if (w.n_steps > 5)
-        return VML_E_CORRUPT;
-    pte_ctx_init(&c, p);
 
     if (fmt == VML_FMT_TEXT) {
         vtop_text(out, &c, va, &w);
