@@ -35,7 +35,7 @@ TB := build/test
 LIB_OBJ  := $(LIB_SRC:%.c=$(B)/%.o)
 TLIB_OBJ := $(LIB_SRC:%.c=$(TB)/%.o)
 
-.PHONY: all run test unit scenarios bench install uninstall clean fuzz
+.PHONY: all run test unit bench install uninstall clean cmocka
 all: $(B)/libvmlab.a $(B)/libvmlab.so $(B)/vmlab
 
 $(B)/%.o: %.c $(LIB_HDR)
@@ -84,10 +84,6 @@ $(B)/bench: bench/bench.c $(B)/libvmlab.a
 	$(CC) $(CSTD) $(WARN) -O2 -g -Iinclude bench/bench.c $(B)/libvmlab.a -o $@
 bench: $(B)/bench
 	./$(B)/bench
-
-# ---- fuzzing (clang libFuzzer) -------------------------------------------
-fuzz:
-	@./tests/fuzz/run_fuzz.sh
 
 # ---- install -------------------------------------------------------------
 install: all

@@ -56,9 +56,8 @@ int acc_translate_flags(vml_proc *p, unsigned cpu, vml_va va, unsigned access, v
             return -1;
         mmu_flags = 0;
     }
-    mm_fail(m, VML_E_CORRUPT, "X2: access at %#llx still faults after its fault was resolved",
-            (unsigned long long)va);
-    m->corrupt = 1;
+    mm_corrupt(m, "X2: access at %#llx still faults after its fault was resolved",
+               (unsigned long long)va);
     fault_exception(p, va, access, VML_AV_NO_MEMORY, ex);
     return -1;
 }

@@ -229,9 +229,8 @@ enum fault_outcome fault_resolve(vml_proc *p, const struct mmu_fault *f, vml_exc
     case VML_N_PTE_KINDS:
         break;
     }
-    mm_fail(m, VML_E_CORRUPT, "F1: fault at %#llx on PTE %#llx has no resolution",
-            (unsigned long long)va, (unsigned long long)pte);
-    m->corrupt = 1;
+    mm_corrupt(m, "F1: fault at %#llx on PTE %#llx has no resolution",
+               (unsigned long long)va, (unsigned long long)pte);
     fault_exception(p, va, f->access, VML_AV_NO_MEMORY, ex);
     return FAULT_EXCEPTION;
 }

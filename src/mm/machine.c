@@ -73,6 +73,20 @@ vml_status mm_fail(vml_machine *m, vml_status st, const char *fmt, ...)
     return st;
 }
 
+vml_status mm_corrupt(vml_machine *m, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(m->err, sizeof m->err, fmt, ap);
+    va_end(ap);
+    m->corrupt = 1;
+#ifdef VML_TEST_BUILD
+    fprintf(stderr, "vmlab: invariant broken: %s\n", m->err);
+    abort();
+#endif
+    return VML_E_CORRUPT;
+}
+
 vml_status mm_done(vml_machine *m, vml_status st)
 {
     if (m->corrupt)
@@ -334,14 +348,7 @@ vml_status vml_machine_check(vml_machine *m)
     }
     if (!bad)
         return VML_OK;
-    m->corrupt = 1;
-    snprintf(m->err, sizeof m->err, "%s", msg);
-#ifdef VML_TEST_BUILD
-    /* A broken invariant is a bug: test builds stop at the first one. */
-    fprintf(stderr, "vmlab: invariant broken: %s\n", msg);
-    abort();
-#endif
-    return VML_E_CORRUPT;
+    return mm_corrupt(m, "%s", msg);
 }
 
 /* ---- processes ------------------------------------------------------------------------------------ */

@@ -110,6 +110,14 @@ vml_status mm_fail(vml_machine *m, vml_status st, const char *fmt, ...)
 /* After every public operation: runs vml_machine_check() when the machine
 ** has VML_CFG_CHECK; a failure is a bug (test builds abort on it). */
 vml_status mm_done(vml_machine *m, vml_status st);
+/* A broken invariant (a bug): records the message naming it, marks the
+** machine corrupt (every later call returns VML_E_CORRUPT), and in test
+** builds stops the program there. */
+vml_status mm_corrupt(vml_machine *m, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
 void       mm_emit(vml_machine *m, const vml_event *ev);
 static inline int mm_tracing(const vml_machine *m) { return m->ev_fn != NULL; }
 
