@@ -63,7 +63,8 @@ typedef struct vml_proc vml_proc;
     X(VML_E_IO,         -8, "host I/O error")                                \
     X(VML_E_CORRUPT,    -9, "an invariant does not hold")                    \
     X(VML_E_UNSUPPORTED,-10, "not supported by this machine's configuration") \
-    X(VML_E_SYNTAX,    -11, "malformed input")
+    X(VML_E_SYNTAX,    -11, "malformed input")                              \
+    X(VML_E_COMMIT,    -12, "commit limit reached (RAM + pagefile)")
 
 typedef enum vml_status {
 #define VML_X_ENUM(name, value, text) name = value,
@@ -87,6 +88,32 @@ typedef enum vml_paging {
     VML_N_PAGING
 } vml_paging;
 
+/* Page replacement.  VML_POLICY_WS is the memory manager's own: each
+** process has a working set, aged with the Accessed bit and trimmed when
+** it passes its maximum or memory runs low (Windows' working-set manager).
+** The others are global policies over every user page of the machine;
+** OPT (Belady) needs the future and so runs only where the reference
+** string is known up front (vml_policy_simulate, replay). */
+#define VML_POLICY_LIST(X)                                                     \
+    X(VML_POLICY_WS,     "ws",     "working-set manager: per-process working sets aged with the Accessed bit") \
+    X(VML_POLICY_FIFO,   "fifo",   "first in, first out")                       \
+    X(VML_POLICY_LRU,    "lru",    "least recently used")                       \
+    X(VML_POLICY_MRU,    "mru",    "most recently used")                        \
+    X(VML_POLICY_CLOCK,  "clock",  "second chance; reference bit set on load (as the Accessed bit)") \
+    X(VML_POLICY_CLOCK0, "clock0", "second chance; reference bit clear on load (libCacheSim's Clock)") \
+    X(VML_POLICY_OPT,    "opt",    "Belady's optimal: evict the page used farthest in the future")
+
+typedef enum vml_policy {
+#define VML_X_ENUM(name, text, desc) name,
+    VML_POLICY_LIST(VML_X_ENUM)
+#undef VML_X_ENUM
+    VML_N_POLICIES
+} vml_policy;
+
+VML_API const char *vml_policy_name(vml_policy p);   /* "lru" */
+VML_API const char *vml_policy_desc(vml_policy p);
+VML_API vml_status  vml_policy_parse(const char *name, vml_policy *out);
+
 /* vml_config.flags */
 #define VML_CFG_PCID        0x1u  /* TLB entries tagged with PCIDs */
 #define VML_CFG_CHECK       0x2u  /* run vml_machine_check() after every op */
@@ -102,6 +129,24 @@ typedef struct vml_config {
     uint64_t   seed;          /* the machine's random generator; default 1 */
     uint64_t   user_split;    /* 32-bit modes: 2 GiB (default) or 3 GiB */
     unsigned   flags;         /* VML_CFG_* */
+    /* Paging to disk (0 = no pagefile: dirty pages can never leave RAM). */
+    uint64_t   pagefile_bytes;   /* multiple of 4 KiB */
+    const char *pagefile_path;   /* NULL: a temporary file, removed at once;
+                                 ** else created or truncated (copied) */
+    vml_policy policy;           /* default VML_POLICY_WS */
+    /* Working sets (VML_POLICY_WS).  A new process gets ws_min/ws_max;
+    ** ws_max 0 = no maximum (memory is the limit). */
+    uint64_t   ws_min_pages;     /* default 50, as Windows */
+    uint64_t   ws_max_pages;     /* default 0 */
+    /* The memory manager trims working sets when zeroed+free+standby
+    ** pages fall below low_pages, until they reach high_pages; the zero-
+    ** page worker keeps zero_reserve zeroed pages.  0 = automatic
+    ** (low: RAM/64, at least 16; high: 2 x low; reserve: low). */
+    uint64_t   low_pages, high_pages, zero_reserve;
+    /* The background work (working-set manager, modified page writer,
+    ** zero-page worker) also runs every bg_interval accesses; 0 = never
+    ** (only on thresholds and vml_tick).  Default 65536. */
+    uint64_t   bg_interval;
 } vml_config;
 
 VML_API void vml_config_default(vml_config *cfg);
@@ -164,7 +209,8 @@ VML_API vml_pa     vml_proc_cr3(const vml_proc *p);
     X(VML_AV_NX,            "execute from a no-execute page")                \
     X(VML_AV_NOACCESS,      "page is PAGE_NOACCESS / PROT_NONE")             \
     X(VML_AV_GUARD,         "guard page (first touch)")                      \
-    X(VML_AV_NO_MEMORY,     "no physical frame to resolve the fault")
+    X(VML_AV_NO_MEMORY,     "no physical frame to resolve the fault")       \
+    X(VML_AV_IN_PAGE_ERROR, "the page could not be read from the pagefile")
 
 typedef enum vml_av_reason {
 #define VML_X_ENUM(name, text) name,
@@ -179,6 +225,9 @@ VML_API const char *vml_av_reason_name(vml_av_reason r); /* "VML_AV_NX" */
 #define VML_STATUS_ACCESS_VIOLATION     0xC0000005u
 #define VML_STATUS_GUARD_PAGE_VIOLATION 0x80000001u
 #define VML_STATUS_NO_MEMORY            0xC0000017u
+#define VML_STATUS_IN_PAGE_ERROR        0xC0000006u
+#define VML_SIGBUS      7
+#define VML_BUS_ADRERR  2
 #define VML_SIGSEGV     11
 #define VML_SEGV_MAPERR 1
 #define VML_SEGV_ACCERR 2
@@ -301,6 +350,8 @@ VML_API uint32_t vml_win_WriteProcessMemory(vml_proc *caller, vml_proc *target, 
 #define VML_EEXIST  17
 #define VML_EINVAL  22
 #define VML_ENODEV  19
+#define VML_EIO     5
+#define VML_ENOSPC  28
 #define VML_EOPNOTSUPP 95
 
 /* Each returns an errno value (0 = success) and changes nothing on failure.
@@ -480,6 +531,90 @@ VML_API uint64_t   vml_zero_pages(vml_machine *m, uint64_t max);
 VML_API vml_status vml_phys_read(const vml_machine *m, vml_pa pa, void *buf, size_t len);
 
 /* ------------------------------------------------------------------ */
+/* Working sets, background work, pagefile, commit                     */
+
+typedef struct vml_ws_info {
+    uint64_t min_pages, max_pages;   /* max 0 = no maximum */
+    uint64_t pages, peak_pages;      /* current and peak working set */
+    uint64_t list_size;              /* working-set list slots (some free) */
+    unsigned memory_priority;        /* 0..7 (Windows' default 5) */
+} vml_ws_info;
+
+VML_API vml_status vml_ws_get(const vml_proc *p, vml_ws_info *out);
+/* SetProcessWorkingSetSize: min <= max, max 0 = no maximum.  Both
+** UINT64_MAX (Win32's (SIZE_T)-1, -1) empties the working set and keeps
+** the limits.  A working set above the new maximum is trimmed at once. */
+VML_API vml_status vml_ws_set(vml_proc *p, uint64_t min_pages, uint64_t max_pages);
+/* The memory priority (0..7) that p's pages carry on the standby list. */
+VML_API vml_status vml_proc_set_memory_priority(vml_proc *p, unsigned priority);
+
+/* One working-set list entry (WinDbg's !wsle). */
+typedef struct vml_wsle {
+    uint64_t index;       /* slot in the working-set list */
+    vml_va   va;          /* page */
+    vml_pfn  pfn;
+    unsigned age;         /* background passes since the page was last
+                          ** seen accessed (0..7) */
+    unsigned accessed;    /* the PTE's A bit now */
+    unsigned dirty;       /* the PTE's D bit now */
+} vml_wsle;
+/* Copies up to max valid entries in slot order; returns how many exist. */
+VML_API size_t vml_wsle_list(const vml_proc *p, vml_wsle *out, size_t max);
+
+/* Runs the memory manager's background work n times: the working-set
+** manager (ages every working set; trims those over their maximum and,
+** when memory is low, the oldest pages of all), the modified page writer
+** (writes every modified page to the pagefile, in clusters) and the
+** zero-page worker (zeroes free pages).  Deterministic. */
+VML_API vml_status vml_tick(vml_machine *m, uint64_t n);
+
+typedef struct vml_pagefile_info {
+    int      present;
+    char     path[256];     /* "" for a temporary file */
+    uint64_t total_slots, used_slots, peak_slots;
+    uint64_t reads, writes, write_clusters;   /* pages read / written */
+    uint64_t read_errors, write_errors;
+} vml_pagefile_info;
+VML_API void vml_pagefile_get(const vml_machine *m, vml_pagefile_info *out);
+
+/* Frames on the standby list with one page priority (0..7). */
+VML_API uint64_t vml_standby_count(const vml_machine *m, unsigned priority);
+
+/* Fault injection for tests: after `after` more successful operations of
+** the kind, the next `count` fail (pagefile I/O with errno err: VML_EIO,
+** VML_ENOSPC; host allocations with VML_E_NOMEM).  count 0 cancels. */
+#define VML_INJECT_PAGEFILE_WRITE 0u
+#define VML_INJECT_PAGEFILE_READ  1u
+#define VML_INJECT_HOST_ALLOC     2u
+#define VML_N_INJECT              3u
+VML_API vml_status vml_inject(vml_machine *m, unsigned what, int err, uint64_t after,
+                              uint64_t count);
+
+/* ------------------------------------------------------------------ */
+/* A replacement policy alone, on a reference string                   */
+
+typedef struct vml_ref {
+    uint64_t page;
+    unsigned write;          /* 1: the reference writes the page */
+} vml_ref;
+
+typedef struct vml_policy_result {
+    uint64_t refs, hits, faults;
+    uint64_t evictions, writebacks;   /* writebacks: dirty pages evicted */
+    uint64_t *resident;              /* the pages resident at the end, sorted */
+    size_t   n_resident;
+} vml_policy_result;
+
+/* Simulates `frames` frames managed by policy over refs[0..n): every
+** reference to a page not resident is a fault; a full memory evicts the
+** policy's victim (a write-back when it was written since it was loaded).
+** VML_POLICY_WS is a machine mechanism and is refused (VML_E_UNSUPPORTED).
+** Free the result with vml_policy_result_free(). */
+VML_API vml_status vml_policy_simulate(vml_policy policy, uint64_t frames, const vml_ref *refs,
+                                       size_t n, vml_policy_result *out);
+VML_API void vml_policy_result_free(vml_policy_result *r);
+
+/* ------------------------------------------------------------------ */
 /* Address-space inspection: VADs                                      */
 
 #define VML_VAD_PRIVATE 0u
@@ -533,7 +668,12 @@ VML_API const char *vml_stat_name(vml_scope scope, size_t i, const char **desc);
     X(VML_EV_TLB_FLUSH,  "tlb-flush")                  \
     X(VML_EV_CR3_LOAD,   "cr3")                        \
     X(VML_EV_IPI,        "ipi")                        \
-    X(VML_EV_VAD,        "vad")
+    X(VML_EV_VAD,        "vad")                        \
+    X(VML_EV_TRIM,       "trim")                       \
+    X(VML_EV_AGE,        "age")                        \
+    X(VML_EV_PAGEFILE,   "pagefile")                   \
+    X(VML_EV_REPURPOSE,  "repurpose")                  \
+    X(VML_EV_EVICT,      "evict")
 
 typedef enum vml_event_type {
 #define VML_X_ENUM(name, text) name,
@@ -552,6 +692,9 @@ typedef struct vml_event {
     vml_pa    pte_pa;     /* PTE_WRITE, PT_ALLOC */
     uint64_t  old_pte, new_pte;
     unsigned  level;      /* PT_ALLOC/PT_FREE/PTE_WRITE: table level */
+    uint64_t  slot;       /* PAGEFILE, REPURPOSE, EVICT: pagefile slot
+                          ** (UINT64_MAX: none) */
+    uint64_t  count;      /* PAGEFILE: pages in the cluster; AGE: pages aged */
     const char *what;     /* a short word: fault kind, VAD op, flush kind */
 } vml_event;
 
@@ -596,6 +739,9 @@ VML_API vml_status vml_view_tlb(vml_machine *m, unsigned cpu, unsigned fmt, vml_
 VML_API vml_status vml_view_pagemap(vml_proc *p, vml_va va, uint64_t count, unsigned fmt, vml_text *out);
 VML_API vml_status vml_view_query(vml_proc *p, vml_va va, unsigned fmt, vml_text *out); /* VirtualQuery */
 VML_API vml_status vml_view_stats(vml_machine *m, vml_scope scope, unsigned id, unsigned fmt, vml_text *out);
+VML_API vml_status vml_view_vm(vml_machine *m, unsigned fmt, vml_text *out);            /* !vm */
+VML_API vml_status vml_view_wsle(vml_proc *p, unsigned fmt, vml_text *out);             /* !wsle */
+VML_API vml_status vml_view_vmstat(vml_machine *m, unsigned fmt, vml_text *out);        /* /proc/vmstat */
 
 #ifdef __cplusplus
 }
