@@ -157,6 +157,10 @@ VML_API const char *vml_paging_name(vml_paging mode);   /* "4level" ... */
 VML_API vml_status vml_paging_parse(const char *name, vml_paging *out);
 
 VML_API vml_status vml_machine_create(const vml_config *cfg, vml_machine **out);
+/* The same, with a message naming what failed in err (a bad value, a
+** pagefile that cannot be created). */
+VML_API vml_status vml_machine_create_msg(const vml_config *cfg, vml_machine **out,
+                                          char *err, size_t size);
 VML_API void vml_machine_destroy(vml_machine *m);
 VML_API void vml_machine_config(const vml_machine *m, vml_config *out);
 /* Runs every module's invariant check.  VML_E_CORRUPT names the invariant

@@ -38,6 +38,9 @@ int acc_translate_flags(vml_proc *p, unsigned cpu, vml_va va, unsigned access, v
         fault_exception(p, va, access, VML_AV_NONCANONICAL, ex);
         return -1;
     }
+    /* A safe point for the background work: no fault is in progress. */
+    mm_count_accesses(m, 1);
+    mm_background_due(m);
     for (unsigned tries = 0; tries < 3; tries++) {
         struct mmu_fault f;
         struct mmu_walk w;
@@ -50,6 +53,10 @@ int acc_translate_flags(vml_proc *p, unsigned cpu, vml_va va, unsigned access, v
                                  .what = m->pm->level_name[w.leaf_level] };
                 mm_emit(m, &ev);
             }
+            /* A global policy sees the access; after a fault the page was
+            ** just loaded, and loading counted as its use. */
+            if (m->pol && tries == 0)
+                mm_policy_access(m, *pa >> 12);
             return 0;
         }
         if (fault_resolve(p, &f, ex) != FAULT_RETRY)
@@ -136,7 +143,7 @@ vml_status vml_mem_batch(vml_proc *p, unsigned cpu, const vml_va *vas, size_t n,
     struct cpu *c = &m->cpus[cpu];
     unsigned need = mmu_need(access, 1);
     uint64_t total = 0;
-    size_t i;
+    size_t i, counted = 0;
     load_cr3(m, cpu, p);
     for (i = 0; i < n; i++) {
         vml_va va = vas[i] & ~(vml_va)7;
@@ -147,9 +154,15 @@ vml_status vml_mem_batch(vml_proc *p, unsigned cpu, const vml_va *vas, size_t n,
         if (e != NULL && (e->val & need) == need) {
             c->st.tlb_hits++;
             pa = (e->val & ~(uint64_t)0xFFF) | (va & 0xFFF);
-        } else if (acc_translate_flags(p, cpu, va, access, &pa, ex,
-                                       e == NULL ? MMU_L1_MISSED : 0) != 0) {
-            break;
+            if (m->pol)
+                mm_policy_access(m, pa >> 12);
+        } else {
+            /* (the slow path counts this access itself) */
+            mm_count_accesses(m, i - counted);
+            counted = i + 1;
+            if (acc_translate_flags(p, cpu, va, access, &pa, ex,
+                                    e == NULL ? MMU_L1_MISSED : 0) != 0)
+                break;
         }
         uint8_t *ptr = phys_ptr(&m->phys, pa);
         if (access == VML_ACCESS_WRITE) {
@@ -160,6 +173,8 @@ vml_status vml_mem_batch(vml_proc *p, unsigned cpu, const vml_va *vas, size_t n,
             total += v;
         }
     }
+    if (i > counted)
+        mm_count_accesses(m, i - counted);
     if (sum)
         *sum += total;
     if (n_done)

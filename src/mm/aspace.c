@@ -16,6 +16,9 @@
 **   A5  The kernel half of every process's top table equals the template's.
 **   A6  Active frames = kernel image + page tables + every working set:
 **       no frame is lost.
+**   A7  A process's swap_pages equals its pagefile PTEs.
+**   G1  (pagefile.c's) Every slot in use is named once: by a pagefile PTE
+**       or by the original PTE of a valid or transition page's frame.
 **
 ** TRANSITIONS:
 **   table missing -> present   as_pte_slot(create)    (PT_ALLOC event)
@@ -23,6 +26,7 @@
 **   CPU CR3 A -> B             as_switch()            (flushes without PCIDs)
 */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "mm.h"
 
@@ -369,6 +373,38 @@ unsigned as_owner_of_pte(const vml_machine *m, vml_pa pte_pa)
     return 0;
 }
 
+int as_locate(vml_machine *m, vml_pa pte_pa, vml_proc **out, vml_va *va_out)
+{
+    const struct pg_mode *pm = m->pm;
+    vml_pa epa = pte_pa;
+    vml_va va = 0;
+    for (unsigned level = 1; level <= pm->levels; level++) {
+        vml_pfn table = epa >> 12;
+        if (table >= m->n_frames)
+            return -1;
+        const struct pfn_entry *t = &m->pfn[table];
+        if (!(t->flags & VML_PFN_PAGETABLE) || (t->flags & VML_PFN_KERNEL) || t->pt_level != level)
+            return -1;
+        va |= (vml_va)((epa & 0xFFF) / pm->entry_size) << pg_shift(pm, level);
+        if (level == pm->levels) {
+            for (size_t i = 0; i < m->n_procs; i++)
+                if (m->procs[i]->top_pfn == table) {
+                    *out = m->procs[i];
+                    *va_out = va;
+                    return 0;
+                }
+            return -1;
+        }
+        epa = t->pte_pa;
+    }
+    return -1;
+}
+
+void as_pte_update(vml_machine *m, vml_pa pte_pa, uint64_t pte)
+{
+    entry_write_raw(m, pte_pa, pte);
+}
+
 /* ---- check ------------------------------------------------------------------------------ */
 
 struct check_ctx {
@@ -376,8 +412,26 @@ struct check_ctx {
     vml_proc    *p;
     char        *msg;
     size_t       size;
-    uint64_t     ws, pt;
+    uint64_t     ws, pt, swap, slot_refs;
+    uint64_t    *seen;        /* slots named so far (G1) */
 };
+
+/* G1: slot is in use and named once. */
+static int note_slot(struct check_ctx *cx, uint64_t slot, vml_va va, const char *by)
+{
+    const struct pagefile *pf = &cx->m->pf;
+    if (slot >= pf->n_slots || !((pf->bitmap[slot / 64] >> (slot % 64)) & 1) ||
+        (cx->seen[slot / 64] >> (slot % 64)) & 1) {
+        snprintf(cx->msg, cx->size, "G1: pid %u va %#llx: %s names pagefile slot %#llx, which is "
+                 "%s", cx->p->pid, (unsigned long long)va, by, (unsigned long long)slot,
+                 slot >= pf->n_slots ? "past the end" :
+                 (cx->seen[slot / 64] >> (slot % 64)) & 1 ? "named twice" : "free");
+        return -1;
+    }
+    cx->seen[slot / 64] |= UINT64_C(1) << (slot % 64);
+    cx->slot_refs++;
+    return 0;
+}
 
 static int check_table(struct check_ctx *cx, vml_pfn table, unsigned level, vml_va base,
                        vml_pa parent_epa)
@@ -430,6 +484,13 @@ static int check_table(struct check_ctx *cx, vml_pfn table, unsigned level, vml_
                 return -1;
             }
             cx->ws++;
+            if (sw_slot(pm, d->orig_pte) != UINT64_MAX &&
+                note_slot(cx, sw_slot(pm, d->orig_pte), va, "a valid page's frame"))
+                return -1;
+        } else if (e && pte_kind(pm, e) == VML_PTE_PAGEFILE) {
+            cx->swap++;
+            if (note_slot(cx, sw_slot(pm, e), va, "a pagefile PTE"))
+                return -1;
         } else if ((e & SW_TRANSITION) && !(e & SW_PROTOTYPE)) {
             vml_pfn f = pg_frame(pm, e) >> 12;
             const struct pfn_entry *d = f < m->n_frames ? &m->pfn[f] : NULL;
@@ -440,6 +501,9 @@ static int check_table(struct check_ctx *cx, vml_pfn table, unsigned level, vml_
                          d ? vml_list_name(d->list) : "out of range");
                 return -1;
             }
+            if (sw_slot(pm, d->orig_pte) != UINT64_MAX &&
+                note_slot(cx, sw_slot(pm, d->orig_pte), va, "a transition page's frame"))
+                return -1;
         }
     }
     if (nonzero != t->share_count) {
@@ -451,17 +515,38 @@ static int check_table(struct check_ctx *cx, vml_pfn table, unsigned level, vml_
     return 0;
 }
 
+static int check_procs(vml_machine *m, char *msg, size_t size, uint64_t *seen);
+
 int as_check(vml_machine *m, char *msg, size_t size)
 {
-    uint64_t pt_total = 0, ws_total = 0, kernel_pt = 0;
+    uint64_t *seen = calloc((m->pf.n_slots + 63) / 64 + 1, sizeof *seen);
+    if (seen == NULL) {
+        snprintf(msg, size, "G1: no host memory to check the pagefile");
+        return -1;
+    }
+    int r = check_procs(m, msg, size, seen);
+    free(seen);
+    return r;
+}
+
+static int check_procs(vml_machine *m, char *msg, size_t size, uint64_t *seen)
+{
+    uint64_t pt_total = 0, ws_total = 0, kernel_pt = 0, slot_refs = 0;
     for (vml_pfn f = 0; f < m->n_frames; f++)
         if ((m->pfn[f].flags & (VML_PFN_PAGETABLE | VML_PFN_KERNEL)) ==
                 (VML_PFN_PAGETABLE | VML_PFN_KERNEL) && m->pfn[f].list == VML_LIST_ACTIVE)
             kernel_pt++;
     for (size_t i = 0; i < m->n_procs; i++) {
-        struct check_ctx cx = { m, m->procs[i], msg, size, 0, 0 };
+        struct check_ctx cx = { m, m->procs[i], msg, size, 0, 0, 0, 0, seen };
         if (check_table(&cx, cx.p->top_pfn, m->pm->levels, 0, 0))
             return -1;
+        if (cx.swap != cx.p->st.swap_pages) {
+            snprintf(msg, size, "A7: pid %u counts %llu pages in the pagefile, its PTEs hold %llu",
+                     cx.p->pid, (unsigned long long)cx.p->st.swap_pages,
+                     (unsigned long long)cx.swap);
+            return -1;
+        }
+        slot_refs += cx.slot_refs;
         if (cx.ws != cx.p->st.ws_pages || cx.pt != cx.p->st.pt_pages) {
             snprintf(msg, size, "A4: pid %u counts ws %llu pt %llu, tables hold ws %llu pt %llu",
                      cx.p->pid, (unsigned long long)cx.p->st.ws_pages,
@@ -471,6 +556,11 @@ int as_check(vml_machine *m, char *msg, size_t size)
         }
         pt_total += cx.pt;
         ws_total += cx.ws;
+    }
+    if (slot_refs != m->pf.used) {
+        snprintf(msg, size, "G1: %llu pagefile slots in use, pages name %llu",
+                 (unsigned long long)m->pf.used, (unsigned long long)slot_refs);
+        return -1;
     }
     if (pt_total + kernel_pt != m->st.pt_pages) {
         snprintf(msg, size, "A4: system counts %llu page tables, processes and kernel hold %llu",

@@ -11,15 +11,23 @@
 **   F3  Every resolved fault is counted once per process and for the
 **       system, by kind.
 **
+**   F4  A fault that fails for want of a frame, of host memory or of a
+**       pagefile read leaves the PTE and the lists as they were (the access
+**       can be retried), and raises STATUS_NO_MEMORY / IN_PAGE_ERROR.
+**
 ** TRANSITIONS:
-**   zero/demand-zero PTE -> valid   fault_zero()   (frame zeroed|free -> active)
+**   zero/demand-zero PTE -> valid   fault_zero()   (frame zeroed|free|standby -> active)
 **   transition PTE       -> valid   fault_soft()   (frame standby|modified -> active)
+**   pagefile PTE         -> valid   fault_hard()   (frame free|zeroed|standby -> active,
+**                                                   read from the slot, which the frame
+**                                                   keeps as its clean copy)
 **   guard protection     -> plain   fault_guard()  (raises GUARD_PAGE_VIOLATION)
 */
 #include "mm.h"
 
 static const char *fault_kind_zero = "demand-zero";
 static const char *fault_kind_soft = "transition";
+static const char *fault_kind_hard = "pagefile";
 
 static void fault_event(vml_proc *p, vml_va va, vml_pfn pfn, vml_list from, const char *what)
 {
@@ -61,8 +69,16 @@ void fault_exception(vml_proc *p, vml_va va, unsigned access, vml_av_reason r, v
         /* Windows fails the fault with STATUS_NO_MEMORY; Linux's VM_FAULT_OOM
         ** would kill, VM_FAULT_SIGBUS sends SIGBUS/BUS_ADRERR. */
         e.ntstatus = VML_STATUS_NO_MEMORY;
-        e.signo = 7;
-        e.si_code = 2;
+        e.signo = VML_SIGBUS;
+        e.si_code = VML_BUS_ADRERR;
+        break;
+    case VML_AV_IN_PAGE_ERROR:
+        /* Windows: STATUS_IN_PAGE_ERROR, with the NTSTATUS of the failed
+        ** I/O in ExceptionInformation[2]; Linux: a swap-in I/O error is
+        ** VM_FAULT_SIGBUS (SIGBUS, BUS_ADRERR). */
+        e.ntstatus = VML_STATUS_IN_PAGE_ERROR;
+        e.signo = VML_SIGBUS;
+        e.si_code = VML_BUS_ADRERR;
         break;
     default:
         e.si_code = VML_SEGV_ACCERR;
@@ -85,24 +101,60 @@ void fault_exception(vml_proc *p, vml_va va, unsigned access, vml_av_reason r, v
 }
 
 /* Map an active frame at va with mmprot: the PFN entry points back at the
-** PTE, the page joins the working set, the fault is counted.  A and D are
-** left to the retried walk, which sets them as the CPU does. */
+** PTE and keeps orig (what to restore when the frame is repurposed), the
+** page joins the working set, the fault is counted.  A and D are left to
+** the retried walk, which sets them as the CPU does. */
 static void map_frame(vml_proc *p, vml_va va, vml_pa pte_pa, vml_pfn pfn, unsigned mmprot,
-                      vml_list from, const char *kind)
+                      uint64_t orig, vml_list from, const char *kind)
 {
     vml_machine *m = p->m;
     struct pfn_entry *e = &m->pfn[pfn];
     e->pte_pa = pte_pa;
     e->share_count = 1;
     e->ref_count = 1;
-    e->orig_pte = sw_demand_zero(mmprot);
+    e->orig_pte = sw_with_prot(orig, mmprot);
+    e->priority = (uint8_t)p->mem_priority;
     if (mm_tracing(m))
         fault_event(p, va, pfn, from, kind);
     as_pte_write(p, va, pte_pa, as_make_valid(m, pfn, mmprot, 0));
-    if (++p->st.ws_pages > p->st.peak_ws_pages)
-        p->st.peak_ws_pages = p->st.ws_pages;
+    ws_insert(p, va, pfn);
     p->st.page_faults++;
     m->st.page_faults++;
+}
+
+/* Before a fault takes a frame: the working set may grow (a host
+** allocation, refused first so nothing changes) and must stay below its
+** maximum. */
+static int fault_prepare(vml_proc *p, vml_va va, unsigned access, vml_exception *ex)
+{
+    if (ws_reserve(p) != VML_OK) {
+        fault_exception(p, va, access, VML_AV_NO_MEMORY, ex);
+        return -1;
+    }
+    ws_make_room(p);
+    return 0;
+}
+
+/* A frame for the fault at va and the PTE slot it goes in (missing page
+** tables are made).  Memory is reclaimed first when the frames left could
+** not cover the tables and the page. */
+static vml_pfn frame_and_slot(vml_proc *p, vml_va va, unsigned how, vml_pa *pte_pa,
+                              vml_list *from)
+{
+    vml_machine *m = p->m;
+    vml_list first = (how & PFN_PAGE_IN) ? VML_LIST_FREE : VML_LIST_ZEROED;
+    vml_list second = (how & PFN_PAGE_IN) ? VML_LIST_ZEROED : VML_LIST_FREE;
+    if (pfn_available(m) <= m->pm->levels)
+        mm_reclaim(m);
+    *from = m->lists[first].count ? first : m->lists[second].count ? second : VML_LIST_STANDBY;
+    vml_pfn pfn = mm_take_frame(m, how, p->pid);
+    if (pfn == VML_PFN_NONE)
+        return VML_PFN_NONE;
+    if (as_pte_slot(p, va, 1, pte_pa) != VML_OK) {
+        pfn_free(m, pfn, p->pid);
+        return VML_PFN_NONE;
+    }
+    return pfn;
 }
 
 /* A committed page never touched: a zero-filled frame, zeroed list first. */
@@ -110,35 +162,68 @@ static enum fault_outcome fault_zero(vml_proc *p, vml_va va, unsigned access, un
                                      vml_exception *ex)
 {
     vml_machine *m = p->m;
-    vml_list from = m->lists[VML_LIST_ZEROED].count ? VML_LIST_ZEROED : VML_LIST_FREE;
-    vml_pfn pfn = pfn_take(m, PFN_NEED_ZERO, p->pid);
     vml_pa pte_pa;
+    vml_list from;
+    if (fault_prepare(p, va, access, ex) != 0)
+        return FAULT_EXCEPTION;
+    vml_pfn pfn = frame_and_slot(p, va, PFN_NEED_ZERO, &pte_pa, &from);
     if (pfn == VML_PFN_NONE) {
         fault_exception(p, va, access, VML_AV_NO_MEMORY, ex);
         return FAULT_EXCEPTION;
     }
-    if (as_pte_slot(p, va, 1, &pte_pa) != VML_OK) {
-        pfn_free(m, pfn, p->pid);
-        fault_exception(p, va, access, VML_AV_NO_MEMORY, ex);
-        return FAULT_EXCEPTION;
-    }
-    map_frame(p, va, pte_pa, pfn, mmprot, from, fault_kind_zero);
+    map_frame(p, va, pte_pa, pfn, mmprot, 0, from, fault_kind_zero);
     p->st.demand_zero_faults++;
     m->st.demand_zero_faults++;
     return FAULT_RETRY;
 }
 
-/* The page is still in memory on the standby or modified list. */
-static enum fault_outcome fault_soft(vml_proc *p, vml_va va, vml_pa pte_pa, uint64_t pte,
-                                     unsigned mmprot)
+/* The page is still in memory on the standby or modified list: a soft
+** fault, no I/O. */
+static enum fault_outcome fault_soft(vml_proc *p, vml_va va, vml_pa pte_pa, unsigned mmprot,
+                                     unsigned access, vml_exception *ex)
 {
     vml_machine *m = p->m;
-    vml_pfn pfn = pg_frame(m->pm, pte) >> 12;
+    if (fault_prepare(p, va, access, ex) != 0)
+        return FAULT_EXCEPTION;
+    /* (trimming to make room touches valid pages only: the PTE still names
+    ** the frame) */
+    vml_pfn pfn = pg_frame(m->pm, pte_read(m, pte_pa)) >> 12;
     vml_list from = (vml_list)m->pfn[pfn].list;
     pfn_reclaim(m, pfn, p->pid);
-    map_frame(p, va, pte_pa, pfn, mmprot, from, fault_kind_soft);
+    map_frame(p, va, pte_pa, pfn, mmprot, m->pfn[pfn].orig_pte, from, fault_kind_soft);
     p->st.transition_faults++;
     m->st.transition_faults++;
+    return FAULT_RETRY;
+}
+
+/* The page is in the pagefile: a hard fault reads it back.  The frame
+** keeps the slot as its clean copy, so trimming it again costs no write. */
+static enum fault_outcome fault_hard(vml_proc *p, vml_va va, vml_pa pte_pa, unsigned mmprot,
+                                     unsigned access, vml_exception *ex)
+{
+    vml_machine *m = p->m;
+    vml_list from;
+    vml_pa slot_pa;
+    if (fault_prepare(p, va, access, ex) != 0)
+        return FAULT_EXCEPTION;
+    vml_pfn pfn = frame_and_slot(p, va, PFN_PAGE_IN, &slot_pa, &from);
+    if (pfn == VML_PFN_NONE) {
+        fault_exception(p, va, access, VML_AV_NO_MEMORY, ex);
+        return FAULT_EXCEPTION;
+    }
+    uint64_t pte = pte_read(m, pte_pa);
+    uint64_t slot = sw_slot(m->pm, pte);
+    if (pf_read(m, slot, pfn) != 0) {
+        m->pf.read_errors++;
+        pfn_free(m, pfn, p->pid);
+        fault_exception(p, va, access, VML_AV_IN_PAGE_ERROR, ex);
+        return FAULT_EXCEPTION;
+    }
+    m->pf.reads++;
+    p->st.swap_pages--;
+    map_frame(p, va, pte_pa, pfn, mmprot, pte, from, fault_kind_hard);
+    p->st.hard_faults++;
+    m->st.hard_faults++;
     return FAULT_RETRY;
 }
 
@@ -148,8 +233,8 @@ static enum fault_outcome fault_guard(vml_proc *p, vml_va va, unsigned access, v
                                       uint64_t pte, unsigned mmprot, vml_exception *ex)
 {
     unsigned plain = mmprot & ~MM_GUARD_PAGE;
-    if (pte & SW_TRANSITION)
-        as_pte_write(p, va, pte_pa, (pte & ~SW_PROT_MASK) | ((uint64_t)plain << SW_PROT_SHIFT));
+    if (pte != 0)       /* transition, pagefile or demand-zero: keep the rest */
+        as_pte_write(p, va, pte_pa, sw_with_prot(pte, plain));
     else if (pte_pa != 0 || as_pte_slot(p, va, 1, &pte_pa) == VML_OK)
         as_pte_write(p, va, pte_pa, sw_demand_zero(plain));
     /* (without a frame for the table the guard stays: the alarm repeats) */
@@ -221,9 +306,10 @@ enum fault_outcome fault_resolve(vml_proc *p, const struct mmu_fault *f, vml_exc
     case VML_PTE_DEMAND_ZERO:
         return fault_zero(p, va, f->access, mmprot, ex);
     case VML_PTE_TRANSITION:
-        return fault_soft(p, va, pte_pa, pte, mmprot);
-    case VML_PTE_PAGEFILE:     /* the pagefile comes with the next issue */
-    case VML_PTE_PROTOTYPE:    /* sections come after it */
+        return fault_soft(p, va, pte_pa, mmprot, f->access, ex);
+    case VML_PTE_PAGEFILE:
+        return fault_hard(p, va, pte_pa, mmprot, f->access, ex);
+    case VML_PTE_PROTOTYPE:    /* sections come with their own issue */
     case VML_PTE_VALID:
     case VML_PTE_DECOMMITTED:
     case VML_N_PTE_KINDS:

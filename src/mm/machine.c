@@ -4,7 +4,8 @@
 **
 ** INVARIANTS (checked by vml_machine_check(), which runs every module's):
 **   H1 phys_check()   P1-P6 pfn_check()   T1-T3 tlb_check() per CPU
-**   A1-A6 as_check()  V1-V5 vad_check()   V6-V7 vm_check()
+**   A1-A7, G1 as_check()   V1-V5 vad_check()   V6-V7 vm_check()
+**   W1-W3 ws_check()  G2 pf_check()
 **   C1  Each CPU's CR3 is 0 or the CR3 of the process it names.
 **
 ** TRANSITIONS:
@@ -174,6 +175,27 @@ size_t vml_event_format(const vml_machine *m, const vml_event *ev, char *buf, si
         n = snprintf(buf, size, "vad %s pid=%u va=%#llx size=%#llx", ev->what, ev->pid, va,
                      (unsigned long long)ev->new_pte);
         break;
+    case VML_EV_TRIM:
+    case VML_EV_EVICT:
+        n = snprintf(buf, size, "%s pid=%u va=%#llx pfn=%#llx %s active->%s",
+                     ev->type == VML_EV_TRIM ? "trim" : "evict", ev->pid, va, pfn, ev->what,
+                     lower_list(ev->to));
+        break;
+    case VML_EV_AGE:
+        n = snprintf(buf, size, "age pid=%u %llu pages, %llu accessed since the last pass",
+                     ev->pid, (unsigned long long)ev->count, (unsigned long long)ev->new_pte);
+        break;
+    case VML_EV_PAGEFILE:
+        if (ev->slot == UINT64_MAX)
+            n = snprintf(buf, size, "pagefile %s", ev->what);
+        else
+            n = snprintf(buf, size, "pagefile %s slot=%#llx pages=%llu pfn=%#llx", ev->what,
+                         (unsigned long long)ev->slot, (unsigned long long)ev->count, pfn);
+        break;
+    case VML_EV_REPURPOSE:
+        n = snprintf(buf, size, "repurpose pfn=%#llx from pid=%u va=%#llx: pte -> %s %#llx", pfn,
+                     ev->pid, va, ev->what, (unsigned long long)ev->new_pte);
+        break;
     case VML_N_EVENTS:
         n = snprintf(buf, size, "?");
         break;
@@ -193,6 +215,9 @@ void vml_config_default(vml_config *cfg)
     cfg->n_cpus = 1;
     cfg->seed = 1;
     cfg->user_split = UINT64_C(2) << 30;
+    cfg->policy = VML_POLICY_WS;
+    cfg->ws_min_pages = 50;        /* Windows' default minimum working set */
+    cfg->bg_interval = 65536;
 #ifdef VML_TEST_BUILD
     cfg->flags = VML_CFG_CHECK;
 #endif
@@ -232,6 +257,31 @@ vml_status vml_config_check(const vml_config *c, char *err, size_t size)
         return snprintf(err, size, "user split must be 2G or 3G"), VML_E_RANGE;
     if (c->flags & ~(unsigned)(VML_CFG_PCID | VML_CFG_CHECK))
         return snprintf(err, size, "unknown flags %#x", c->flags), VML_E_INVALID;
+    uint64_t max_slots = pg_modes[c->paging].entry_size == 8 ? UINT32_MAX - 1 : 0xFFFFE;
+    if (c->pagefile_bytes % VML_PAGE_SIZE || (c->pagefile_bytes >> VML_PAGE_SHIFT) > max_slots)
+        return snprintf(err, size, "pagefile size %llu must be a multiple of 4K and at most %llu "
+                        "pages (what a %s PTE can name)", (unsigned long long)c->pagefile_bytes,
+                        (unsigned long long)max_slots, vml_paging_name(c->paging)), VML_E_RANGE;
+    if ((unsigned)c->policy >= VML_N_POLICIES)
+        return snprintf(err, size, "policy %d does not exist", (int)c->policy), VML_E_INVALID;
+    if (c->policy == VML_POLICY_OPT)
+        return snprintf(err, size, "policy opt needs the future reference string: it runs in "
+                        "`vmlab policy` and in replay, not on a live machine"), VML_E_UNSUPPORTED;
+    uint64_t frames = c->ram_bytes >> VML_PAGE_SHIFT;
+    if (c->ws_max_pages && c->ws_min_pages > c->ws_max_pages)
+        return snprintf(err, size, "working-set minimum %llu is above the maximum %llu",
+                        (unsigned long long)c->ws_min_pages,
+                        (unsigned long long)c->ws_max_pages), VML_E_INVALID;
+    if (c->ws_max_pages > frames || c->ws_min_pages > frames)
+        return snprintf(err, size, "working-set limits exceed the machine's %llu frames",
+                        (unsigned long long)frames), VML_E_RANGE;
+    if (c->low_pages >= frames / 2 || c->high_pages >= frames / 2 || c->zero_reserve > frames)
+        return snprintf(err, size, "low/high thresholds must be below half of the %llu frames",
+                        (unsigned long long)frames), VML_E_RANGE;
+    if (c->low_pages && c->high_pages && c->high_pages < c->low_pages)
+        return snprintf(err, size, "high threshold %llu is below low %llu",
+                        (unsigned long long)c->high_pages,
+                        (unsigned long long)c->low_pages), VML_E_INVALID;
     return VML_OK;
 }
 
@@ -274,12 +324,22 @@ void vml_machine_layout(const vml_machine *m, vml_layout *out)
 
 vml_status vml_machine_create(const vml_config *cfg, vml_machine **out)
 {
-    char err[200];
+    return vml_machine_create_msg(cfg, out, NULL, 0);
+}
+
+vml_status vml_machine_create_msg(const vml_config *cfg, vml_machine **out, char *err, size_t size)
+{
+    char scratch[8];
     vml_status st;
+    if (err == NULL || size == 0) {
+        err = scratch;
+        size = sizeof scratch;
+    }
+    err[0] = 0;
     if (cfg == NULL || out == NULL)
         return VML_E_INVALID;
     *out = NULL;
-    if ((st = vml_config_check(cfg, err, sizeof err)) != VML_OK)
+    if ((st = vml_config_check(cfg, err, size)) != VML_OK)
         return st;
     vml_machine *m = calloc(1, sizeof *m);
     if (m == NULL)
@@ -305,10 +365,13 @@ vml_status vml_machine_create(const vml_config *cfg, vml_machine **out)
             return st;
         }
     }
-    if ((st = as_kernel_init(m)) != VML_OK) {
+    m->pf.fd = -1;
+    if ((st = as_kernel_init(m)) != VML_OK || (st = ws_init_machine(m)) != VML_OK) {
+        snprintf(err, size, "%s", m->err[0] ? m->err : vml_strerror(st));
         vml_machine_destroy(m);
         return st;
     }
+    m->cfg.pagefile_path = m->pf.path[0] ? m->pf.path : NULL;   /* not the caller's string */
     *out = m;
     return VML_OK;
 }
@@ -326,6 +389,9 @@ void vml_machine_destroy(vml_machine *m)
     free(m->cpus);
     free(m->pfn);
     phys_fini(&m->phys);
+    pf_close(m);
+    if (m->pol && m->pol_st)
+        m->pol->destroy(m->pol_st);
     free(m);
 }
 
@@ -336,7 +402,8 @@ vml_status vml_machine_check(vml_machine *m)
         return VML_E_INVALID;
     msg[0] = 0;
     int bad = phys_check(&m->phys, msg, sizeof msg) || pfn_check(m, msg, sizeof msg) ||
-              as_check(m, msg, sizeof msg) || vm_check(m, msg, sizeof msg);
+              as_check(m, msg, sizeof msg) || vm_check(m, msg, sizeof msg) ||
+              ws_check(m, msg, sizeof msg) || pf_check(m, msg, sizeof msg);
     for (unsigned c = 0; !bad && c < m->n_cpus; c++) {
         bad = tlb_check(&m->cpus[c].tlb, msg, sizeof msg);
         vml_proc *p = m->cpu_proc[c];
@@ -381,6 +448,10 @@ vml_status vml_proc_create(vml_machine *m, const char *name, vml_proc **out)
     p->pid = m->next_pid;
     memcpy(p->name, name, len + 1);
     vad_tree_init(&p->vads);
+    p->mem_priority = 5;           /* MEMORY_PRIORITY_NORMAL */
+    p->ws.free_head = WSL_NIL;
+    p->ws.min_pages = m->cfg.ws_min_pages;
+    p->ws.max_pages = m->cfg.ws_max_pages;
     if (m->cfg.flags & VML_CFG_PCID)
         p->pcid = 1 + (p->pid - 1) % 4095;
     vml_status st = as_create(p);
@@ -413,6 +484,7 @@ vml_status vml_proc_destroy(vml_proc *p)
         vm_release(p, v);
     vad_tree_clear(&p->vads, free_vad);
     as_destroy(p);
+    ws_fini_proc(p);
     for (size_t i = 0; i < m->n_procs; i++)
         if (m->procs[i] == p) {
             memmove(&m->procs[i], &m->procs[i + 1], (m->n_procs - i - 1) * sizeof *m->procs);

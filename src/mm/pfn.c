@@ -12,12 +12,21 @@
 **   P5  Standby and modified frames have ref_count 0 and a PTE back-pointer
 **       to a transition PTE naming the frame.
 **   P6  The first frames of the zeroed list hold only zero bytes (sampled).
+**   P7  The standby list is ordered by page priority, lowest first, and
+**       sb_tail[k] is its last frame of priority k (PFN_NIL: none), so its
+**       head is the page to repurpose first (Windows keeps eight standby
+**       lists, one per priority, and repurposes from the lowest).
 **
 ** TRANSITIONS (and the only function that performs each):
 **   zeroed|free   -> active            pfn_take()
-**   active        -> free              pfn_free()
+**   standby       -> active            pfn_take()      (repurposed: the old
+**                                      owner's PTE gets the frame's original
+**                                      PTE back: pagefile or demand-zero)
+**   active|standby|modified -> free    pfn_free()      (its pagefile copy, if
+**                                      any, is freed with it)
 **   active        -> standby|modified  pfn_release()   (clean | dirty)
 **   standby|modified -> active         pfn_reclaim()   (soft fault)
+**   modified      -> standby           pfn_written()   (modified page writer)
 **   free          -> zeroed            pfn_zero_one()  (zero-page worker)
 **   zeroed|free   -> bad               vml_pfn_mark_bad()
 */
@@ -35,25 +44,48 @@ static void list_event(vml_machine *m, vml_pfn pfn, vml_list from, vml_list to, 
     mm_emit(m, &ev);
 }
 
-static void list_push_tail(vml_machine *m, vml_list l, vml_pfn pfn)
+/* Links pfn into list l after frame prev (PFN_NIL: at the head). */
+static void list_insert_after(vml_machine *m, vml_list l, uint32_t prev, vml_pfn pfn)
 {
     struct pfn_list *L = &m->lists[l];
     struct pfn_entry *e = &m->pfn[pfn];
+    uint32_t next = prev == PFN_NIL ? L->head : m->pfn[prev].flink;
     e->list = (uint8_t)l;
-    e->flink = PFN_NIL;
-    e->blink = L->tail;
-    if (L->tail != PFN_NIL)
-        m->pfn[L->tail].flink = (uint32_t)pfn;
+    e->blink = prev;
+    e->flink = next;
+    if (prev != PFN_NIL)
+        m->pfn[prev].flink = (uint32_t)pfn;
     else
         L->head = (uint32_t)pfn;
-    L->tail = (uint32_t)pfn;
+    if (next != PFN_NIL)
+        m->pfn[next].blink = (uint32_t)pfn;
+    else
+        L->tail = (uint32_t)pfn;
     L->count++;
+}
+
+static void list_push_tail(vml_machine *m, vml_list l, vml_pfn pfn)
+{
+    if (l == VML_LIST_STANDBY) {
+        /* P7: behind the last page of the same or a lower priority. */
+        unsigned k = m->pfn[pfn].priority & 7;
+        int j = (int)k;
+        while (j >= 0 && m->sb_tail[j] == PFN_NIL)
+            j--;
+        list_insert_after(m, l, j < 0 ? PFN_NIL : m->sb_tail[j], pfn);
+        m->sb_tail[k] = (uint32_t)pfn;
+        return;
+    }
+    list_insert_after(m, l, m->lists[l].tail, pfn);
 }
 
 static void list_unlink(vml_machine *m, vml_pfn pfn)
 {
     struct pfn_entry *e = &m->pfn[pfn];
     struct pfn_list *L = &m->lists[e->list];
+    if (e->list == VML_LIST_STANDBY && m->sb_tail[e->priority & 7] == pfn)
+        m->sb_tail[e->priority & 7] = e->blink != PFN_NIL &&
+                                      m->pfn[e->blink].priority == e->priority ? e->blink : PFN_NIL;
     if (e->blink != PFN_NIL)
         m->pfn[e->blink].flink = e->flink;
     else
@@ -95,6 +127,8 @@ vml_status pfn_init(vml_machine *m)
         m->lists[l].count = 0;
         m->lists[l].head = m->lists[l].tail = PFN_NIL;
     }
+    for (unsigned k = 0; k < 8; k++)
+        m->sb_tail[k] = PFN_NIL;
     /* Physical memory starts as zero bytes (calloc), so every frame begins
     ** on the zeroed list, in address order. */
     for (vml_pfn pfn = 0; pfn < m->n_frames; pfn++)
@@ -102,19 +136,52 @@ vml_status pfn_init(vml_machine *m)
     return VML_OK;
 }
 
+/* The standby page at pfn leaves its old owner: the owner's transition
+** PTE becomes the frame's original PTE (its pagefile slot, or demand-zero
+** when it was never written), with the protection the PTE has now. */
+static void repurpose(vml_machine *m, vml_pfn pfn)
+{
+    struct pfn_entry *e = &m->pfn[pfn];
+    vml_proc *owner;
+    vml_va va;
+    if (as_locate(m, e->pte_pa, &owner, &va) != 0) {
+        mm_corrupt(m, "P5: standby pfn %#llx has no owner PTE", (unsigned long long)pfn);
+        return;
+    }
+    uint64_t now = pte_read(m, e->pte_pa);
+    uint64_t pte = sw_with_prot(e->orig_pte, sw_prot(now));
+    uint64_t slot = sw_slot(m->pm, pte);
+    as_pte_update(m, e->pte_pa, pte);
+    if (slot != UINT64_MAX)
+        owner->st.swap_pages++;
+    m->st.repurposed++;
+    if (mm_tracing(m)) {
+        vml_event ev = { .type = VML_EV_REPURPOSE, .pid = owner->pid, .va = va, .pfn = pfn,
+                         .pte_pa = e->pte_pa, .old_pte = now, .new_pte = pte, .slot = slot,
+                         .what = slot != UINT64_MAX ? "pagefile" : "demand-zero" };
+        mm_emit(m, &ev);
+    }
+}
+
 vml_pfn pfn_take(vml_machine *m, unsigned how, unsigned pid)
 {
     vml_list from;
     vml_pfn pfn;
-    if (m->lists[VML_LIST_ZEROED].count)
-        from = VML_LIST_ZEROED;
-    else if (m->lists[VML_LIST_FREE].count)
-        from = VML_LIST_FREE;
+    vml_list first = (how & PFN_PAGE_IN) ? VML_LIST_FREE : VML_LIST_ZEROED;
+    vml_list second = (how & PFN_PAGE_IN) ? VML_LIST_ZEROED : VML_LIST_FREE;
+    if (m->lists[first].count)
+        from = first;
+    else if (m->lists[second].count)
+        from = second;
+    else if (m->lists[VML_LIST_STANDBY].count)
+        from = VML_LIST_STANDBY;
     else
         return VML_PFN_NONE;
     pfn = m->lists[from].head;
+    if (from == VML_LIST_STANDBY)
+        repurpose(m, pfn);
     list_unlink(m, pfn);
-    if (from == VML_LIST_FREE && (how & PFN_NEED_ZERO))
+    if (from != VML_LIST_ZEROED && (how & PFN_NEED_ZERO))
         phys_zero_frame(&m->phys, pfn);
     entry_reset(&m->pfn[pfn]);
     make_active(m, pfn);
@@ -126,6 +193,9 @@ void pfn_free(vml_machine *m, vml_pfn pfn, unsigned pid)
 {
     struct pfn_entry *e = &m->pfn[pfn];
     vml_list from = (vml_list)e->list;
+    uint64_t slot = sw_slot(m->pm, e->orig_pte);
+    if (slot != UINT64_MAX)   /* the page is gone: so is its pagefile copy */
+        pf_free_slot(m, slot);
     if (from == VML_LIST_ACTIVE)
         m->lists[VML_LIST_ACTIVE].count--;
     else
@@ -156,6 +226,16 @@ void pfn_reclaim(vml_machine *m, vml_pfn pfn, unsigned pid)
     list_unlink(m, pfn);
     make_active(m, pfn);
     list_event(m, pfn, from, VML_LIST_ACTIVE, pid);
+}
+
+void pfn_written(vml_machine *m, vml_pfn pfn, uint64_t pagefile_pte)
+{
+    struct pfn_entry *e = &m->pfn[pfn];
+    list_unlink(m, pfn);
+    e->flags &= (uint8_t)~VML_PFN_MODIFIED;
+    e->orig_pte = pagefile_pte;
+    list_push_tail(m, VML_LIST_STANDBY, pfn);
+    list_event(m, pfn, VML_LIST_MODIFIED, VML_LIST_STANDBY, 0);
 }
 
 int pfn_zero_one(vml_machine *m)
@@ -223,6 +303,17 @@ vml_status vml_pfn_get(const vml_machine *m, vml_pfn pfn, vml_pfn_info *out)
     out->pt_level = e->pt_level;
     out->owner_pid = e->pte_pa ? as_owner_of_pte(m, e->pte_pa) : 0;
     return VML_OK;
+}
+
+uint64_t vml_standby_count(const vml_machine *m, unsigned priority)
+{
+    uint64_t n = 0;
+    if (m == NULL || priority > 7)
+        return 0;
+    for (uint32_t f = m->sb_tail[priority]; f != PFN_NIL && m->pfn[f].priority == priority;
+         f = m->pfn[f].blink)
+        n++;
+    return n;
 }
 
 vml_status vml_pfn_mark_bad(vml_machine *m, vml_pfn pfn)
@@ -345,6 +436,28 @@ int pfn_check(vml_machine *m, char *msg, size_t size)
                  (unsigned long long)m->lists[VML_LIST_ACTIVE].count,
                  (unsigned long long)seen[VML_LIST_ACTIVE]);
         return -1;
+    }
+    {
+        uint32_t last[8];
+        unsigned prio = 0;
+        for (unsigned k = 0; k < 8; k++)
+            last[k] = PFN_NIL;
+        for (uint32_t f = m->lists[VML_LIST_STANDBY].head; f != PFN_NIL; f = m->pfn[f].flink) {
+            unsigned k = m->pfn[f].priority;
+            if (k > 7 || k < prio) {
+                snprintf(msg, size, "P7: standby pfn %#x has priority %u after priority %u", f, k,
+                         prio);
+                return -1;
+            }
+            prio = k;
+            last[k] = f;
+        }
+        for (unsigned k = 0; k < 8; k++)
+            if (last[k] != m->sb_tail[k]) {
+                snprintf(msg, size, "P7: the last standby page of priority %u is %#x, sb_tail "
+                         "says %#x", k, last[k], m->sb_tail[k]);
+                return -1;
+            }
     }
     unsigned sampled = 0;
     for (uint32_t f = m->lists[VML_LIST_ZEROED].head; f != PFN_NIL && sampled < 4;

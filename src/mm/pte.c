@@ -79,11 +79,6 @@ int mmprot_to_posix(unsigned mmprot)
     }
 }
 
-static uint64_t pagefile_field(const struct pg_mode *pm, uint64_t pte)
-{
-    return pm->entry_size == 8 ? pte >> 32 : (pte >> 12) & 0xFFFFF;
-}
-
 vml_pte_kind pte_kind(const struct pg_mode *pm, uint64_t pte)
 {
     if (pte & PG_P)
@@ -94,7 +89,7 @@ vml_pte_kind pte_kind(const struct pg_mode *pm, uint64_t pte)
         return VML_PTE_PROTOTYPE;
     if (pte & SW_TRANSITION)
         return VML_PTE_TRANSITION;
-    if (pagefile_field(pm, pte))
+    if (sw_pagefile_field(pm, pte))
         return VML_PTE_PAGEFILE;
     if (sw_prot(pte) == MM_DECOMMIT)
         return VML_PTE_DECOMMITTED;
@@ -133,7 +128,7 @@ void vml_pte_decode(const vml_machine *m, uint64_t entry, unsigned level, vml_pt
     if (out->kind != VML_PTE_VALID && out->kind != VML_PTE_ZERO)
         out->protect = mmprot_to_win32(sw_prot(entry));
     if (out->kind == VML_PTE_PAGEFILE)
-        out->slot = pagefile_field(pm, entry) - 1;
+        out->slot = sw_pagefile_field(pm, entry) - 1;
     if (out->kind == VML_PTE_PROTOTYPE)
         out->proto_index = entry >> 32;
 }

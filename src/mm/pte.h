@@ -56,6 +56,33 @@ static inline uint64_t sw_transition(uint64_t pfn, unsigned mmprot)
 {
     return (pfn << 12) | SW_TRANSITION | ((uint64_t)mmprot << SW_PROT_SHIFT);
 }
+/* The PageFileHigh field: slot + 1, 0 = no slot. */
+static inline uint64_t sw_pagefile_field(const struct pg_mode *pm, uint64_t pte)
+{
+    return pm->entry_size == 8 ? pte >> 32 : (pte >> 12) & 0xFFFFF;
+}
+/* The slot a pagefile PTE (or a frame's original PTE) names; UINT64_MAX
+** when none. */
+static inline uint64_t sw_slot(const struct pg_mode *pm, uint64_t pte)
+{
+    return sw_pagefile_field(pm, pte) - 1;
+}
+static inline uint64_t sw_pagefile(const struct pg_mode *pm, uint64_t slot, unsigned mmprot)
+{
+    uint64_t field = slot + 1;
+    return (pm->entry_size == 8 ? field << 32 : field << 12) | ((uint64_t)mmprot << SW_PROT_SHIFT);
+}
+/* The same entry with another protection. */
+static inline uint64_t sw_with_prot(uint64_t pte, unsigned mmprot)
+{
+    return (pte & ~SW_PROT_MASK) | ((uint64_t)mmprot << SW_PROT_SHIFT);
+}
+/* Most slots a pagefile can have in this entry format. */
+static inline uint64_t sw_max_slots(const struct pg_mode *pm)
+{
+    return pm->entry_size == 8 ? UINT32_MAX - 1 : 0xFFFFE;
+}
+
 /* 1 when the code grants no access at all (NOACCESS, DECOMMIT, 0). */
 static inline int mmprot_noaccess(unsigned mmprot)
 {

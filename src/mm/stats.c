@@ -33,7 +33,28 @@ struct stat_def {
     X(pages_zeroed,       "frames zeroed by the zero-page worker") \
     X(ipis,               "TLB shootdown interrupts sent to other CPUs") \
     X(shootdowns,         "invalidations that needed other CPUs") \
-    X(processes,          "processes")
+    X(processes,          "processes") \
+    X(soft_faults,        "faults resolved from the standby/modified lists, no I/O") \
+    X(hard_faults,        "faults that read the page from the pagefile (pgmajfault)") \
+    X(pagefile_reads,     "pages read from the pagefile (pswpin)") \
+    X(pagefile_writes,    "pages written to the pagefile (pswpout)") \
+    X(pagefile_write_clusters, "writes of the modified page writer (one per cluster)") \
+    X(pagefile_read_errors,  "pagefile reads that failed (STATUS_IN_PAGE_ERROR)") \
+    X(pagefile_write_errors, "pagefile writes that failed (pages stayed modified)") \
+    X(pagefile_total_pages, "slots in the pagefile") \
+    X(pagefile_used_pages, "pagefile slots holding a page") \
+    X(pagefile_peak_pages, "highest pagefile_used_pages") \
+    X(commit_charge,      "committed pages of every process (Committed_AS)") \
+    X(commit_limit,       "pages that can be committed: RAM + pagefile (CommitLimit)") \
+    X(commit_peak,        "highest commit_charge") \
+    X(available_pages,    "zeroed + free + standby pages (MemAvailable)") \
+    X(pages_trimmed,      "pages the working-set manager took from working sets") \
+    X(evictions,          "pages taken from working sets by trimming or a global policy") \
+    X(writebacks,         "of those, dirty ones (they must be written before reuse)") \
+    X(pages_repurposed,   "standby pages given to a new use") \
+    X(aging_passes,       "working sets aged by the working-set manager") \
+    X(background_runs,    "runs of the background work (tick, thresholds, interval)") \
+    X(no_frame_faults,    "faults that found no frame even after reclaiming")
 
 #define PROC_STATS(X) \
     X(page_faults,        "page faults resolved (Task Manager: Page Faults)") \
@@ -48,7 +69,16 @@ struct stat_def {
     X(virtual_size,       "bytes reserved, committed or not (Virtual Size, VmSize)") \
     X(peak_virtual_size,  "highest virtual_size (VmPeak)") \
     X(pagetable_pages,    "page-table frames of the process (VmPTE / 4K)") \
-    X(vads,               "VADs (allocations) in the address space")
+    X(vads,               "VADs (allocations) in the address space") \
+    X(soft_faults,        "faults resolved from the standby/modified lists, no I/O") \
+    X(hard_faults,        "faults that read the page from the pagefile") \
+    X(minflt,             "faults without I/O (Linux min_flt: page_faults - hard_faults)") \
+    X(majflt,             "faults with I/O (Linux maj_flt)") \
+    X(pagefile_pages,     "pages of the process in the pagefile (VmSwap / 4K)") \
+    X(pages_trimmed,      "pages taken from its working set") \
+    X(ws_min_pages,       "working-set minimum (pages)") \
+    X(ws_max_pages,       "working-set maximum (pages; 0 = none)") \
+    X(memory_priority,    "priority of its pages on the standby list (0..7)")
 
 #define CPU_STATS(X) \
     X(tlb_hits,     "translations found in the TLB") \
@@ -106,7 +136,11 @@ static uint64_t sys_value(const vml_machine *m, size_t i)
         m->lists[VML_LIST_MODNOWRITE].count, m->lists[VML_LIST_BAD].count,
         m->lists[VML_LIST_ACTIVE].count, s->pt_pages, s->kernel_pages, s->page_faults,
         s->demand_zero_faults, s->transition_faults, s->guard_page_faults, s->access_violations,
-        s->pages_zeroed, s->ipis, s->shootdowns, m->n_procs,
+        s->pages_zeroed, s->ipis, s->shootdowns, m->n_procs, s->transition_faults,
+        s->hard_faults, m->pf.reads, m->pf.writes, m->pf.clusters, m->pf.read_errors,
+        m->pf.write_errors, m->pf.n_slots, m->pf.used, m->pf.peak, s->commit_charge,
+        m->commit_limit, s->commit_peak, pfn_available(m), s->trimmed, s->evictions,
+        s->writebacks, s->repurposed, s->aging_passes, s->bg_runs, s->oom_faults,
     };
     _Static_assert(N(v) == N(sys_defs), "every system counter has a value");
     return v[i];
@@ -119,7 +153,9 @@ static uint64_t proc_value(const vml_proc *p, size_t i)
         s->page_faults, s->demand_zero_faults, s->transition_faults, s->guard_page_faults,
         s->access_violations, s->ws_pages << 12, s->peak_ws_pages << 12, s->commit_pages << 12,
         s->peak_commit_pages << 12, s->virtual_pages << 12, s->peak_virtual_pages << 12,
-        s->pt_pages, p->vads.count,
+        s->pt_pages, p->vads.count, s->transition_faults, s->hard_faults,
+        s->page_faults - s->hard_faults, s->hard_faults, s->swap_pages, s->trimmed,
+        p->ws.min_pages, p->ws.max_pages, p->mem_priority,
     };
     _Static_assert(N(v) == N(proc_defs), "every process counter has a value");
     return v[i];

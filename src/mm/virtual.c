@@ -56,10 +56,26 @@ static void stat_virtual(vml_proc *p, int64_t delta)
 
 static void stat_commit(vml_proc *p, struct vad *v, int64_t delta)
 {
+    struct sys_stats *s = &p->m->st;
     v->commit_pages += (uint64_t)delta;
     p->st.commit_pages += (uint64_t)delta;
     if (p->st.commit_pages > p->st.peak_commit_pages)
         p->st.peak_commit_pages = p->st.commit_pages;
+    s->commit_charge += (uint64_t)delta;
+    if (s->commit_charge > s->commit_peak)
+        s->commit_peak = s->commit_charge;
+}
+
+vml_status vm_charge_check(vml_proc *p, uint64_t n_pages)
+{
+    vml_machine *m = p->m;
+    if (n_pages > m->commit_limit || m->st.commit_charge > m->commit_limit - n_pages)
+        return mm_fail(m, VML_E_COMMIT, "committing %llu pages would take the commit charge to "
+                       "%llu pages, past the commit limit of %llu (RAM + pagefile)",
+                       (unsigned long long)n_pages,
+                       (unsigned long long)(m->st.commit_charge + n_pages),
+                       (unsigned long long)m->commit_limit);
+    return VML_OK;
 }
 
 static void vad_event(vml_proc *p, const struct vad *v, const char *what)
@@ -145,6 +161,8 @@ vml_status vm_commit(vml_proc *p, struct vad *v, vml_va va, uint64_t n_pages, un
     int64_t added = 0;
     if (st != VML_OK)
         return st;
+    if ((st = vm_charge_check(p, n_pages - vm_count_committed(p, v, va, end))) != VML_OK)
+        return st;
     for (vml_va at = va; at < end; at += VML_PAGE_SIZE) {
         vml_pa pte_pa;
         unsigned cur;
@@ -168,17 +186,27 @@ vml_status vm_commit(vml_proc *p, struct vad *v, vml_va va, uint64_t n_pages, un
     return VML_OK;
 }
 
-/* Free the frame behind a PTE being removed, and the TLB entries. */
+/* Free what backs a PTE being removed: the frame and the TLB entries, or
+** the pagefile slot. */
 static void drop_page(vml_proc *p, vml_va va, uint64_t pte)
 {
     vml_machine *m = p->m;
     vml_pfn pfn = pg_frame(m->pm, pte) >> 12;
-    if (pte & PG_P) {
+    switch (pte_kind(m->pm, pte)) {
+    case VML_PTE_VALID:
         as_invalidate(p, va);
+        ws_remove(p, pfn);
         pfn_free(m, pfn, p->pid);
-        p->st.ws_pages--;
-    } else if ((pte & SW_TRANSITION) && !(pte & SW_PROTOTYPE)) {
+        break;
+    case VML_PTE_TRANSITION:
         pfn_free(m, pfn, p->pid);
+        break;
+    case VML_PTE_PAGEFILE:
+        pf_free_slot(m, sw_slot(m->pm, pte));
+        p->st.swap_pages--;
+        break;
+    default:
+        break;
     }
 }
 
@@ -293,21 +321,16 @@ static void protect_one(void *ctx, vml_proc *p, vml_va va, vml_pa pte_pa, uint64
         if (mmprot_noaccess(cx->mmprot) || mmprot_guard(cx->mmprot)) {
             /* An inaccessible page cannot stay valid: it leaves the working
             ** set as a transition page that keeps the new protection. */
-            int dirty = (pte & PG_D) || (m->pfn[pfn].flags & VML_PFN_MODIFIED);
-            as_pte_write(p, va, pte_pa, sw_transition(pfn, cx->mmprot));
-            as_invalidate(p, va);
-            pfn_release(m, pfn, dirty, p->pid);
-            p->st.ws_pages--;
+            ws_evict(p, va, pte_pa, pfn, cx->mmprot, WS_PROTECT);
         } else {
             uint64_t keep = pte & (PG_A | PG_D);
             as_pte_write(p, va, pte_pa, as_make_valid(m, pfn, cx->mmprot, 0) | keep);
             as_invalidate(p, va);
-            m->pfn[pfn].orig_pte = sw_demand_zero(cx->mmprot);
+            m->pfn[pfn].orig_pte = sw_with_prot(m->pfn[pfn].orig_pte, cx->mmprot);
         }
-    } else if (pte & SW_TRANSITION) {
-        as_pte_write(p, va, pte_pa, (pte & ~SW_PROT_MASK) | ((uint64_t)cx->mmprot << SW_PROT_SHIFT));
     } else if (pte != 0) {
-        as_pte_write(p, va, pte_pa, sw_demand_zero(cx->mmprot));
+        /* transition, pagefile or demand-zero: only the protection changes */
+        as_pte_write(p, va, pte_pa, sw_with_prot(pte, cx->mmprot));
     }
 }
 

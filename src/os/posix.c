@@ -158,6 +158,12 @@ int vml_posix_mmap(vml_proc *p, vml_va addr, uint64_t len, int prot, int flags, 
         else
             return done(m, VML_ENOMEM);
     }
+    /* Linux overcommits: with vm.overcommit_memory=0 (the default) a private
+    ** writable mapping is refused only when it alone exceeds RAM + swap
+    ** (__vm_enough_memory, OVERCOMMIT_GUESS). */
+    if ((prot & VML_PROT_WRITE) && !(flags & (VML_MAP_SHARED | VML_MAP_NORESERVE)) &&
+        n_pages > m->commit_limit)
+        return done(m, VML_ENOMEM);
     uint64_t lo_vpn = lo >> 12, hi_vpn = lo_vpn + n_pages - 1;
     struct vad *spare[2];
     if (alloc_spares(spare, splits_needed(p, lo_vpn, hi_vpn)))

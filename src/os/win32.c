@@ -74,7 +74,10 @@ uint32_t vml_win_VirtualAlloc(vml_proc *p, vml_va addr, uint64_t size, uint32_t 
         if (v == NULL || v->type != VML_VAD_PRIVATE)
             return done(m, VML_ERROR_INVALID_ADDRESS);
         uint64_t n = (hi - lo) >> 12;
-        if (vm_commit(p, v, lo, n, (unsigned)mmprot) != VML_OK)
+        vml_status st = vm_commit(p, v, lo, n, (unsigned)mmprot);
+        if (st == VML_E_COMMIT)     /* STATUS_COMMITMENT_LIMIT */
+            return done(m, VML_ERROR_COMMITMENT_LIMIT);
+        if (st != VML_OK)
             return done(m, VML_ERROR_NOT_ENOUGH_MEMORY);
         *out = lo;
         return done(m, VML_ERROR_SUCCESS);
@@ -102,6 +105,8 @@ uint32_t vml_win_VirtualAlloc(vml_proc *p, vml_va addr, uint64_t size, uint32_t 
         hi = lo + (n_pages << 12);
     }
     struct vad *v;
+    if ((type & VML_MEM_COMMIT) && vm_charge_check(p, n_pages) != VML_OK)
+        return done(m, VML_ERROR_COMMITMENT_LIMIT);
     if (vm_reserve(p, lo, n_pages, protect, VML_ORIGIN_WIN32, (type & VML_MEM_COMMIT) != 0, &v) != VML_OK)
         return done(m, VML_ERROR_NOT_ENOUGH_MEMORY);
     *out = lo;

@@ -1,0 +1,302 @@
+/*
+** pagefile.c -- the pagefile: a real host file of 4 KiB slots, its slot
+** allocator, the modified page writer that fills it, and the injection
+** points through which tests make its I/O (and host allocations) fail.
+**
+** A slot is owned by exactly one page: by a pagefile PTE (the page is out
+** of memory), or by the original PTE of the frame holding a clean copy of
+** it (the page was read back, or written and not touched since).  When the
+** copy goes stale -- the page is written again, or freed -- the slot is
+** freed (Windows: MiReleasePageFileSpace).
+**
+** INVARIANTS (G1 is checked by as_check(), which walks every PTE; the rest
+** by pf_check()):
+**   G1  Every slot in use is named by exactly one pagefile PTE or one
+**       frame's original PTE, and `used` counts them.
+**   G2  used <= n_slots, peak >= used, and the bitmap holds `used` ones.
+**
+** TRANSITIONS:
+**   slot free -> in use     pf_alloc_run()   (the modified page writer)
+**   slot in use -> free     pf_free_slot()   (page freed or rewritten)
+**   modified -> standby     mpw_run()        (through pfn_written())
+*/
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "mm.h"
+
+#define MPW_CLUSTER 16   /* pages per write (Windows writes up to 64 KiB too) */
+
+/* ---- injection ------------------------------------------------------------------ */
+
+int mm_injected(vml_machine *m, unsigned what)
+{
+    struct inject *in = &m->inj[what];
+    if (in->count == 0)
+        return 0;
+    if (in->after > 0) {
+        in->after--;
+        return 0;
+    }
+    in->count--;
+    return in->err;
+}
+
+void *mm_malloc(vml_machine *m, size_t size)
+{
+    return mm_injected(m, VML_INJECT_HOST_ALLOC) ? NULL : malloc(size);
+}
+
+void *mm_realloc(vml_machine *m, void *ptr, size_t size)
+{
+    return mm_injected(m, VML_INJECT_HOST_ALLOC) ? NULL : realloc(ptr, size);
+}
+
+vml_status vml_inject(vml_machine *m, unsigned what, int err, uint64_t after, uint64_t count)
+{
+    if (m == NULL)
+        return VML_E_INVALID;
+    if (what >= VML_N_INJECT)
+        return mm_fail(m, VML_E_RANGE, "injection point %u does not exist", what);
+    if (count && err == 0)
+        return mm_fail(m, VML_E_INVALID, "an injected failure needs an error code");
+    m->inj[what] = (struct inject){ err, after, count };
+    return VML_OK;
+}
+
+/* ---- the host file ---------------------------------------------------------------------- */
+
+vml_status pf_open(vml_machine *m)
+{
+    struct pagefile *pf = &m->pf;
+    uint64_t bytes = m->cfg.pagefile_bytes;
+    pf->fd = -1;
+    if (bytes == 0)
+        return VML_OK;
+    pf->n_slots = bytes >> VML_PAGE_SHIFT;
+    pf->bitmap = calloc((pf->n_slots + 63) / 64, sizeof *pf->bitmap);
+    if (pf->bitmap == NULL)
+        return mm_fail(m, VML_E_NOMEM, "no host memory for the pagefile's slot map");
+    const char *path = m->cfg.pagefile_path;
+    if (path == NULL || path[0] == 0) {
+        const char *dir = getenv("TMPDIR");
+        char tmpl[300];
+        snprintf(tmpl, sizeof tmpl, "%s/vmlab-pagefile-XXXXXX", dir && dir[0] ? dir : "/tmp");
+        pf->fd = mkstemp(tmpl);
+        if (pf->fd < 0)
+            return mm_fail(m, VML_E_IO, "cannot create a temporary pagefile in %s: %s",
+                           dir && dir[0] ? dir : "/tmp", strerror(errno));
+        unlink(tmpl);   /* gone from the directory now; freed on close */
+        pf->path[0] = 0;
+    } else {
+        struct stat sb;
+        if (strlen(path) >= sizeof pf->path)
+            return mm_fail(m, VML_E_INVALID, "pagefile path is longer than %zu characters",
+                           sizeof pf->path - 1);
+        if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode))
+            return mm_fail(m, VML_E_INVALID, "pagefile %s exists and is not a regular file", path);
+        pf->fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+        if (pf->fd < 0)
+            return mm_fail(m, VML_E_IO, "cannot open pagefile %s: %s", path, strerror(errno));
+        snprintf(pf->path, sizeof pf->path, "%s", path);
+    }
+    if (ftruncate(pf->fd, (off_t)bytes) != 0) {
+        int e = errno;
+        close(pf->fd);
+        pf->fd = -1;
+        return mm_fail(m, VML_E_IO, "cannot size the pagefile to %llu bytes: %s",
+                       (unsigned long long)bytes, strerror(e));
+    }
+    return VML_OK;
+}
+
+void pf_close(vml_machine *m)
+{
+    if (m->pf.fd >= 0)
+        close(m->pf.fd);
+    m->pf.fd = -1;
+    free(m->pf.bitmap);
+    m->pf.bitmap = NULL;
+}
+
+static int slot_used(const struct pagefile *pf, uint64_t s)
+{
+    return (pf->bitmap[s / 64] >> (s % 64)) & 1;
+}
+
+uint64_t pf_alloc_run(vml_machine *m, uint64_t want, uint64_t *first)
+{
+    struct pagefile *pf = &m->pf;
+    if (pf->fd < 0 || pf->used == pf->n_slots || want == 0)
+        return 0;
+    /* Next fit: the first free slot at or after the hint (wrapping), then
+    ** as many free slots after it as wanted. */
+    uint64_t s = pf->hint < pf->n_slots ? pf->hint : 0;
+    for (uint64_t seen = 0; slot_used(pf, s); seen++) {
+        if (pf->bitmap[s / 64] == UINT64_MAX && s % 64 == 0 && seen + 64 <= pf->n_slots) {
+            s += 64;
+            seen += 63;
+        } else {
+            s++;
+        }
+        if (s >= pf->n_slots)
+            s = 0;
+    }
+    uint64_t n = 0;
+    while (n < want && s + n < pf->n_slots && !slot_used(pf, s + n)) {
+        pf->bitmap[(s + n) / 64] |= UINT64_C(1) << ((s + n) % 64);
+        n++;
+    }
+    pf->used += n;
+    if (pf->used > pf->peak)
+        pf->peak = pf->used;
+    pf->hint = s + n;
+    *first = s;
+    return n;
+}
+
+void pf_free_slot(vml_machine *m, uint64_t slot)
+{
+    struct pagefile *pf = &m->pf;
+    if (slot >= pf->n_slots || !slot_used(pf, slot)) {
+        mm_corrupt(m, "G1: freeing pagefile slot %#llx, which is not in use",
+                   (unsigned long long)slot);
+        return;
+    }
+    pf->bitmap[slot / 64] &= ~(UINT64_C(1) << (slot % 64));
+    pf->used--;
+}
+
+/* The whole of len bytes at off, despite short transfers; 0 or errno. */
+static int host_io(int fd, int write, uint64_t off, uint8_t *buf, size_t len)
+{
+    while (len) {
+        ssize_t n = write ? pwrite(fd, buf, len, (off_t)off) : pread(fd, buf, len, (off_t)off);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return errno;
+        if (n == 0)
+            return VML_EIO;   /* read past the end: the file was cut short */
+        buf += n;
+        off += (uint64_t)n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+int pf_write(vml_machine *m, uint64_t first_slot, const vml_pfn *pfns, uint64_t n)
+{
+    uint8_t buf[MPW_CLUSTER * VML_PAGE_SIZE];
+    int err = mm_injected(m, VML_INJECT_PAGEFILE_WRITE);
+    if (err)
+        return err;
+    for (uint64_t done = 0; done < n; done += MPW_CLUSTER) {
+        uint64_t k = n - done < MPW_CLUSTER ? n - done : MPW_CLUSTER;
+        for (uint64_t i = 0; i < k; i++)
+            memcpy(buf + i * VML_PAGE_SIZE, phys_frame(&m->phys, pfns[done + i]), VML_PAGE_SIZE);
+        err = host_io(m->pf.fd, 1, (first_slot + done) << VML_PAGE_SHIFT, buf,
+                      (size_t)k * VML_PAGE_SIZE);
+        if (err)
+            return err;
+    }
+    return 0;
+}
+
+int pf_read(vml_machine *m, uint64_t slot, vml_pfn pfn)
+{
+    int err = mm_injected(m, VML_INJECT_PAGEFILE_READ);
+    if (err)
+        return err;
+    return host_io(m->pf.fd, 0, slot << VML_PAGE_SHIFT, (uint8_t *)phys_frame(&m->phys, pfn),
+                   VML_PAGE_SIZE);
+}
+
+/* ---- the modified page writer --------------------------------------------------------------- */
+
+static void pf_event(vml_machine *m, vml_pfn pfn, uint64_t slot, uint64_t n, const char *what)
+{
+    if (!mm_tracing(m))
+        return;
+    vml_event ev = { .type = VML_EV_PAGEFILE, .pfn = pfn, .slot = slot, .count = n, .what = what };
+    mm_emit(m, &ev);
+}
+
+uint64_t mpw_run(vml_machine *m, uint64_t max)
+{
+    uint64_t done = 0;
+    while (m->lists[VML_LIST_MODIFIED].count && (max == 0 || done < max)) {
+        vml_pfn pfns[MPW_CLUSTER];
+        uint64_t want = m->lists[VML_LIST_MODIFIED].count, first;
+        if (want > MPW_CLUSTER)
+            want = MPW_CLUSTER;
+        if (max && want > max - done)
+            want = max - done;
+        uint64_t got = pf_alloc_run(m, want, &first);
+        if (got == 0) {
+            pf_event(m, m->lists[VML_LIST_MODIFIED].head, UINT64_MAX, 0,
+                     m->pf.fd < 0 ? "no pagefile" : "pagefile full");
+            break;
+        }
+        uint32_t f = m->lists[VML_LIST_MODIFIED].head;
+        for (uint64_t i = 0; i < got; i++, f = m->pfn[f].flink)
+            pfns[i] = f;
+        int err = pf_write(m, first, pfns, got);
+        if (err) {
+            /* The pages stay on the modified list with their data: no
+            ** page is lost, the next run tries again. */
+            for (uint64_t i = 0; i < got; i++)
+                pf_free_slot(m, first + i);
+            m->pf.write_errors++;
+            pf_event(m, pfns[0], first, got, err == VML_ENOSPC ? "write failed: ENOSPC"
+                                                               : "write failed: EIO");
+            break;
+        }
+        for (uint64_t i = 0; i < got; i++) {
+            uint64_t pte = pte_read(m, m->pfn[pfns[i]].pte_pa);
+            pfn_written(m, pfns[i], sw_pagefile(m->pm, first + i, sw_prot(pte)));
+        }
+        m->pf.writes += got;
+        m->pf.clusters++;
+        pf_event(m, pfns[0], first, got, "write");
+        done += got;
+    }
+    return done;
+}
+
+/* ---- public ---------------------------------------------------------------------------------- */
+
+void vml_pagefile_get(const vml_machine *m, vml_pagefile_info *out)
+{
+    const struct pagefile *pf = &m->pf;
+    *out = (vml_pagefile_info){ 0 };
+    out->present = pf->fd >= 0;
+    snprintf(out->path, sizeof out->path, "%s", pf->path);
+    out->total_slots = pf->n_slots;
+    out->used_slots = pf->used;
+    out->peak_slots = pf->peak;
+    out->reads = pf->reads;
+    out->writes = pf->writes;
+    out->write_clusters = pf->clusters;
+    out->read_errors = pf->read_errors;
+    out->write_errors = pf->write_errors;
+}
+
+int pf_check(vml_machine *m, char *msg, size_t size)
+{
+    const struct pagefile *pf = &m->pf;
+    uint64_t ones = 0;
+    for (uint64_t w = 0; pf->bitmap && w < (pf->n_slots + 63) / 64; w++)
+        ones += (uint64_t)__builtin_popcountll(pf->bitmap[w]);
+    if (ones != pf->used || pf->used > pf->n_slots || pf->peak < pf->used) {
+        snprintf(msg, size, "G2: pagefile counts %llu slots used (peak %llu of %llu), bitmap holds "
+                 "%llu", (unsigned long long)pf->used, (unsigned long long)pf->peak,
+                 (unsigned long long)pf->n_slots, (unsigned long long)ones);
+        return -1;
+    }
+    return 0;
+}
