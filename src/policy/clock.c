@@ -1,0 +1,111 @@
+/*
+** clock.c -- CLOCK (second chance): the resident slots stand on a circle
+** in load order with a hand sweeping over them.  Each slot has a
+** reference bit, set by an access.  To choose a victim the hand looks at
+** its slot: bit set -> clear it and move on (a second chance); bit clear
+** -> that slot is the victim, and the hand stays on it, so after its
+** removal the sweep continues with the slot that followed it.  A new slot
+** goes just behind the hand: the last one the hand will reach.
+**
+** Two variants differ only on load:
+**   clock   sets the bit on insert, as the hardware Accessed bit is set by
+**           the access that faulted the page in;
+**   clock0  leaves it clear on insert (libCacheSim's Clock): a page must
+**           be touched again after its load to earn a second chance.
+**
+** The circle is kept as a slot list (slotlist.h) whose head is the slot
+** under the hand and whose tail is the slot just behind it: moving the
+** hand on is moving the head to the tail, O(1); a full sweep clears every
+** bit it passes, so choosing a victim is O(1) amortized over the accesses
+** that set the bits.
+**
+** INVARIANTS (with L1-L3 of slotlist.h):
+**   K1  The list holds the resident slots in the order the hand will
+**       reach them, starting with the slot under the hand (the head).
+**   K2  CLOCK_REF is set only in the flags of resident slots.
+**
+** TRANSITIONS (and the only function that performs each):
+**   not resident -> resident (behind the hand)  clock_insert_ref(),
+**                                               clock_insert_clear()
+**   bit clear -> bit set                        clock_access()
+**   bit set -> bit clear, hand moves on         clock_victim()
+**   resident -> not resident                    clock_remove()
+*/
+#include "policy.h"
+#include "slotlist.h"
+
+#define CLOCK_REF 0x2u   /* the reference bit, in slot_list.flags */
+
+static void *clock_create(uint64_t capacity)
+{
+    return sl_create(capacity);
+}
+
+static void clock_destroy(void *st)
+{
+    sl_destroy(st);
+}
+
+static void clock_insert_ref(void *st, uint32_t slot, uint64_t next_use)
+{
+    struct slot_list *l = st;
+
+    (void)next_use;
+    sl_push_tail(l, slot);           /* K1: just behind the hand */
+    l->flags[slot] |= CLOCK_REF;
+}
+
+static void clock_insert_clear(void *st, uint32_t slot, uint64_t next_use)
+{
+    (void)next_use;
+    sl_push_tail(st, slot);
+}
+
+static void clock_access(void *st, uint32_t slot, uint64_t next_use)
+{
+    struct slot_list *l = st;
+
+    (void)next_use;
+    l->flags[slot] |= CLOCK_REF;
+}
+
+/* Removing the slot under the hand moves the hand to its successor. */
+static void clock_remove(void *st, uint32_t slot)
+{
+    sl_unlink(st, slot);             /* clears CLOCK_REF too (K2) */
+}
+
+/* SL_NIL when nothing is resident (a caller's bug under Q1). */
+static uint32_t clock_victim(void *st)
+{
+    struct slot_list *l = st;
+
+    while (l->head != SL_NIL && (l->flags[l->head] & CLOCK_REF)) {
+        uint32_t slot = l->head;
+        l->flags[slot] &= (uint8_t)~CLOCK_REF;
+        sl_move_to_tail(l, slot);    /* the hand moves on */
+    }
+    return l->head;
+}
+
+const struct policy_ops policy_clock = {
+    .id = VML_POLICY_CLOCK,
+    .flags = 0,
+    .create = clock_create,
+    .destroy = clock_destroy,
+    .on_insert = clock_insert_ref,
+    .on_access = clock_access,
+    .on_remove = clock_remove,
+    .choose_victim = clock_victim,
+};
+
+const struct policy_ops policy_clock0 = {
+    .id = VML_POLICY_CLOCK0,
+    .flags = 0,
+    .create = clock_create,
+    .destroy = clock_destroy,
+    .on_insert = clock_insert_clear,
+    .on_access = clock_access,
+    .on_remove = clock_remove,
+    .choose_victim = clock_victim,
+};

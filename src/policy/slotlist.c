@@ -1,0 +1,82 @@
+/*
+** slotlist.c -- the list behind FIFO, LRU, MRU and CLOCK (invariants
+** L1-L3 in slotlist.h).
+**
+** TRANSITIONS (and the only function that performs each):
+**   off the list -> tail        sl_push_tail()
+**   on the list  -> off         sl_unlink()
+**   on the list  -> tail        sl_move_to_tail()
+*/
+#include <stdlib.h>
+
+#include "slotlist.h"
+
+struct slot_list *sl_create(uint64_t capacity)
+{
+    struct slot_list *l;
+
+    if (capacity == 0 || capacity >= SL_NIL)
+        return NULL;
+    l = calloc(1, sizeof *l);
+    if (l == NULL)
+        return NULL;
+    l->capacity = capacity;
+    l->head = l->tail = SL_NIL;
+    l->link = calloc((size_t)capacity, sizeof l->link[0]);
+    l->flags = calloc((size_t)capacity, sizeof l->flags[0]);
+    if (l->link == NULL || l->flags == NULL) {
+        sl_destroy(l);
+        return NULL;
+    }
+    return l;
+}
+
+void sl_destroy(struct slot_list *l)
+{
+    if (l == NULL)
+        return;
+    free(l->link);
+    free(l->flags);
+    free(l);
+}
+
+void sl_push_tail(struct slot_list *l, uint32_t slot)
+{
+    l->link[slot].prev = l->tail;
+    l->link[slot].next = SL_NIL;
+    if (l->tail != SL_NIL)
+        l->link[l->tail].next = slot;
+    else
+        l->head = slot;
+    l->tail = slot;
+    l->flags[slot] |= SL_RESIDENT;
+    l->n++;
+}
+
+void sl_unlink(struct slot_list *l, uint32_t slot)
+{
+    struct sl_link *e = &l->link[slot];
+
+    if (e->prev != SL_NIL)
+        l->link[e->prev].next = e->next;
+    else
+        l->head = e->next;
+    if (e->next != SL_NIL)
+        l->link[e->next].prev = e->prev;
+    else
+        l->tail = e->prev;
+    e->prev = e->next = SL_NIL;
+    l->flags[slot] = 0;
+    l->n--;
+}
+
+void sl_move_to_tail(struct slot_list *l, uint32_t slot)
+{
+    uint8_t keep = l->flags[slot];
+
+    if (l->tail == slot)
+        return;
+    sl_unlink(l, slot);
+    sl_push_tail(l, slot);
+    l->flags[slot] = keep;
+}
