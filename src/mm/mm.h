@@ -300,8 +300,9 @@ void       ws_make_room(vml_proc *p);
 ** pages, evicting a global policy's victim) when none is available. */
 vml_pfn    mm_take_frame(vml_machine *m, unsigned how, unsigned pid);
 /* Makes frames available the way the machine's policy says: trims working
-** sets (and writes modified pages), or evicts the global policy's victim. */
-void       mm_reclaim(vml_machine *m);
+** sets to the high threshold (and writes modified pages), or evicts the
+** global policy's victims until want frames are available. */
+void       mm_reclaim(vml_machine *m, uint64_t want);
 /* Runs the background work when a threshold or the interval says so. */
 void       mm_background_due(vml_machine *m);
 static inline void mm_count_accesses(vml_machine *m, uint64_t n)

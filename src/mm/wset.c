@@ -292,7 +292,7 @@ static int policy_evict_one(vml_machine *m)
     return 1;
 }
 
-void mm_reclaim(vml_machine *m)
+void mm_reclaim(vml_machine *m, uint64_t want)
 {
     if (m->in_bg)
         return;
@@ -301,7 +301,7 @@ void mm_reclaim(vml_machine *m)
         /* Textbook replacement: the victim goes now; a dirty one is written
         ** first (a write-back).  Without a pagefile a dirty victim stays on
         ** the modified list and the next victim is tried. */
-        while (pfn_available(m) == 0 && !m->corrupt && policy_evict_one(m))
+        while (pfn_available(m) < want && !m->corrupt && policy_evict_one(m))
             if (m->lists[VML_LIST_MODIFIED].count)
                 mpw_run(m, 0);
     } else {
@@ -321,7 +321,7 @@ vml_pfn mm_take_frame(vml_machine *m, unsigned how, unsigned pid)
 {
     vml_pfn pfn = pfn_take(m, how, pid);
     if (pfn == VML_PFN_NONE) {
-        mm_reclaim(m);
+        mm_reclaim(m, 1);
         pfn = pfn_take(m, how, pid);
         if (pfn == VML_PFN_NONE)
             m->st.oom_faults++;
