@@ -5,7 +5,9 @@
 #   3. every bad script in tests/bad/ (must exit 2 and print the substring
 #      its first line names: "# error: <text>"),
 #   4. determinism: a scenario run twice gives byte-identical output,
-#   5. the guided tour (what `make run` shows) exits 0.
+#   5. the guided tour (what `make run` shows) exits 0,
+#   6. every command-line test tests/cli/*.sh (run as: bash T VMLAB; must
+#      exit 0).
 # Ends with the plain closing line "N passed, N failed".
 set -u
 tb=${1:-build/test}
@@ -50,6 +52,13 @@ done
 echo "== tour"
 if "$vmlab" tour >/tmp/vmlab-tour.log 2>&1; then ok; echo "ok   vmlab tour"
 else bad "vmlab tour"; tail -n 20 /tmp/vmlab-tour.log; fi
+
+echo "== command-line tests"
+for t in tests/cli/*.sh; do
+    [ -f "$t" ] || continue
+    if bash "$t" "$vmlab" >/tmp/vmlab-cli.log 2>&1; then ok; echo "ok   $t"
+    else bad "$t"; tail -n 20 /tmp/vmlab-cli.log; fi
+done
 
 echo
 for f in "${failed[@]+"${failed[@]}"}"; do echo "failed: $f"; done

@@ -246,6 +246,11 @@ int script_run_lines(const char *name, const char *const *lines, size_t n,
                      int trace, FILE *out, FILE *errout);
 int script_shell(FILE *in, FILE *out, FILE *errout);
 
+/* cmd_policy.c: `vmlab policy`, a replacement policy on a reference
+** string (argv[1] is "policy"); returns the exit code. */
+int  cmd_policy(int argc, char **argv);
+void help_policy(FILE *f);
+
 /* tour.c */
 int tour_run(FILE *out, FILE *errout);
 extern const char *const tour_lines[];

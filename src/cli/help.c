@@ -35,8 +35,11 @@ void help_overview(FILE *f)
         "  vmlab run FILE [FILE...]     run scenario scripts (- reads stdin)\n"
         "  vmlab shell                  type the same commands interactively\n"
         "  vmlab tour                   the guided tour (start here)\n"
+        "  vmlab policy -p NAME -f FRAMES REFS [--json]\n"
+        "                               a replacement policy on a reference string\n"
+        "                               (vmlab help policy)\n"
         "  vmlab help [COMMAND|TOPIC]   this text, one command, or a topic:\n"
-        "                               expressions, expect, stat, constants\n"
+        "                               expressions, expect, stat, constants, policy\n"
         "  vmlab --version\n"
         "\n"
         "vmlab run exits 0 when every expect held, 1 when an expect failed,\n"
@@ -170,8 +173,13 @@ int help_topic(FILE *f, const char *topic)
         return 0;
     }
     c = cmd_find(topic);
-    if (c == NULL)
-        return -1;
-    help_command(f, c);
-    return 0;
+    if (c != NULL) {
+        help_command(f, c);
+        return 0;
+    }
+    if (strcmp(topic, "policy") == 0 || strcmp(topic, "policies") == 0) {
+        help_policy(f);   /* the top-level command `vmlab policy` */
+        return 0;
+    }
+    return -1;
 }

@@ -1,5 +1,5 @@
 /*
-** main.c -- the vmlab command line: run, shell, tour, help, --version.
+** main.c -- the vmlab command line: run, shell, tour, policy, help, --version.
 */
 #include <stdio.h>
 #include <string.h>
@@ -9,7 +9,8 @@
 static void usage_short(FILE *f)
 {
     fprintf(f, "usage: vmlab run FILE [FILE...] | vmlab shell | vmlab tour | "
-               "vmlab help [COMMAND|TOPIC] | vmlab --version\n");
+               "vmlab policy -p NAME -f FRAMES REFS | vmlab help [COMMAND|TOPIC] | "
+               "vmlab --version\n");
 }
 
 static int cmd_help(int argc, char **argv)
@@ -74,6 +75,8 @@ int main(int argc, char **argv)
         }
         return script_shell(stdin, stdout, stderr);
     }
+    if (strcmp(cmd, "policy") == 0)
+        return cmd_policy(argc, argv);
     if (strcmp(cmd, "tour") == 0) {
         if (argc > 2) {
             fprintf(stderr, "vmlab: tour takes no arguments\n");
