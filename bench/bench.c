@@ -7,6 +7,11 @@
 **   page walks      batch reads that miss the TLB every time (>= 20M/s)
 **   demand-zero     first touches of committed pages (>= 2M/s)
 **   alloc+free      VirtualAlloc(reserve+commit 64K) + VirtualFree pairs
+**   trimming        pages taken out of a working set (to standby/modified)
+**   soft faults     touches of trimmed pages still in memory
+**   hard faults     touches of pages in the pagefile (a temporary file in
+**                   $TMPDIR or /tmp: the local disk)
+**   thrash          random reads over a working set twice the RAM
 */
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,18 +32,24 @@ static void die(const char *what, vml_machine *m)
     exit(1);
 }
 
-static vml_machine *machine(uint64_t ram, unsigned tlb)
+static vml_machine *machine_pf(uint64_t ram, unsigned tlb, uint64_t pagefile)
 {
     vml_config cfg;
     vml_machine *m;
     vml_config_default(&cfg);
     cfg.ram_bytes = ram;
+    cfg.pagefile_bytes = pagefile;
     cfg.tlb_entries = tlb;
     cfg.tlb_ways = 4;
     cfg.flags = 0;      /* no per-operation invariant checks in a benchmark */
     if (vml_machine_create(&cfg, &m) != VML_OK)
         die("machine", NULL);
     return m;
+}
+
+static vml_machine *machine(uint64_t ram, unsigned tlb)
+{
+    return machine_pf(ram, tlb, 0);
 }
 
 static void report(const char *name, double ops, double secs, double target)
@@ -184,11 +195,126 @@ static void bench_alloc_free(void)
     vml_machine_destroy(m);
 }
 
+static uint64_t stat_sys(vml_machine *m, const char *name)
+{
+    uint64_t v = 0;
+    if (vml_stat_get(m, VML_SCOPE_SYSTEM, 0, name, &v) != VML_OK)
+        die(name, m);
+    return v;
+}
+
+static void bench_trim_soft(void)
+{
+    /* 64K pages (half read, half written) are trimmed from the working
+    ** set and touched again: every touch is a soft fault from the standby
+    ** or modified list. */
+    vml_machine *m = machine(UINT64_C(512) << 20, 64);
+    vml_proc *p;
+    const size_t pages = 65536;
+    vml_va *vas = malloc(pages * sizeof *vas), base;
+    double t_trim = 0, t_soft = 0, trimmed = 0, soft = 0;
+    if (vml_proc_create(m, "bench", &p) != VML_OK ||
+        vml_win_VirtualAlloc(p, 0, pages << 12, VML_MEM_RESERVE | VML_MEM_COMMIT,
+                             VML_PAGE_READWRITE, &base))
+        die("setup", m);
+    for (size_t i = 0; i < pages; i++)
+        vas[i] = base + (i << 12);
+    if (vml_mem_batch(p, 0, vas, pages / 2, VML_ACCESS_WRITE, NULL, NULL, NULL) != VML_OK ||
+        vml_mem_batch(p, 0, vas + pages / 2, pages / 2, VML_ACCESS_READ, NULL, NULL, NULL))
+        die("touch", m);
+    for (int round = 0; round < 8 || t_soft < 0.5; round++) {
+        uint64_t s0 = stat_sys(m, "soft_faults");
+        double t0 = now();
+        if (vml_ws_set(p, UINT64_MAX, UINT64_MAX) != VML_OK)
+            die("trim", m);
+        double t1 = now();
+        if (vml_mem_batch(p, 0, vas, pages, VML_ACCESS_READ, NULL, NULL, NULL) != VML_OK)
+            die("touch", m);
+        t_trim += t1 - t0;
+        t_soft += now() - t1;
+        trimmed += (double)pages;
+        soft += (double)(stat_sys(m, "soft_faults") - s0);
+        if (round > 64)
+            break;
+    }
+    report("trimming (pages)", trimmed, t_trim, 0);
+    report("soft faults", soft, t_soft, 0);
+    free(vas);
+    vml_machine_destroy(m);
+}
+
+static void bench_hard(void)
+{
+    /* 64 MiB of RAM, 128 MiB written: most of it goes to the pagefile.
+    ** Reading it back in order is one hard fault per page. */
+    vml_machine *m = machine_pf(UINT64_C(64) << 20, 64, UINT64_C(256) << 20);
+    vml_proc *p;
+    const size_t pages = 32768;
+    vml_va *vas = malloc(pages * sizeof *vas), base;
+    if (vml_proc_create(m, "bench", &p) != VML_OK ||
+        vml_win_VirtualAlloc(p, 0, pages << 12, VML_MEM_RESERVE | VML_MEM_COMMIT,
+                             VML_PAGE_READWRITE, &base))
+        die("setup", m);
+    for (size_t i = 0; i < pages; i++)
+        vas[i] = base + (i << 12);
+    double t_hard = 0, hard = 0;
+    for (int round = 0; round < 4 || t_hard < 0.5; round++) {
+        if (vml_mem_batch(p, 0, vas, pages, VML_ACCESS_WRITE, NULL, NULL, NULL) != VML_OK)
+            die("write", m);
+        uint64_t h0 = stat_sys(m, "hard_faults");
+        double t0 = now();
+        if (vml_mem_batch(p, 0, vas, pages, VML_ACCESS_READ, NULL, NULL, NULL) != VML_OK)
+            die("read back", m);
+        t_hard += now() - t0;
+        hard += (double)(stat_sys(m, "hard_faults") - h0);
+        if (round > 32)
+            break;
+    }
+    report("hard faults", hard, t_hard, 0);
+    free(vas);
+    vml_machine_destroy(m);
+}
+
+static void bench_thrash(void)
+{
+    /* Random reads and writes over 128 MiB on a 64 MiB machine. */
+    vml_machine *m = machine_pf(UINT64_C(64) << 20, 64, UINT64_C(256) << 20);
+    vml_proc *p;
+    const size_t pages = 32768, n = 1 << 18;
+    vml_va *vas = malloc(n * sizeof *vas), base;
+    uint64_t seed = 42;
+    if (vml_proc_create(m, "bench", &p) != VML_OK ||
+        vml_win_VirtualAlloc(p, 0, pages << 12, VML_MEM_RESERVE | VML_MEM_COMMIT,
+                             VML_PAGE_READWRITE, &base))
+        die("setup", m);
+    for (size_t i = 0; i < n; i++)
+        vas[i] = base + ((rnd(&seed) % pages) << 12) + (rnd(&seed) & 0xFF8);
+    double t = 0, ops = 0;
+    uint64_t h0 = stat_sys(m, "hard_faults"), s0 = stat_sys(m, "soft_faults");
+    for (int round = 0; round < 2 || t < 1.0; round++) {
+        double t0 = now();
+        if (vml_mem_batch(p, 0, vas, n / 2, VML_ACCESS_WRITE, NULL, NULL, NULL) != VML_OK ||
+            vml_mem_batch(p, 0, vas + n / 2, n / 2, VML_ACCESS_READ, NULL, NULL, NULL) != VML_OK)
+            die("thrash", m);
+        t += now() - t0;
+        ops += (double)n;
+        if (round > 16)
+            break;
+    }
+    report("thrash (2x RAM)", ops, t, 0);
+    printf("%-22s %12.1f%% hard, %.1f%% soft\n", "  (of accesses)",
+           100.0 * (double)(stat_sys(m, "hard_faults") - h0) / ops,
+           100.0 * (double)(stat_sys(m, "soft_faults") - s0) / ops);
+    free(vas);
+    vml_machine_destroy(m);
+}
+
 int main(int argc, char **argv)
 {
     static const struct { const char *name; void (*fn)(void); } benches[] = {
         { "tlb", bench_tlb_hits }, { "walk", bench_walks },
         { "zero", bench_demand_zero }, { "alloc", bench_alloc_free },
+        { "soft", bench_trim_soft }, { "hard", bench_hard }, { "thrash", bench_thrash },
     };
     printf("vmlab benchmarks (operations per second; higher is better)\n");
     for (size_t i = 0; i < sizeof benches / sizeof benches[0]; i++) {
