@@ -142,6 +142,7 @@ vml_status vml_mem_batch(vml_proc *p, unsigned cpu, const vml_va *vas, size_t n,
     const struct pg_mode *pm = m->pm;
     struct cpu *c = &m->cpus[cpu];
     unsigned need = mmu_need(access, 1);
+    const int pol = m->pol != NULL;   /* hoisted: the stores below may alias */
     uint64_t total = 0;
     size_t i, counted = 0;
     load_cr3(m, cpu, p);
@@ -154,7 +155,7 @@ vml_status vml_mem_batch(vml_proc *p, unsigned cpu, const vml_va *vas, size_t n,
         if (e != NULL && (e->val & need) == need) {
             c->st.tlb_hits++;
             pa = (e->val & ~(uint64_t)0xFFF) | (va & 0xFFF);
-            if (m->pol)
+            if (pol)
                 mm_policy_access(m, pa >> 12);
         } else {
             /* (the slow path counts this access itself) */

@@ -144,12 +144,15 @@ static vml_pfn frame_and_slot(vml_proc *p, vml_va va, unsigned how, vml_pa *pte_
     vml_machine *m = p->m;
     vml_list first = (how & PFN_PAGE_IN) ? VML_LIST_FREE : VML_LIST_ZEROED;
     vml_list second = (how & PFN_PAGE_IN) ? VML_LIST_ZEROED : VML_LIST_FREE;
-    /* the page, and the page tables on the way when its PTE has none */
-    uint64_t want = 1;
-    if (as_pte_slot(p, va, 0, pte_pa) != VML_OK || *pte_pa == 0)
-        want += m->pm->levels - 1;
-    if (pfn_available(m) < want)
-        mm_reclaim(m, want);
+    /* Few frames left: make room for the page, and for the page tables on
+    ** the way when its PTE has none. */
+    if (pfn_available(m) < m->pm->levels) {
+        uint64_t want = 1;
+        if (as_pte_slot(p, va, 0, pte_pa) != VML_OK || *pte_pa == 0)
+            want += m->pm->levels - 1;
+        if (pfn_available(m) < want)
+            mm_reclaim(m, want);
+    }
     *from = m->lists[first].count ? first : m->lists[second].count ? second : VML_LIST_STANDBY;
     vml_pfn pfn = mm_take_frame(m, how, p->pid);
     if (pfn == VML_PFN_NONE)
