@@ -441,7 +441,7 @@ vml_status vml_proc_create(vml_machine *m, const char *name, vml_proc **out)
         m->procs = np;
         m->cap_procs = cap;
     }
-    vml_proc *p = calloc(1, sizeof *p);
+    vml_proc *p = mm_calloc(m, 1, sizeof *p);
     if (p == NULL)
         return VML_E_NOMEM;
     p->m = m;

@@ -337,6 +337,7 @@ int        pf_read(vml_machine *m, uint64_t slot, vml_pfn pfn);
 uint64_t   mpw_run(vml_machine *m, uint64_t max);
 /* Host allocations of the memory manager, through the injection point. */
 void      *mm_malloc(vml_machine *m, size_t size);
+void      *mm_calloc(vml_machine *m, size_t n, size_t size);
 void      *mm_realloc(vml_machine *m, void *ptr, size_t size);
 /* 0, or the injected error of the next operation of kind what. */
 int        mm_injected(vml_machine *m, unsigned what);

@@ -51,6 +51,11 @@ void *mm_malloc(vml_machine *m, size_t size)
     return mm_injected(m, VML_INJECT_HOST_ALLOC) ? NULL : malloc(size);
 }
 
+void *mm_calloc(vml_machine *m, size_t n, size_t size)
+{
+    return mm_injected(m, VML_INJECT_HOST_ALLOC) ? NULL : calloc(n, size);
+}
+
 void *mm_realloc(vml_machine *m, void *ptr, size_t size)
 {
     return mm_injected(m, VML_INJECT_HOST_ALLOC) ? NULL : realloc(ptr, size);

@@ -91,7 +91,7 @@ static void vad_event(vml_proc *p, const struct vad *v, const char *what)
 vml_status vm_reserve(vml_proc *p, vml_va va, uint64_t n_pages, unsigned protect,
                       unsigned origin, int mem_commit, struct vad **out)
 {
-    struct vad *v = calloc(1, sizeof *v);
+    struct vad *v = mm_calloc(p->m, 1, sizeof *v);
     if (v == NULL)
         return VML_E_NOMEM;
     v->start_vpn = va >> 12;

@@ -75,11 +75,11 @@ static unsigned splits_needed(vml_proc *p, uint64_t lo_vpn, uint64_t hi_vpn)
     return n;
 }
 
-static int alloc_spares(struct vad **spare, unsigned n)
+static int alloc_spares(vml_machine *m, struct vad **spare, unsigned n)
 {
     spare[0] = spare[1] = NULL;
     for (unsigned i = 0; i < n; i++)
-        if ((spare[i] = calloc(1, sizeof **spare)) == NULL) {
+        if ((spare[i] = mm_calloc(m, 1, sizeof **spare)) == NULL) {
             free(spare[0]);
             spare[0] = NULL;
             return -1;
@@ -166,7 +166,7 @@ int vml_posix_mmap(vml_proc *p, vml_va addr, uint64_t len, int prot, int flags, 
         return done(m, VML_ENOMEM);
     uint64_t lo_vpn = lo >> 12, hi_vpn = lo_vpn + n_pages - 1;
     struct vad *spare[2];
-    if (alloc_spares(spare, splits_needed(p, lo_vpn, hi_vpn)))
+    if (alloc_spares(m, spare, splits_needed(p, lo_vpn, hi_vpn)))
         return done(m, VML_ENOMEM);
     if (fixed) {                              /* MAP_FIXED replaces what is there */
         split_around(p, lo_vpn, hi_vpn, spare);
@@ -210,7 +210,7 @@ int vml_posix_munmap(vml_proc *p, vml_va addr, uint64_t len)
         return done(m, VML_EINVAL);
     uint64_t lo_vpn = addr >> 12, hi_vpn = lo_vpn + n_pages - 1;
     struct vad *spare[2];
-    if (alloc_spares(spare, splits_needed(p, lo_vpn, hi_vpn)))
+    if (alloc_spares(m, spare, splits_needed(p, lo_vpn, hi_vpn)))
         return done(m, VML_ENOMEM);
     split_around(p, lo_vpn, hi_vpn, spare);
     unmap_range(p, lo_vpn, hi_vpn);
@@ -251,7 +251,7 @@ int vml_posix_mprotect(vml_proc *p, vml_va addr, uint64_t len, int prot)
     if (tables > pfn_available(m))
         return done(m, VML_ENOMEM);
     struct vad *spare[2];
-    if (alloc_spares(spare, splits_needed(p, lo_vpn, hi_vpn)))
+    if (alloc_spares(m, spare, splits_needed(p, lo_vpn, hi_vpn)))
         return done(m, VML_ENOMEM);
     split_around(p, lo_vpn, hi_vpn, spare);
     for (uint64_t vpn = lo_vpn; vpn <= hi_vpn;) {

@@ -505,6 +505,24 @@ static void failed_host_allocation_fails_the_fault_cleanly(void **state)
     write_byte(r.p, va, 9);
     assert_int_equal(PAGE, proc(r.p, "working_set"));
     assert_int_equal(VML_E_RANGE, vml_inject(r.m, 99, VML_EIO, 0, 1));
+    /* The VAD of a VirtualAlloc, the VMA split of an munmap, a process. */
+    vml_va va2 = 0, mm = 0;
+    size_t vads = vml_vad_count(r.p);
+    assert_int_equal(VML_OK, vml_inject(r.m, VML_INJECT_HOST_ALLOC, VML_E_NOMEM, 0, 1));
+    assert_int_equal(VML_ERROR_NOT_ENOUGH_MEMORY,
+                     vml_win_VirtualAlloc(r.p, 0, PAGE, VML_MEM_RESERVE | VML_MEM_COMMIT,
+                                          VML_PAGE_READWRITE, &va2));
+    assert_int_equal(vads, vml_vad_count(r.p));
+    assert_int_equal(0, vml_posix_mmap(r.p, 0, 4 * PAGE, VML_PROT_READ | VML_PROT_WRITE,
+                                       VML_MAP_PRIVATE | VML_MAP_ANONYMOUS, -1, 0, &mm));
+    assert_int_equal(VML_OK, vml_inject(r.m, VML_INJECT_HOST_ALLOC, VML_E_NOMEM, 0, 1));
+    assert_int_equal(VML_ENOMEM, vml_posix_munmap(r.p, mm + PAGE, PAGE));
+    assert_int_equal(0, vml_posix_munmap(r.p, mm + PAGE, PAGE));
+    vml_proc *q = NULL;
+    assert_int_equal(VML_OK, vml_inject(r.m, VML_INJECT_HOST_ALLOC, VML_E_NOMEM, 0, 1));
+    assert_int_equal(VML_E_NOMEM, vml_proc_create(r.m, "B", &q));
+    assert_null(vml_proc_find(r.m, "B"));
+    assert_int_equal(VML_OK, vml_proc_create(r.m, "B", &q));
     vml_machine_destroy(r.m);
 }
 
