@@ -303,8 +303,16 @@ vml_pfn    mm_take_frame(vml_machine *m, unsigned how, unsigned pid);
 ** sets to the high threshold (and writes modified pages), or evicts the
 ** global policy's victims until want frames are available. */
 void       mm_reclaim(vml_machine *m, uint64_t want);
-/* Runs the background work when a threshold or the interval says so. */
-void       mm_background_due(vml_machine *m);
+/* Runs the background work now (called when a threshold or the interval
+** says so). */
+void       mm_background(vml_machine *m);
+/* At a safe point: runs the background work when a threshold was crossed
+** or the access interval has passed. */
+static inline void mm_background_due(vml_machine *m)
+{
+    if (m->bg_due || (m->cfg.bg_interval && m->n_accesses >= m->next_bg))
+        mm_background(m);
+}
 static inline void mm_count_accesses(vml_machine *m, uint64_t n)
 {
     m->n_accesses += n;

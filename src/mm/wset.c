@@ -361,10 +361,9 @@ static void background(vml_machine *m, int forced)
     m->in_bg = 0;
 }
 
-void mm_background_due(vml_machine *m)
+void mm_background(vml_machine *m)
 {
-    if (m->bg_due || (m->cfg.bg_interval && m->n_accesses >= m->next_bg))
-        background(m, 0);
+    background(m, 0);
 }
 
 vml_status vml_tick(vml_machine *m, uint64_t n)
