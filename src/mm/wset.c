@@ -14,7 +14,8 @@
 **
 ** When the background work runs (deterministic points, never a timer):
 **   - when a frame taken for a fault leaves fewer than `low` pages
-**     available (zeroed + free + standby): at the next access;
+**     available (zeroed + free + standby), or the modified list reaches
+**     mod_high (RAM/8) with a pagefile to write to: at the next access;
 **   - every bg_interval accesses;
 **   - on vml_tick();
 **   - at once, when a fault finds no frame at all (mm_take_frame).
@@ -118,6 +119,8 @@ void ws_evict(vml_proc *p, vml_va va, vml_pa pte_pa, vml_pfn pfn, unsigned mmpro
     as_pte_write(p, va, pte_pa, sw_transition(pfn, mmprot));
     as_invalidate(p, va);
     pfn_release(m, pfn, dirty, p->pid);
+    if (dirty && m->pf.fd >= 0 && m->lists[VML_LIST_MODIFIED].count >= m->mod_high)
+        m->bg_due = 1;    /* the modified page writer has work */
     if (why == WS_PROTECT)
         return;
     p->st.trimmed++;
