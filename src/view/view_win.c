@@ -309,6 +309,9 @@ VML_API vml_status vml_view_pfn(vml_machine *m, vml_pfn pfn, unsigned fmt, vml_t
 **                 TOTAL:   503644 ( 2014576 kb)
 ** i.e. "%19s: %8u (%8u kb)".  Transition (pages with I/O in progress) is
 ** 0 in vmlab; Unknown is whatever no list accounts for (0 when P1 holds).
+** Under Standby come its eight priorities (Windows keeps one standby list
+** per page priority and repurposes the lowest first; WinDbg shows them in
+** !pfn and MemInfo -s): only the non-empty ones, highest first.
 ** Page-table pages (part of Active/Valid) follow, then a per-process
 ** summary in the spirit of WinDbg's "Usage Summary (in Kb)". */
 static const struct { vml_list list; const char *label, *key; } mu_rows[] = {
@@ -341,8 +344,9 @@ static void mu_pages(struct jw *j, const char *key, uint64_t pages)
 
 VML_API vml_status vml_view_memusage(vml_machine *m, unsigned fmt, vml_text *out)
 {
-    uint64_t counts[N_MU_ROWS], sum = 0, total, unknown, pt;
+    uint64_t counts[N_MU_ROWS], sum = 0, total, unknown, pt, sb[8];
     size_t i, n_procs;
+    unsigned k;
     struct jw j;
 
     if (m == NULL || out == NULL || fmt > VML_FMT_JSON)
@@ -356,10 +360,23 @@ VML_API vml_status vml_view_memusage(vml_machine *m, unsigned fmt, vml_text *out
     pt = vw_stat(m, VML_SCOPE_SYSTEM, 0, "pagetable_pages", NULL);
     n_procs = vml_proc_count(m);
 
+    for (k = 0; k < 8; k++)
+        sb[k] = vml_standby_count(m, k);
+
     if (fmt == VML_FMT_TEXT) {
-        for (i = 0; i < N_MU_ROWS; i++)
+        for (i = 0; i < N_MU_ROWS; i++) {
             if (mu_rows[i].list != VML_LIST_ROM || counts[i] != 0)
                 mu_line(out, mu_rows[i].label, counts[i]);
+            if (mu_rows[i].list != VML_LIST_STANDBY)
+                continue;
+            for (k = 8; k-- > 0;) {             /* repurposed from the lowest */
+                char label[24];
+                if (sb[k] == 0)
+                    continue;
+                snprintf(label, sizeof label, "Standby Priority %u", k);
+                mu_line(out, label, sb[k]);
+            }
+        }
         mu_line(out, "Unknown", unknown);
         mu_line(out, "TOTAL", total);
         vt_putc(out, '\n');
@@ -375,6 +392,10 @@ VML_API vml_status vml_view_memusage(vml_machine *m, unsigned fmt, vml_text *out
             mu_pages(&j, mu_rows[i].key, counts[i]);
         mu_pages(&j, "unknown", unknown);
         jw_obj_end(&j);
+        jw_arr(&j, "standby_by_priority");
+        for (k = 0; k < 8; k++)
+            jw_u64(&j, NULL, sb[k]);
+        jw_arr_end(&j);
         mu_pages(&j, "total", total);
         mu_pages(&j, "pagetables", pt);
         jw_arr(&j, "processes");
@@ -486,12 +507,18 @@ VML_API vml_status vml_view_query(vml_proc *p, vml_va va, unsigned fmt, vml_text
 ** grouping ("1,234 K") as Task Manager shows them.  "Commit size" is the
 ** process's private bytes; "Virtual size" is Process Explorer's column
 ** (Task Manager has none).  Counters: working_set, peak_working_set,
-** private_bytes, virtual_size (bytes) and page_faults. */
-static const char *const tm_counters[5] = {
-    "working_set", "peak_working_set", "private_bytes", "virtual_size", "page_faults"
+** private_bytes, virtual_size (bytes), page_faults and hard_faults.
+** "Page faults" is Task Manager's column (every resolved fault, soft or
+** hard); "Hard faults" is the total behind Resource Monitor's
+** "Hard Faults/sec" column: faults that read the page from the pagefile. */
+#define N_TM 6
+static const char *const tm_counters[N_TM] = {
+    "working_set", "peak_working_set", "private_bytes", "virtual_size", "page_faults",
+    "hard_faults"
 };
-static const char *const tm_headers[5] = {
-    "Working set (memory)", "Peak working set", "Commit size", "Virtual size", "Page faults"
+static const char *const tm_headers[N_TM] = {
+    "Working set (memory)", "Peak working set", "Commit size", "Virtual size", "Page faults",
+    "Hard faults"
 };
 
 VML_API vml_status vml_view_taskmgr(vml_machine *m, unsigned fmt, vml_text *out)
@@ -510,7 +537,7 @@ VML_API vml_status vml_view_taskmgr(vml_machine *m, unsigned fmt, vml_text *out)
     }
     if (fmt == VML_FMT_TEXT) {
         vml_text_printf(out, "%-*s %7s", (int)namew, "Name", "PID");
-        for (k = 0; k < 5; k++)
+        for (k = 0; k < N_TM; k++)
             vml_text_printf(out, "  %*s", (int)strlen(tm_headers[k]), tm_headers[k]);
         vt_putc(out, '\n');
     } else {
@@ -521,17 +548,17 @@ VML_API vml_status vml_view_taskmgr(vml_machine *m, unsigned fmt, vml_text *out)
     for (i = 0; i < n; i++) {
         vml_proc *p = vml_proc_at(m, i);
         unsigned pid;
-        uint64_t v[5];
+        uint64_t v[N_TM];
         char g[40], cell[48];
 
         if (p == NULL)
             continue;
         pid = vml_proc_pid(p);
-        for (k = 0; k < 5; k++)
+        for (k = 0; k < N_TM; k++)
             v[k] = vw_stat(m, VML_SCOPE_PROC, pid, tm_counters[k], NULL);
         if (fmt == VML_FMT_TEXT) {
             vml_text_printf(out, "%-*s %7u", (int)namew, vml_proc_name(p), pid);
-            for (k = 0; k < 5; k++) {
+            for (k = 0; k < N_TM; k++) {
                 if (k < 4)
                     snprintf(cell, sizeof cell, "%s K", vt_group(v[k] >> 10, g, sizeof g));
                 else
@@ -543,7 +570,7 @@ VML_API vml_status vml_view_taskmgr(vml_machine *m, unsigned fmt, vml_text *out)
             jw_obj(&j, NULL);
             jw_str(&j, "name", vml_proc_name(p));
             jw_u64(&j, "pid", pid);
-            for (k = 0; k < 5; k++)
+            for (k = 0; k < N_TM; k++)
                 jw_u64(&j, tm_counters[k], v[k]);
             jw_u64(&j, "working_set_kb", v[0] >> 10);
             jw_u64(&j, "peak_working_set_kb", v[1] >> 10);
