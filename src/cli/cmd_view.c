@@ -5,6 +5,8 @@
 ** As in cmd_mem.c: arguments first, then one library call.  A view's text
 ** goes to the output unless the command runs under expect.
 */
+#include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -48,10 +50,88 @@ static enum rc geometry(struct interp *in, const char *key, const char *v,
     return RC_OK;
 }
 
+#define MACHINE_KEYS "ram paging tlb tlb2 cpus seed split pcid check pagefile policy wsmin " \
+                     "wsmax low high zeroreserve bginterval"
+
+/* pagefile=SIZE | pagefile=PATH,SIZE | pagefile=off.  The path is the text
+** before the last comma, as typed (it is not an expression).  For
+** PATH,SIZE cfg->pagefile_path is set to the whole word, which lives until
+** the handler returns; h_machine cuts the path out of it. */
+static enum rc pagefile_key(struct interp *in, vml_config *cfg, const char *v)
+{
+    const char *comma = strrchr(v, ',');
+    const char *size_word = v;
+    uint64_t n = 0;
+
+    if (strcmp(v, "off") == 0 || strcmp(v, "none") == 0 || strcmp(v, "0") == 0) {
+        cfg->pagefile_bytes = 0;
+        cfg->pagefile_path = NULL;
+        return RC_OK;
+    }
+    if (comma != NULL) {
+        if (comma == v || comma[1] == '\0')
+            return cli_error(in, "bad value for pagefile: '%s' (SIZE, PATH,SIZE or off; e.g. "
+                             "pagefile=16M or pagefile=/tmp/vmlab.sys,16M)", v);
+        size_word = comma + 1;
+    }
+    if (arg_num(in, size_word, "pagefile", &n))
+        return RC_ERROR;
+    if (n == 0 || n % VML_PAGE_SIZE != 0)
+        return cli_error(in, "bad value for pagefile: '%s' (the size must be a non-zero "
+                         "multiple of 4K; pagefile=off for none)", v);
+    cfg->pagefile_bytes = n;
+    cfg->pagefile_path = comma != NULL ? v : NULL;
+    return RC_OK;
+}
+
+/* The pagefile path of pagefile=PATH,SIZE as its own string (the word holds
+** the size too). */
+static char *pagefile_path_copy(const char *word)
+{
+    const char *comma = strrchr(word, ',');
+    size_t len = comma != NULL ? (size_t)(comma - word) : strlen(word);
+    char *s = malloc(len + 1);
+
+    if (s != NULL) {
+        memcpy(s, word, len);
+        s[len] = '\0';
+    }
+    return s;
+}
+
+static enum rc policy_key(struct interp *in, vml_config *cfg, const char *v)
+{
+    vml_text names = {0};
+    unsigned i;
+
+    if (vml_policy_parse(v, &cfg->policy) == VML_OK)
+        return RC_OK;
+    for (i = 0; i < VML_N_POLICIES; i++)
+        vml_text_printf(&names, "%s%s", i ? ", " : "", vml_policy_name((vml_policy)i));
+    cli_error(in, "bad value for policy: '%s' (%s)", v, sb_str(&names));
+    vml_text_free(&names);
+    return RC_ERROR;
+}
+
+/* Keys whose value is a count of pages or accesses. */
+static const struct { const char *key; size_t off; } count_keys[] = {
+    { "wsmin",       offsetof(vml_config, ws_min_pages) },
+    { "wsmax",       offsetof(vml_config, ws_max_pages) },
+    { "low",         offsetof(vml_config, low_pages) },
+    { "high",        offsetof(vml_config, high_pages) },
+    { "zeroreserve", offsetof(vml_config, zero_reserve) },
+    { "bginterval",  offsetof(vml_config, bg_interval) },
+};
+
 static enum rc machine_key(struct interp *in, vml_config *cfg, const char *key, const char *v)
 {
     uint64_t n = 0;
     int flag = 0;
+    size_t i;
+
+    for (i = 0; i < sizeof count_keys / sizeof count_keys[0]; i++)
+        if (strcmp(key, count_keys[i].key) == 0)
+            return arg_num(in, v, key, (uint64_t *)(void *)((char *)cfg + count_keys[i].off));
 
     if (strcmp(key, "ram") == 0) {
         if (arg_num(in, v, "ram", &n))
@@ -85,11 +165,60 @@ static enum rc machine_key(struct interp *in, vml_config *cfg, const char *key, 
         if (on_off(in, key, v, &flag))
             return RC_ERROR;
         cfg->flags = flag ? cfg->flags | bit : cfg->flags & ~bit;
+    } else if (strcmp(key, "pagefile") == 0) {
+        return pagefile_key(in, cfg, v);
+    } else if (strcmp(key, "policy") == 0) {
+        return policy_key(in, cfg, v);
     } else {
-        return cli_error(in, "unknown machine key '%s' (ram paging tlb tlb2 cpus seed split "
-                         "pcid check)", key);
+        return cli_error(in, "unknown machine key '%s' (%s)", key, MACHINE_KEYS);
     }
     return RC_OK;
+}
+
+/* The machine keys a vml_config_check() message is about ("" if unknown):
+** the library names the values, the script's author typed the keys. */
+static const char *config_keys(const char *msg)
+{
+    static const struct { const char *word, *keys; } map[] = {
+        { "working-set", "wsmin=, wsmax=" },
+        { "threshold",   "low=, high=, zeroreserve=" },
+        { "pagefile",    "pagefile=" },
+        { "policy",      "policy=" },
+        { "tlb2",        "tlb2=" },
+        { "tlb",         "tlb=" },
+        { "ram",         "ram=" },
+        { "cpus",        "cpus=" },
+        { "split",       "split=" },
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof map / sizeof map[0]; i++)
+        if (strstr(msg, map[i].word) != NULL)
+            return map[i].keys;
+    return "";
+}
+
+static void print_machine(struct interp *in, vml_machine *m)
+{
+    vml_config c;
+    vml_pagefile_info pf;
+
+    vml_machine_config(m, &c);
+    vml_pagefile_get(m, &pf);
+    fprintf(in->out, "machine: ram %lluK (%llu frames), paging %s, tlb %ux%u",
+            (unsigned long long)(c.ram_bytes >> 10),
+            (unsigned long long)vml_pfn_total(m), vml_paging_name(c.paging),
+            c.tlb_entries, c.tlb_ways);
+    if (c.tlb2_entries)
+        fprintf(in->out, " + %ux%u", c.tlb2_entries, c.tlb2_ways);
+    fprintf(in->out, ", %u cpu%s, seed %llu%s", c.n_cpus, c.n_cpus == 1 ? "" : "s",
+            (unsigned long long)c.seed, (c.flags & VML_CFG_PCID) ? ", pcid" : "");
+    if (pf.present)
+        fprintf(in->out, ", pagefile %lluK%s%s", (unsigned long long)(c.pagefile_bytes >> 10),
+                pf.path[0] ? " at " : "", pf.path);
+    if (c.policy != VML_POLICY_WS)
+        fprintf(in->out, ", policy %s", vml_policy_name(c.policy));
+    fputc('\n', in->out);
 }
 
 CLI_HANDLER(h_machine)
@@ -97,6 +226,7 @@ CLI_HANDLER(h_machine)
     vml_config cfg;
     vml_machine *m = NULL;
     vml_status st;
+    char why[256], *path = NULL;
     size_t i;
 
     (void)res;
@@ -105,38 +235,39 @@ CLI_HANDLER(h_machine)
         const char *eq = strchr(argv[i], '=');
         char key[16];
         if (eq == NULL)
-            return cli_error(in, "machine takes KEY=VALUE words, not '%s' (keys: ram paging "
-                             "tlb tlb2 cpus seed split pcid check)", argv[i]);
+            return cli_error(in, "machine takes KEY=VALUE words, not '%s' (keys: %s)", argv[i],
+                             MACHINE_KEYS);
         if ((size_t)(eq - argv[i]) >= sizeof key)
-            return cli_error(in, "unknown machine key '%.*s'", (int)(eq - argv[i]), argv[i]);
+            return cli_error(in, "unknown machine key '%.*s' (%s)", (int)(eq - argv[i]), argv[i],
+                             MACHINE_KEYS);
         memcpy(key, argv[i], (size_t)(eq - argv[i]));
         key[eq - argv[i]] = '\0';
         if (machine_key(in, &cfg, key, eq + 1) != RC_OK)
             return RC_ERROR;
     }
-    char why[200];
-    if (vml_config_check(&cfg, why, sizeof why) != VML_OK)
-        return cli_error(in, "bad machine: %s", why);
-    st = vml_machine_create(&cfg, &m);
+    if (vml_config_check(&cfg, why, sizeof why) != VML_OK) {
+        const char *keys = config_keys(why);
+        return cli_error(in, "bad machine: %s%s%s%s", why, keys[0] ? " (" : "", keys,
+                         keys[0] ? ")" : "");
+    }
+    if (cfg.pagefile_path != NULL) {
+        path = pagefile_path_copy(cfg.pagefile_path);
+        if (path == NULL)
+            return cli_error(in, "out of memory");
+        cfg.pagefile_path = path;
+    }
+    why[0] = '\0';
+    st = vml_machine_create_msg(&cfg, &m, why, sizeof why);
+    free(path);
     if (st != VML_OK)
-        return cli_error(in, "cannot create the machine: %s", vml_strerror(st));
+        return cli_error(in, "cannot create the machine: %s", why[0] ? why : vml_strerror(st));
     if (in->m != NULL)
         vml_machine_destroy(in->m);
     in->m = m;
     in->cpu = 0;
     events_apply(in);
-    if (in->quiet == 0) {
-        vml_config c;
-        vml_machine_config(m, &c);
-        fprintf(in->out, "machine: ram %lluK (%llu frames), paging %s, tlb %ux%u",
-                (unsigned long long)(c.ram_bytes >> 10),
-                (unsigned long long)vml_pfn_total(m), vml_paging_name(c.paging),
-                c.tlb_entries, c.tlb_ways);
-        if (c.tlb2_entries)
-            fprintf(in->out, " + %ux%u", c.tlb2_entries, c.tlb2_ways);
-        fprintf(in->out, ", %u cpu%s, seed %llu%s\n", c.n_cpus, c.n_cpus == 1 ? "" : "s",
-                (unsigned long long)c.seed, (c.flags & VML_CFG_PCID) ? ", pcid" : "");
-    }
+    if (in->quiet == 0)
+        print_machine(in, m);
     return RC_OK;
 }
 

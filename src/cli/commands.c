@@ -38,9 +38,22 @@ static const struct cmd cmds[] = {
   "  split=2G|3G       user/kernel split of the 32-bit modes (default 2G)\n"
   "  pcid=on|off       PCID-tagged TLB entries (default off)\n"
   "  check=on|off      run every invariant check after every operation\n"
+  "Paging under memory pressure:\n"
+  "  pagefile=SIZE     a pagefile of SIZE (a temporary file, deleted at once);\n"
+  "  pagefile=PATH,SIZE  the pagefile at PATH (created or truncated);\n"
+  "  pagefile=off      no pagefile (default): dirty pages cannot leave RAM\n"
+  "  policy=NAME       page replacement: ws (default: working sets, trimmed\n"
+  "                    by age), fifo, lru, mru, clock, clock0 (global)\n"
+  "  wsmin=N wsmax=N   working-set limits of new processes, in pages\n"
+  "                    (default 50 and 0 = no maximum)\n"
+  "  low=N high=N      trim when available pages fall below low, up to high\n"
+  "                    (default: RAM/64, at least 16, and twice that)\n"
+  "  zeroreserve=N     zeroed pages the zero-page worker keeps (default: low)\n"
+  "  bginterval=N      run the background work every N accesses (default\n"
+  "                    65536; 0: only on thresholds and tick)\n"
   "Without a machine line, the first command that needs a machine creates\n"
   "the default one.",
-  "machine ram=64M paging=4level tlb=64x4 cpus=1 seed=1", 0, h_machine },
+  "machine ram=4M pagefile=16M policy=ws wsmin=16", 0, h_machine },
 { "process", NULL, "Machine and processes", 1, 1, "NAME",
   "create a process; later commands name it",
   "Creates a process with an empty user address space (the kernel half is\n"
