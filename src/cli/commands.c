@@ -108,9 +108,10 @@ static const struct cmd cmds[] = {
   "  expect COMMAND ... fails [REASON]  COMMAND must fail (for that reason)\n"
   "  expect COMMAND ...            COMMAND must succeed\n"
   "OP is == != < <= > >= (unsigned numbers; strings compare as strings).\n"
-  "REASON is ACCESS_VIOLATION, GUARD_PAGE_VIOLATION, SEGV_MAPERR, SEGV_ACCERR,\n"
-  "a STATUS_* code, an access-violation reason (NOT_RESERVED, NOT_COMMITTED,\n"
-  "KERNEL, NONCANONICAL, READONLY, NX, NOACCESS, GUARD, NO_MEMORY), a Win32\n"
+  "REASON is ACCESS_VIOLATION, GUARD_PAGE_VIOLATION, STATUS_IN_PAGE_ERROR,\n"
+  "SEGV_MAPERR, SEGV_ACCERR, BUS_ADRERR, a STATUS_* code, an exception reason\n"
+  "(NOT_RESERVED, NOT_COMMITTED, KERNEL, NONCANONICAL, READONLY, NX, NOACCESS,\n"
+  "GUARD, NO_MEMORY, IN_PAGE_ERROR), a Win32\n"
   "error name (ERROR_INVALID_ADDRESS), an errno name (EINVAL) or a vmlab\n"
   "status (NOT_PRESENT, INVALID, ...).  The command runs quietly.  A failed\n"
   "expect prints FILE:LINE: expect failed: expected X, got Y; the script\n"
@@ -400,6 +401,7 @@ static const char *exception_name(uint32_t ntstatus)
     case VML_STATUS_ACCESS_VIOLATION:     return "ACCESS_VIOLATION";
     case VML_STATUS_GUARD_PAGE_VIOLATION: return "GUARD_PAGE_VIOLATION";
     case VML_STATUS_NO_MEMORY:            return "NO_MEMORY";
+    case VML_STATUS_IN_PAGE_ERROR:        return "IN_PAGE_ERROR";
     default:                              return "EXCEPTION";
     }
 }
@@ -449,6 +451,8 @@ void sb_failure(vml_text *b, const struct result *res)
             vml_text_printf(b, " (SIGSEGV/SI_KERNEL)");      /* a #GP: non-canonical */
         else if (res->ex.signo == VML_SIGSEGV)
             vml_text_printf(b, " (SIGSEGV/si_code %d)", res->ex.si_code);
+        else if (res->ex.signo == VML_SIGBUS && res->ex.si_code == VML_BUS_ADRERR)
+            vml_text_printf(b, " (SIGBUS/BUS_ADRERR)");
         else if (res->ex.signo != 0)
             vml_text_printf(b, " (signal %d/%d)", res->ex.signo, res->ex.si_code);
         vml_text_printf(b, " %s at 0x%llx: %s", access_name(res->ex.access),

@@ -112,6 +112,7 @@ enum rkind { RK_NTSTATUS, RK_SICODE, RK_AV, RK_WIN32, RK_ERRNO, RK_STATUS };
 struct reason {
     enum rkind kind;
     uint64_t   code;
+    int        signo;    /* RK_SICODE: SIGSEGV or SIGBUS */
 };
 
 static const struct { const char *name; vml_status st; } status_names[] = {
@@ -149,9 +150,21 @@ static enum rc parse_reason(struct interp *in, const char *w, struct reason *r)
         r->code = VML_STATUS_GUARD_PAGE_VIOLATION;
         return RC_OK;
     }
+    if (strcmp(w, "STATUS_IN_PAGE_ERROR") == 0) {
+        r->kind = RK_NTSTATUS;
+        r->code = VML_STATUS_IN_PAGE_ERROR;
+        return RC_OK;
+    }
     if (strcmp(w, "SEGV_MAPERR") == 0 || strcmp(w, "SEGV_ACCERR") == 0) {
         r->kind = RK_SICODE;
+        r->signo = VML_SIGSEGV;
         r->code = w[5] == 'M' ? VML_SEGV_MAPERR : VML_SEGV_ACCERR;
+        return RC_OK;
+    }
+    if (strcmp(w, "BUS_ADRERR") == 0) {
+        r->kind = RK_SICODE;
+        r->signo = VML_SIGBUS;
+        r->code = VML_BUS_ADRERR;
         return RC_OK;
     }
     for (i = 0; i < sizeof status_names / sizeof status_names[0]; i++)
@@ -184,8 +197,8 @@ static enum rc parse_reason(struct interp *in, const char *w, struct reason *r)
         }
     }
     return cli_error(in, "unknown failure reason '%s' (ACCESS_VIOLATION, GUARD_PAGE_VIOLATION, "
-                     "SEGV_MAPERR, SEGV_ACCERR, an ERROR_* or errno name, or a status like "
-                     "NOT_PRESENT)", w);
+                     "STATUS_IN_PAGE_ERROR, SEGV_MAPERR, SEGV_ACCERR, BUS_ADRERR, an ERROR_* or "
+                     "errno name, or a status like NOT_PRESENT)", w);
 }
 
 static int reason_matches(const struct reason *r, const struct result *res)
@@ -194,7 +207,7 @@ static int reason_matches(const struct reason *r, const struct result *res)
     case RK_NTSTATUS:
         return res->fail == FAIL_EXCEPTION && res->ex.ntstatus == r->code;
     case RK_SICODE:
-        return res->fail == FAIL_EXCEPTION && res->ex.signo == VML_SIGSEGV &&
+        return res->fail == FAIL_EXCEPTION && res->ex.signo == r->signo &&
                (uint64_t)(int64_t)res->ex.si_code == r->code;
     case RK_AV:
         return res->fail == FAIL_EXCEPTION && (uint64_t)res->ex.reason == r->code;
@@ -288,7 +301,7 @@ CLI_HANDLER(h_expect)
     enum { M_SUCCEED, M_CMP, M_FAILS } mode = M_SUCCEED;
     size_t nbody = argc;
     const char *op = NULL, *want_word = NULL;
-    struct reason reason = { RK_NTSTATUS, 0 };
+    struct reason reason = { RK_NTSTATUS, 0, 0 };
     int has_reason = 0, held, decimal;
     struct value want = {0};
     struct result got;
