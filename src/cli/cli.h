@@ -212,7 +212,7 @@ enum rc emit_view(struct interp *in, vml_status st, vml_text *t, struct result *
 const char *const_name(uint64_t v, const char *prefix);
 void events_apply(struct interp *in);
 
-/* Handlers (cmd_mem.c, cmd_view.c, script.c). */
+/* Handlers (cmd_mem.c, cmd_view.c, cmd_paging.c, script.c). */
 #define CLI_HANDLER(name) \
     enum rc name(struct interp *in, size_t argc, char **argv, struct result *res)
 CLI_HANDLER(h_machine);   CLI_HANDLER(h_process);   CLI_HANDLER(h_terminate);
@@ -232,6 +232,11 @@ CLI_HANDLER(h_view_pfn);  CLI_HANDLER(h_memusage);  CLI_HANDLER(h_maps);
 CLI_HANDLER(h_status);    CLI_HANDLER(h_taskmgr);   CLI_HANDLER(h_stats);
 CLI_HANDLER(h_query);     CLI_HANDLER(h_stat);      CLI_HANDLER(h_markbad);
 CLI_HANDLER(h_zeropages); CLI_HANDLER(h_db);
+/* cmd_paging.c */
+CLI_HANDLER(h_setwss);    CLI_HANDLER(h_setmemprio); CLI_HANDLER(h_tick);
+CLI_HANDLER(h_touch);     CLI_HANDLER(h_fill);      CLI_HANDLER(h_verify);
+CLI_HANDLER(h_inject);    CLI_HANDLER(h_view_vm);   CLI_HANDLER(h_view_wsle);
+CLI_HANDLER(h_vmstat);
 
 /* ------------------------------------------------------------------ */
 /* script.c: running lines, files, the shell.                          */

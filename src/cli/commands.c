@@ -174,6 +174,24 @@ static const struct cmd cmds[] = {
   "NUL).  Value: the number of bytes written.",
   "WriteProcessMemory INJECTOR A $x \"payload\"", M | V, h_wpm },
 
+{ "SetProcessWorkingSetSize", NULL, "Win32 personality", 3, 3, "PROCESS MIN MAX",
+  "set working-set limits (bytes); -1 -1 empties it",
+  "SetProcessWorkingSetSize(hProcess, dwMinimumWorkingSetSize,\n"
+  "dwMaximumWorkingSetSize): MIN and MAX are byte sizes (SIZE_T), rounded\n"
+  "down to pages; MAX 0 means no maximum.  A working set above the new\n"
+  "maximum is trimmed at once, the oldest pages first: clean pages go to the\n"
+  "standby list, dirty ones to the modified list.  -1 -1 ((SIZE_T)-1 twice)\n"
+  "empties the working set and keeps the limits.  A failure prints the\n"
+  "library's status (INVALID: MIN above MAX; RANGE: more than RAM).",
+  "SetProcessWorkingSetSize A 200K 400K", M, h_setwss },
+{ "SetProcessMemoryPriority", NULL, "Win32 personality", 2, 2, "PROCESS PRIORITY",
+  "memory priority 0..7 of the process's pages",
+  "SetProcessInformation(hProcess, ProcessMemoryPriority, ...): the priority\n"
+  "(0..7, default 5 = MEMORY_PRIORITY_NORMAL; 1 very low ... 4 below normal)\n"
+  "that the process's pages mapped from then on carry on the standby list.\n"
+  "Standby pages of the lowest priority are repurposed first.",
+  "SetProcessMemoryPriority B 1", M, h_setmemprio },
+
 /* ---- POSIX personality ---------------------------------------------- */
 { "mmap", NULL, "POSIX personality", 5, 7, "PROCESS ADDRESS LENGTH PROT FLAGS [FD [OFFSET]]",
   "map anonymous memory (Linux rules, errno)",
@@ -208,6 +226,27 @@ static const struct cmd cmds[] = {
   "Fetches one byte at ADDRESS as the CPU does for an instruction: NX pages\n"
   "raise an access violation.  Value: the byte.",
   "exec A $p", M | V | C, h_exec },
+
+{ "touch", NULL, "Memory access", 4, 4, "PROCESS ADDRESS LEN r|w",
+  "one access per page of a range",
+  "Touches every page of [ADDRESS, ADDRESS+LEN): the first at ADDRESS, the\n"
+  "others at their first byte.  r reads a byte; w reads it and writes it\n"
+  "back (a read-modify-write: the page becomes dirty, its contents stay).\n"
+  "Value: the pages touched.  An exception stops it, as read and write do.",
+  "touch A $p 4M w", M | V | C, h_touch },
+{ "fill", NULL, "Memory access", 4, 4, "PROCESS ADDRESS LEN SEED",
+  "write a pattern derived from SEED and each address",
+  "Writes LEN bytes at ADDRESS, a page at a time: byte va is byte (va & 7)\n"
+  "of SplitMix64's mix of (SEED * 0x9E3779B97F4A7C15) ^ (va & ~7).  Every\n"
+  "byte depends only on SEED and its own address, so verify checks any\n"
+  "part of the range.  An exception stops it.",
+  "fill A $p 4M 7", M | C, h_fill },
+{ "verify", NULL, "Memory access", 4, 4, "PROCESS ADDRESS LEN SEED",
+  "count the bytes that differ from fill's pattern",
+  "Reads LEN bytes at ADDRESS, a page at a time, and compares them with the\n"
+  "pattern fill writes for SEED.  Value: the number of bytes that differ\n"
+  "(0: the data is intact).  An exception stops it.",
+  "expect verify A $p 4M 7 == 0", M | V | C, h_verify },
 
 /* ---- Page tables and TLB -------------------------------------------- */
 { "vtop", "!vtop", "Page tables and TLB", 2, 2, "PROCESS ADDRESS",
@@ -259,8 +298,8 @@ static const struct cmd cmds[] = {
   "!pfn 0x1a7", M | J, h_view_pfn },
 { "!memusage", NULL, "Physical memory", 0, 0, "",
   "page counts of every list (WinDbg)",
-  "Zeroed, free, standby, modified, bad and active pages, and the frames\n"
-  "that hold page tables.",
+  "Zeroed, free, standby (and its non-empty priorities), modified, bad and\n"
+  "active pages, and the frames that hold page tables.",
   "!memusage", M | J, h_memusage },
 { "!db", NULL, "Physical memory", 1, 2, "PHYSADDR [COUNT]",
   "dump physical memory bytes",
@@ -274,6 +313,45 @@ static const struct cmd cmds[] = {
   "run the zero-page worker",
   "Zeroes free frames and moves them to the zeroed list.  Value: how many.",
   "zeropages 16", M | V, h_zeropages },
+
+/* ---- Paging ---------------------------------------------------------- */
+{ "tick", NULL, "Paging", 0, 1, "[N]",
+  "run the background work N times (default 1)",
+  "Runs the memory manager's background work N times (0 to 1048576): the\n"
+  "working-set manager ages every working set (a page whose A bit is set\n"
+  "becomes young, the others grow older) and trims those above their\n"
+  "maximum and, when memory is low, the oldest pages; the modified page\n"
+  "writer writes every modified page to the pagefile, in clusters (they\n"
+  "move to the standby list); the zero-page worker zeroes free pages.",
+  "tick 3", M, h_tick },
+{ "inject", NULL, "Paging", 1, 4, "POINT ERROR [after=N] [count=N] | [POINT] off",
+  "make pagefile I/O or host allocations fail",
+  "Fault injection.  POINT is pagefile-write (ERROR EIO or ENOSPC),\n"
+  "pagefile-read (EIO) or alloc (NOMEM: the host's malloc).  After N more\n"
+  "successful operations of that kind (default 0), the next count (default\n"
+  "1) fail.  A failed write leaves the pages on the modified list, data\n"
+  "intact; a failed read raises STATUS_IN_PAGE_ERROR (SIGBUS).  inject\n"
+  "POINT off cancels one point, inject off all of them.",
+  "inject pagefile-write EIO count=1", M, h_inject },
+{ "!vm", NULL, "Paging", 0, 0, "",
+  "virtual memory usage: lists, commit, pagefile (WinDbg)",
+  "Physical memory, available pages (zeroed, free, standby), modified\n"
+  "pages, commit charge, commit limit and peak, the pagefile (size, free,\n"
+  "peak use) and each process's private commit, largest first.",
+  "!vm", M | J, h_view_vm },
+{ "!wsle", NULL, "Paging", 1, 1, "PROCESS",
+  "a process's working-set list (WinDbg)",
+  "The working set's current, peak, minimum and maximum size, then one line\n"
+  "per entry: slot index, virtual address, age (background passes since\n"
+  "the page was last seen accessed, 0..7), the PTE's A and D bits and the\n"
+  "frame.",
+  "!wsle A", M | J, h_view_wsle },
+{ "vmstat", NULL, "Paging", 0, 0, "",
+  "/proc/vmstat lines (pgfault, pgmajfault, pswpin...)",
+  "The /proc/vmstat counters vmlab reproduces exactly: nr_free_pages,\n"
+  "nr_page_table_pages, pgpgin, pgpgout, pswpin, pswpout, pgfault,\n"
+  "pgmajfault.",
+  "vmstat", M | J, h_vmstat },
 
 /* ---- Views ---------------------------------------------------------- */
 { "!vad", NULL, "Views", 1, 1, "PROCESS",
@@ -290,8 +368,8 @@ static const struct cmd cmds[] = {
   "status A", M | J, h_status },
 { "taskmgr", NULL, "Views", 0, 0, "",
   "Task Manager columns, one row per process",
-  "Working Set, Peak Working Set, Private Bytes, Virtual Size and Page\n"
-  "Faults of every process.",
+  "Working Set, Peak Working Set, Private Bytes, Virtual Size, Page Faults\n"
+  "and Hard Faults (faults that read the pagefile) of every process.",
   "taskmgr", M | J, h_taskmgr },
 { "query", NULL, "Views", 2, 2, "PROCESS ADDRESS",
   "the library's VirtualQuery view",
