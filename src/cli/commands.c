@@ -230,22 +230,23 @@ static const struct cmd cmds[] = {
 { "touch", NULL, "Memory access", 4, 4, "PROCESS ADDRESS LEN r|w",
   "one access per page of a range",
   "Touches every page of [ADDRESS, ADDRESS+LEN): the first at ADDRESS, the\n"
-  "others at their first byte.  r reads a byte; w reads it and writes it\n"
-  "back (a read-modify-write: the page becomes dirty, its contents stay).\n"
+  "others at their first byte.  r reads there; w reads the byte there and\n"
+  "writes it back (a read-modify-write: the page becomes dirty, its\n"
+  "contents stay).\n"
   "Value: the pages touched.  An exception stops it, as read and write do.",
   "touch A $p 4M w", M | V | C, h_touch },
 { "fill", NULL, "Memory access", 4, 4, "PROCESS ADDRESS LEN SEED",
   "write a pattern derived from SEED and each address",
-  "Writes LEN bytes at ADDRESS, a page at a time: byte va is byte (va & 7)\n"
-  "of SplitMix64's mix of (SEED * 0x9E3779B97F4A7C15) ^ (va & ~7).  Every\n"
-  "byte depends only on SEED and its own address, so verify checks any\n"
-  "part of the range.  An exception stops it.",
+  "Writes LEN bytes at ADDRESS, in order, through the MMU: byte va is byte\n"
+  "(va & 7) of SplitMix64's mix of (SEED * 0x9E3779B97F4A7C15) ^ (va & ~7).\n"
+  "Every byte depends only on SEED and its own address, so verify checks\n"
+  "any part of the range.  An exception stops it at the faulting page.",
   "fill A $p 4M 7", M | C, h_fill },
 { "verify", NULL, "Memory access", 4, 4, "PROCESS ADDRESS LEN SEED",
   "count the bytes that differ from fill's pattern",
-  "Reads LEN bytes at ADDRESS, a page at a time, and compares them with the\n"
-  "pattern fill writes for SEED.  Value: the number of bytes that differ\n"
-  "(0: the data is intact).  An exception stops it.",
+  "Reads LEN bytes at ADDRESS, in order, through the MMU, and compares them\n"
+  "with the pattern fill writes for SEED.  Value: the number of bytes that\n"
+  "differ (0: the data is intact).  An exception stops it.",
   "expect verify A $p 4M 7 == 0", M | V | C, h_verify },
 
 /* ---- Page tables and TLB -------------------------------------------- */
