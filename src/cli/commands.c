@@ -350,8 +350,7 @@ static const struct cmd cmds[] = {
 { "vmstat", NULL, "Paging", 0, 0, "",
   "/proc/vmstat lines (pgfault, pgmajfault, pswpin...)",
   "The /proc/vmstat counters vmlab reproduces exactly: nr_free_pages,\n"
-  "nr_page_table_pages, pgpgin, pgpgout, pswpin, pswpout, pgfault,\n"
-  "pgmajfault.",
+  "pgpgin, pgpgout, pswpin, pswpout, pgfault, pgmajfault.",
   "vmstat", M | J, h_vmstat },
 
 /* ---- Views ---------------------------------------------------------- */
