@@ -43,7 +43,9 @@ for s in tests/bad/*.vms; do
 done
 
 echo "== determinism"
-for s in tests/scenarios/commit_no_frame_until_touch.vms tests/scenarios/stale_tlb.vms; do
+for s in tests/scenarios/commit_no_frame_until_touch.vms tests/scenarios/stale_tlb.vms \
+         tests/scenarios/pressure_hard_fault_reads_data_back.vms \
+         tests/scenarios/events_narrate_trims_and_writes.vms; do
     [ -f "$s" ] || continue
     a=$("$vmlab" run "$s" 2>&1); b=$("$vmlab" run "$s" 2>&1)
     if [ "$a" == "$b" ]; then ok; echo "ok   $s twice"; else bad "$s is not deterministic"; fi

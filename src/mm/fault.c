@@ -87,6 +87,9 @@ void fault_exception(vml_proc *p, vml_va va, unsigned access, vml_av_reason r, v
     if (r == VML_AV_GUARD) {
         p->st.guard_page_faults++;
         m->st.guard_page_faults++;
+    } else if (r == VML_AV_NO_MEMORY || r == VML_AV_IN_PAGE_ERROR) {
+        p->st.failed_faults++;       /* not an access violation: no memory, or no I/O */
+        m->st.failed_faults++;
     } else {
         p->st.access_violations++;
         m->st.access_violations++;

@@ -52,6 +52,7 @@ struct proc_stats {
     uint64_t hard_faults;         /* page-ins from the pagefile */
     uint64_t swap_pages;          /* pagefile PTEs (VmSwap) */
     uint64_t trimmed;             /* pages taken out of the working set */
+    uint64_t failed_faults;       /* STATUS_NO_MEMORY / IN_PAGE_ERROR raised */
     uint64_t guard_page_faults;
     uint64_t access_violations;
     uint64_t ws_pages, peak_ws_pages;           /* valid user pages */
@@ -107,6 +108,7 @@ struct sys_stats {
     uint64_t trimmed, evictions, writebacks, repurposed;
     uint64_t aging_passes, bg_runs;
     uint64_t oom_faults;          /* faults failed for want of a frame */
+    uint64_t failed_faults;       /* STATUS_NO_MEMORY / IN_PAGE_ERROR raised */
 };
 
 /* The pagefile (pagefile.c): a host file of 4 KiB slots. */

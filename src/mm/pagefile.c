@@ -244,7 +244,7 @@ uint64_t mpw_run(vml_machine *m, uint64_t max)
         uint64_t got = pf_alloc_run(m, want, &first);
         if (got == 0) {
             pf_event(m, m->lists[VML_LIST_MODIFIED].head, UINT64_MAX, 0,
-                     m->pf.fd < 0 ? "no pagefile" : "pagefile full");
+                     m->pf.fd < 0 ? "absent: modified pages stay" : "full: modified pages stay");
             break;
         }
         uint32_t f = m->lists[VML_LIST_MODIFIED].head;

@@ -29,7 +29,7 @@ struct stat_def {
     X(demand_zero_faults, "faults resolved with a zero-filled frame") \
     X(transition_faults,  "soft faults resolved from the standby/modified lists") \
     X(guard_page_faults,  "STATUS_GUARD_PAGE_VIOLATION exceptions raised") \
-    X(access_violations,  "access violations raised") \
+    X(access_violations,  "access violations (0xC0000005) raised") \
     X(pages_zeroed,       "frames zeroed by the zero-page worker") \
     X(ipis,               "TLB shootdown interrupts sent to other CPUs") \
     X(shootdowns,         "invalidations that needed other CPUs") \
@@ -54,14 +54,15 @@ struct stat_def {
     X(pages_repurposed,   "standby pages given to a new use") \
     X(aging_passes,       "working sets aged by the working-set manager") \
     X(background_runs,    "runs of the background work (tick, thresholds, interval)") \
-    X(no_frame_faults,    "faults that found no frame even after reclaiming")
+    X(no_frame_faults,    "faults that found no frame even after reclaiming") \
+    X(failed_faults,      "STATUS_NO_MEMORY and STATUS_IN_PAGE_ERROR exceptions raised")
 
 #define PROC_STATS(X) \
     X(page_faults,        "page faults resolved (Task Manager: Page Faults)") \
     X(demand_zero_faults, "faults resolved with a zero-filled frame") \
     X(transition_faults,  "soft faults from the standby/modified lists") \
     X(guard_page_faults,  "guard-page exceptions raised") \
-    X(access_violations,  "access violations raised") \
+    X(access_violations,  "access violations (0xC0000005) raised") \
     X(working_set,        "bytes of resident pages (Working Set, VmRSS)") \
     X(peak_working_set,   "highest working_set (Peak Working Set, VmHWM)") \
     X(private_bytes,      "bytes of committed private memory (Private Bytes / Commit size)") \
@@ -78,7 +79,8 @@ struct stat_def {
     X(pages_trimmed,      "pages taken from its working set") \
     X(ws_min_pages,       "working-set minimum (pages)") \
     X(ws_max_pages,       "working-set maximum (pages; 0 = none)") \
-    X(memory_priority,    "priority of its pages on the standby list (0..7)")
+    X(memory_priority,    "priority of its pages on the standby list (0..7)") \
+    X(failed_faults,      "STATUS_NO_MEMORY and STATUS_IN_PAGE_ERROR exceptions raised")
 
 #define CPU_STATS(X) \
     X(tlb_hits,     "translations found in the TLB") \
@@ -141,6 +143,7 @@ static uint64_t sys_value(const vml_machine *m, size_t i)
         m->pf.write_errors, m->pf.n_slots, m->pf.used, m->pf.peak, s->commit_charge,
         m->commit_limit, s->commit_peak, pfn_available(m), s->trimmed, s->evictions,
         s->writebacks, s->repurposed, s->aging_passes, s->bg_runs, s->oom_faults,
+        s->failed_faults,
     };
     _Static_assert(N(v) == N(sys_defs), "every system counter has a value");
     return v[i];
@@ -155,7 +158,7 @@ static uint64_t proc_value(const vml_proc *p, size_t i)
         s->peak_commit_pages << 12, s->virtual_pages << 12, s->peak_virtual_pages << 12,
         s->pt_pages, p->vads.count, s->transition_faults, s->hard_faults,
         s->page_faults - s->hard_faults, s->hard_faults, s->swap_pages, s->trimmed,
-        p->ws.min_pages, p->ws.max_pages, p->mem_priority,
+        p->ws.min_pages, p->ws.max_pages, p->mem_priority, s->failed_faults,
     };
     _Static_assert(N(v) == N(proc_defs), "every process counter has a value");
     return v[i];

@@ -71,7 +71,7 @@ void ws_insert(vml_proc *p, vml_va va, vml_pfn pfn)
         mm_corrupt(m, "W2: no working-set slot reserved for %#llx", (unsigned long long)va);
         return;
     }
-    ws->e[slot] = (struct wsle){ .va = va, .next_free = WSL_NIL, .age = 0 };
+    ws->e[slot] = (struct wsle){ .va = va & ~(vml_va)0xFFF, .next_free = WSL_NIL, .age = 0 };
     m->pfn[pfn].flink = slot;
     if (++p->st.ws_pages > p->st.peak_ws_pages)
         p->st.peak_ws_pages = p->st.ws_pages;
