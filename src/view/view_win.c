@@ -370,7 +370,7 @@ VML_API vml_status vml_view_memusage(vml_machine *m, unsigned fmt, vml_text *out
             if (mu_rows[i].list != VML_LIST_STANDBY)
                 continue;
             for (k = 8; k-- > 0;) {             /* repurposed from the lowest */
-                char label[24];
+                char label[32];
                 if (sb[k] == 0)
                     continue;
                 snprintf(label, sizeof label, "Standby Priority %u", k);
