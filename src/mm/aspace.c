@@ -51,7 +51,7 @@ static void entry_write_raw(vml_machine *m, vml_pa pa, uint64_t v)
 /* A zeroed frame for a page table of the given level. */
 static vml_pfn table_alloc(vml_machine *m, unsigned level, unsigned flags, unsigned pid)
 {
-    vml_pfn pfn = pfn_take(m, PFN_NEED_ZERO, pid);
+    vml_pfn pfn = pfn_take(m, PFN_NEED_ZERO, pid, NULL);
     if (pfn == VML_PFN_NONE)
         return pfn;
     m->pfn[pfn].flags = (uint8_t)(VML_PFN_PAGETABLE | flags);
@@ -133,7 +133,7 @@ vml_status as_kernel_init(vml_machine *m)
             }
             table = pg_frame(pm, e);
         }
-        vml_pfn page = pfn_take(m, PFN_NEED_ZERO, 0);
+        vml_pfn page = pfn_take(m, PFN_NEED_ZERO, 0, NULL);
         if (page == VML_PFN_NONE)
             return VML_E_NO_FRAMES;
         vml_pa pte_pa = table + (vml_pa)pg_index(pm, 1, va) * pm->entry_size;

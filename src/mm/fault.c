@@ -12,8 +12,10 @@
 **       system, by kind.
 **
 **   F4  A fault that fails for want of a frame, of host memory or of a
-**       pagefile read leaves the PTE and the lists as they were (the access
-**       can be retried), and raises STATUS_NO_MEMORY / IN_PAGE_ERROR.
+**       pagefile read leaves its PTE as it was and holds no frame (the
+**       access can be retried), and raises STATUS_NO_MEMORY / IN_PAGE_ERROR.
+**       (Memory reclaimed on the way -- trims, repurposed standby pages --
+**       stays reclaimed: no data is lost by it.)
 **
 ** TRANSITIONS:
 **   zero/demand-zero PTE -> valid   fault_zero()   (frame zeroed|free|standby -> active)
@@ -125,9 +127,9 @@ static void map_frame(vml_proc *p, vml_va va, vml_pa pte_pa, vml_pfn pfn, unsign
     m->st.page_faults++;
 }
 
-/* Before a fault takes a frame: the working set may grow (a host
-** allocation, refused first so nothing changes) and must stay below its
-** maximum. */
+/* Before a fault changes anything: the working set may grow (a host
+** allocation, refused first) and must stay below its maximum.  On failure
+** it raises STATUS_NO_MEMORY (F4). */
 static int fault_prepare(vml_proc *p, vml_va va, unsigned access, vml_exception *ex)
 {
     if (ws_reserve(p) != VML_OK) {
@@ -138,49 +140,40 @@ static int fault_prepare(vml_proc *p, vml_va va, unsigned access, vml_exception 
     return 0;
 }
 
-/* A frame for the fault at va and the PTE slot it goes in (missing page
-** tables are made).  Memory is reclaimed first when the frames left could
-** not cover the tables and the page. */
-static vml_pfn frame_and_slot(vml_proc *p, vml_va va, unsigned how, vml_pa *pte_pa,
-                              vml_list *from)
+/* A frame for the fault at va and the PTE slot it goes in: *pte_pa is the
+** slot the walk found, or 0 when page tables are missing (they are made
+** here).  Memory is reclaimed first when the frames left could not cover
+** the tables and the page.  On failure: STATUS_NO_MEMORY raised,
+** VML_PFN_NONE, nothing taken (F4). */
+static vml_pfn fault_frame(vml_proc *p, vml_va va, unsigned access, unsigned how,
+                           vml_pa *pte_pa, vml_list *from, vml_exception *ex)
 {
     vml_machine *m = p->m;
-    vml_list first = (how & PFN_PAGE_IN) ? VML_LIST_FREE : VML_LIST_ZEROED;
-    vml_list second = (how & PFN_PAGE_IN) ? VML_LIST_ZEROED : VML_LIST_FREE;
-    /* Few frames left: make room for the page, and for the page tables on
-    ** the way when its PTE has none. */
-    if (pfn_available(m) < m->pm->levels) {
-        uint64_t want = 1;
-        if (as_pte_slot(p, va, 0, pte_pa) != VML_OK || *pte_pa == 0)
-            want += m->pm->levels - 1;
-        if (pfn_available(m) < want)
-            mm_reclaim(m, want);
-    }
-    *from = m->lists[first].count ? first : m->lists[second].count ? second : VML_LIST_STANDBY;
-    vml_pfn pfn = mm_take_frame(m, how, p->pid);
-    if (pfn == VML_PFN_NONE)
+    if (fault_prepare(p, va, access, ex) != 0)
         return VML_PFN_NONE;
-    if (as_pte_slot(p, va, 1, pte_pa) != VML_OK) {
+    /* (trimming and reclaiming write only non-zero PTEs: no table goes) */
+    uint64_t want = *pte_pa ? 1 : m->pm->levels;
+    if (pfn_available(m) < want)
+        mm_reclaim(m, want);
+    vml_pfn pfn = mm_take_frame(m, how, p->pid, from);
+    if (pfn != VML_PFN_NONE && *pte_pa == 0 && as_pte_slot(p, va, 1, pte_pa) != VML_OK) {
         pfn_free(m, pfn, p->pid);
-        return VML_PFN_NONE;
+        pfn = VML_PFN_NONE;
     }
+    if (pfn == VML_PFN_NONE)
+        fault_exception(p, va, access, VML_AV_NO_MEMORY, ex);
     return pfn;
 }
 
 /* A committed page never touched: a zero-filled frame, zeroed list first. */
-static enum fault_outcome fault_zero(vml_proc *p, vml_va va, unsigned access, unsigned mmprot,
-                                     vml_exception *ex)
+static enum fault_outcome fault_zero(vml_proc *p, vml_va va, vml_pa pte_pa, unsigned mmprot,
+                                     unsigned access, vml_exception *ex)
 {
     vml_machine *m = p->m;
-    vml_pa pte_pa;
     vml_list from;
-    if (fault_prepare(p, va, access, ex) != 0)
+    vml_pfn pfn = fault_frame(p, va, access, PFN_NEED_ZERO, &pte_pa, &from, ex);
+    if (pfn == VML_PFN_NONE)
         return FAULT_EXCEPTION;
-    vml_pfn pfn = frame_and_slot(p, va, PFN_NEED_ZERO, &pte_pa, &from);
-    if (pfn == VML_PFN_NONE) {
-        fault_exception(p, va, access, VML_AV_NO_MEMORY, ex);
-        return FAULT_EXCEPTION;
-    }
     map_frame(p, va, pte_pa, pfn, mmprot, 0, from, fault_kind_zero);
     p->st.demand_zero_faults++;
     m->st.demand_zero_faults++;
@@ -213,14 +206,9 @@ static enum fault_outcome fault_hard(vml_proc *p, vml_va va, vml_pa pte_pa, unsi
 {
     vml_machine *m = p->m;
     vml_list from;
-    vml_pa slot_pa;
-    if (fault_prepare(p, va, access, ex) != 0)
+    vml_pfn pfn = fault_frame(p, va, access, PFN_PAGE_IN, &pte_pa, &from, ex);
+    if (pfn == VML_PFN_NONE)
         return FAULT_EXCEPTION;
-    vml_pfn pfn = frame_and_slot(p, va, PFN_PAGE_IN, &slot_pa, &from);
-    if (pfn == VML_PFN_NONE) {
-        fault_exception(p, va, access, VML_AV_NO_MEMORY, ex);
-        return FAULT_EXCEPTION;
-    }
     uint64_t pte = pte_read(m, pte_pa);
     uint64_t slot = sw_slot(m->pm, pte);
     if (pf_read(m, slot, pfn) != 0) {
@@ -314,7 +302,7 @@ enum fault_outcome fault_resolve(vml_proc *p, const struct mmu_fault *f, vml_exc
     switch (pte_kind(m->pm, pte)) {
     case VML_PTE_ZERO:
     case VML_PTE_DEMAND_ZERO:
-        return fault_zero(p, va, f->access, mmprot, ex);
+        return fault_zero(p, va, pte_pa, mmprot, f->access, ex);
     case VML_PTE_TRANSITION:
         return fault_soft(p, va, pte_pa, mmprot, f->access, ex);
     case VML_PTE_PAGEFILE:

@@ -186,12 +186,14 @@ static inline int mm_tracing(const vml_machine *m) { return m->ev_fn != NULL; }
 
 vml_status pfn_init(vml_machine *m);
 /* Takes a frame for a use: zeroed first, then free (zeroed here when
-** need_zero).  The frame comes back active with share/ref counts 0.
-** VML_PFN_NONE when both lists are empty. */
+** PFN_NEED_ZERO), then standby (repurposed); PFN_PAGE_IN prefers free to
+** zeroed.  The frame comes back active with share/ref counts 0, and *from
+** (may be NULL) names the list it came from.  VML_PFN_NONE when every
+** list is empty. */
 #define PFN_NEED_ZERO 1u
 #define PFN_ANY       0u
 #define PFN_PAGE_IN   2u   /* free before zeroed: the contents are read in */
-vml_pfn    pfn_take(vml_machine *m, unsigned how, unsigned pid);
+vml_pfn    pfn_take(vml_machine *m, unsigned how, unsigned pid, vml_list *from);
 /* How many frames pfn_take() can hand out now (standby pages are
 ** repurposed when zeroed and free run out). */
 static inline uint64_t pfn_available(const vml_machine *m)
@@ -300,7 +302,7 @@ void       ws_evict(vml_proc *p, vml_va va, vml_pa pte_pa, vml_pfn pfn, unsigned
 void       ws_make_room(vml_proc *p);
 /* A frame for a fault, reclaiming memory (trimming, writing modified
 ** pages, evicting a global policy's victim) when none is available. */
-vml_pfn    mm_take_frame(vml_machine *m, unsigned how, unsigned pid);
+vml_pfn    mm_take_frame(vml_machine *m, unsigned how, unsigned pid, vml_list *from);
 /* Makes frames available the way the machine's policy says: trims working
 ** sets to the high threshold (and writes modified pages), or evicts the
 ** global policy's victims until want frames are available. */

@@ -163,7 +163,7 @@ static void repurpose(vml_machine *m, vml_pfn pfn)
     }
 }
 
-vml_pfn pfn_take(vml_machine *m, unsigned how, unsigned pid)
+vml_pfn pfn_take(vml_machine *m, unsigned how, unsigned pid, vml_list *taken_from)
 {
     vml_list from;
     vml_pfn pfn;
@@ -186,6 +186,8 @@ vml_pfn pfn_take(vml_machine *m, unsigned how, unsigned pid)
     entry_reset(&m->pfn[pfn]);
     make_active(m, pfn);
     list_event(m, pfn, from, VML_LIST_ACTIVE, pid);
+    if (taken_from)
+        *taken_from = from;
     return pfn;
 }
 

@@ -320,12 +320,12 @@ void mm_reclaim(vml_machine *m, uint64_t want)
     m->in_bg = 0;
 }
 
-vml_pfn mm_take_frame(vml_machine *m, unsigned how, unsigned pid)
+vml_pfn mm_take_frame(vml_machine *m, unsigned how, unsigned pid, vml_list *from)
 {
-    vml_pfn pfn = pfn_take(m, how, pid);
+    vml_pfn pfn = pfn_take(m, how, pid, from);
     if (pfn == VML_PFN_NONE) {
         mm_reclaim(m, 1);
-        pfn = pfn_take(m, how, pid);
+        pfn = pfn_take(m, how, pid, from);
         if (pfn == VML_PFN_NONE)
             m->st.oom_faults++;
     }
