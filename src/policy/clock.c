@@ -19,7 +19,7 @@
 ** bit it passes, so choosing a victim is O(1) amortized over the accesses
 ** that set the bits.
 **
-** INVARIANTS (with L1-L3 of slotlist.h):
+** INVARIANTS (with L1-L2 of slotlist.h):
 **   K1  The list holds the resident slots in the order the hand will
 **       reach them, starting with the slot under the hand (the head).
 **   K2  CLOCK_REF is set only in the flags of resident slots.
@@ -34,7 +34,7 @@
 #include "policy.h"
 #include "slotlist.h"
 
-#define CLOCK_REF 0x2u   /* the reference bit, in slot_list.flags */
+#define CLOCK_REF 0x1u   /* the reference bit, in slot_list.flags (L2) */
 
 static void *clock_create(uint64_t capacity)
 {

@@ -3,7 +3,7 @@
 ** Touching a page changes nothing, which is why FIFO shows Belady's
 ** anomaly (more frames, more faults on 1,2,3,4,1,2,5,1,2,3,4,5).
 **
-** INVARIANTS (with L1-L3 of slotlist.h):
+** INVARIANTS (with L1-L2 of slotlist.h):
 **   F1  The list holds the resident slots in load order: the head was
 **       loaded first, the tail last.
 **

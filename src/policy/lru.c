@@ -3,7 +3,7 @@
 ** use (load or access) is the oldest.  A stack algorithm: with more
 ** frames it never takes more faults.
 **
-** INVARIANTS (with L1-L3 of slotlist.h):
+** INVARIANTS (with L1-L2 of slotlist.h):
 **   U1  The list holds the resident slots in order of last use: the head
 **       was used least recently, the tail most recently.
 **

@@ -4,7 +4,7 @@
 ** over more pages than there are frames, where LRU always evicts the
 ** page needed next.
 **
-** INVARIANTS (with L1-L3 of slotlist.h):
+** INVARIANTS (with L1-L2 of slotlist.h):
 **   M1  The list holds the resident slots in order of last use: the head
 **       was used least recently, the tail most recently.
 **

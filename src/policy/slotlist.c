@@ -1,6 +1,6 @@
 /*
 ** slotlist.c -- the list behind FIFO, LRU, MRU and CLOCK (invariants
-** L1-L3 in slotlist.h).
+** L1-L2 in slotlist.h).
 **
 ** TRANSITIONS (and the only function that performs each):
 **   off the list -> tail        sl_push_tail()
@@ -20,7 +20,6 @@ struct slot_list *sl_create(uint64_t capacity)
     l = calloc(1, sizeof *l);
     if (l == NULL)
         return NULL;
-    l->capacity = capacity;
     l->head = l->tail = SL_NIL;
     l->link = calloc((size_t)capacity, sizeof l->link[0]);
     l->flags = calloc((size_t)capacity, sizeof l->flags[0]);
@@ -49,8 +48,6 @@ void sl_push_tail(struct slot_list *l, uint32_t slot)
     else
         l->head = slot;
     l->tail = slot;
-    l->flags[slot] |= SL_RESIDENT;
-    l->n++;
 }
 
 void sl_unlink(struct slot_list *l, uint32_t slot)
@@ -65,9 +62,7 @@ void sl_unlink(struct slot_list *l, uint32_t slot)
         l->link[e->next].prev = e->prev;
     else
         l->tail = e->prev;
-    e->prev = e->next = SL_NIL;
-    l->flags[slot] = 0;
-    l->n--;
+    l->flags[slot] = 0;   /* L2 */
 }
 
 void sl_move_to_tail(struct slot_list *l, uint32_t slot)

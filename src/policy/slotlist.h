@@ -5,31 +5,28 @@
 ** slots costs host memory only for the slots it touches.
 **
 ** INVARIANTS:
-**   L1  A slot is on the list exactly when flags[slot] has SL_RESIDENT.
-**   L2  The links agree both ways: for each slot s on the list,
+**   L1  The links agree both ways: for each slot s on the list,
 **       link[s].next is SL_NIL (s is the tail) or a slot whose prev is s,
 **       and link[s].prev is SL_NIL (s is the head) or a slot whose next
-**       is s.
-**   L3  n is the number of slots on the list.
+**       is s.  The links of a slot off the list mean nothing.
+**   L2  flags[s] is 0 for a slot off the list; on the list its bits are
+**       the policy's own.
 */
 #ifndef VML_POLICY_SLOTLIST_H
 #define VML_POLICY_SLOTLIST_H
 
 #include <stdint.h>
 
-#define SL_NIL      UINT32_MAX
-#define SL_RESIDENT 0x1u   /* flags[] bit of the list; bits 1..7 the policy's */
+#define SL_NIL UINT32_MAX
 
 struct sl_link {
     uint32_t prev, next;
 };
 
 struct slot_list {
-    uint64_t        capacity;
-    uint64_t        n;          /* L3 */
     uint32_t        head, tail; /* SL_NIL when empty */
-    struct sl_link *link;       /* capacity entries */
-    uint8_t        *flags;      /* capacity entries */
+    struct sl_link *link;       /* capacity entries (L1) */
+    uint8_t        *flags;      /* capacity entries (L2) */
 };
 
 /* NULL when out of memory or capacity is 0 or does not fit a slot id. */
