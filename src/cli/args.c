@@ -7,7 +7,6 @@
 ** RC_ERROR; none changes the machine.
 */
 #include <limits.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -163,26 +162,14 @@ const char *const_name(uint64_t v, const char *prefix)
     return NULL;
 }
 
+/* An event line is about 100 characters (numbers and one short word);
+** vml_event_format() truncates to the buffer and always terminates it. */
 static void on_event(void *ctx, const vml_event *ev)
 {
     struct interp *in = ctx;
     char buf[256];
-    size_t n;
 
-    buf[0] = '\0';
-    n = vml_event_format(in->m, ev, buf, sizeof buf);
-    buf[sizeof buf - 1] = '\0';
-    if (n >= sizeof buf) {
-        char *big = malloc(n + 1);
-        if (big != NULL) {
-            big[0] = '\0';
-            vml_event_format(in->m, ev, big, n + 1);
-            big[n] = '\0';
-            fprintf(in->out, "  %s\n", big);
-            free(big);
-            return;
-        }
-    }
+    vml_event_format(in->m, ev, buf, sizeof buf);
     fprintf(in->out, "  %s\n", buf);
 }
 
