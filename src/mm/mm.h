@@ -67,7 +67,10 @@ struct proc_stats {
 #define WS_MAX_AGE 7
 struct wsle {
     vml_va   va;          /* page; 0 = free slot */
-    uint32_t next_free;   /* free slots: the next one */
+    union {
+        uint32_t pfn;         /* its frame, whose pte_pa finds the PTE */
+        uint32_t next_free;   /* free slots: the next one */
+    } u;
     uint8_t  age;
 };
 

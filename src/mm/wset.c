@@ -22,7 +22,8 @@
 **
 ** INVARIANTS (checked by ws_check()):
 **   W1  Each valid user page of a process is in its working-set list once:
-**       the slot holds its address and the frame's flink names the slot.
+**       the slot holds its address and frame, and the frame's flink names
+**       the slot.
 **   W2  A working set's valid slots number ws_pages, and the free chain
 **       holds the other slots below size.
 **   W3  With a global policy, the policy holds exactly the valid user
@@ -64,14 +65,14 @@ void ws_insert(vml_proc *p, vml_va va, vml_pfn pfn)
     uint32_t slot;
     if (ws->free_head != WSL_NIL) {
         slot = ws->free_head;
-        ws->free_head = ws->e[slot].next_free;
+        ws->free_head = ws->e[slot].u.next_free;
     } else if (ws->size < ws->cap) {
         slot = ws->size++;
     } else {
         mm_corrupt(m, "W2: no working-set slot reserved for %#llx", (unsigned long long)va);
         return;
     }
-    ws->e[slot] = (struct wsle){ .va = va & ~(vml_va)0xFFF, .next_free = WSL_NIL, .age = 0 };
+    ws->e[slot] = (struct wsle){ .va = va & ~(vml_va)0xFFF, .u.pfn = (uint32_t)pfn, .age = 0 };
     m->pfn[pfn].flink = slot;
     if (++p->st.ws_pages > p->st.peak_ws_pages)
         p->st.peak_ws_pages = p->st.ws_pages;
@@ -92,7 +93,7 @@ void ws_remove(vml_proc *p, vml_pfn pfn)
         return;
     }
     ws->e[slot].va = 0;
-    ws->e[slot].next_free = ws->free_head;
+    ws->e[slot].u.next_free = ws->free_head;
     ws->free_head = slot;
     m->pfn[pfn].flink = PFN_NIL;
     p->st.ws_pages--;
@@ -136,19 +137,18 @@ void ws_evict(vml_proc *p, vml_va va, vml_pa pte_pa, vml_pfn pfn, unsigned mmpro
     }
 }
 
-/* The PTE slot of a working-set entry's page (its tables exist: it is valid). */
-static vml_pa entry_pte(vml_proc *p, const struct wsle *w)
+/* The PTE of a working-set entry's page, found through its frame: no
+** page-table walk. */
+static uint64_t entry_pte(const vml_proc *p, const struct wsle *w, vml_pa *pte_pa)
 {
-    vml_pa pte_pa = 0;
-    as_pte_slot(p, w->va, 0, &pte_pa);
-    return pte_pa;
+    *pte_pa = p->m->pfn[w->u.pfn].pte_pa;
+    return pte_read(p->m, *pte_pa);
 }
 
-static void evict_slot(vml_proc *p, uint32_t slot, vml_pa pte_pa, uint64_t pte, enum ws_why why)
+static void evict_entry(vml_proc *p, const struct wsle *w, vml_pa pte_pa)
 {
-    vml_machine *m = p->m;
-    vml_pfn pfn = pg_frame(m->pm, pte) >> 12;
-    ws_evict(p, p->ws.e[slot].va, pte_pa, pfn, sw_prot(m->pfn[pfn].orig_pte), why);
+    vml_pfn pfn = w->u.pfn;
+    ws_evict(p, w->va, pte_pa, pfn, sw_prot(p->m->pfn[pfn].orig_pte), WS_TRIM);
 }
 
 /* Clears A in a valid PTE and drops the TLB entries that cached it. */
@@ -167,8 +167,8 @@ static void ws_age(vml_proc *p)
         struct wsle *w = &ws->e[s];
         if (w->va == 0)
             continue;
-        vml_pa pte_pa = entry_pte(p, w);
-        uint64_t pte = pte_read(p->m, pte_pa);
+        vml_pa pte_pa;
+        uint64_t pte = entry_pte(p, w, &pte_pa);
         if (pte & PG_A) {
             clear_accessed(p, w->va, pte_pa, pte);
             w->age = 0;
@@ -195,11 +195,10 @@ static uint64_t trim_age(vml_proc *p, unsigned age, uint64_t n)
         struct wsle *w = &ws->e[s];
         if (w->va == 0 || w->age != age)
             continue;
-        vml_pa pte_pa = entry_pte(p, w);
-        uint64_t pte = pte_read(p->m, pte_pa);
-        if (pte & PG_A)
+        vml_pa pte_pa;
+        if (entry_pte(p, w, &pte_pa) & PG_A)
             continue;
-        evict_slot(p, s, pte_pa, pte, WS_TRIM);
+        evict_entry(p, w, pte_pa);
         done++;
     }
     return done;
@@ -217,14 +216,14 @@ static uint64_t trim_clock(vml_proc *p, uint64_t n)
         struct wsle *w = &ws->e[s];
         if (w->va == 0)
             continue;
-        vml_pa pte_pa = entry_pte(p, w);
-        uint64_t pte = pte_read(p->m, pte_pa);
+        vml_pa pte_pa;
+        uint64_t pte = entry_pte(p, w, &pte_pa);
         if (pte & PG_A) {
             clear_accessed(p, w->va, pte_pa, pte);
             w->age = 0;
             continue;
         }
-        evict_slot(p, s, pte_pa, pte, WS_TRIM);
+        evict_entry(p, w, pte_pa);
         done++;
     }
     return done;
@@ -257,24 +256,25 @@ static uint64_t reclaimable(const vml_machine *m)
     return pfn_available(m) + m->lists[VML_LIST_MODIFIED].count;
 }
 
+/* How many of p's pages low-memory trimming may take toward target:
+** never below its minimum. */
+static uint64_t trim_budget(const vml_machine *m, const vml_proc *p, uint64_t target)
+{
+    uint64_t room = p->st.ws_pages > p->ws.min_pages ? p->st.ws_pages - p->ws.min_pages : 0;
+    uint64_t need = target - reclaimable(m);
+    return need < room ? need : room;
+}
+
 /* Low memory: trims the oldest pages of every working set (none below its
 ** minimum) until reclaimable pages reach target. */
 static void trim_low(vml_machine *m, uint64_t target)
 {
     for (int age = WS_MAX_AGE; age >= 0 && reclaimable(m) < target; age--)
-        for (size_t i = 0; i < m->n_procs && reclaimable(m) < target; i++) {
-            vml_proc *p = m->procs[i];
-            uint64_t room = p->st.ws_pages > p->ws.min_pages ? p->st.ws_pages - p->ws.min_pages : 0;
-            uint64_t need = target - reclaimable(m);
-            trim_age(p, (unsigned)age, need < room ? need : room);
-        }
+        for (size_t i = 0; i < m->n_procs && reclaimable(m) < target; i++)
+            trim_age(m->procs[i], (unsigned)age, trim_budget(m, m->procs[i], target));
     /* Everything was used since the last pass: a second-chance sweep. */
-    for (size_t i = 0; i < m->n_procs && reclaimable(m) < target; i++) {
-        vml_proc *p = m->procs[i];
-        uint64_t room = p->st.ws_pages > p->ws.min_pages ? p->st.ws_pages - p->ws.min_pages : 0;
-        uint64_t need = target - reclaimable(m);
-        trim_clock(p, need < room ? need : room);
-    }
+    for (size_t i = 0; i < m->n_procs && reclaimable(m) < target; i++)
+        trim_clock(m->procs[i], trim_budget(m, m->procs[i], target));
 }
 
 /* A global policy's victim leaves memory. */
@@ -470,9 +470,9 @@ size_t vml_wsle_list(const vml_proc *p, vml_wsle *out, size_t max)
         if (w->va == 0)
             continue;
         if (out && n < max) {
-            vml_pa pte_pa = entry_pte((vml_proc *)p, w);
-            uint64_t pte = pte_read(p->m, pte_pa);
-            out[n] = (vml_wsle){ .index = s, .va = w->va, .pfn = pg_frame(p->m->pm, pte) >> 12,
+            vml_pa pte_pa;
+            uint64_t pte = entry_pte(p, w, &pte_pa);
+            out[n] = (vml_wsle){ .index = s, .va = w->va, .pfn = w->u.pfn,
                                  .age = w->age, .accessed = (pte & PG_A) != 0,
                                  .dirty = (pte & PG_D) != 0 };
         }
@@ -498,7 +498,8 @@ int ws_check(vml_machine *m, char *msg, size_t size)
             as_pte_slot(p, w->va, 0, &pte_pa);
             uint64_t pte = pte_pa ? pte_read(m, pte_pa) : 0;
             vml_pfn pfn = pg_frame(m->pm, pte) >> 12;
-            if (!(pte & PG_P) || pfn >= m->n_frames || m->pfn[pfn].flink != s) {
+            if (!(pte & PG_P) || pfn >= m->n_frames || pfn != w->u.pfn ||
+                m->pfn[pfn].flink != s || m->pfn[pfn].pte_pa != pte_pa) {
                 snprintf(msg, size, "W1: pid %u working-set slot %#x holds %#llx, whose PTE is "
                          "%#llx (frame's slot %#x)", p->pid, s, (unsigned long long)w->va,
                          (unsigned long long)pte,
@@ -508,7 +509,7 @@ int ws_check(vml_machine *m, char *msg, size_t size)
             valid++;
         }
         for (uint32_t s = ws->free_head; s != WSL_NIL && free_slots <= ws->size;
-             s = ws->e[s].next_free) {
+             s = ws->e[s].u.next_free) {
             if (s >= ws->size || ws->e[s].va != 0) {
                 snprintf(msg, size, "W2: pid %u free working-set slot %#x is in use or out of range",
                          p->pid, s);
