@@ -135,6 +135,9 @@ static int name_is(const char *word, const char *full, const char *prefix)
            (strncmp(full, prefix, n) == 0 && strcmp(word, full + n) == 0);
 }
 
+/* The REASON of expect ... fails REASON: two bare NTSTATUS names,
+** BUS_ADRERR, a vmlab status, an exception reason, then the constant
+** table's names (ERROR_*, STATUS_*, SEGV_*, errno). */
 static enum rc parse_reason(struct interp *in, const char *w, struct reason *r)
 {
     size_t i;
@@ -150,18 +153,7 @@ static enum rc parse_reason(struct interp *in, const char *w, struct reason *r)
         r->code = VML_STATUS_GUARD_PAGE_VIOLATION;
         return RC_OK;
     }
-    if (strcmp(w, "STATUS_IN_PAGE_ERROR") == 0) {
-        r->kind = RK_NTSTATUS;
-        r->code = VML_STATUS_IN_PAGE_ERROR;
-        return RC_OK;
-    }
-    if (strcmp(w, "SEGV_MAPERR") == 0 || strcmp(w, "SEGV_ACCERR") == 0) {
-        r->kind = RK_SICODE;
-        r->signo = VML_SIGSEGV;
-        r->code = w[5] == 'M' ? VML_SEGV_MAPERR : VML_SEGV_ACCERR;
-        return RC_OK;
-    }
-    if (strcmp(w, "BUS_ADRERR") == 0) {
+    if (strcmp(w, "BUS_ADRERR") == 0) {        /* not in the constant table */
         r->kind = RK_SICODE;
         r->signo = VML_SIGBUS;
         r->code = VML_BUS_ADRERR;
@@ -187,6 +179,12 @@ static enum rc parse_reason(struct interp *in, const char *w, struct reason *r)
         }
         if (strncmp(w, "STATUS_", 7) == 0) {
             r->kind = RK_NTSTATUS;
+            r->code = v;
+            return RC_OK;
+        }
+        if (strncmp(w, "SEGV_", 5) == 0) {
+            r->kind = RK_SICODE;
+            r->signo = VML_SIGSEGV;
             r->code = v;
             return RC_OK;
         }
