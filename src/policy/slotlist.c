@@ -39,6 +39,7 @@ void sl_destroy(struct slot_list *l)
     free(l);
 }
 
+/* Links slot in after the tail: its old links are not read (L1). */
 void sl_push_tail(struct slot_list *l, uint32_t slot)
 {
     l->link[slot].prev = l->tail;
@@ -50,9 +51,10 @@ void sl_push_tail(struct slot_list *l, uint32_t slot)
     l->tail = slot;
 }
 
-void sl_unlink(struct slot_list *l, uint32_t slot)
+/* Joins slot's neighbours; slot's own links are left stale (L1). */
+static void sl_link_out(struct slot_list *l, uint32_t slot)
 {
-    struct sl_link *e = &l->link[slot];
+    const struct sl_link *e = &l->link[slot];
 
     if (e->prev != SL_NIL)
         l->link[e->prev].next = e->next;
@@ -62,16 +64,20 @@ void sl_unlink(struct slot_list *l, uint32_t slot)
         l->link[e->next].prev = e->prev;
     else
         l->tail = e->prev;
+}
+
+void sl_unlink(struct slot_list *l, uint32_t slot)
+{
+    sl_link_out(l, slot);
     l->flags[slot] = 0;   /* L2 */
 }
 
+/* LRU's and MRU's on_access: on the machine, every memory access.  The
+** slot keeps its flags. */
 void sl_move_to_tail(struct slot_list *l, uint32_t slot)
 {
-    uint8_t keep = l->flags[slot];
-
     if (l->tail == slot)
         return;
-    sl_unlink(l, slot);
+    sl_link_out(l, slot);
     sl_push_tail(l, slot);
-    l->flags[slot] = keep;
 }
