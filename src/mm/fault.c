@@ -212,12 +212,10 @@ static enum fault_outcome fault_hard(vml_proc *p, vml_va va, vml_pa pte_pa, unsi
     uint64_t pte = pte_read(m, pte_pa);
     uint64_t slot = sw_slot(m->pm, pte);
     if (pf_read(m, slot, pfn) != 0) {
-        m->pf.read_errors++;
         pfn_free(m, pfn, p->pid);
         fault_exception(p, va, access, VML_AV_IN_PAGE_ERROR, ex);
         return FAULT_EXCEPTION;
     }
-    m->pf.reads++;
     p->st.swap_pages--;
     map_frame(p, va, pte_pa, pfn, mmprot, pte, from, fault_kind_hard);
     p->st.hard_faults++;

@@ -257,16 +257,18 @@ vml_status vml_config_check(const vml_config *c, char *err, size_t size)
         return snprintf(err, size, "user split must be 2G or 3G"), VML_E_RANGE;
     if (c->flags & ~(unsigned)(VML_CFG_PCID | VML_CFG_CHECK))
         return snprintf(err, size, "unknown flags %#x", c->flags), VML_E_INVALID;
-    uint64_t max_slots = pg_modes[c->paging].entry_size == 8 ? UINT32_MAX - 1 : 0xFFFFE;
+    uint64_t max_slots = sw_max_slots(&pg_modes[c->paging]);
     if (c->pagefile_bytes % VML_PAGE_SIZE || (c->pagefile_bytes >> VML_PAGE_SHIFT) > max_slots)
         return snprintf(err, size, "pagefile size %llu must be a multiple of 4K and at most %llu "
                         "pages (what a %s PTE can name)", (unsigned long long)c->pagefile_bytes,
                         (unsigned long long)max_slots, vml_paging_name(c->paging)), VML_E_RANGE;
     if ((unsigned)c->policy >= VML_N_POLICIES)
         return snprintf(err, size, "policy %d does not exist", (int)c->policy), VML_E_INVALID;
-    if (c->policy == VML_POLICY_OPT)
-        return snprintf(err, size, "policy opt needs the future reference string: it runs in "
-                        "`vmlab policy` and in replay, not on a live machine"), VML_E_UNSUPPORTED;
+    const struct policy_ops *pol = policy_find(c->policy);
+    if (pol && (pol->flags & POLICY_NEEDS_FUTURE))
+        return snprintf(err, size, "policy %s needs the future reference string: it runs in "
+                        "`vmlab policy` and in replay, not on a live machine",
+                        vml_policy_name(c->policy)), VML_E_UNSUPPORTED;
     uint64_t frames = c->ram_bytes >> VML_PAGE_SHIFT;
     if (c->ws_max_pages && c->ws_min_pages > c->ws_max_pages)
         return snprintf(err, size, "working-set minimum %llu is above the maximum %llu",

@@ -344,14 +344,13 @@ void       pf_close(vml_machine *m);
 ** or absent. */
 uint64_t   pf_alloc_run(vml_machine *m, uint64_t want, uint64_t *first);
 void       pf_free_slot(vml_machine *m, uint64_t slot);
-/* 0 or an errno (VML_EIO...).  Writes n frames to consecutive slots. */
-int        pf_write(vml_machine *m, uint64_t first_slot, const vml_pfn *pfns, uint64_t n);
+/* Reads slot into frame pfn, counting the read or the error: 0 or an
+** errno (VML_EIO...). */
 int        pf_read(vml_machine *m, uint64_t slot, vml_pfn pfn);
 /* Writes modified pages to the pagefile in clusters (all when max is 0);
 ** returns how many were written. */
 uint64_t   mpw_run(vml_machine *m, uint64_t max);
 /* Host allocations of the memory manager, through the injection point. */
-void      *mm_malloc(vml_machine *m, size_t size);
 void      *mm_calloc(vml_machine *m, size_t n, size_t size);
 void      *mm_realloc(vml_machine *m, void *ptr, size_t size);
 /* 0, or the injected error of the next operation of kind what. */

@@ -46,11 +46,6 @@ int mm_injected(vml_machine *m, unsigned what)
     return in->err;
 }
 
-void *mm_malloc(vml_machine *m, size_t size)
-{
-    return mm_injected(m, VML_INJECT_HOST_ALLOC) ? NULL : malloc(size);
-}
-
 void *mm_calloc(vml_machine *m, size_t n, size_t size)
 {
     return mm_injected(m, VML_INJECT_HOST_ALLOC) ? NULL : calloc(n, size);
@@ -139,15 +134,11 @@ uint64_t pf_alloc_run(vml_machine *m, uint64_t want, uint64_t *first)
     if (pf->fd < 0 || pf->used == pf->n_slots || want == 0)
         return 0;
     /* Next fit: the first free slot at or after the hint (wrapping), then
-    ** as many free slots after it as wanted. */
+    ** as many free slots after it as wanted.  (A slot is free: the search
+    ** ends.  Only whole words can be full: bits past n_slots stay 0.) */
     uint64_t s = pf->hint < pf->n_slots ? pf->hint : 0;
-    for (uint64_t seen = 0; slot_used(pf, s); seen++) {
-        if (pf->bitmap[s / 64] == UINT64_MAX && s % 64 == 0 && seen + 64 <= pf->n_slots) {
-            s += 64;
-            seen += 63;
-        } else {
-            s++;
-        }
+    while (slot_used(pf, s)) {
+        s += s % 64 == 0 && pf->bitmap[s / 64] == UINT64_MAX ? 64 : 1;
         if (s >= pf->n_slots)
             s = 0;
     }
@@ -194,31 +185,30 @@ static int host_io(int fd, int write, uint64_t off, uint8_t *buf, size_t len)
     return 0;
 }
 
-int pf_write(vml_machine *m, uint64_t first_slot, const vml_pfn *pfns, uint64_t n)
+/* One cluster (n <= MPW_CLUSTER frames) to consecutive slots, in one
+** host write; 0 or an errno. */
+static int pf_write(vml_machine *m, uint64_t first_slot, const vml_pfn *pfns, uint64_t n)
 {
     uint8_t buf[MPW_CLUSTER * VML_PAGE_SIZE];
     int err = mm_injected(m, VML_INJECT_PAGEFILE_WRITE);
     if (err)
         return err;
-    for (uint64_t done = 0; done < n; done += MPW_CLUSTER) {
-        uint64_t k = n - done < MPW_CLUSTER ? n - done : MPW_CLUSTER;
-        for (uint64_t i = 0; i < k; i++)
-            memcpy(buf + i * VML_PAGE_SIZE, phys_frame(&m->phys, pfns[done + i]), VML_PAGE_SIZE);
-        err = host_io(m->pf.fd, 1, (first_slot + done) << VML_PAGE_SHIFT, buf,
-                      (size_t)k * VML_PAGE_SIZE);
-        if (err)
-            return err;
-    }
-    return 0;
+    for (uint64_t i = 0; i < n; i++)
+        memcpy(buf + i * VML_PAGE_SIZE, phys_frame(&m->phys, pfns[i]), VML_PAGE_SIZE);
+    return host_io(m->pf.fd, 1, first_slot << VML_PAGE_SHIFT, buf, (size_t)n * VML_PAGE_SIZE);
 }
 
 int pf_read(vml_machine *m, uint64_t slot, vml_pfn pfn)
 {
     int err = mm_injected(m, VML_INJECT_PAGEFILE_READ);
+    if (!err)
+        err = host_io(m->pf.fd, 0, slot << VML_PAGE_SHIFT, (uint8_t *)phys_frame(&m->phys, pfn),
+                      VML_PAGE_SIZE);
     if (err)
-        return err;
-    return host_io(m->pf.fd, 0, slot << VML_PAGE_SHIFT, (uint8_t *)phys_frame(&m->phys, pfn),
-                   VML_PAGE_SIZE);
+        m->pf.read_errors++;
+    else
+        m->pf.reads++;
+    return err;
 }
 
 /* ---- the modified page writer --------------------------------------------------------------- */

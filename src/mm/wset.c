@@ -392,11 +392,7 @@ vml_status ws_init_machine(vml_machine *m)
     m->next_bg = c->bg_interval;
     m->commit_limit = m->n_frames + (c->pagefile_bytes >> VML_PAGE_SHIFT);
     if (c->policy != VML_POLICY_WS) {
-        m->pol = policy_find(c->policy);
-        if (m->pol == NULL || (m->pol->flags & POLICY_NEEDS_FUTURE))
-            return mm_fail(m, VML_E_UNSUPPORTED, "policy %s needs the future reference string: "
-                           "it runs in `vmlab policy` and in replay, not on a live machine",
-                           vml_policy_name(c->policy));
+        m->pol = policy_find(c->policy);   /* vml_config_check() vetted it */
         m->pol_st = m->pol->create(m->n_frames);
         if (m->pol_st == NULL)
             return mm_fail(m, VML_E_NOMEM, "no host memory for the %s policy",
