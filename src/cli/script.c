@@ -121,12 +121,6 @@ static const struct { const char *name; vml_status st; } status_names[] = {
 #undef X_STATUS
 };
 
-static const char *const av_names[] = {
-#define X_AV(name, text) #name,
-    VML_REASON_LIST(X_AV)
-#undef X_AV
-};
-
 static int name_is(const char *word, const char *full, const char *prefix)
 {
     size_t n = strlen(prefix);
@@ -165,8 +159,8 @@ static enum rc parse_reason(struct interp *in, const char *w, struct reason *r)
             r->code = (uint64_t)(int64_t)status_names[i].st;
             return RC_OK;
         }
-    for (i = 1; i < sizeof av_names / sizeof av_names[0]; i++)
-        if (name_is(w, av_names[i], "VML_AV_")) {
+    for (i = 1; i < VML_N_AV_REASONS; i++)
+        if (name_is(w, vml_av_reason_name((vml_av_reason)i), "VML_AV_")) {
             r->kind = RK_AV;
             r->code = i;
             return RC_OK;
