@@ -70,6 +70,28 @@ static uint64_t rnd(uint64_t *s)
     return *s;
 }
 
+/* A process "bench" with pages committed read-write: their base address. */
+static vml_va committed_region(vml_machine *m, uint64_t pages, vml_proc **p)
+{
+    vml_va base;
+    if (vml_proc_create(m, "bench", p) != VML_OK ||
+        vml_win_VirtualAlloc(*p, 0, pages << 12, VML_MEM_RESERVE | VML_MEM_COMMIT,
+                             VML_PAGE_READWRITE, &base))
+        die("setup", m);
+    return base;
+}
+
+/* The address of every page of [base, base + pages), in order. */
+static vml_va *page_addresses(vml_va base, size_t pages)
+{
+    vml_va *vas = malloc(pages * sizeof *vas);
+    if (vas == NULL)
+        die("malloc", NULL);
+    for (size_t i = 0; i < pages; i++)
+        vas[i] = base + (i << 12);
+    return vas;
+}
+
 static void bench_tlb_hits(void)
 {
     vml_machine *m = machine(UINT64_C(64) << 20, 64);
@@ -77,10 +99,7 @@ static void bench_tlb_hits(void)
     vml_va base;
     const size_t n = 1 << 16, pages = 32;
     uint64_t sum = 0;
-    if (vml_proc_create(m, "bench", &p) != VML_OK ||
-        vml_win_VirtualAlloc(p, 0, pages << 12, VML_MEM_RESERVE | VML_MEM_COMMIT,
-                             VML_PAGE_READWRITE, &base))
-        die("setup", m);
+    base = committed_region(m, pages, &p);
     vml_va *vas = malloc(n * sizeof *vas);
     for (size_t i = 0; i < n; i++)
         vas[i] = base + ((i % pages) << 12) + (i * 8 % 4096);
@@ -109,10 +128,7 @@ static void bench_walks(void)
     vml_va base;
     const size_t pages = 2048, n = 1 << 16;
     uint64_t seed = 88172645463325252ULL, walks0, walks1;
-    if (vml_proc_create(m, "bench", &p) != VML_OK ||
-        vml_win_VirtualAlloc(p, 0, pages << 12, VML_MEM_RESERVE | VML_MEM_COMMIT,
-                             VML_PAGE_READWRITE, &base))
-        die("setup", m);
+    base = committed_region(m, pages, &p);
     vml_va *vas = malloc(n * sizeof *vas);
     for (size_t i = 0; i < pages; i++) {
         vml_va va = base + (i << 12);
@@ -211,14 +227,8 @@ static void bench_trim_soft(void)
     vml_machine *m = machine(UINT64_C(512) << 20, 64);
     vml_proc *p;
     const size_t pages = 65536;
-    vml_va *vas = malloc(pages * sizeof *vas), base;
+    vml_va *vas = page_addresses(committed_region(m, pages, &p), pages);
     double t_trim = 0, t_soft = 0, trimmed = 0, soft = 0;
-    if (vml_proc_create(m, "bench", &p) != VML_OK ||
-        vml_win_VirtualAlloc(p, 0, pages << 12, VML_MEM_RESERVE | VML_MEM_COMMIT,
-                             VML_PAGE_READWRITE, &base))
-        die("setup", m);
-    for (size_t i = 0; i < pages; i++)
-        vas[i] = base + (i << 12);
     if (vml_mem_batch(p, 0, vas, pages / 2, VML_ACCESS_WRITE, NULL, NULL, NULL) != VML_OK ||
         vml_mem_batch(p, 0, vas + pages / 2, pages / 2, VML_ACCESS_READ, NULL, NULL, NULL))
         die("touch", m);
@@ -250,13 +260,7 @@ static void bench_hard(void)
     vml_machine *m = machine_pf(UINT64_C(64) << 20, 64, UINT64_C(256) << 20);
     vml_proc *p;
     const size_t pages = 32768;
-    vml_va *vas = malloc(pages * sizeof *vas), base;
-    if (vml_proc_create(m, "bench", &p) != VML_OK ||
-        vml_win_VirtualAlloc(p, 0, pages << 12, VML_MEM_RESERVE | VML_MEM_COMMIT,
-                             VML_PAGE_READWRITE, &base))
-        die("setup", m);
-    for (size_t i = 0; i < pages; i++)
-        vas[i] = base + (i << 12);
+    vml_va *vas = page_addresses(committed_region(m, pages, &p), pages);
     double t_hard = 0, hard = 0;
     for (int round = 0; round < 4 || t_hard < 0.5; round++) {
         if (vml_mem_batch(p, 0, vas, pages, VML_ACCESS_WRITE, NULL, NULL, NULL) != VML_OK)
@@ -281,12 +285,9 @@ static void bench_thrash(void)
     vml_machine *m = machine_pf(UINT64_C(64) << 20, 64, UINT64_C(256) << 20);
     vml_proc *p;
     const size_t pages = 32768, n = 1 << 18;
-    vml_va *vas = malloc(n * sizeof *vas), base;
+    vml_va *vas = malloc(n * sizeof *vas);
     uint64_t seed = 42;
-    if (vml_proc_create(m, "bench", &p) != VML_OK ||
-        vml_win_VirtualAlloc(p, 0, pages << 12, VML_MEM_RESERVE | VML_MEM_COMMIT,
-                             VML_PAGE_READWRITE, &base))
-        die("setup", m);
+    vml_va base = committed_region(m, pages, &p);
     for (size_t i = 0; i < n; i++)
         vas[i] = base + ((rnd(&seed) % pages) << 12) + (rnd(&seed) & 0xFF8);
     double t = 0, ops = 0;
