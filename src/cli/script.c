@@ -129,6 +129,14 @@ static int name_is(const char *word, const char *full, const char *prefix)
            (strncmp(full, prefix, n) == 0 && strcmp(word, full + n) == 0);
 }
 
+static enum rc reason_set(struct reason *r, enum rkind kind, uint64_t code, int signo)
+{
+    r->kind = kind;
+    r->code = code;
+    r->signo = signo;
+    return RC_OK;
+}
+
 /* The REASON of expect ... fails REASON: two bare NTSTATUS names,
 ** BUS_ADRERR, a vmlab status, an exception reason, then the constant
 ** table's names (ERROR_*, STATUS_*, SEGV_*, errno). */
@@ -137,56 +145,27 @@ static enum rc parse_reason(struct interp *in, const char *w, struct reason *r)
     size_t i;
     uint64_t v;
 
-    if (strcmp(w, "ACCESS_VIOLATION") == 0) {
-        r->kind = RK_NTSTATUS;
-        r->code = VML_STATUS_ACCESS_VIOLATION;
-        return RC_OK;
-    }
-    if (strcmp(w, "GUARD_PAGE_VIOLATION") == 0) {
-        r->kind = RK_NTSTATUS;
-        r->code = VML_STATUS_GUARD_PAGE_VIOLATION;
-        return RC_OK;
-    }
-    if (strcmp(w, "BUS_ADRERR") == 0) {        /* not in the constant table */
-        r->kind = RK_SICODE;
-        r->signo = VML_SIGBUS;
-        r->code = VML_BUS_ADRERR;
-        return RC_OK;
-    }
+    if (strcmp(w, "ACCESS_VIOLATION") == 0)
+        return reason_set(r, RK_NTSTATUS, VML_STATUS_ACCESS_VIOLATION, 0);
+    if (strcmp(w, "GUARD_PAGE_VIOLATION") == 0)
+        return reason_set(r, RK_NTSTATUS, VML_STATUS_GUARD_PAGE_VIOLATION, 0);
+    if (strcmp(w, "BUS_ADRERR") == 0)          /* not in the constant table */
+        return reason_set(r, RK_SICODE, VML_BUS_ADRERR, VML_SIGBUS);
     for (i = 0; i < sizeof status_names / sizeof status_names[0]; i++)
-        if (status_names[i].st < 0 && name_is(w, status_names[i].name, "VML_E_")) {
-            r->kind = RK_STATUS;
-            r->code = (uint64_t)(int64_t)status_names[i].st;
-            return RC_OK;
-        }
+        if (status_names[i].st < 0 && name_is(w, status_names[i].name, "VML_E_"))
+            return reason_set(r, RK_STATUS, (uint64_t)(int64_t)status_names[i].st, 0);
     for (i = 1; i < VML_N_AV_REASONS; i++)
-        if (name_is(w, vml_av_reason_name((vml_av_reason)i), "VML_AV_")) {
-            r->kind = RK_AV;
-            r->code = i;
-            return RC_OK;
-        }
+        if (name_is(w, vml_av_reason_name((vml_av_reason)i), "VML_AV_"))
+            return reason_set(r, RK_AV, i, 0);
     if (vml_const_lookup(w, &v) == VML_OK) {
-        if (strncmp(w, "ERROR_", 6) == 0) {
-            r->kind = RK_WIN32;
-            r->code = v;
-            return RC_OK;
-        }
-        if (strncmp(w, "STATUS_", 7) == 0) {
-            r->kind = RK_NTSTATUS;
-            r->code = v;
-            return RC_OK;
-        }
-        if (strncmp(w, "SEGV_", 5) == 0) {
-            r->kind = RK_SICODE;
-            r->signo = VML_SIGSEGV;
-            r->code = v;
-            return RC_OK;
-        }
-        if (w[0] == 'E') {
-            r->kind = RK_ERRNO;
-            r->code = v;
-            return RC_OK;
-        }
+        if (strncmp(w, "ERROR_", 6) == 0)
+            return reason_set(r, RK_WIN32, v, 0);
+        if (strncmp(w, "STATUS_", 7) == 0)
+            return reason_set(r, RK_NTSTATUS, v, 0);
+        if (strncmp(w, "SEGV_", 5) == 0)
+            return reason_set(r, RK_SICODE, v, VML_SIGSEGV);
+        if (w[0] == 'E')
+            return reason_set(r, RK_ERRNO, v, 0);
     }
     return cli_error(in, "unknown failure reason '%s' (ACCESS_VIOLATION, GUARD_PAGE_VIOLATION, "
                      "STATUS_IN_PAGE_ERROR, SEGV_MAPERR, SEGV_ACCERR, BUS_ADRERR, an ERROR_* or "
