@@ -26,25 +26,17 @@
 **
 ** TRANSITIONS (and the only function that performs each):
 **   not resident -> resident (behind the hand)  clock_insert_ref(),
-**                                               clock_insert_clear()
+**                                               sl_op_push_tail() (clock0)
 **   bit clear -> bit set                        clock_access()
 **   bit set -> bit clear, hand moves on         clock_victim()
-**   resident -> not resident                    clock_remove()
+**   resident -> not resident                    sl_op_unlink(), which
+**       clears the bit (K2) and, for the slot under the hand, moves the
+**       hand to its successor
 */
 #include "policy.h"
 #include "slotlist.h"
 
 #define CLOCK_REF 0x1u   /* the reference bit, in slot_list.flags (L2) */
-
-static void *clock_create(uint64_t capacity)
-{
-    return sl_create(capacity);
-}
-
-static void clock_destroy(void *st)
-{
-    sl_destroy(st);
-}
 
 static void clock_insert_ref(void *st, uint32_t slot, uint64_t next_use)
 {
@@ -55,24 +47,12 @@ static void clock_insert_ref(void *st, uint32_t slot, uint64_t next_use)
     l->flags[slot] |= CLOCK_REF;
 }
 
-static void clock_insert_clear(void *st, uint32_t slot, uint64_t next_use)
-{
-    (void)next_use;
-    sl_push_tail(st, slot);
-}
-
 static void clock_access(void *st, uint32_t slot, uint64_t next_use)
 {
     struct slot_list *l = st;
 
     (void)next_use;
     l->flags[slot] |= CLOCK_REF;
-}
-
-/* Removing the slot under the hand moves the hand to its successor. */
-static void clock_remove(void *st, uint32_t slot)
-{
-    sl_unlink(st, slot);             /* clears CLOCK_REF too (K2) */
 }
 
 /* SL_NIL when nothing is resident (a caller's bug under Q1). */
@@ -91,21 +71,21 @@ static uint32_t clock_victim(void *st)
 const struct policy_ops policy_clock = {
     .id = VML_POLICY_CLOCK,
     .flags = 0,
-    .create = clock_create,
-    .destroy = clock_destroy,
+    .create = sl_op_create,
+    .destroy = sl_op_destroy,
     .on_insert = clock_insert_ref,
     .on_access = clock_access,
-    .on_remove = clock_remove,
+    .on_remove = sl_op_unlink,
     .choose_victim = clock_victim,
 };
 
 const struct policy_ops policy_clock0 = {
     .id = VML_POLICY_CLOCK0,
     .flags = 0,
-    .create = clock_create,
-    .destroy = clock_destroy,
-    .on_insert = clock_insert_clear,
+    .create = sl_op_create,
+    .destroy = sl_op_destroy,
+    .on_insert = sl_op_push_tail,   /* K1: just behind the hand, bit clear */
     .on_access = clock_access,
-    .on_remove = clock_remove,
+    .on_remove = sl_op_unlink,
     .choose_victim = clock_victim,
 };

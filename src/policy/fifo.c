@@ -8,54 +8,19 @@
 **       loaded first, the tail last.
 **
 ** TRANSITIONS (and the only function that performs each):
-**   not resident -> resident (tail)  fifo_insert()
-**   resident -> not resident         fifo_remove()
+**   not resident -> resident (tail)  sl_op_push_tail()
+**   resident -> not resident         sl_op_unlink()
 */
 #include "policy.h"
 #include "slotlist.h"
 
-static void *fifo_create(uint64_t capacity)
-{
-    return sl_create(capacity);
-}
-
-static void fifo_destroy(void *st)
-{
-    sl_destroy(st);
-}
-
-static void fifo_insert(void *st, uint32_t slot, uint64_t next_use)
-{
-    (void)next_use;
-    sl_push_tail(st, slot);
-}
-
-static void fifo_access(void *st, uint32_t slot, uint64_t next_use)
-{
-    (void)st;
-    (void)slot;
-    (void)next_use;
-}
-
-static void fifo_remove(void *st, uint32_t slot)
-{
-    sl_unlink(st, slot);
-}
-
-static uint32_t fifo_victim(void *st)
-{
-    const struct slot_list *l = st;
-
-    return l->head;   /* F1: the oldest load */
-}
-
 const struct policy_ops policy_fifo = {
     .id = VML_POLICY_FIFO,
     .flags = 0,
-    .create = fifo_create,
-    .destroy = fifo_destroy,
-    .on_insert = fifo_insert,
-    .on_access = fifo_access,
-    .on_remove = fifo_remove,
-    .choose_victim = fifo_victim,
+    .create = sl_op_create,
+    .destroy = sl_op_destroy,
+    .on_insert = sl_op_push_tail,
+    .on_access = sl_op_ignore,
+    .on_remove = sl_op_unlink,
+    .choose_victim = sl_op_head,   /* F1: the oldest load */
 };

@@ -2,61 +2,27 @@
 ** mru.c -- MRU replacement: the victim is the resident slot used (loaded
 ** or accessed) most recently.  Bad for most programs, best for a loop
 ** over more pages than there are frames, where LRU always evicts the
-** page needed next.
+** page needed next.  The list is LRU's; only the victim's end differs.
 **
 ** INVARIANTS (with L1-L2 of slotlist.h):
 **   M1  The list holds the resident slots in order of last use: the head
 **       was used least recently, the tail most recently.
 **
 ** TRANSITIONS (and the only function that performs each):
-**   not resident -> resident (tail)  mru_insert()
-**   resident -> tail                 mru_access()
-**   resident -> not resident         mru_remove()
+**   not resident -> resident (tail)  sl_op_push_tail()
+**   resident -> tail                 sl_op_move_to_tail()
+**   resident -> not resident         sl_op_unlink()
 */
 #include "policy.h"
 #include "slotlist.h"
 
-static void *mru_create(uint64_t capacity)
-{
-    return sl_create(capacity);
-}
-
-static void mru_destroy(void *st)
-{
-    sl_destroy(st);
-}
-
-static void mru_insert(void *st, uint32_t slot, uint64_t next_use)
-{
-    (void)next_use;
-    sl_push_tail(st, slot);
-}
-
-static void mru_access(void *st, uint32_t slot, uint64_t next_use)
-{
-    (void)next_use;
-    sl_move_to_tail(st, slot);
-}
-
-static void mru_remove(void *st, uint32_t slot)
-{
-    sl_unlink(st, slot);
-}
-
-static uint32_t mru_victim(void *st)
-{
-    const struct slot_list *l = st;
-
-    return l->tail;   /* M1: the most recently used */
-}
-
 const struct policy_ops policy_mru = {
     .id = VML_POLICY_MRU,
     .flags = 0,
-    .create = mru_create,
-    .destroy = mru_destroy,
-    .on_insert = mru_insert,
-    .on_access = mru_access,
-    .on_remove = mru_remove,
-    .choose_victim = mru_victim,
+    .create = sl_op_create,
+    .destroy = sl_op_destroy,
+    .on_insert = sl_op_push_tail,
+    .on_access = sl_op_move_to_tail,
+    .on_remove = sl_op_unlink,
+    .choose_victim = sl_op_tail,   /* M1: the most recently used */
 };

@@ -2,42 +2,15 @@
 ** slotlist.c -- the list behind FIFO, LRU, MRU and CLOCK (invariants
 ** L1-L2 in slotlist.h).
 **
-** TRANSITIONS (and the only function that performs each):
+** TRANSITIONS (and the only function that performs each; the sl_op_
+** functions wrap them):
 **   off the list -> tail        sl_push_tail()
-**   on the list  -> off         sl_unlink()
+**   on the list  -> off         sl_op_unlink()
 **   on the list  -> tail        sl_move_to_tail()
 */
 #include <stdlib.h>
 
 #include "slotlist.h"
-
-struct slot_list *sl_create(uint64_t capacity)
-{
-    struct slot_list *l;
-
-    if (capacity == 0 || capacity >= SL_NIL)
-        return NULL;
-    l = calloc(1, sizeof *l);
-    if (l == NULL)
-        return NULL;
-    l->head = l->tail = SL_NIL;
-    l->link = calloc((size_t)capacity, sizeof l->link[0]);
-    l->flags = calloc((size_t)capacity, sizeof l->flags[0]);
-    if (l->link == NULL || l->flags == NULL) {
-        sl_destroy(l);
-        return NULL;
-    }
-    return l;
-}
-
-void sl_destroy(struct slot_list *l)
-{
-    if (l == NULL)
-        return;
-    free(l->link);
-    free(l->flags);
-    free(l);
-}
 
 /* Links slot in after the tail: its old links are not read (L1). */
 void sl_push_tail(struct slot_list *l, uint32_t slot)
@@ -66,12 +39,6 @@ static void sl_link_out(struct slot_list *l, uint32_t slot)
         l->tail = e->prev;
 }
 
-void sl_unlink(struct slot_list *l, uint32_t slot)
-{
-    sl_link_out(l, slot);
-    l->flags[slot] = 0;   /* L2 */
-}
-
 /* LRU's and MRU's on_access: on the machine, every memory access.  The
 ** slot keeps its flags. */
 void sl_move_to_tail(struct slot_list *l, uint32_t slot)
@@ -80,4 +47,77 @@ void sl_move_to_tail(struct slot_list *l, uint32_t slot)
         return;
     sl_link_out(l, slot);
     sl_push_tail(l, slot);
+}
+
+/* ---- as struct policy_ops's members ------------------------------------- */
+
+void *sl_op_create(uint64_t capacity)
+{
+    struct slot_list *l;
+
+    if (capacity == 0 || capacity >= SL_NIL)
+        return NULL;
+    l = calloc(1, sizeof *l);
+    if (l == NULL)
+        return NULL;
+    l->head = l->tail = SL_NIL;
+    l->link = calloc((size_t)capacity, sizeof l->link[0]);
+    l->flags = calloc((size_t)capacity, sizeof l->flags[0]);
+    if (l->link == NULL || l->flags == NULL) {
+        sl_op_destroy(l);
+        return NULL;
+    }
+    return l;
+}
+
+void sl_op_destroy(void *st)
+{
+    struct slot_list *l = st;
+
+    if (l == NULL)
+        return;
+    free(l->link);
+    free(l->flags);
+    free(l);
+}
+
+void sl_op_push_tail(void *st, uint32_t slot, uint64_t next_use)
+{
+    (void)next_use;
+    sl_push_tail(st, slot);
+}
+
+void sl_op_move_to_tail(void *st, uint32_t slot, uint64_t next_use)
+{
+    (void)next_use;
+    sl_move_to_tail(st, slot);
+}
+
+void sl_op_ignore(void *st, uint32_t slot, uint64_t next_use)
+{
+    (void)st;
+    (void)slot;
+    (void)next_use;
+}
+
+void sl_op_unlink(void *st, uint32_t slot)
+{
+    struct slot_list *l = st;
+
+    sl_link_out(l, slot);
+    l->flags[slot] = 0;   /* L2 */
+}
+
+uint32_t sl_op_head(void *st)
+{
+    const struct slot_list *l = st;
+
+    return l->head;
+}
+
+uint32_t sl_op_tail(void *st)
+{
+    const struct slot_list *l = st;
+
+    return l->tail;
 }

@@ -29,12 +29,19 @@ struct slot_list {
     uint8_t        *flags;      /* capacity entries (L2) */
 };
 
-/* NULL when out of memory or capacity is 0 or does not fit a slot id. */
-struct slot_list *sl_create(uint64_t capacity);
-void sl_destroy(struct slot_list *l);
-void sl_push_tail(struct slot_list *l, uint32_t slot);   /* slot not on the list */
-void sl_unlink(struct slot_list *l, uint32_t slot);      /* slot on the list */
-/* Moves a slot already on the list to the tail. */
-void sl_move_to_tail(struct slot_list *l, uint32_t slot);
+void sl_push_tail(struct slot_list *l, uint32_t slot);      /* slot not on the list */
+void sl_move_to_tail(struct slot_list *l, uint32_t slot);   /* slot on the list */
+
+/* The list as struct policy_ops's members (policy.h), st being a struct
+** slot_list: FIFO, LRU and MRU are each a choice among these, CLOCK
+** builds on them.  next_use is ignored. */
+void    *sl_op_create(uint64_t capacity);   /* NULL: out of memory, capacity 0 or >= SL_NIL */
+void     sl_op_destroy(void *st);
+void     sl_op_push_tail(void *st, uint32_t slot, uint64_t next_use);
+void     sl_op_move_to_tail(void *st, uint32_t slot, uint64_t next_use);
+void     sl_op_ignore(void *st, uint32_t slot, uint64_t next_use);   /* does nothing */
+void     sl_op_unlink(void *st, uint32_t slot);
+uint32_t sl_op_head(void *st);   /* SL_NIL when the list is empty */
+uint32_t sl_op_tail(void *st);   /* SL_NIL when the list is empty */
 
 #endif
