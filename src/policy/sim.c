@@ -171,12 +171,15 @@ static void sim_free(struct sim *s)
 }
 
 /* Q3: next_use[i] is the position of the next reference to refs[i]'s
-** page, POLICY_NEVER when there is none.  One backward pass. */
+** page, POLICY_NEVER when there is none.  One backward pass.  An empty
+** string needs no array (and malloc(0) may return NULL). */
 static vml_status sim_future(struct sim *s, const vml_ref *refs, size_t n)
 {
     struct pmap next;
     uint64_t pos;
 
+    if (n == 0)
+        return VML_OK;
     s->next_use = malloc(n * sizeof s->next_use[0]);
     if (s->next_use == NULL || pmap_init(&next, 64) != 0)
         return VML_E_NOMEM;
