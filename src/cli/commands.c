@@ -473,15 +473,12 @@ enum rc cmd_run(struct interp *in, const struct cmd *c, size_t argc, char **argv
     return rc;
 }
 
+/* "ACCESS_VIOLATION": the constant table's STATUS_ name of the code. */
 static const char *exception_name(uint32_t ntstatus)
 {
-    switch (ntstatus) {
-    case VML_STATUS_ACCESS_VIOLATION:     return "ACCESS_VIOLATION";
-    case VML_STATUS_GUARD_PAGE_VIOLATION: return "GUARD_PAGE_VIOLATION";
-    case VML_STATUS_NO_MEMORY:            return "NO_MEMORY";
-    case VML_STATUS_IN_PAGE_ERROR:        return "IN_PAGE_ERROR";
-    default:                              return "EXCEPTION";
-    }
+    const char *name = const_name(ntstatus, "STATUS_");
+
+    return name != NULL ? name + strlen("STATUS_") : "EXCEPTION";
 }
 
 static const char *access_name(unsigned access)
