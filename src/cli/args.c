@@ -125,6 +125,10 @@ enum rc lib_status(struct interp *in, vml_status st, struct result *res)
 
     if (st == VML_OK)
         return RC_OK;
+    if (st == VML_FAULTED) {          /* the access filled res->ex */
+        res->fail = FAIL_EXCEPTION;
+        return RC_OK;
+    }
     if (st == VML_E_CORRUPT)
         return cli_fatal(in, "invariant check failed");
     res->fail = FAIL_STATUS;

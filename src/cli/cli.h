@@ -203,8 +203,9 @@ enum rc arg_value(struct interp *in, const char *word, struct value *out);
 enum rc arg_proc(struct interp *in, const char *word, vml_proc **out);
 enum rc arg_cpu(struct interp *in, const char *word, unsigned *out);
 enum rc need_machine(struct interp *in);
-/* Converts a library status: failures become FAIL_STATUS, VML_E_CORRUPT
-** is fatal. */
+/* Converts a library status: VML_FAULTED becomes FAIL_EXCEPTION (a memory
+** access filled res->ex), other failures FAIL_STATUS; VML_E_CORRUPT is
+** fatal. */
 enum rc lib_status(struct interp *in, vml_status st, struct result *res);
 /* Prints a view's text (or reports its failure in res). */
 enum rc emit_view(struct interp *in, vml_status st, vml_text *t, struct result *res);

@@ -97,8 +97,6 @@ struct msrc {
 /* RC_OK with res->fail set when the read failed. */
 static enum rc msrc_read(struct msrc *s, vml_va va, void *buf, size_t len, struct result *res)
 {
-    vml_status st;
-
     if (s->caller != NULL) {
         uint64_t done = 0;
         uint32_t e = vml_win_ReadProcessMemory(s->caller, s->p, va, buf, len, &done);
@@ -108,12 +106,7 @@ static enum rc msrc_read(struct msrc *s, vml_va va, void *buf, size_t len, struc
         }
         return RC_OK;
     }
-    st = vml_mem_read(s->p, s->in->cmd_cpu, va, buf, len, &res->ex);
-    if (st == VML_FAULTED) {
-        res->fail = FAIL_EXCEPTION;
-        return RC_OK;
-    }
-    return lib_status(s->in, st, res);
+    return lib_status(s->in, vml_mem_read(s->p, s->in->cmd_cpu, va, buf, len, &res->ex), res);
 }
 
 static enum rc read_typed(struct msrc *s, vml_va va, int size, struct result *res)
@@ -447,10 +440,6 @@ CLI_HANDLER(h_write)
         return RC_ERROR;
     st = vml_mem_write(p, in->cmd_cpu, addr, d.p, d.len, &res->ex);
     value_free(&d.v);
-    if (st == VML_FAULTED) {
-        res->fail = FAIL_EXCEPTION;
-        return RC_OK;
-    }
     return lib_status(in, st, res);
 }
 
@@ -465,10 +454,6 @@ CLI_HANDLER(h_exec)
     if (arg_proc(in, argv[0], &p) || arg_num(in, argv[1], "ADDRESS", &addr))
         return RC_ERROR;
     st = vml_mem_fetch(p, in->cmd_cpu, addr, &byte, 1, &res->ex);
-    if (st == VML_FAULTED) {
-        res->fail = FAIL_EXCEPTION;
-        return RC_OK;
-    }
     if (st == VML_OK)
         value_set_num(&res->val, byte);
     return lib_status(in, st, res);

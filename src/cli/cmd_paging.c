@@ -116,10 +116,6 @@ static enum rc access_one(struct interp *in, vml_proc *p, int write, vml_va va, 
     vml_status st = write ? vml_mem_write(p, in->cmd_cpu, va, buf, len, &res->ex)
                           : vml_mem_read(p, in->cmd_cpu, va, buf, len, &res->ex);
 
-    if (st == VML_FAULTED) {
-        res->fail = FAIL_EXCEPTION;
-        return RC_OK;
-    }
     return lib_status(in, st, res);
 }
 
@@ -145,10 +141,7 @@ static enum rc touch_reads(struct interp *in, vml_proc *p, uint64_t va, uint64_t
             vas[n++] = va;
         st = vml_mem_batch(p, in->cmd_cpu, vas, n, VML_ACCESS_READ, NULL, &done, &res->ex);
         *n_pages += done;
-        if (st == VML_FAULTED)
-            res->fail = FAIL_EXCEPTION;
-        else
-            rc = lib_status(in, st, res);
+        rc = lib_status(in, st, res);
     }
     free(vas);
     return rc;
