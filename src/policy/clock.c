@@ -55,7 +55,7 @@ static void clock_access(void *st, uint32_t slot, uint64_t next_use)
     l->flags[slot] |= CLOCK_REF;
 }
 
-/* SL_NIL when nothing is resident (a caller's bug under Q1). */
+/* SL_NIL, which is POLICY_NO_SLOT, when nothing is resident (Q1). */
 static uint32_t clock_victim(void *st)
 {
     struct slot_list *l = st;

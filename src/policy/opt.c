@@ -28,8 +28,6 @@
 
 #include "policy.h"
 
-#define OPT_NONE UINT32_MAX
-
 struct opt {
     uint32_t  n;          /* O3 */
     uint32_t *heap;       /* capacity entries: slots, heap-ordered (O1) */
@@ -100,7 +98,7 @@ static void *opt_create(uint64_t capacity)
 {
     struct opt *o;
 
-    if (capacity == 0 || capacity >= OPT_NONE)
+    if (capacity == 0 || capacity >= POLICY_NO_SLOT)
         return NULL;
     o = calloc(1, sizeof *o);
     if (o == NULL)
@@ -148,12 +146,12 @@ static void opt_remove(void *st, uint32_t slot)
     opt_sift_down(o, o->pos[last] - 1);
 }
 
-/* OPT_NONE when nothing is resident (a caller's bug under Q1). */
+/* POLICY_NO_SLOT when nothing is resident (Q1). */
 static uint32_t opt_victim(void *st)
 {
     const struct opt *o = st;
 
-    return o->n > 0 ? o->heap[0] : OPT_NONE;
+    return o->n > 0 ? o->heap[0] : POLICY_NO_SLOT;
 }
 
 const struct policy_ops policy_opt = {

@@ -10,9 +10,11 @@
 ** vmlab.h.
 **
 ** CONTRACT (every policy; checked by test_policy):
-**   Q1  choose_victim() returns a slot that is resident (inserted and not
-**       yet removed), and only when at least one is; it does not remove it:
-**       the caller calls on_remove() for it.
+**   Q1  choose_victim() is called only when at least one slot is
+**       resident (inserted and not yet removed) and returns one of them;
+**       it does not remove it: the caller calls on_remove() for it.  With
+**       none resident (a caller's bug) it returns POLICY_NO_SLOT, which
+**       callers' range checks catch.
 **   Q2  on_insert() is called only for a slot not resident, on_access()
 **       and on_remove() only for a resident one.
 **   Q3  next_use is the position of the slot's page's next reference in
@@ -27,12 +29,14 @@
 #include "vmlab.h"
 
 #define POLICY_NEVER UINT64_MAX
+#define POLICY_NO_SLOT UINT32_MAX  /* never a slot: capacity stays below it */
 #define POLICY_NEEDS_FUTURE 0x1u   /* on_insert/on_access need next_use */
 
 struct policy_ops {
     vml_policy  id;
     unsigned    flags;             /* POLICY_* */
-    /* Allocates the state for capacity slots; NULL when out of memory. */
+    /* Allocates the state for capacity slots; NULL when out of memory,
+    ** or capacity is 0 or not below POLICY_NO_SLOT. */
     void     *(*create)(uint64_t capacity);
     void      (*destroy)(void *st);
     void      (*on_insert)(void *st, uint32_t slot, uint64_t next_use);

@@ -265,7 +265,7 @@ vml_status vml_policy_simulate(vml_policy policy, uint64_t frames, const vml_ref
         return VML_E_INVALID;
     /* More frames than references can never fill up. */
     s.n_slots = frames < n ? frames : (n > 0 ? n : 1);
-    if (s.n_slots >= UINT32_MAX)
+    if (s.n_slots >= POLICY_NO_SLOT)
         return VML_E_RANGE;
 
     s.st = s.ops->create(s.n_slots);

@@ -10,7 +10,11 @@
 */
 #include <stdlib.h>
 
+#include "policy.h"
 #include "slotlist.h"
+
+/* Q1: an empty list's head and tail are no slot, and so are its victims. */
+_Static_assert(SL_NIL == POLICY_NO_SLOT, "SL_NIL must be POLICY_NO_SLOT");
 
 /* Links slot in after the tail: its old links are not read (L1). */
 void sl_push_tail(struct slot_list *l, uint32_t slot)

@@ -413,6 +413,7 @@ static void contract_holds_against_the_model(const struct policy_ops *ops, uint6
         m.capacity = 1 + rng_next(&seed) % MODEL_MAX;
         st = ops->create(m.capacity);
         assert_non_null(st);
+        assert_int_equal(POLICY_NO_SLOT, ops->choose_victim(st));   /* Q1: empty */
         for (unsigned step = 0; step < 2000; step++) {
             uint32_t slot = (uint32_t)(rng_next(&seed) % m.capacity);
             uint64_t next_use = random_next_use(&seed);
@@ -441,6 +442,8 @@ static void contract_holds_against_the_model(const struct policy_ops *ops, uint6
                     model_remove(&m, victim);
                     n_resident--;
                 }
+            } else if (op == 3) {                              /* Q1: none left */
+                assert_int_equal(POLICY_NO_SLOT, ops->choose_victim(st));
             }
         }
         ops->destroy(st);
@@ -484,6 +487,7 @@ static void state_for_2_to_the_28_slots_is_allocated_lazily(void **state)
         ops->on_remove(st, 0);
         assert_int_equal(last, ops->choose_victim(st));
         ops->destroy(st);
+        assert_null(ops->create(POLICY_NO_SLOT));   /* the first capacity refused */
     }
     assert_null(policy_fifo.create((uint64_t)1 << 32));   /* slot ids are 32-bit */
     assert_null(policy_opt.create(0));
