@@ -85,6 +85,15 @@ static enum rc wdata_parse(struct interp *in, const char *type_word, const char 
     return RC_OK;
 }
 
+/* A Win32 call's GetLastError code: 0, or the failure of the command. */
+static void win32_fail(struct result *res, uint32_t e)
+{
+    if (e != 0) {
+        res->fail = FAIL_WIN32;
+        res->win32 = e;
+    }
+}
+
 /* ------------------------------------------------------------------ */
 /* Reading through the MMU or through ReadProcessMemory                */
 
@@ -99,11 +108,7 @@ static enum rc msrc_read(struct msrc *s, vml_va va, void *buf, size_t len, struc
 {
     if (s->caller != NULL) {
         uint64_t done = 0;
-        uint32_t e = vml_win_ReadProcessMemory(s->caller, s->p, va, buf, len, &done);
-        if (e != 0) {
-            res->fail = FAIL_WIN32;
-            res->win32 = e;
-        }
+        win32_fail(res, vml_win_ReadProcessMemory(s->caller, s->p, va, buf, len, &done));
         return RC_OK;
     }
     return lib_status(s->in, vml_mem_read(s->p, s->in->cmd_cpu, va, buf, len, &res->ex), res);
@@ -155,14 +160,12 @@ static enum rc read_typed(struct msrc *s, vml_va va, int size, struct result *re
     return RC_OK;
 }
 
-static void win32_result(struct result *res, uint32_t e, vml_va va)
+/* The failure, or on success the value v. */
+static void win32_result(struct result *res, uint32_t e, uint64_t v)
 {
-    if (e != 0) {
-        res->fail = FAIL_WIN32;
-        res->win32 = e;
-    } else {
-        value_set_num(&res->val, va);
-    }
+    win32_fail(res, e);
+    if (e == 0)
+        value_set_num(&res->val, v);
 }
 
 /* ------------------------------------------------------------------ */
@@ -206,17 +209,13 @@ CLI_HANDLER(h_vfree)
 {
     vml_proc *p;
     uint64_t addr = 0, size = 0;
-    uint32_t type = 0, e = 0;
+    uint32_t type = 0;
 
     (void)argc;
     if (arg_proc(in, argv[0], &p) || arg_num(in, argv[1], "ADDRESS", &addr) ||
         arg_num(in, argv[2], "SIZE", &size) || arg_u32(in, argv[3], "TYPE", &type))
         return RC_ERROR;
-    e = vml_win_VirtualFree(p, addr, size, type);
-    if (e != 0) {
-        res->fail = FAIL_WIN32;
-        res->win32 = e;
-    }
+    win32_fail(res, vml_win_VirtualFree(p, addr, size, type));
     return RC_OK;
 }
 
@@ -298,11 +297,9 @@ CLI_HANDLER(h_vquery)
     }
     memset(&mbi, 0, sizeof mbi);
     e = vml_win_VirtualQuery(p, addr, &mbi);
-    if (e != 0) {
-        res->fail = FAIL_WIN32;
-        res->win32 = e;
+    win32_fail(res, e);
+    if (e != 0)
         return RC_OK;
-    }
     if (field < N_MBI_FIELDS) {
         value_set_num(&res->val, mbi_field(&mbi, field, res->note, sizeof res->note));
         return RC_OK;
