@@ -154,6 +154,25 @@ enum rc emit_view(struct interp *in, vml_status st, vml_text *t, struct result *
     return rc;
 }
 
+enum rc machine_view(struct interp *in, struct result *res,
+                     vml_status (*view)(vml_machine *, unsigned, vml_text *))
+{
+    vml_text t = {0};
+
+    return emit_view(in, view(in->m, in->fmt, &t), &t, res);
+}
+
+enum rc proc_view(struct interp *in, const char *word, struct result *res,
+                  vml_status (*view)(vml_proc *, unsigned, vml_text *))
+{
+    vml_proc *p;
+    vml_text t = {0};
+
+    if (arg_proc(in, word, &p))
+        return RC_ERROR;
+    return emit_view(in, view(p, in->fmt, &t), &t, res);
+}
+
 const char *const_name(uint64_t v, const char *prefix)
 {
     size_t i, plen = strlen(prefix);

@@ -209,6 +209,12 @@ enum rc need_machine(struct interp *in);
 enum rc lib_status(struct interp *in, vml_status st, struct result *res);
 /* Prints a view's text (or reports its failure in res). */
 enum rc emit_view(struct interp *in, vml_status st, vml_text *t, struct result *res);
+/* Renders and prints a view of the machine, or of the process named by
+** word, in the command's format (text or --json). */
+enum rc machine_view(struct interp *in, struct result *res,
+                     vml_status (*view)(vml_machine *, unsigned, vml_text *));
+enum rc proc_view(struct interp *in, const char *word, struct result *res,
+                  vml_status (*view)(vml_proc *, unsigned, vml_text *));
 /* The name of a constant of value v whose name starts with prefix. */
 const char *const_name(uint64_t v, const char *prefix);
 void events_apply(struct interp *in);

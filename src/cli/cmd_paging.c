@@ -355,29 +355,20 @@ CLI_HANDLER(h_inject)
 
 CLI_HANDLER(h_view_vm)
 {
-    vml_text t = {0};
-
     (void)argc;
     (void)argv;
-    return emit_view(in, vml_view_vm(in->m, in->fmt, &t), &t, res);
+    return machine_view(in, res, vml_view_vm);
 }
 
 CLI_HANDLER(h_view_wsle)
 {
-    vml_proc *p;
-    vml_text t = {0};
-
     (void)argc;
-    if (arg_proc(in, argv[0], &p))
-        return RC_ERROR;
-    return emit_view(in, vml_view_wsle(p, in->fmt, &t), &t, res);
+    return proc_view(in, argv[0], res, vml_view_wsle);
 }
 
 CLI_HANDLER(h_vmstat)
 {
-    vml_text t = {0};
-
     (void)argc;
     (void)argv;
-    return emit_view(in, vml_view_vmstat(in->m, in->fmt, &t), &t, res);
+    return machine_view(in, res, vml_view_vmstat);
 }

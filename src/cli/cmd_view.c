@@ -539,36 +539,36 @@ CLI_HANDLER(h_query)
     return addr_view(in, argv, res, vml_view_query);
 }
 
-#define PROC_VIEW(handler, view)                                    \
-    CLI_HANDLER(handler)                                            \
-    {                                                               \
-        vml_proc *p;                                                \
-        vml_text t = {0};                                           \
-        (void)argc;                                                 \
-        if (arg_proc(in, argv[0], &p))                              \
-            return RC_ERROR;                                        \
-        return emit_view(in, view(p, in->fmt, &t), &t, res);        \
-    }
-PROC_VIEW(h_view_vad, vml_view_vad)
-PROC_VIEW(h_maps, vml_view_maps)
-PROC_VIEW(h_status, vml_view_status)
+CLI_HANDLER(h_view_vad)
+{
+    (void)argc;
+    return proc_view(in, argv[0], res, vml_view_vad);
+}
+
+CLI_HANDLER(h_maps)
+{
+    (void)argc;
+    return proc_view(in, argv[0], res, vml_view_maps);
+}
+
+CLI_HANDLER(h_status)
+{
+    (void)argc;
+    return proc_view(in, argv[0], res, vml_view_status);
+}
 
 CLI_HANDLER(h_memusage)
 {
-    vml_text t = {0};
-
     (void)argc;
     (void)argv;
-    return emit_view(in, vml_view_memusage(in->m, in->fmt, &t), &t, res);
+    return machine_view(in, res, vml_view_memusage);
 }
 
 CLI_HANDLER(h_taskmgr)
 {
-    vml_text t = {0};
-
     (void)argc;
     (void)argv;
-    return emit_view(in, vml_view_taskmgr(in->m, in->fmt, &t), &t, res);
+    return machine_view(in, res, vml_view_taskmgr);
 }
 
 /* PROCESS | system | cpuN */
