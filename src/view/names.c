@@ -166,6 +166,18 @@ int vw_ptr_bytes(const vml_machine *m)
     return lo.va_bits <= 32 ? 4 : 8;
 }
 
+unsigned vw_walk_stop(const vml_walk *w)
+{
+    unsigned i;
+
+    if (w->present)
+        return w->n_steps;
+    for (i = 0; i < w->n_steps; i++)
+        if (w->step[i].level == w->fail_level)
+            return i;
+    return w->n_steps ? w->n_steps - 1 : 0;
+}
+
 uint64_t vw_stat(vml_machine *m, vml_scope scope, unsigned id, const char *name,
                  int *exists)
 {

@@ -89,6 +89,9 @@ const char *vw_pte_flags(const vml_pte_info *pi, uint64_t entry, unsigned level,
 uint64_t    vw_vad_node_addr(unsigned pid, uint64_t start_vpn, int ptr_bytes);
 /* 8 on 64-bit paging modes, 4 on PAE and legacy 32-bit. */
 int         vw_ptr_bytes(const vml_machine *m);
+/* Index of the step that stops a walk (its entry has P = 0), or n_steps
+** when the walk completed. */
+unsigned    vw_walk_stop(const vml_walk *w);
 /* A counter's value; *exists (may be NULL) says whether the name exists.
 ** A missing counter reads 0. */
 uint64_t    vw_stat(vml_machine *m, vml_scope scope, unsigned id, const char *name,

@@ -314,6 +314,7 @@ static void pagemap_page(vml_proc *p, vml_va va, const vml_vad_info *v, int in_v
 {
     vml_machine *m = vml_proc_machine(p);
     vml_walk w;
+    const vml_walk_step *stop;
     vml_pte_info pi;
     vml_pfn_info fi;
 
@@ -337,14 +338,8 @@ static void pagemap_page(vml_proc *p, vml_va va, const vml_vad_info *v, int in_v
             pg->entry |= PM_FILE;
         return;
     }
-    {
-        unsigned i, stop = w.n_steps - 1;
-
-        for (i = 0; i < w.n_steps; i++)
-            if (w.step[i].level == w.fail_level)
-                stop = i;
-        vml_pte_decode(m, w.step[stop].entry, w.step[stop].level, &pi);
-    }
+    stop = &w.step[vw_walk_stop(&w)];
+    vml_pte_decode(m, stop->entry, stop->level, &pi);
     pg->kind = pi.kind;
     if (pi.kind == VML_PTE_TRANSITION)
         pg->pfn = pi.pfn;

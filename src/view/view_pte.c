@@ -84,18 +84,12 @@ static void fmt_entry(const vml_walk *w, char *buf, size_t size, uint64_t e)
         snprintf(buf, size, "%016llX", (unsigned long long)e);
 }
 
-/* Index of the step that stops the walk (its entry has P = 0), or n_steps
-** when the walk completed. */
-static unsigned walk_stop(const vml_walk *w)
+/* The steps both views show: every one up to the one that stops the walk. */
+static unsigned walk_shown(const vml_walk *w)
 {
-    unsigned i;
+    unsigned stop = vw_walk_stop(w);
 
-    if (w->present)
-        return w->n_steps;
-    for (i = 0; i < w->n_steps; i++)
-        if (w->step[i].level == w->fail_level)
-            return i;
-    return w->n_steps ? w->n_steps - 1 : 0;
+    return stop < w->n_steps ? stop + 1 : w->n_steps;
 }
 
 /* For a zero entry the memory manager asks the VAD tree; so do we.
@@ -156,7 +150,7 @@ static void pte_soft_lines(vml_text *out, const struct pte_ctx *c, const vml_pte
 
 static void pte_text(vml_text *out, const struct pte_ctx *c, vml_va va, const vml_walk *w)
 {
-    unsigned i, n = w->n_steps, stop = walk_stop(w);
+    unsigned i, n = walk_shown(w), stop = vw_walk_stop(w);
     char a[32], cell[64], fl[12];
     size_t line;
     vml_pte_info pi;
@@ -168,8 +162,6 @@ static void pte_text(vml_text *out, const struct pte_ctx *c, vml_va va, const vm
         vt_puts(out, "not valid\n");
         return;
     }
-    if (stop < n)
-        n = stop + 1;
 
     line = out->len;
     for (i = 0; i < n; i++) {
@@ -328,9 +320,7 @@ VML_API vml_status vml_view_pte(vml_proc *p, vml_va va, unsigned fmt, vml_text *
         jw_begin(&j, out);
         pte_head_json(&j, &c, "pte", va);
         jw_arr(&j, "levels");
-        n = w.present ? w.n_steps : walk_stop(&w) + 1;
-        if (n > w.n_steps)
-            n = w.n_steps;
+        n = walk_shown(&w);
         for (i = 0; i < n; i++)
             pte_json_entry(&j, &c, p, va, &w.step[i], pte_level_name(&c, w.step[i].level));
         jw_arr_end(&j);
@@ -352,14 +342,14 @@ static const char *vtop_prefix(const struct pte_ctx *c)
 static void vtop_text(vml_text *out, const struct pte_ctx *c, vml_va va, const vml_walk *w)
 {
     const char *pre = vtop_prefix(c);
-    unsigned i, stop = walk_stop(w);
+    unsigned i, n = walk_shown(w), stop = vw_walk_stop(w);
     char a[32], t[32], e[32];
     vml_pte_info pi;
 
     fmt_addr(c, a, sizeof a, va, 0);
     fmt_addr(c, t, sizeof t, w->cr3, 0);
     vml_text_printf(out, "%s: Virt %s, pagedir %s\n", pre, a, t);
-    for (i = 0; i < w->n_steps && i <= stop; i++) {
+    for (i = 0; i < n; i++) {
         const vml_walk_step *s = &w->step[i];
 
         fmt_addr(c, a, sizeof a, s->entry_pa, 0);
@@ -400,7 +390,7 @@ VML_API vml_status vml_view_vtop(vml_proc *p, vml_va va, unsigned fmt, vml_text 
     struct pte_ctx c;
     vml_walk w;
     vml_status st;
-    unsigned i, stop;
+    unsigned i, n;
 
     st = view_walk(p, va, fmt, out, &w, &c);
     if (st != VML_OK)
@@ -419,8 +409,8 @@ VML_API vml_status vml_view_vtop(vml_proc *p, vml_va va, unsigned fmt, vml_text 
         jw_hex(&j, "cr3", w.cr3);
         jw_u64(&j, "entry_size", w.entry_size);
         jw_arr(&j, "steps");
-        stop = walk_stop(&w);
-        for (i = 0; i < w.n_steps && i <= stop; i++) {
+        n = walk_shown(&w);
+        for (i = 0; i < n; i++) {
             const vml_walk_step *s = &w.step[i];
 
             vml_pte_decode(c.m, s->entry, s->level, &pi);
