@@ -205,6 +205,19 @@ static void pte_text(vml_text *out, const struct pte_ctx *c, vml_va va, const vm
     }
 }
 
+/* The members every step has in both views' JSON. */
+static void step_json(struct jw *j, const vml_walk_step *s, const char *name,
+                      const vml_pte_info *pi)
+{
+    jw_str(j, "name", name);
+    jw_u64(j, "level", s->level);
+    jw_hex(j, "table_pa", s->table_pa);
+    jw_u64(j, "index", s->index);
+    jw_hex(j, "entry_pa", s->entry_pa);
+    jw_hex(j, "entry", s->entry);
+    jw_str(j, "kind", vml_pte_kind_name(pi->kind));
+}
+
 static void pte_json_entry(struct jw *j, const struct pte_ctx *c, vml_proc *p, vml_va va,
                            const vml_walk_step *s, const char *name)
 {
@@ -214,13 +227,7 @@ static void pte_json_entry(struct jw *j, const struct pte_ctx *c, vml_proc *p, v
 
     vml_pte_decode(c->m, s->entry, s->level, &pi);
     jw_obj(j, NULL);
-    jw_str(j, "name", name);
-    jw_u64(j, "level", s->level);
-    jw_hex(j, "table_pa", s->table_pa);
-    jw_u64(j, "index", s->index);
-    jw_hex(j, "entry_pa", s->entry_pa);
-    jw_hex(j, "entry", s->entry);
-    jw_str(j, "kind", vml_pte_kind_name(pi.kind));
+    step_json(j, s, name, &pi);
     jw_bool(j, "valid", pi.kind == VML_PTE_VALID);
     if (pi.kind == VML_PTE_VALID) {
         jw_u64(j, "pfn", pi.pfn);
@@ -415,13 +422,7 @@ VML_API vml_status vml_view_vtop(vml_proc *p, vml_va va, unsigned fmt, vml_text 
 
             vml_pte_decode(c.m, s->entry, s->level, &pi);
             jw_obj(&j, NULL);
-            jw_str(&j, "name", s->name);
-            jw_u64(&j, "level", s->level);
-            jw_hex(&j, "table_pa", s->table_pa);
-            jw_u64(&j, "index", s->index);
-            jw_hex(&j, "entry_pa", s->entry_pa);
-            jw_hex(&j, "entry", s->entry);
-            jw_str(&j, "kind", vml_pte_kind_name(pi.kind));
+            step_json(&j, s, s->name, &pi);
             jw_bool(&j, "present", pi.kind == VML_PTE_VALID);
             jw_obj_end(&j);
         }
