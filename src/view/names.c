@@ -166,6 +166,20 @@ int vw_ptr_bytes(const vml_machine *m)
     return lo.va_bits <= 32 ? 4 : 8;
 }
 
+int vw_vad_next(vml_proc *p, vml_va *cursor, int *done, vml_vad_info *v)
+{
+    vml_va end;
+
+    if (*done || vml_vad_next(p, *cursor, v) != VML_OK)
+        return 0;
+    end = (v->end_vpn + 1) << VML_PAGE_SHIFT;
+    if (end <= *cursor || v->end_vpn + 1 == 0)
+        *done = 1;
+    else
+        *cursor = end;
+    return 1;
+}
+
 unsigned vw_walk_stop(const vml_walk *w)
 {
     unsigned i;

@@ -89,6 +89,10 @@ const char *vw_pte_flags(const vml_pte_info *pi, uint64_t entry, unsigned level,
 uint64_t    vw_vad_node_addr(unsigned pid, uint64_t start_vpn, int ptr_bytes);
 /* 8 on 64-bit paging modes, 4 on PAE and legacy 32-bit. */
 int         vw_ptr_bytes(const vml_machine *m);
+/* Iterates a process's VADs in address order, from *cursor = 0 and
+** *done = 0: 1 with *v filled, 0 past the last one (a VAD that ends at the
+** top of the address space ends the walk instead of wrapping around). */
+int         vw_vad_next(vml_proc *p, vml_va *cursor, int *done, vml_vad_info *v);
 /* Index of the step that stops a walk (its entry has P = 0), or n_steps
 ** when the walk completed. */
 unsigned    vw_walk_stop(const vml_walk *w);

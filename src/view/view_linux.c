@@ -67,18 +67,6 @@ static const char *vma_name(const vml_vad_info *v)
 static vml_va vma_start(const vml_vad_info *v) { return v->start_vpn << VML_PAGE_SHIFT; }
 static vml_va vma_end(const vml_vad_info *v)   { return (v->end_vpn + 1) << VML_PAGE_SHIFT; }
 
-/* Iterates the VADs: 1 with *v filled, 0 past the last one. */
-static int vma_next(vml_proc *p, vml_va *cursor, int *done, vml_vad_info *v)
-{
-    if (*done || vml_vad_next(p, *cursor, v) != VML_OK)
-        return 0;
-    if (vma_end(v) <= *cursor || v->end_vpn + 1 == 0)
-        *done = 1;                      /* the last one (no wrap-around) */
-    else
-        *cursor = vma_end(v);
-    return 1;
-}
-
 /* ---- maps --------------------------------------------------------------- */
 
 /* fs/proc/task_mmu.c, show_vma_header_prefix() and show_map_vma():
@@ -138,7 +126,7 @@ VML_API vml_status vml_view_maps(vml_proc *p, unsigned fmt, vml_text *out)
         jw_str(&j, "process", vml_proc_name(p));
         jw_arr(&j, "maps");
     }
-    while (vma_next(p, &cursor, &done, &v)) {
+    while (vw_vad_next(p, &cursor, &done, &v)) {
         if (fmt == VML_FMT_TEXT) {
             maps_line(out, &v, pid, ptr);
         } else {
@@ -203,7 +191,7 @@ static void status_values(vml_proc *p, uint64_t kb[N_ST])
     vml_va cursor = 0;
     int done = 0, have;
 
-    while (vma_next(p, &cursor, &done, &v)) {
+    while (vw_vad_next(p, &cursor, &done, &v)) {
         uint64_t pages = v.end_vpn - v.start_vpn + 1;
         int prot = vma_prot(&v), stack = vma_stack(&v), shared = vma_shared(&v);
 

@@ -98,9 +98,9 @@ VML_API vml_status vml_view_vad(vml_proc *p, unsigned fmt, vml_text *out)
     vml_vad_info v;
     struct vad_totals tot;
     struct jw j;
-    vml_va va = 0;
+    vml_va cursor = 0;
     unsigned pid;
-    int ptr;
+    int ptr, done = 0;
 
     if (p == NULL || out == NULL || fmt > VML_FMT_JSON)
         return VML_E_INVALID;
@@ -120,7 +120,7 @@ VML_API vml_status vml_view_vad(vml_proc *p, unsigned fmt, vml_text *out)
         jw_str(&j, "process", vml_proc_name(p));
         jw_arr(&j, "vads");
     }
-    while (vml_vad_next(p, va, &v) == VML_OK) {
+    while (vw_vad_next(p, &cursor, &done, &v)) {
         tot.n++;
         tot.level_sum += v.level;
         if (v.level > tot.max_level)
@@ -133,9 +133,6 @@ VML_API vml_status vml_view_vad(vml_proc *p, unsigned fmt, vml_text *out)
             vad_row_text(out, &v, pid, ptr);
         else
             vad_row_json(&j, &v, pid, ptr);
-        if (v.end_vpn + 1 == 0 || ((v.end_vpn + 1) << VML_PAGE_SHIFT) <= va)
-            break;                              /* wrapped: the last one */
-        va = (v.end_vpn + 1) << VML_PAGE_SHIFT;
     }
     {
         uint64_t avg = tot.n ? (tot.level_sum + tot.n) / tot.n : 0;
