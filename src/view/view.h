@@ -25,6 +25,9 @@
 
 #include "vmlab.h"
 
+/* KiB in a page, for the views that show sizes in KB. */
+#define VW_PAGE_KB (VML_PAGE_SIZE / 1024u)
+
 /* ---- text.c: building text -------------------------------------------- */
 
 void   vt_puts(vml_text *t, const char *s);

@@ -16,8 +16,6 @@
 
 #include "view/view.h"
 
-#define KB_PER_PAGE (VML_PAGE_SIZE / 1024u)
-
 /* VM_MAYSHARE: MAP_SHARED mappings, and win32 views of sections that are
 ** not copy-on-write; private memory and images are 'p'. */
 static int vma_shared(const vml_vad_info *v)
@@ -209,7 +207,7 @@ static void status_values(vml_proc *p, uint64_t kb[N_ST])
     }
     memset(kb, 0, sizeof(uint64_t) * N_ST);
     v64 = vw_stat(m, VML_SCOPE_PROC, pid, "virtual_size", &have);
-    kb[ST_SIZE] = have ? v64 >> 10 : total_pages * KB_PER_PAGE;
+    kb[ST_SIZE] = have ? v64 >> 10 : total_pages * VW_PAGE_KB;
     kb[ST_PEAK] = vw_stat(m, VML_SCOPE_PROC, pid, "peak_virtual_size", NULL) >> 10;
     if (kb[ST_PEAK] < kb[ST_SIZE])      /* task_mem: hiwater_vm >= total_vm */
         kb[ST_PEAK] = kb[ST_SIZE];
@@ -221,12 +219,12 @@ static void status_values(vml_proc *p, uint64_t kb[N_ST])
     kb[ST_SHMEM] = vw_stat(m, VML_SCOPE_PROC, pid, "rss_shmem", NULL) >> 10;
     /* VmRSS = RssAnon + RssFile + RssShmem */
     kb[ST_ANON] = kb[ST_RSS] > kb[ST_FILE] + kb[ST_SHMEM] ? kb[ST_RSS] - kb[ST_FILE] - kb[ST_SHMEM] : 0;
-    kb[ST_DATA] = data * KB_PER_PAGE;
-    kb[ST_STK] = stk * KB_PER_PAGE;
-    kb[ST_EXE] = exe * KB_PER_PAGE;
-    kb[ST_LIB] = lib * KB_PER_PAGE;
-    kb[ST_PTE] = vw_stat(m, VML_SCOPE_PROC, pid, "pagetable_pages", NULL) * KB_PER_PAGE;
-    kb[ST_SWAP] = vw_stat(m, VML_SCOPE_PROC, pid, "pagefile_pages", NULL) * KB_PER_PAGE;
+    kb[ST_DATA] = data * VW_PAGE_KB;
+    kb[ST_STK] = stk * VW_PAGE_KB;
+    kb[ST_EXE] = exe * VW_PAGE_KB;
+    kb[ST_LIB] = lib * VW_PAGE_KB;
+    kb[ST_PTE] = vw_stat(m, VML_SCOPE_PROC, pid, "pagetable_pages", NULL) * VW_PAGE_KB;
+    kb[ST_SWAP] = vw_stat(m, VML_SCOPE_PROC, pid, "pagefile_pages", NULL) * VW_PAGE_KB;
 }
 
 VML_API vml_status vml_view_status(vml_proc *p, unsigned fmt, vml_text *out)

@@ -19,8 +19,6 @@
 
 #include "view/view.h"
 
-#define PAGE_KB (VML_PAGE_SIZE / 1024u)
-
 static uint64_t sys_stat(vml_machine *m, const char *name)
 {
     return vw_stat(m, VML_SCOPE_SYSTEM, 0, name, NULL);
@@ -72,7 +70,7 @@ static int vm_proc_cmp(const void *a, const void *b)
 static void vm_line(vml_text *out, const char *label, uint64_t pages)
 {
     vml_text_printf(out, "\t%-24s%10llu (%10llu Kb)\n", label, (unsigned long long)pages,
-                    (unsigned long long)(pages * PAGE_KB));
+                    (unsigned long long)(pages * VW_PAGE_KB));
 }
 
 static void vm_pagefile_text(vml_text *out, const vml_pagefile_info *pf)
@@ -88,14 +86,14 @@ static void vm_pagefile_text(vml_text *out, const vml_pagefile_info *pf)
     else
         vt_puts(out, "\tPage File: (a temporary file, deleted when the machine goes)\n");
     vml_text_printf(out, "\t   Current: %10llu Kb  Free Space: %10llu Kb\n",
-                    (unsigned long long)(pf->total_slots * PAGE_KB),
-                    (unsigned long long)(free_slots * PAGE_KB));
+                    (unsigned long long)(pf->total_slots * VW_PAGE_KB),
+                    (unsigned long long)(free_slots * VW_PAGE_KB));
     vml_text_printf(out, "\t   Minimum: %10llu Kb  Maximum:    %10llu Kb\n",
-                    (unsigned long long)(pf->total_slots * PAGE_KB),
-                    (unsigned long long)(pf->total_slots * PAGE_KB));
+                    (unsigned long long)(pf->total_slots * VW_PAGE_KB),
+                    (unsigned long long)(pf->total_slots * VW_PAGE_KB));
     vml_text_printf(out, "\t   Peak Use:%10llu Kb  Used:       %10llu Kb\n",
-                    (unsigned long long)(pf->peak_slots * PAGE_KB),
-                    (unsigned long long)(pf->used_slots * PAGE_KB));
+                    (unsigned long long)(pf->peak_slots * VW_PAGE_KB),
+                    (unsigned long long)(pf->used_slots * VW_PAGE_KB));
 }
 
 static void vm_pagefile_json(struct jw *j, const vml_pagefile_info *pf)
@@ -177,7 +175,7 @@ VML_API vml_status vml_view_vm(vml_machine *m, unsigned fmt, vml_text *out)
         for (i = 0; i < n; i++)
             vml_text_printf(out, "\t   %04x %-16s %10llu (%10llu Kb)\n", procs[i].pid,
                             procs[i].name, (unsigned long long)procs[i].private_pages,
-                            (unsigned long long)(procs[i].private_pages * PAGE_KB));
+                            (unsigned long long)(procs[i].private_pages * VW_PAGE_KB));
         vml_text_printf(out, "\tvmlab: policy %s; hard faults %llu, soft faults %llu; "
                         "pagefile reads %llu, writes %llu in %llu clusters; trimmed %llu, "
                         "repurposed %llu\n",
@@ -379,8 +377,8 @@ static const char *const vmstat_names[] = {
 static void vmstat_values(vml_machine *m, uint64_t v[N_VMSTAT])
 {
     v[0] = vml_list_count(m, VML_LIST_ZEROED) + vml_list_count(m, VML_LIST_FREE);
-    v[1] = sys_stat(m, "pagefile_reads") * PAGE_KB;
-    v[2] = sys_stat(m, "pagefile_writes") * PAGE_KB;
+    v[1] = sys_stat(m, "pagefile_reads") * VW_PAGE_KB;
+    v[2] = sys_stat(m, "pagefile_writes") * VW_PAGE_KB;
     v[3] = sys_stat(m, "pagefile_reads");
     v[4] = sys_stat(m, "pagefile_writes");
     v[5] = sys_stat(m, "page_faults");

@@ -143,10 +143,10 @@ VML_API vml_status vml_view_vad(vml_proc *p, unsigned fmt, vml_text *out)
                             (unsigned long long)tot.max_level);
             vml_text_printf(out, "Total private commit: 0x%llx pages (%llu KB)\n",
                             (unsigned long long)tot.private_commit,
-                            (unsigned long long)tot.private_commit * (VML_PAGE_SIZE / 1024));
+                            (unsigned long long)tot.private_commit * VW_PAGE_KB);
             vml_text_printf(out, "Total shared commit:  0x%llx pages (%llu KB)\n",
                             (unsigned long long)tot.shared_commit,
-                            (unsigned long long)tot.shared_commit * (VML_PAGE_SIZE / 1024));
+                            (unsigned long long)tot.shared_commit * VW_PAGE_KB);
         } else {
             jw_arr_end(&j);
             jw_u64(&j, "total_vads", tot.n);
@@ -323,19 +323,18 @@ static const struct { vml_list list; const char *label, *key; } mu_rows[] = {
     { VML_LIST_BAD,        "Bad",             "bad" },
 };
 #define N_MU_ROWS (sizeof mu_rows / sizeof mu_rows[0])
-#define PAGE_KB (VML_PAGE_SIZE / 1024u)
 
 static void mu_line(vml_text *out, const char *label, uint64_t pages)
 {
     vml_text_printf(out, "%19s: %8llu (%8llu kb)\n", label, (unsigned long long)pages,
-                    (unsigned long long)(pages * PAGE_KB));
+                    (unsigned long long)(pages * VW_PAGE_KB));
 }
 
 static void mu_pages(struct jw *j, const char *key, uint64_t pages)
 {
     jw_obj(j, key);
     jw_u64(j, "pages", pages);
-    jw_u64(j, "kb", pages * PAGE_KB);
+    jw_u64(j, "kb", pages * VW_PAGE_KB);
     jw_obj_end(j);
 }
 
@@ -409,13 +408,13 @@ VML_API vml_status vml_view_memusage(vml_machine *m, unsigned fmt, vml_text *out
         ptp = vw_stat(m, VML_SCOPE_PROC, pid, "pagetable_pages", NULL);
         if (fmt == VML_FMT_TEXT) {
             vml_text_printf(out, "%8u %10llu %10llu  %s\n", pid, (unsigned long long)(ws >> 10),
-                            (unsigned long long)(ptp * PAGE_KB), vml_proc_name(p));
+                            (unsigned long long)(ptp * VW_PAGE_KB), vml_proc_name(p));
         } else {
             jw_obj(&j, NULL);
             jw_u64(&j, "pid", pid);
             jw_str(&j, "name", vml_proc_name(p));
             jw_u64(&j, "valid_kb", ws >> 10);
-            jw_u64(&j, "pagetables_kb", ptp * PAGE_KB);
+            jw_u64(&j, "pagetables_kb", ptp * VW_PAGE_KB);
             jw_obj_end(&j);
         }
     }
