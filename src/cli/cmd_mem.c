@@ -231,11 +231,8 @@ CLI_HANDLER(h_vprotect)
         return RC_ERROR;
     e = vml_win_VirtualProtect(p, addr, size, protect, &old);
     win32_result(res, e, old);
-    if (e == 0) {
-        const char *name = vml_win_protect_name(old, res->note, sizeof res->note);
-        if (name != NULL && name != res->note)
-            snprintf(res->note, sizeof res->note, "%s", name);
-    }
+    if (e == 0)
+        vml_win_protect_name(old, res->note, sizeof res->note);
     return RC_OK;
 }
 
@@ -263,12 +260,9 @@ static uint64_t mbi_field(const vml_mbi *mbi, size_t i, char *note, size_t size)
     case 7: v = mbi->Type; name = v ? const_name(v, "MEM_") : NULL; break;
     default: break;
     }
-    if ((i == 2 || i == 6) && v != 0) {
-        name = vml_win_protect_name((uint32_t)v, note, size);
-        if (name == note)
-            name = NULL;
-    }
-    if (name != NULL)
+    if ((i == 2 || i == 6) && v != 0)
+        vml_win_protect_name((uint32_t)v, note, size);
+    else if (name != NULL)
         snprintf(note, size, "%s", name);
     return v;
 }
