@@ -612,7 +612,9 @@ typedef struct vml_policy_result {
 /* Simulates `frames` frames managed by policy over refs[0..n): every
 ** reference to a page not resident is a fault; a full memory evicts the
 ** policy's victim (a write-back when it was written since it was loaded).
-** VML_POLICY_WS is a machine mechanism and is refused (VML_E_UNSUPPORTED).
+** OPT's only ties are pages never used again: the one loaded into the
+** lowest frame goes first.  VML_POLICY_WS is a machine mechanism and is
+** refused (VML_E_UNSUPPORTED).
 ** Free the result with vml_policy_result_free(). */
 VML_API vml_status vml_policy_simulate(vml_policy policy, uint64_t frames, const vml_ref *refs,
                                        size_t n, vml_policy_result *out);
