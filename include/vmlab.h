@@ -235,6 +235,7 @@ VML_API const char *vml_av_reason_name(vml_av_reason r); /* "VML_AV_NX" */
 #define VML_SIGSEGV     11
 #define VML_SEGV_MAPERR 1
 #define VML_SEGV_ACCERR 2
+#define VML_SI_KERNEL   0x80   /* si_code of a #GP (non-canonical address) */
 
 typedef struct vml_exception {
     uint32_t      ntstatus;  /* 0xC0000005 or 0x80000001 */
@@ -293,6 +294,7 @@ VML_API vml_status vml_mem_batch(vml_proc *p, unsigned cpu, const vml_va *vas, s
 /* Win32 error codes (winerror.h) */
 #define VML_ERROR_SUCCESS            0u
 #define VML_ERROR_INVALID_HANDLE     6u
+#define VML_ERROR_NOT_SUPPORTED      50u
 #define VML_ERROR_NOT_ENOUGH_MEMORY  8u
 #define VML_ERROR_OUTOFMEMORY        14u
 #define VML_ERROR_INVALID_PARAMETER  87u
@@ -582,6 +584,7 @@ typedef struct vml_pagefile_info {
 VML_API void vml_pagefile_get(const vml_machine *m, vml_pagefile_info *out);
 
 /* Frames on the standby list with one page priority (0..7). */
+#define VML_STANDBY_PRIORITIES 8
 VML_API uint64_t vml_standby_count(const vml_machine *m, unsigned priority);
 
 /* Fault injection for tests: after `after` more successful operations of
@@ -706,7 +709,9 @@ typedef struct vml_event {
 
 typedef void (*vml_event_fn)(void *ctx, const vml_event *ev);
 VML_API void   vml_set_event_handler(vml_machine *m, vml_event_fn fn, void *ctx);
-/* One line, no newline: "fault demand-zero pid=1 va=0x10000 pfn=0x1a7 zeroed->active" */
+/* One line, no newline: "fault demand-zero pid=1 va=0x10000 pfn=0x1a7 zeroed->active".
+** Returns the length written (truncated to size - 1, unlike snprintf); a
+** line is under 200 characters. */
 VML_API size_t vml_event_format(const vml_machine *m, const vml_event *ev, char *buf, size_t size);
 
 /* ------------------------------------------------------------------ */

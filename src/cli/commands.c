@@ -522,7 +522,7 @@ void sb_failure(vml_text *b, const struct result *res)
             vml_text_printf(b, " (SIGSEGV/SEGV_MAPERR)");
         else if (res->ex.signo == VML_SIGSEGV && res->ex.si_code == VML_SEGV_ACCERR)
             vml_text_printf(b, " (SIGSEGV/SEGV_ACCERR)");
-        else if (res->ex.signo == VML_SIGSEGV && res->ex.si_code == 0x80)
+        else if (res->ex.signo == VML_SIGSEGV && res->ex.si_code == VML_SI_KERNEL)
             vml_text_printf(b, " (SIGSEGV/SI_KERNEL)");      /* a #GP: non-canonical */
         else if (res->ex.signo == VML_SIGSEGV)
             vml_text_printf(b, " (SIGSEGV/si_code %d)", res->ex.si_code);

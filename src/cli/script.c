@@ -137,9 +137,9 @@ static enum rc reason_set(struct reason *r, enum rkind kind, uint64_t code, int 
     return RC_OK;
 }
 
-/* The REASON of expect ... fails REASON: two bare NTSTATUS names,
-** BUS_ADRERR, a vmlab status, an exception reason, then the constant
-** table's names (ERROR_*, STATUS_*, SEGV_*, errno). */
+/* The REASON of expect ... fails REASON: two bare NTSTATUS names, a
+** vmlab status, an exception reason, then the constant table's names
+** (ERROR_*, STATUS_*, SEGV_*, BUS_*, errno). */
 static enum rc parse_reason(struct interp *in, const char *w, struct reason *r)
 {
     size_t i;
@@ -149,8 +149,6 @@ static enum rc parse_reason(struct interp *in, const char *w, struct reason *r)
         return reason_set(r, RK_NTSTATUS, VML_STATUS_ACCESS_VIOLATION, 0);
     if (strcmp(w, "GUARD_PAGE_VIOLATION") == 0)
         return reason_set(r, RK_NTSTATUS, VML_STATUS_GUARD_PAGE_VIOLATION, 0);
-    if (strcmp(w, "BUS_ADRERR") == 0)          /* not in the constant table */
-        return reason_set(r, RK_SICODE, VML_BUS_ADRERR, VML_SIGBUS);
     for (i = 0; i < sizeof status_names / sizeof status_names[0]; i++)
         if (status_names[i].st < 0 && name_is(w, status_names[i].name, "VML_E_"))
             return reason_set(r, RK_STATUS, (uint64_t)(int64_t)status_names[i].st, 0);
@@ -164,6 +162,8 @@ static enum rc parse_reason(struct interp *in, const char *w, struct reason *r)
             return reason_set(r, RK_NTSTATUS, v, 0);
         if (strncmp(w, "SEGV_", 5) == 0)
             return reason_set(r, RK_SICODE, v, VML_SIGSEGV);
+        if (strncmp(w, "BUS_", 4) == 0)
+            return reason_set(r, RK_SICODE, v, VML_SIGBUS);
         if (w[0] == 'E')
             return reason_set(r, RK_ERRNO, v, 0);
     }

@@ -59,7 +59,7 @@ void fault_exception(vml_proc *p, vml_va va, unsigned access, vml_av_reason r, v
     case VML_AV_NONCANONICAL:
         /* A #GP, not a #PF: Windows reports the address as all ones; Linux
         ** sends SIGSEGV with si_code SI_KERNEL (0x80) and no address. */
-        e.si_code = 0x80;
+        e.si_code = VML_SI_KERNEL;
         e.info[1] = UINT64_MAX;
         break;
     case VML_AV_GUARD:

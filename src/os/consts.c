@@ -42,7 +42,7 @@ static const struct konst table[] = {
     { "ERROR_INVALID_HANDLE", VML_ERROR_INVALID_HANDLE, "win32-error" },
     { "ERROR_NOT_ENOUGH_MEMORY", VML_ERROR_NOT_ENOUGH_MEMORY, "win32-error" },
     { "ERROR_OUTOFMEMORY", VML_ERROR_OUTOFMEMORY, "win32-error" },
-    { "ERROR_NOT_SUPPORTED", 50, "win32-error" },
+    { "ERROR_NOT_SUPPORTED", VML_ERROR_NOT_SUPPORTED, "win32-error" },
     { "ERROR_INVALID_PARAMETER", VML_ERROR_INVALID_PARAMETER, "win32-error" },
     { "ERROR_PARTIAL_COPY", VML_ERROR_PARTIAL_COPY, "win32-error" },
     { "ERROR_INVALID_ADDRESS", VML_ERROR_INVALID_ADDRESS, "win32-error" },
@@ -86,6 +86,8 @@ static const struct konst table[] = {
     { "SIGBUS", VML_SIGBUS, "signal" },
     { "SEGV_MAPERR", VML_SEGV_MAPERR, "signal" },
     { "SEGV_ACCERR", VML_SEGV_ACCERR, "signal" },
+    { "SI_KERNEL", VML_SI_KERNEL, "signal" },
+    { "BUS_ADRERR", VML_BUS_ADRERR, "signal" },
     { "PAGE_SIZE", VML_PAGE_SIZE, "size" },
 };
 
