@@ -146,7 +146,7 @@ struct vml_machine {
     vml_pfn               kernel_top_pfn;  /* template with the kernel half */
     unsigned              kernel_first, kernel_last; /* top-level kernel slots */
     struct sys_stats      st;
-    uint32_t              sb_tail[8];      /* last standby frame of each priority */
+    uint32_t              sb_tail[VML_STANDBY_PRIORITIES]; /* last standby frame of each */
     struct pagefile       pf;
     uint64_t              commit_limit;    /* pages: RAM + pagefile */
     uint64_t              low, high, zero_reserve, mod_high;

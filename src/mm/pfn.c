@@ -127,7 +127,7 @@ vml_status pfn_init(vml_machine *m)
         m->lists[l].count = 0;
         m->lists[l].head = m->lists[l].tail = PFN_NIL;
     }
-    for (unsigned k = 0; k < 8; k++)
+    for (unsigned k = 0; k < VML_STANDBY_PRIORITIES; k++)
         m->sb_tail[k] = PFN_NIL;
     /* Physical memory starts as zero bytes (calloc), so every frame begins
     ** on the zeroed list, in address order. */
@@ -310,7 +310,7 @@ vml_status vml_pfn_get(const vml_machine *m, vml_pfn pfn, vml_pfn_info *out)
 uint64_t vml_standby_count(const vml_machine *m, unsigned priority)
 {
     uint64_t n = 0;
-    if (m == NULL || priority > 7)
+    if (m == NULL || priority >= VML_STANDBY_PRIORITIES)
         return 0;
     for (uint32_t f = m->sb_tail[priority]; f != PFN_NIL && m->pfn[f].priority == priority;
          f = m->pfn[f].blink)
@@ -440,13 +440,13 @@ int pfn_check(vml_machine *m, char *msg, size_t size)
         return -1;
     }
     {
-        uint32_t last[8];
+        uint32_t last[VML_STANDBY_PRIORITIES];
         unsigned prio = 0;
-        for (unsigned k = 0; k < 8; k++)
+        for (unsigned k = 0; k < VML_STANDBY_PRIORITIES; k++)
             last[k] = PFN_NIL;
         for (uint32_t f = m->lists[VML_LIST_STANDBY].head; f != PFN_NIL; f = m->pfn[f].flink) {
             unsigned k = m->pfn[f].priority;
-            if (k > 7 || k < prio) {
+            if (k >= VML_STANDBY_PRIORITIES || k < prio) {
                 snprintf(msg, size, "P7: standby pfn %#x has priority %u after priority %u", f, k,
                          prio);
                 return -1;
@@ -454,7 +454,7 @@ int pfn_check(vml_machine *m, char *msg, size_t size)
             prio = k;
             last[k] = f;
         }
-        for (unsigned k = 0; k < 8; k++)
+        for (unsigned k = 0; k < VML_STANDBY_PRIORITIES; k++)
             if (last[k] != m->sb_tail[k]) {
                 snprintf(msg, size, "P7: the last standby page of priority %u is %#x, sb_tail "
                          "says %#x", k, last[k], m->sb_tail[k]);

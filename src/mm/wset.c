@@ -450,7 +450,7 @@ vml_status vml_proc_set_memory_priority(vml_proc *p, unsigned priority)
 {
     if (p == NULL)
         return VML_E_INVALID;
-    if (priority > 7)
+    if (priority >= VML_STANDBY_PRIORITIES)
         return mm_fail(p->m, VML_E_RANGE, "memory priority %u is not 0..7", priority);
     p->mem_priority = priority;
     return mm_done(p->m, VML_OK);

@@ -119,7 +119,7 @@ VML_API vml_status vml_view_vm(vml_machine *m, unsigned fmt, vml_text *out)
     vml_pagefile_info pf;
     vml_config cfg;
     struct vm_proc *procs = NULL;
-    uint64_t total_private = 0, sb[8];
+    uint64_t total_private = 0, sb[VML_STANDBY_PRIORITIES];
     size_t i, n = 0, n_procs;
     unsigned k;
     struct jw j;
@@ -153,7 +153,7 @@ VML_API vml_status vml_view_vm(vml_machine *m, unsigned fmt, vml_text *out)
         qsort(procs, n, sizeof *procs, vm_proc_cmp);
     vml_pagefile_get(m, &pf);
     vml_machine_config(m, &cfg);
-    for (k = 0; k < 8; k++)
+    for (k = 0; k < VML_STANDBY_PRIORITIES; k++)
         sb[k] = vml_standby_count(m, k);
 
     if (fmt == VML_FMT_TEXT) {
@@ -196,7 +196,7 @@ VML_API vml_status vml_view_vm(vml_machine *m, unsigned fmt, vml_text *out)
         jw_u64(&j, "free_pages", vml_list_count(m, VML_LIST_FREE));
         jw_u64(&j, "standby_pages", vml_list_count(m, VML_LIST_STANDBY));
         jw_arr(&j, "standby_by_priority");
-        for (k = 0; k < 8; k++)
+        for (k = 0; k < VML_STANDBY_PRIORITIES; k++)
             jw_u64(&j, NULL, sb[k]);
         jw_arr_end(&j);
         jw_u64(&j, "modified_pages", vml_list_count(m, VML_LIST_MODIFIED));

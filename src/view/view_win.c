@@ -340,7 +340,7 @@ static void mu_pages(struct jw *j, const char *key, uint64_t pages)
 
 VML_API vml_status vml_view_memusage(vml_machine *m, unsigned fmt, vml_text *out)
 {
-    uint64_t counts[N_MU_ROWS], sum = 0, total, unknown, pt, sb[8];
+    uint64_t counts[N_MU_ROWS], sum = 0, total, unknown, pt, sb[VML_STANDBY_PRIORITIES];
     size_t i, n_procs;
     unsigned k;
     struct jw j;
@@ -356,7 +356,7 @@ VML_API vml_status vml_view_memusage(vml_machine *m, unsigned fmt, vml_text *out
     pt = vw_stat(m, VML_SCOPE_SYSTEM, 0, "pagetable_pages", NULL);
     n_procs = vml_proc_count(m);
 
-    for (k = 0; k < 8; k++)
+    for (k = 0; k < VML_STANDBY_PRIORITIES; k++)
         sb[k] = vml_standby_count(m, k);
 
     if (fmt == VML_FMT_TEXT) {
@@ -365,7 +365,7 @@ VML_API vml_status vml_view_memusage(vml_machine *m, unsigned fmt, vml_text *out
                 mu_line(out, mu_rows[i].label, counts[i]);
             if (mu_rows[i].list != VML_LIST_STANDBY)
                 continue;
-            for (k = 8; k-- > 0;) {             /* repurposed from the lowest */
+            for (k = VML_STANDBY_PRIORITIES; k-- > 0;) {   /* repurposed from the lowest */
                 char label[32];
                 if (sb[k] == 0)
                     continue;
@@ -389,7 +389,7 @@ VML_API vml_status vml_view_memusage(vml_machine *m, unsigned fmt, vml_text *out
         mu_pages(&j, "unknown", unknown);
         jw_obj_end(&j);
         jw_arr(&j, "standby_by_priority");
-        for (k = 0; k < 8; k++)
+        for (k = 0; k < VML_STANDBY_PRIORITIES; k++)
             jw_u64(&j, NULL, sb[k]);
         jw_arr_end(&j);
         mu_pages(&j, "total", total);
