@@ -56,8 +56,11 @@ static void policy_usage(FILE *f)
 static int policy_runs_alone(vml_policy p)
 {
     vml_policy_result r;
+    int ok = vml_policy_simulate(p, 1, NULL, 0, &r) == VML_OK;
 
-    return vml_policy_simulate(p, 1, NULL, 0, &r) == VML_OK;
+    if (ok)
+        vml_policy_result_free(&r);
+    return ok;
 }
 
 static void policy_list(FILE *f)
