@@ -17,7 +17,7 @@ int mmprot_from_win32(uint32_t protect)
 {
     uint32_t base = protect & 0xFFu, mods = protect & ~0xFFu;
     int access = -1;
-    for (int i = 0; i < 8; i++)
+    for (int i = 0; i < 8 && access < 0; i++)
         if (win32_of_access[i] == base)
             access = i;
     /* Exactly one base protection; modifiers only GUARD, NOCACHE,
