@@ -215,6 +215,11 @@ enum rc machine_view(struct interp *in, struct result *res,
                      vml_status (*view)(vml_machine *, unsigned, vml_text *));
 enum rc proc_view(struct interp *in, const char *word, struct result *res,
                   vml_status (*view)(vml_proc *, unsigned, vml_text *));
+/* Parses machine KEY=VALUE words into *cfg (defaults for the rest) and
+** checks it; *path is a heap copy of the pagefile path the config points
+** at (free it after vml_machine_create), or NULL. */
+enum rc machine_config_words(struct interp *in, size_t argc, char **argv, vml_config *cfg,
+                             char **path);
 /* The name of a constant of value v whose name starts with prefix. */
 const char *const_name(uint64_t v, const char *prefix);
 void events_apply(struct interp *in);

@@ -221,16 +221,14 @@ static void print_machine(struct interp *in, vml_machine *m)
     fputc('\n', in->out);
 }
 
-CLI_HANDLER(h_machine)
+enum rc machine_config_words(struct interp *in, size_t argc, char **argv, vml_config *cfg,
+                             char **path)
 {
-    vml_config cfg;
-    vml_machine *m = NULL;
-    vml_status st;
-    char why[256], *path = NULL;
+    char why[256];
     size_t i;
 
-    (void)res;
-    vml_config_default(&cfg);
+    *path = NULL;
+    vml_config_default(cfg);
     for (i = 0; i < argc; i++) {
         const char *eq = strchr(argv[i], '=');
         char key[16];
@@ -242,20 +240,33 @@ CLI_HANDLER(h_machine)
                              MACHINE_KEYS);
         memcpy(key, argv[i], (size_t)(eq - argv[i]));
         key[eq - argv[i]] = '\0';
-        if (machine_key(in, &cfg, key, eq + 1) != RC_OK)
+        if (machine_key(in, cfg, key, eq + 1) != RC_OK)
             return RC_ERROR;
     }
-    if (vml_config_check(&cfg, why, sizeof why) != VML_OK) {
+    if (vml_config_check(cfg, why, sizeof why) != VML_OK) {
         const char *keys = config_keys(why);
         return cli_error(in, "bad machine: %s%s%s%s", why, keys[0] ? " (" : "", keys,
                          keys[0] ? ")" : "");
     }
-    if (cfg.pagefile_path != NULL) {
-        path = pagefile_path_copy(cfg.pagefile_path);
-        if (path == NULL)
+    if (cfg->pagefile_path != NULL) {
+        *path = pagefile_path_copy(cfg->pagefile_path);
+        if (*path == NULL)
             return cli_error(in, "out of memory");
-        cfg.pagefile_path = path;
+        cfg->pagefile_path = *path;
     }
+    return RC_OK;
+}
+
+CLI_HANDLER(h_machine)
+{
+    vml_config cfg;
+    vml_machine *m = NULL;
+    vml_status st;
+    char why[256], *path = NULL;
+
+    (void)res;
+    if (machine_config_words(in, argc, argv, &cfg, &path) != RC_OK)
+        return RC_ERROR;
     why[0] = '\0';
     st = vml_machine_create_msg(&cfg, &m, why, sizeof why);
     free(path);
