@@ -195,9 +195,7 @@ void as_destroy(vml_proc *p)
             m->cpus[c].st.flushes++;
             tlb_flush(&m->cpus[c].tlb, 0, 1, 0);
         }
-    if (m->cfg.flags & VML_CFG_PCID)
-        for (unsigned c = 0; c < m->n_cpus; c++)
-            tlb_flush(&m->cpus[c].tlb, p->pcid, 0, 0);
+    as_pcid_release(m, p);
     table_event(m, VML_EV_PT_FREE, p->pid, 0, p->top_pfn, m->pm->levels);
     m->pfn[p->top_pfn].share_count = 0;
     pfn_free(m, p->top_pfn, p->pid);
@@ -292,6 +290,117 @@ void as_invalidate(vml_proc *p, vml_va va)
     m->st.shootdowns += (unsigned)remote;
 }
 
+/* ---- PCIDs ---------------------------------------------------------------------- */
+
+/* PCID 0 is never a process's: it tags the entries of a CPU with PCIDs off
+** and stands for "none" in vml_proc.pcid.  Live processes hold distinct
+** PCIDs (MCH2); with more than 4095 of them, the PCID of the process that
+** ran least recently and is loaded on no CPU is taken back, its entries
+** flushed on every CPU first -- as Linux recycles its per-CPU ASIDs with a
+** flush (arch/x86/mm/tlb.c, choose_new_asid()), so no translation of one
+** address space is ever found under another's tag. */
+#define PCID_COUNT 4096u
+
+static int pcid_held(const vml_machine *m, unsigned pcid)
+{
+    return (m->pcid_map[pcid / 64] >> (pcid % 64)) & 1;
+}
+
+unsigned as_pcid_take_free(vml_machine *m)
+{
+    for (unsigned w = 0; w < PCID_COUNT / 64; w++) {
+        uint64_t free_bits = ~m->pcid_map[w] & (w == 0 ? ~UINT64_C(1) : UINT64_MAX);
+        if (free_bits) {
+            unsigned pcid = w * 64 + (unsigned)__builtin_ctzll(free_bits);
+            m->pcid_map[w] |= UINT64_C(1) << (pcid % 64);
+            /* A PCID given back by a process that died was flushed then;
+            ** flush again so the rule is local: a new holder starts clean. */
+            for (unsigned c = 0; c < m->n_cpus; c++)
+                tlb_flush(&m->cpus[c].tlb, pcid, 0, 0);
+            return pcid;
+        }
+    }
+    return 0;
+}
+
+void as_pcid_release(vml_machine *m, vml_proc *p)
+{
+    if (p->pcid == 0)
+        return;
+    for (unsigned c = 0; c < m->n_cpus; c++)
+        tlb_flush(&m->cpus[c].tlb, p->pcid, 0, 0);
+    m->pcid_map[p->pcid / 64] &= ~(UINT64_C(1) << (p->pcid % 64));
+    p->pcid = 0;
+    p->cpu_mask = 0;    /* no CPU holds an entry of it any more */
+}
+
+static int loaded_anywhere(const vml_machine *m, const vml_proc *p)
+{
+    for (unsigned c = 0; c < m->n_cpus; c++)
+        if (m->cpu_proc[c] == p)
+            return 1;
+    return 0;
+}
+
+/* p holds no PCID: a free one, or the least recently run idle holder's. */
+static void pcid_assign(vml_machine *m, vml_proc *p)
+{
+    vml_proc *victim = NULL;
+    p->pcid = as_pcid_take_free(m);
+    if (p->pcid != 0)
+        return;
+    for (size_t i = 0; i < m->n_procs; i++) {
+        vml_proc *q = m->procs[i];
+        if (q->pcid != 0 && !loaded_anywhere(m, q) &&
+            (victim == NULL || q->switched < victim->switched))
+            victim = q;
+    }
+    /* (At most 64 CPUs hold a process each: with 4095 holders there is
+    ** always an idle one.) */
+    unsigned pcid = victim->pcid;
+    as_pcid_release(m, victim);
+    m->pcid_map[pcid / 64] |= UINT64_C(1) << (pcid % 64);
+    p->pcid = pcid;
+}
+
+int as_pcid_check(vml_machine *m, char *msg, size_t size)
+{
+    uint64_t seen[PCID_COUNT / 64] = { 0 };
+    int on = (m->cfg.flags & VML_CFG_PCID) != 0;
+    for (size_t i = 0; i < m->n_procs; i++) {
+        const vml_proc *p = m->procs[i];
+        if (p->pcid == 0)
+            continue;
+        if (!on || p->pcid >= PCID_COUNT || (seen[p->pcid / 64] >> (p->pcid % 64)) & 1 ||
+            !pcid_held(m, p->pcid)) {
+            snprintf(msg, size, "MCH2: pid %u holds PCID %u, which %s", p->pid, p->pcid,
+                     !on ? "a machine without PCIDs has no use for"
+                     : p->pcid >= PCID_COUNT ? "does not exist"
+                     : !pcid_held(m, p->pcid) ? "the PCID map says is free"
+                     : "another live process holds too");
+            return -1;
+        }
+        seen[p->pcid / 64] |= UINT64_C(1) << (p->pcid % 64);
+    }
+    for (unsigned w = 0; w < PCID_COUNT / 64; w++)
+        if (seen[w] != m->pcid_map[w]) {
+            snprintf(msg, size, "MCH2: the PCID map holds %#llx in word %u, live processes %#llx",
+                     (unsigned long long)m->pcid_map[w], w, (unsigned long long)seen[w]);
+            return -1;
+        }
+    for (unsigned c = 0; c < m->n_cpus; c++) {
+        const vml_proc *p = m->cpu_proc[c];
+        if (on && p != NULL && (p->pcid == 0 || m->cpus[c].pcid != p->pcid)) {
+            snprintf(msg, size, "MCH2: cpu%u runs pid %u with PCID %u, the process holds %u", c,
+                     p->pid, m->cpus[c].pcid, p->pcid);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* ---- context switches ------------------------------------------------------------- */
+
 void as_switch(vml_machine *m, unsigned cpu, vml_proc *p)
 {
     struct cpu *c = &m->cpus[cpu];
@@ -300,6 +409,9 @@ void as_switch(vml_machine *m, unsigned cpu, vml_proc *p)
     if (old == p)
         return;
     int pcid = (m->cfg.flags & VML_CFG_PCID) != 0;
+    p->switched = ++m->switch_clock;
+    if (pcid && p->pcid == 0)
+        pcid_assign(m, p);
     c->cr3 = p->cr3;
     c->pcid = p->pcid;
     c->st.cr3_loads++;

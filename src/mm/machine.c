@@ -6,7 +6,10 @@
 **   H1 phys_check()   P1-P6 pfn_check()   T1-T3 tlb_check() per CPU
 **   A1-A7, G1 as_check()   V1-V5 vad_check()   V6-V7 vm_check()
 **   W1-W3 ws_check()  G2 pf_check()
-**   C1  Each CPU's CR3 is 0 or the CR3 of the process it names.
+**   MCH1  Each CPU's CR3 is 0 or the CR3 of the process it names.
+**   MCH2  (as_pcid_check()) With PCIDs on, no two live processes hold one
+**         PCID, the PCID map holds exactly the live processes' PCIDs, and
+**         a CPU runs a process under that process's own PCID.
 **
 ** TRANSITIONS:
 **   no process -> process        vml_proc_create()   (top table allocated)
@@ -405,12 +408,13 @@ vml_status vml_machine_check(vml_machine *m)
     msg[0] = 0;
     int bad = phys_check(&m->phys, msg, sizeof msg) || pfn_check(m, msg, sizeof msg) ||
               as_check(m, msg, sizeof msg) || vm_check(m, msg, sizeof msg) ||
-              ws_check(m, msg, sizeof msg) || pf_check(m, msg, sizeof msg);
+              ws_check(m, msg, sizeof msg) || pf_check(m, msg, sizeof msg) ||
+              as_pcid_check(m, msg, sizeof msg);
     for (unsigned c = 0; !bad && c < m->n_cpus; c++) {
         bad = tlb_check(&m->cpus[c].tlb, msg, sizeof msg);
         vml_proc *p = m->cpu_proc[c];
         if (!bad && m->cpus[c].cr3 != (p ? p->cr3 : 0)) {
-            snprintf(msg, sizeof msg, "C1: cpu%u CR3 %#llx is not its process's", c,
+            snprintf(msg, sizeof msg, "MCH1: cpu%u CR3 %#llx is not its process's", c,
                      (unsigned long long)m->cpus[c].cr3);
             bad = 1;
         }
@@ -454,16 +458,13 @@ vml_status vml_proc_create(vml_machine *m, const char *name, vml_proc **out)
     p->ws.free_head = WSL_NIL;
     p->ws.min_pages = m->cfg.ws_min_pages;
     p->ws.max_pages = m->cfg.ws_max_pages;
-    if (m->cfg.flags & VML_CFG_PCID)
-        p->pcid = 1 + (p->pid - 1) % 4095;
     vml_status st = as_create(p);
     if (st != VML_OK) {
         free(p);
         return mm_fail(m, st, "no frame for the page directory of '%s'", name);
     }
-    if (m->cfg.flags & VML_CFG_PCID)   /* a reused PCID must not find old entries */
-        for (unsigned c = 0; c < m->n_cpus; c++)
-            tlb_flush(&m->cpus[c].tlb, p->pcid, 0, 0);
+    if (m->cfg.flags & VML_CFG_PCID)
+        p->pcid = as_pcid_take_free(m);   /* 0: none free, one comes at its first switch */
     m->next_pid++;
     m->procs[m->n_procs++] = p;
     if (out)

@@ -88,7 +88,9 @@ struct vml_proc {
     char              name[32];
     vml_pfn           top_pfn;    /* PML5/PML4/PDPT/PD frame */
     vml_pa            cr3;
-    unsigned          pcid;       /* 0 when PCIDs are off */
+    unsigned          pcid;       /* 0 when PCIDs are off, or while it holds
+                                  ** none (given one when next switched in) */
+    uint64_t          switched;   /* machine switch clock at its last CR3 load */
     struct vad_tree   vads;
     uint64_t          cpu_mask;   /* CPUs whose TLB may hold its entries */
     unsigned          last_cpu;
@@ -143,6 +145,8 @@ struct vml_machine {
     vml_proc            **procs;
     size_t                n_procs, cap_procs;
     unsigned              next_pid;
+    uint64_t              pcid_map[4096 / 64];  /* PCIDs held by live processes */
+    uint64_t              switch_clock;
     vml_pfn               kernel_top_pfn;  /* template with the kernel half */
     unsigned              kernel_first, kernel_last; /* top-level kernel slots */
     struct sys_stats      st;
@@ -236,8 +240,14 @@ vml_status as_pte_slot(vml_proc *p, vml_va va, int create, vml_pa *pte_pa);
 void       as_pte_write(vml_proc *p, vml_va va, vml_pa pte_pa, uint64_t pte);
 /* invlpg of va on every CPU that may cache p's translations. */
 void       as_invalidate(vml_proc *p, vml_va va);
-/* Load p's CR3 on cpu (a context switch). */
+/* Load p's CR3 on cpu (a context switch); with PCIDs, p gets a PCID
+** first if it holds none. */
 void       as_switch(vml_machine *m, unsigned cpu, vml_proc *p);
+/* PCIDs (machine pcid=on): a free one for a new process (0 when all 4095
+** are held: it gets one when first switched in), and back when it dies. */
+unsigned   as_pcid_take_free(vml_machine *m);
+void       as_pcid_release(vml_machine *m, vml_proc *p);
+int        as_pcid_check(vml_machine *m, char *msg, size_t size);
 /* Build the hardware PTE for a frame under an MM protection. */
 uint64_t   as_make_valid(const vml_machine *m, vml_pfn pfn, unsigned mmprot, int dirty);
 /* Visit the existing leaf PTE slots of [va, end) (end exclusive, both page
@@ -260,8 +270,11 @@ void       as_pte_update(vml_machine *m, vml_pa pte_pa, uint64_t pte);
 /* Committed?  And with what MM protection?  (From the PTE and the VAD.) */
 int        vm_page_state(vml_proc *p, const struct vad *v, vml_va va, uint64_t pte,
                          unsigned *mmprot);
-vml_status vm_reserve(vml_proc *p, vml_va va, uint64_t n_pages, unsigned mmprot,
-                      unsigned origin, int mem_commit, struct vad **out);
+/* A new VAD node (a host allocation: take it before changing anything). */
+struct vad *vm_vad_alloc(vml_machine *m);
+/* Inserts node (from vm_vad_alloc) as the VAD of [va, va + n pages). */
+void       vm_reserve(vml_proc *p, struct vad *node, vml_va va, uint64_t n_pages,
+                      uint32_t protect, unsigned origin, int mem_commit);
 /* VML_E_COMMIT when n_pages more would pass the commit limit. */
 vml_status vm_charge_check(vml_proc *p, uint64_t n_pages);
 /* Commit [va, va+n pages) inside VAD v with mmprot; counts new commits

@@ -88,12 +88,14 @@ static void vad_event(vml_proc *p, const struct vad *v, const char *what)
     mm_emit(p->m, &ev);
 }
 
-vml_status vm_reserve(vml_proc *p, vml_va va, uint64_t n_pages, unsigned protect,
-                      unsigned origin, int mem_commit, struct vad **out)
+struct vad *vm_vad_alloc(vml_machine *m)
 {
-    struct vad *v = mm_calloc(p->m, 1, sizeof *v);
-    if (v == NULL)
-        return VML_E_NOMEM;
+    return mm_calloc(m, 1, sizeof(struct vad));
+}
+
+void vm_reserve(vml_proc *p, struct vad *v, vml_va va, uint64_t n_pages, uint32_t protect,
+                unsigned origin, int mem_commit)
+{
     v->start_vpn = va >> 12;
     v->end_vpn = v->start_vpn + n_pages - 1;
     v->alloc_base_vpn = v->start_vpn;
@@ -106,8 +108,6 @@ vml_status vm_reserve(vml_proc *p, vml_va va, uint64_t n_pages, unsigned protect
     if (mem_commit)
         stat_commit(p, v, (int64_t)n_pages);
     vad_event(p, v, mem_commit ? "reserve+commit" : "reserve");
-    *out = v;
-    return VML_OK;
 }
 
 /* Page tables that writing a PTE for every page of [va, end) would create. */

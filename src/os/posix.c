@@ -4,6 +4,14 @@
 ** adjacent anonymous VMAs with equal flags, as mm/mmap.c and mm/mprotect.c
 ** do) and the errno values their man pages list.
 **
+** Memory VirtualAlloc reserved may be reached by these calls too (vmlab
+** runs both personalities on one machine).  A Win32 reservation is one
+** VAD, as on Windows, which cannot split one: mprotect changes its pages'
+** protections the way VirtualProtect would, without splitting it; munmap
+** (or a MAP_FIXED mapping) over part of it cuts it, and every piece left
+** is a reservation of its own whose AllocationBase is its first page, so
+** VirtualFree(MEM_RELEASE) of a piece's base releases that piece.
+**
 ** Each call validates and allocates first, and changes nothing on failure.
 ** INVARIANTS: none of its own (it goes through mm/virtual.c).
 */
@@ -19,9 +27,13 @@ static int done(vml_machine *m, int err)
     return err;
 }
 
+/* Two VMAs merge only when nothing tells them apart: a zero PTE means the
+** same in both (mem_commit: a VMA whose pages VirtualFree decommitted
+** reads a zero PTE as "not committed", a fresh mapping as demand-zero). */
 static int same_vma(const struct vad *a, const struct vad *b)
 {
     return a->origin == VML_ORIGIN_POSIX && b->origin == VML_ORIGIN_POSIX &&
+           a->mem_commit == b->mem_commit &&
            a->prot == b->prot && a->map_flags == b->map_flags && a->protect == b->protect &&
            a->type == b->type && a->section == NULL && b->section == NULL &&
            strcmp(a->name, b->name) == 0 && a->end_vpn + 1 == b->start_vpn;
@@ -52,8 +64,7 @@ static struct vad *vma_split(vml_proc *p, struct vad *v, uint64_t vpn, struct va
     *spare = *v;
     spare->left = spare->right = spare->parent = NULL;
     spare->start_vpn = vpn;
-    if (v->origin == VML_ORIGIN_POSIX)
-        spare->alloc_base_vpn = vpn;
+    spare->alloc_base_vpn = vpn;      /* a piece is its own reservation */
     uint64_t upper = vm_count_committed(p, v, vpn << 12, (v->end_vpn + 1) << 12);
     spare->commit_pages = upper;
     v->commit_pages -= upper;
@@ -62,15 +73,23 @@ static struct vad *vma_split(vml_proc *p, struct vad *v, uint64_t vpn, struct va
     return spare;
 }
 
+/* Which VADs a call splits at its ends. */
+enum split_what { SPLIT_ALL, SPLIT_POSIX_ONLY };
+
+static int splits_at(const struct vad *v, enum split_what what)
+{
+    return v != NULL && (what == SPLIT_ALL || v->origin == VML_ORIGIN_POSIX);
+}
+
 /* Nodes that splitting the VADs around [lo, hi) needs (0, 1 or 2). */
-static unsigned splits_needed(vml_proc *p, uint64_t lo_vpn, uint64_t hi_vpn)
+static unsigned splits_needed(vml_proc *p, uint64_t lo_vpn, uint64_t hi_vpn, enum split_what what)
 {
     unsigned n = 0;
     struct vad *a = vad_find(&p->vads, lo_vpn);
     struct vad *b = vad_find(&p->vads, hi_vpn);
-    if (a && a->start_vpn < lo_vpn)
+    if (splits_at(a, what) && a->start_vpn < lo_vpn)
         n++;
-    if (b && b->end_vpn > hi_vpn)
+    if (splits_at(b, what) && b->end_vpn > hi_vpn)
         n++;
     return n;
 }
@@ -88,14 +107,15 @@ static int alloc_spares(vml_machine *m, struct vad **spare, unsigned n)
 }
 
 /* Split so that [lo_vpn, hi_vpn] starts and ends on VAD boundaries. */
-static void split_around(vml_proc *p, uint64_t lo_vpn, uint64_t hi_vpn, struct vad **spare)
+static void split_around(vml_proc *p, uint64_t lo_vpn, uint64_t hi_vpn, struct vad **spare,
+                         enum split_what what)
 {
     unsigned used = 0;
     struct vad *a = vad_find(&p->vads, lo_vpn);
-    if (a && a->start_vpn < lo_vpn)
+    if (splits_at(a, what) && a->start_vpn < lo_vpn)
         vma_split(p, a, lo_vpn, spare[used++]);
     struct vad *b = vad_find(&p->vads, hi_vpn);
-    if (b && b->end_vpn > hi_vpn)
+    if (splits_at(b, what) && b->end_vpn > hi_vpn)
         vma_split(p, b, hi_vpn + 1, spare[used++]);
 }
 
@@ -165,20 +185,23 @@ int vml_posix_mmap(vml_proc *p, vml_va addr, uint64_t len, int prot, int flags, 
         n_pages > m->commit_limit)
         return done(m, VML_ENOMEM);
     uint64_t lo_vpn = lo >> 12, hi_vpn = lo_vpn + n_pages - 1;
-    struct vad *spare[2];
-    if (alloc_spares(m, spare, splits_needed(p, lo_vpn, hi_vpn)))
+    struct vad *spare[2], *v = vm_vad_alloc(m);
+    if (v == NULL)
         return done(m, VML_ENOMEM);
+    if (alloc_spares(m, spare, splits_needed(p, lo_vpn, hi_vpn, SPLIT_ALL))) {
+        free(v);
+        return done(m, VML_ENOMEM);
+    }
+    /* Everything allocated: from here on nothing fails. */
     if (fixed) {                              /* MAP_FIXED replaces what is there */
-        split_around(p, lo_vpn, hi_vpn, spare);
+        split_around(p, lo_vpn, hi_vpn, spare, SPLIT_ALL);
         unmap_range(p, lo_vpn, hi_vpn);
     } else {
         free(spare[0]);
         free(spare[1]);
     }
-    struct vad *v;
     unsigned mmprot = mmprot_from_posix(prot);
-    if (vm_reserve(p, lo, n_pages, mmprot_to_win32(mmprot), VML_ORIGIN_POSIX, 1, &v) != VML_OK)
-        return done(m, VML_ENOMEM);
+    vm_reserve(p, v, lo, n_pages, mmprot_to_win32(mmprot), VML_ORIGIN_POSIX, 1);
     v->prot = prot;
     v->map_flags = flags & (VML_MAP_SHARED | VML_MAP_PRIVATE | VML_MAP_ANONYMOUS | VML_MAP_NORESERVE |
                             VML_MAP_GROWSDOWN);
@@ -210,9 +233,9 @@ int vml_posix_munmap(vml_proc *p, vml_va addr, uint64_t len)
         return done(m, VML_EINVAL);
     uint64_t lo_vpn = addr >> 12, hi_vpn = lo_vpn + n_pages - 1;
     struct vad *spare[2];
-    if (alloc_spares(m, spare, splits_needed(p, lo_vpn, hi_vpn)))
+    if (alloc_spares(m, spare, splits_needed(p, lo_vpn, hi_vpn, SPLIT_ALL)))
         return done(m, VML_ENOMEM);
-    split_around(p, lo_vpn, hi_vpn, spare);
+    split_around(p, lo_vpn, hi_vpn, spare, SPLIT_ALL);
     unmap_range(p, lo_vpn, hi_vpn);
     return done(m, 0);
 }
@@ -245,18 +268,31 @@ int vml_posix_mprotect(vml_proc *p, vml_va addr, uint64_t len, int prot)
     for (struct vad *v = vad_find(&p->vads, lo_vpn); v && v->start_vpn <= hi_vpn; v = vad_next(v)) {
         uint64_t a = v->start_vpn > lo_vpn ? v->start_vpn : lo_vpn;
         uint64_t b = v->end_vpn < hi_vpn ? v->end_vpn : hi_vpn;
-        if (!v->mem_commit)
+        /* (a posix VMA's zero PTEs take its new protection from the VMA:
+        ** no PTE is written for them) */
+        if (!v->mem_commit || v->origin != VML_ORIGIN_POSIX)
             tables += vm_protect_tables_needed(p, v, a << 12, (b + 1) << 12, mmprot);
     }
     if (tables > pfn_available(m))
         return done(m, VML_ENOMEM);
     struct vad *spare[2];
-    if (alloc_spares(m, spare, splits_needed(p, lo_vpn, hi_vpn)))
+    if (alloc_spares(m, spare, splits_needed(p, lo_vpn, hi_vpn, SPLIT_POSIX_ONLY)))
         return done(m, VML_ENOMEM);
-    split_around(p, lo_vpn, hi_vpn, spare);
+    split_around(p, lo_vpn, hi_vpn, spare, SPLIT_POSIX_ONLY);
     for (uint64_t vpn = lo_vpn; vpn <= hi_vpn;) {
         struct vad *v = vad_find(&p->vads, vpn);
         uint64_t end = v->end_vpn;
+        if (v->origin != VML_ORIGIN_POSIX) {
+            /* A Win32 reservation stays whole: its pages change as
+            ** VirtualProtect would change them. */
+            uint64_t a = v->start_vpn > lo_vpn ? v->start_vpn : lo_vpn;
+            uint64_t b = end < hi_vpn ? end : hi_vpn;
+            vm_protect(p, v, a << 12, b - a + 1, mmprot);
+            vpn = end + 1;
+            if (vpn == 0)
+                break;
+            continue;
+        }
         if (v->mem_commit) {
             /* The VMA's protection is what its zero PTEs mean: change it
             ** first, then the pages that carry their own. */

@@ -104,11 +104,12 @@ uint32_t vml_win_VirtualAlloc(vml_proc *p, vml_va addr, uint64_t size, uint32_t 
         lo = start << 12;
         hi = lo + (n_pages << 12);
     }
-    struct vad *v;
     if ((type & VML_MEM_COMMIT) && vm_charge_check(p, n_pages) != VML_OK)
         return done(m, VML_ERROR_COMMITMENT_LIMIT);
-    if (vm_reserve(p, lo, n_pages, protect, VML_ORIGIN_WIN32, (type & VML_MEM_COMMIT) != 0, &v) != VML_OK)
+    struct vad *v = vm_vad_alloc(m);
+    if (v == NULL)
         return done(m, VML_ERROR_NOT_ENOUGH_MEMORY);
+    vm_reserve(p, v, lo, n_pages, protect, VML_ORIGIN_WIN32, (type & VML_MEM_COMMIT) != 0);
     *out = lo;
     return done(m, VML_ERROR_SUCCESS);
 }
