@@ -35,13 +35,14 @@ TB := build/test
 LIB_OBJ  := $(LIB_SRC:%.c=$(B)/%.o)
 TLIB_OBJ := $(LIB_SRC:%.c=$(TB)/%.o)
 
-.PHONY: all run test unit bench install uninstall clean cmocka
+.PHONY: all run test unit bench icount install uninstall clean cmocka
 all: $(B)/libvmlab.a $(B)/libvmlab.so $(B)/vmlab
 
 $(B)/%.o: %.c $(LIB_HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_LIB) -c $< -o $@
 $(B)/libvmlab.a: $(LIB_OBJ)
+	@rm -f $@
 	ar rcs $@ $^
 $(B)/libvmlab.so: $(LIB_OBJ)
 	$(CC) -shared -o $@ $^
@@ -56,6 +57,7 @@ $(TB)/%.o: %.c $(LIB_HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_TLIB) -c $< -o $@
 $(TB)/libvmlab.a: $(TLIB_OBJ)
+	@rm -f $@
 	ar rcs $@ $^
 $(TB)/vmlab: $(CLI_SRC) $(CLI_HDR) $(TB)/libvmlab.a
 	$(CC) $(CFLAGS_TAPP) $(CLI_SRC) $(TB)/libvmlab.a -o $@
@@ -84,6 +86,12 @@ $(B)/bench: bench/bench.c $(B)/libvmlab.a
 	$(CC) $(CSTD) $(WARN) -O2 -g -Iinclude bench/bench.c $(B)/libvmlab.a -o $@
 bench: $(B)/bench
 	./$(B)/bench
+
+# Instructions per operation under callgrind (repeatable, unlike timings).
+$(B)/icount: bench/icount.c $(B)/libvmlab.a
+	$(CC) $(CSTD) $(WARN) -O2 -g -Iinclude bench/icount.c $(B)/libvmlab.a -o $@
+icount: $(B)/icount
+	./bench/icount.sh ./$(B)/icount
 
 # ---- install -------------------------------------------------------------
 install: all

@@ -1,47 +1,29 @@
 /*
 ** machine.c -- a vml_machine: creation and destruction, processes, CPUs,
-** the invariant check of every module, errors and events.
+** the invariant check of every module, events, and the public glue that
+** reads several modules (the walk, raw PTE edits, VADs, PFN entries).
 **
 ** INVARIANTS (checked by vml_machine_check(), which runs every module's):
-**   H1 phys_check()   P1-P6 pfn_check()   T1-T3 tlb_check() per CPU
-**   A1-A7, G1 as_check()   V1-V5 vad_check()   V6-V7 vm_check()
-**   W1-W3 ws_check()  G2 pf_check()
+**   PHY1 phys_check()   PFN1-PFN7 pfn_check()   TLB1-TLB3 tlb_check() per CPU
+**   AS1-AS3 as_check() (through rmap_check)   VAD1-VAD5 vad_check()
+**   VM1-VM3 vm_check()   WS1-WS2 ws_check()   PF2 pf_check()   FL1-FL2
+**   file_check()   SEC1-SEC5 section_check()   RMAP1-RMAP6, WS3, PF1
+**   rmap_check()   MCH2 as_pcid_check()
 **   MCH1  Each CPU's CR3 is 0 or the CR3 of the process it names.
 **   MCH2  (as_pcid_check()) With PCIDs on, no two live processes hold one
 **         PCID, the PCID map holds exactly the live processes' PCIDs, and
 **         a CPU runs a process under that process's own PCID.
+**   MCH3  Processes are kept in pid order (mm_proc() searches them).
 **
 ** TRANSITIONS:
-**   no process -> process        vml_proc_create()   (top table allocated)
+**   no process -> process        vml_proc_create(), vm_fork()
 **   process    -> gone           vml_proc_destroy()  (every VAD released)
 */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "mm.h"
-
-/* ---- status and error text ------------------------------------------------------- */
-
-const char *vml_strerror(vml_status st)
-{
-    switch (st) {
-#define VML_X_TEXT(name, value, text) case name: return text;
-    VML_STATUS_LIST(VML_X_TEXT)
-#undef VML_X_TEXT
-    }
-    return "unknown status";
-}
-
-const char *vml_status_name(vml_status st)
-{
-    switch (st) {
-#define VML_X_NAME(name, value, text) case name: return #name;
-    VML_STATUS_LIST(VML_X_NAME)
-#undef VML_X_NAME
-    }
-    return "VML_UNKNOWN";
-}
+#include "machine.h"
 
 const char *vml_av_reason_text(vml_av_reason r)
 {
@@ -61,62 +43,6 @@ const char *vml_av_reason_name(vml_av_reason r)
 #undef VML_X_NAME
     };
     return (unsigned)r < VML_N_AV_REASONS ? names[r] : "?";
-}
-
-const char *vml_last_error(const vml_machine *m)
-{
-    return m ? m->err : "";
-}
-
-vml_status mm_fail(vml_machine *m, vml_status st, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(m->err, sizeof m->err, fmt, ap);
-    va_end(ap);
-    return st;
-}
-
-vml_status mm_corrupt(vml_machine *m, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(m->err, sizeof m->err, fmt, ap);
-    va_end(ap);
-    m->corrupt = 1;
-#ifdef VML_TEST_BUILD
-    fprintf(stderr, "vmlab: invariant broken: %s\n", m->err);
-    abort();
-#endif
-    return VML_E_CORRUPT;
-}
-
-vml_status mm_done(vml_machine *m, vml_status st)
-{
-    if (m->corrupt)
-        return VML_E_CORRUPT;
-    if (!(m->cfg.flags & VML_CFG_CHECK))
-        return st;
-    char saved[sizeof m->err];
-    memcpy(saved, m->err, sizeof saved);
-    if (vml_machine_check(m) != VML_OK)
-        return VML_E_CORRUPT;
-    memcpy(m->err, saved, sizeof saved);
-    return st;
-}
-
-void mm_emit(vml_machine *m, const vml_event *ev)
-{
-    if (m->ev_fn)
-        m->ev_fn(m->ev_ctx, ev);
-}
-
-void vml_set_event_handler(vml_machine *m, vml_event_fn fn, void *ctx)
-{
-    if (m == NULL)
-        return;
-    m->ev_fn = fn;
-    m->ev_ctx = ctx;
 }
 
 static const char *lower_list(vml_list l)
@@ -196,8 +122,20 @@ size_t vml_event_format(const vml_machine *m, const vml_event *ev, char *buf, si
                          (unsigned long long)ev->slot, (unsigned long long)ev->count, pfn);
         break;
     case VML_EV_REPURPOSE:
-        n = snprintf(buf, size, "repurpose pfn=%#llx from pid=%u va=%#llx: pte -> %s %#llx", pfn,
-                     ev->pid, va, ev->what, (unsigned long long)ev->new_pte);
+        if (ev->pid == 0)
+            n = snprintf(buf, size, "repurpose pfn=%#llx from prototype %#llx: -> %s %#llx", pfn,
+                         va, ev->what, (unsigned long long)ev->new_pte);
+        else
+            n = snprintf(buf, size, "repurpose pfn=%#llx from pid=%u va=%#llx: pte -> %s %#llx",
+                         pfn, ev->pid, va, ev->what, (unsigned long long)ev->new_pte);
+        break;
+    case VML_EV_FILE:
+        n = snprintf(buf, size, "file %s page=%#llx pfn=%#llx (prototype %#llx)", ev->what,
+                     (unsigned long long)ev->slot, pfn, va);
+        break;
+    case VML_EV_FORK:
+        n = snprintf(buf, size, "fork pid=%u -> pid=%llu: %llu pages now shared copy-on-write",
+                     ev->pid, (unsigned long long)ev->count, (unsigned long long)ev->new_pte);
         break;
     case VML_N_EVENTS:
         n = snprintf(buf, size, "?");
@@ -350,7 +288,20 @@ vml_status vml_machine_create_msg(const vml_config *cfg, vml_machine **out, char
     if (m == NULL)
         return VML_E_NOMEM;
     m->cfg = *cfg;
+    m->core.check_each_op = (cfg->flags & VML_CFG_CHECK) != 0;
+    m->core.check = vml_machine_check;
+    m->take_table_frame = frame_take_table;
+    mm_rng_seed(m, cfg->seed);
     m->pm = &pg_modes[cfg->paging];
+    /* Prototype PTEs live in the paged pool: Windows x64's starts at
+    ** 0xFFFF8A00'00000000 (Windows Internals, 6th ed., table 10-8), 32-bit
+    ** Windows' at 0xE1000000.  Clone pages take the upper half of the ids. */
+    m->proto_va_base = m->pm->va_bits == 32 ? UINT64_C(0xE1000000)
+                                            : UINT64_C(0xFFFF8A0000000000);
+    m->clones.base = sw_max_protos(m->pm) / 2;
+    m->clones.free_head = CLONE_NIL;
+    m->clones.refs_free = CLONE_NIL;
+    m->zero_pfn = VML_PFN_NONE;
     m->n_frames = cfg->ram_bytes >> VML_PAGE_SHIFT;
     m->next_pid = 1;
     layout_init(m);
@@ -371,12 +322,15 @@ vml_status vml_machine_create_msg(const vml_config *cfg, vml_machine **out, char
         }
     }
     m->pf.fd = -1;
-    if ((st = as_kernel_init(m)) != VML_OK || (st = ws_init_machine(m)) != VML_OK) {
-        snprintf(err, size, "%s", m->err[0] ? m->err : vml_strerror(st));
+    if ((st = as_kernel_init(m)) != VML_OK || (st = zero_page_init(m)) != VML_OK ||
+        (st = reclaim_init(m)) != VML_OK || (st = pf_open(m)) != VML_OK ||
+        (st = file_dir_open(m, cfg->files_path)) != VML_OK) {
+        snprintf(err, size, "%s", m->core.err[0] ? m->core.err : vml_strerror(st));
         vml_machine_destroy(m);
         return st;
     }
     m->cfg.pagefile_path = m->pf.path[0] ? m->pf.path : NULL;   /* not the caller's string */
+    m->cfg.files_path = m->files_dir;
     *out = m;
     return VML_OK;
 }
@@ -386,8 +340,10 @@ void vml_machine_destroy(vml_machine *m)
     if (m == NULL)
         return;
     while (m->n_procs)
-        vml_proc_destroy(m->procs[m->n_procs - 1]);
+        mm_proc_delete(m->procs[m->n_procs - 1]);
     free(m->procs);
+    section_fini(m);
+    file_dir_close(m);
     if (m->cpus)
         for (unsigned c = 0; c < m->n_cpus; c++)
             tlb_fini(&m->cpus[c].tlb);
@@ -402,14 +358,20 @@ void vml_machine_destroy(vml_machine *m)
 
 vml_status vml_machine_check(vml_machine *m)
 {
-    char msg[sizeof m->err];
+    char msg[sizeof m->core.err];
     if (m == NULL)
         return VML_E_INVALID;
     msg[0] = 0;
     int bad = phys_check(&m->phys, msg, sizeof msg) || pfn_check(m, msg, sizeof msg) ||
               as_check(m, msg, sizeof msg) || vm_check(m, msg, sizeof msg) ||
-              ws_check(m, msg, sizeof msg) || pf_check(m, msg, sizeof msg) ||
+              pf_check(m, msg, sizeof msg) || file_check(m, msg, sizeof msg) ||
+              section_check(m, msg, sizeof msg) || rmap_check(m, msg, sizeof msg) ||
               as_pcid_check(m, msg, sizeof msg);
+    for (size_t i = 0; !bad && i < m->n_procs; i++)
+        bad = ws_check(m->procs[i], msg, sizeof msg) ||
+              (i > 0 && m->procs[i - 1]->pid >= m->procs[i]->pid &&
+               snprintf(msg, sizeof msg, "MCH3: pid %u follows pid %u", m->procs[i]->pid,
+                        m->procs[i - 1]->pid) >= 0);
     for (unsigned c = 0; !bad && c < m->n_cpus; c++) {
         bad = tlb_check(&m->cpus[c].tlb, msg, sizeof msg);
         vml_proc *p = m->cpu_proc[c];
@@ -426,10 +388,8 @@ vml_status vml_machine_check(vml_machine *m)
 
 /* ---- processes ------------------------------------------------------------------------------------ */
 
-vml_status vml_proc_create(vml_machine *m, const char *name, vml_proc **out)
+vml_status mm_proc_new(vml_machine *m, const char *name, vml_proc **out)
 {
-    if (m == NULL || name == NULL)
-        return VML_E_INVALID;
     size_t len = strlen(name);
     if (len == 0 || len >= sizeof ((vml_proc *)0)->name)
         return mm_fail(m, VML_E_INVALID, "a process name has 1 to 31 characters");
@@ -441,7 +401,7 @@ vml_status vml_proc_create(vml_machine *m, const char *name, vml_proc **out)
         return mm_fail(m, VML_E_EXISTS, "a process named '%s' exists", name);
     if (m->n_procs == m->cap_procs) {
         size_t cap = m->cap_procs ? m->cap_procs * 2 : 8;
-        vml_proc **np = realloc(m->procs, cap * sizeof *np);
+        vml_proc **np = mm_realloc(m, m->procs, cap * sizeof *np);
         if (np == NULL)
             return VML_E_NOMEM;
         m->procs = np;
@@ -466,28 +426,21 @@ vml_status vml_proc_create(vml_machine *m, const char *name, vml_proc **out)
     if (m->cfg.flags & VML_CFG_PCID)
         p->pcid = as_pcid_take_free(m);   /* 0: none free, one comes at its first switch */
     m->next_pid++;
-    m->procs[m->n_procs++] = p;
-    if (out)
-        *out = p;
-    return mm_done(m, VML_OK);
+    m->procs[m->n_procs++] = p;    /* MCH3: pids only grow */
+    *out = p;
+    return VML_OK;
 }
 
-static void free_vad(struct vad *v)
+void mm_proc_delete(vml_proc *p)
 {
-    free(v);
-}
-
-vml_status vml_proc_destroy(vml_proc *p)
-{
-    if (p == NULL)
-        return VML_E_INVALID;
     vml_machine *m = p->m;
     struct vad *v;
     while ((v = vad_first(&p->vads)) != NULL)
         vm_release(p, v);
-    vad_tree_clear(&p->vads, free_vad);
+    handle_table_free(m, &p->w32);
+    handle_table_free(m, &p->fds);
     as_destroy(p);
-    ws_fini_proc(p);
+    ws_fini(p);
     for (size_t i = 0; i < m->n_procs; i++)
         if (m->procs[i] == p) {
             memmove(&m->procs[i], &m->procs[i + 1], (m->n_procs - i - 1) * sizeof *m->procs);
@@ -495,6 +448,40 @@ vml_status vml_proc_destroy(vml_proc *p)
             break;
         }
     free(p);
+}
+
+vml_proc *mm_proc(const vml_machine *m, unsigned pid)
+{
+    size_t lo = 0, hi = m->n_procs;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (m->procs[mid]->pid < pid)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < m->n_procs && m->procs[lo]->pid == pid ? m->procs[lo] : NULL;
+}
+
+vml_status vml_proc_create(vml_machine *m, const char *name, vml_proc **out)
+{
+    vml_proc *p;
+    if (m == NULL || name == NULL)
+        return VML_E_INVALID;
+    vml_status st = mm_proc_new(m, name, &p);
+    if (st != VML_OK)
+        return st;
+    if (out)
+        *out = p;
+    return mm_done(m, VML_OK);
+}
+
+vml_status vml_proc_destroy(vml_proc *p)
+{
+    if (p == NULL)
+        return VML_E_INVALID;
+    vml_machine *m = p->m;
+    mm_proc_delete(p);
     return mm_done(m, VML_OK);
 }
 
@@ -510,12 +497,7 @@ vml_proc *vml_proc_find(vml_machine *m, const char *name)
 
 vml_proc *vml_proc_by_pid(vml_machine *m, unsigned pid)
 {
-    if (m == NULL)
-        return NULL;
-    for (size_t i = 0; i < m->n_procs; i++)
-        if (m->procs[i]->pid == pid)
-            return m->procs[i];
-    return NULL;
+    return m ? mm_proc(m, pid) : NULL;
 }
 
 size_t vml_proc_count(const vml_machine *m) { return m ? m->n_procs : 0; }
@@ -704,8 +686,39 @@ vml_status vml_pte_set_raw(vml_proc *p, vml_va va, uint64_t pte)
         return mm_fail(m, VML_E_INVALID, "setpte may change only RW, US, PWT, PCD, A, D, PAT, G and "
                        "NX: the frame and P belong to the memory manager (%#llx -> %#llx)",
                        (unsigned long long)last->entry, (unsigned long long)pte);
-    as_pte_write(p, va, last->entry_pa, pte);   /* no invalidation: that is the point */
+    pt_write(p, va, last->entry_pa, pte);   /* no invalidation: that is the point */
     return mm_done(m, VML_OK);
+}
+
+/* ---- PTEs ---------------------------------------------------------------------------------- */
+
+void vml_pte_decode(const vml_machine *m, uint64_t entry, unsigned level, vml_pte_info *out)
+{
+    const struct pg_mode *pm = m->pm;
+    *out = (vml_pte_info){ 0 };
+    if (pm->entry_size == 4)
+        entry &= UINT32_MAX;
+    out->kind = level == 1 || (entry & PG_P) ? pte_kind(pm, entry)
+              : entry == 0 ? VML_PTE_ZERO : pte_kind(pm, entry);
+    out->p = (entry & PG_P) != 0;
+    out->rw = (entry & PG_RW) != 0;
+    out->us = (entry & PG_US) != 0;
+    out->pwt = (entry & PG_PWT) != 0;
+    out->pcd = (entry & PG_PCD) != 0;
+    out->a = (entry & PG_A) != 0;
+    out->d = (entry & PG_D) != 0;
+    out->ps = (entry & PG_PS) != 0;
+    out->g = (entry & PG_G) != 0;
+    out->nx = pm->has_nx && (entry & PG_NX) != 0;
+    out->pfn = VML_PFN_NONE;
+    if (out->kind == VML_PTE_VALID || out->kind == VML_PTE_TRANSITION)
+        out->pfn = pg_frame(pm, entry) >> 12;
+    if (out->kind != VML_PTE_VALID && out->kind != VML_PTE_ZERO)
+        out->protect = mmprot_to_win32(sw_prot(entry));
+    if (out->kind == VML_PTE_PAGEFILE)
+        out->slot = sw_pagefile_field(pm, entry) - 1;
+    if (out->kind == VML_PTE_PROTOTYPE)
+        out->proto_index = sw_proto_id(pm, entry);
 }
 
 /* ---- VADs ------------------------------------------------------------------------------------------------ */
@@ -737,3 +750,30 @@ size_t vml_vad_count(const vml_proc *p)
 {
     return p ? p->vads.count : 0;
 }
+
+/* ---- PFN entries ------------------------------------------------------------------------- */
+
+vml_status vml_pfn_get(const vml_machine *m, vml_pfn pfn, vml_pfn_info *out)
+{
+    if (m == NULL || out == NULL)
+        return VML_E_INVALID;
+    if (pfn >= m->n_frames)
+        return mm_fail((vml_machine *)m, VML_E_RANGE,
+                       "pfn %#llx is beyond the last frame %#llx",
+                       (unsigned long long)pfn, (unsigned long long)(m->n_frames - 1));
+    const struct pfn_entry *e = &m->pfn[pfn];
+    out->pfn = pfn;
+    out->list = (vml_list)e->list;
+    out->flink = e->flink == PFN_NIL ? VML_PFN_NONE : e->flink;
+    out->blink = e->blink == PFN_NIL ? VML_PFN_NONE : e->blink;
+    out->pte_pa = e->pte_pa;
+    out->orig_pte = e->orig_pte;
+    out->share_count = e->share_count;
+    out->ref_count = e->list == VML_LIST_ACTIVE;   /* see pfn.h */
+    out->priority = (e->flags & VML_PFN_PAGETABLE) ? 0 : e->priority;
+    out->flags = e->flags;
+    out->pt_level = (e->flags & VML_PFN_PAGETABLE) ? e->pt_level : 0;
+    out->owner_pid = e->pte_pa && !(e->flags & VML_PFN_PROTOTYPE) ? pt_owner(m, e->pte_pa) : 0;
+    return VML_OK;
+}
+

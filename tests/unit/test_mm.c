@@ -18,7 +18,7 @@
 #include <string.h>
 
 #include "vmlab.h"
-#include "mm/mm.h"   /* only for sizeof(struct pfn_entry) */
+#include "mm/pfn.h"   /* only for sizeof(struct pfn_entry) */
 
 /* ---- helpers ----------------------------------------------------------- */
 
