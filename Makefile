@@ -80,8 +80,8 @@ unit: cmocka $(UNIT_BIN)
 	@for t in $(UNIT_BIN); do $$t || exit 1; done
 
 # ---- benchmarks --------------------------------------------------------
-$(B)/bench: bench/bench.c $(B)/libvmlab.a
-	$(CC) $(CSTD) $(WARN) -O2 -g -Iinclude bench/bench.c $(B)/libvmlab.a -o $@
+$(B)/bench: bench/bench.c tests/unit/testutil.h $(B)/libvmlab.a
+	$(CC) $(CSTD) $(WARN) -O2 -g -Iinclude -Itests/unit bench/bench.c $(B)/libvmlab.a -o $@
 bench: $(B)/bench
 	./$(B)/bench
 
