@@ -45,8 +45,9 @@ $(B)/libvmlab.a: $(LIB_OBJ)
 	ar rcs $@ $^
 $(B)/libvmlab.so: $(LIB_OBJ)
 	$(CC) -shared -o $@ $^
+CLI_LIBS := -ledit
 $(B)/vmlab: $(CLI_SRC) $(CLI_HDR) $(B)/libvmlab.a
-	$(CC) $(CFLAGS_APP) $(CLI_SRC) $(B)/libvmlab.a -o $@
+	$(CC) $(CFLAGS_APP) $(CLI_SRC) $(B)/libvmlab.a $(CLI_LIBS) -o $@
 
 run: $(B)/vmlab
 	./$(B)/vmlab tour
@@ -58,7 +59,7 @@ $(TB)/%.o: %.c $(LIB_HDR)
 $(TB)/libvmlab.a: $(TLIB_OBJ)
 	ar rcs $@ $^
 $(TB)/vmlab: $(CLI_SRC) $(CLI_HDR) $(TB)/libvmlab.a
-	$(CC) $(CFLAGS_TAPP) $(CLI_SRC) $(TB)/libvmlab.a -o $@
+	$(CC) $(CFLAGS_TAPP) $(CLI_SRC) $(TB)/libvmlab.a $(CLI_LIBS) -o $@
 
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(TB)/unit/%)
@@ -73,7 +74,12 @@ cmocka:
 	  (apt-get update -qq && apt-get install -y -qq libcmocka-dev) >/dev/null || \
 	  { echo "could not install libcmocka-dev"; exit 1; }; fi
 
-test: cmocka $(UNIT_BIN) $(TB)/vmlab
+# ptyexpect plays dialogues with `vmlab shell` on a pseudo-terminal.
+$(TB)/ptyexpect: tests/cli/ptyexpect.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) -D_DEFAULT_SOURCE $(WARN) -O1 -g $< -lutil -o $@
+
+test: cmocka $(UNIT_BIN) $(TB)/vmlab $(TB)/ptyexpect
 	@./tests/run_tests.sh $(TB)
 
 unit: cmocka $(UNIT_BIN)

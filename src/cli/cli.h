@@ -72,7 +72,9 @@ void words_free(struct words *ws);
 /* ------------------------------------------------------------------ */
 /* Results of a command.                                               */
 
-enum rc { RC_OK = 0, RC_ERROR, RC_FATAL };
+/* RC_STOP: the run must stop, and the reason was printed already (an
+** error inside a sourced file, reported with its own FILE:LINE). */
+enum rc { RC_OK = 0, RC_ERROR, RC_FATAL, RC_STOP };
 
 enum fail_kind {
     FAIL_NONE = 0,
@@ -102,16 +104,37 @@ struct var {
     struct value val;
 };
 
+/* Where a line runs: the blocks, def calls and sourced files around it,
+** printed after an error or a failed expect ("(in the repeat block of
+** line 5, pass 2 of 3)"). */
+enum ctx_kind { CTX_SOURCE, CTX_REPEAT, CTX_FOR, CTX_IF, CTX_CALL };
+struct ctx {
+    enum ctx_kind kind;
+    const char   *file;     /* CTX_SOURCE, CTX_CALL: where it was called from */
+    unsigned      line;     /* the line of the block, or of the call */
+    const char   *name;     /* CTX_CALL: the def; CTX_FOR: the variable */
+    uint64_t      pass, passes;   /* CTX_REPEAT: pass of passes; CTX_FOR: value */
+};
+#define CTX_MAX 96          /* nesting of blocks, calls and sources */
+
 struct interp {
     vml_machine *m;          /* NULL until a command needs one */
     const char  *file;       /* for messages: "FILE:LINE: ..." */
     unsigned     line;
+    const char  *srcdir;     /* source FILE is relative to it (NULL: cwd) */
+    struct ctx   ctx[CTX_MAX];
+    size_t       n_ctx;
+    unsigned     n_sources;  /* CTX_SOURCE entries in ctx */
+    char       **names;      /* file names and directories kept for messages */
+    size_t       n_names;
     unsigned     cpu;        /* CPU of later accesses (`cpu N`) */
     unsigned     cmd_cpu;    /* CPU of the command running (cpu=N) */
     unsigned     fmt;        /* VML_FMT_TEXT, or VML_FMT_JSON (--json) */
     int          events;     /* `events on` */
     int          quiet;      /* > 0 inside expect: no result lines */
     int          interactive;/* the shell: errors do not stop */
+    int          terminal;   /* a terminal session: errors do not count in
+                                the exit status */
     int          done;       /* quit/exit seen */
     int          trace;      /* print each command line before running it */
     struct var  *vars;
@@ -231,7 +254,7 @@ CLI_HANDLER(h_machine);   CLI_HANDLER(h_process);   CLI_HANDLER(h_terminate);
 CLI_HANDLER(h_cpu);       CLI_HANDLER(h_switch);    CLI_HANDLER(h_events);
 CLI_HANDLER(h_echo);      CLI_HANDLER(h_expect);    CLI_HANDLER(h_help);
 CLI_HANDLER(h_quit);      CLI_HANDLER(h_check);     CLI_HANDLER(h_layout);
-CLI_HANDLER(h_vars);
+CLI_HANDLER(h_vars);      CLI_HANDLER(h_source);
 CLI_HANDLER(h_valloc);    CLI_HANDLER(h_vallocex);  CLI_HANDLER(h_vfree);
 CLI_HANDLER(h_vprotect);  CLI_HANDLER(h_vquery);    CLI_HANDLER(h_rpm);
 CLI_HANDLER(h_wpm);       CLI_HANDLER(h_mmap);      CLI_HANDLER(h_munmap);
@@ -255,13 +278,47 @@ CLI_HANDLER(h_vmstat);
 
 /* Runs one line; on RC_ERROR the message is in in->err. */
 enum rc script_line(struct interp *in, const char *line);
+/* One line of input of the session (line number in->line): runs it, or
+** adds it to the block being collected; prints an error with its place
+** and context.  Returns 1 when the session must stop. */
+int  script_input(struct interp *in, const char *line);
+/* 1 while a block is being collected (the shell's prompt is "...> "). */
+int  script_pending(const struct interp *in);
+/* Ctrl-C in the shell: drops the block being collected. */
+void script_cancel(struct interp *in);
+/* The keywords of blocks (NULL-terminated) and the commands defined by
+** def, for completion. */
+extern const char *const script_keywords[];
+size_t      script_def_count(const struct interp *in);
+const char *script_def_name(const struct interp *in, size_t i);
+/* The end of the input: an unfinished block is an error.  Returns the
+** exit status of the session. */
+int  script_input_end(struct interp *in);
+/* A heap copy of s kept until interp_free (names in messages); NULL when
+** out of memory. */
+const char *interp_keep(struct interp *in, const char *s);
+/* Runs the lines of f in the session until its end, an error (not in an
+** interactive session) or quit. */
+void script_stream(struct interp *in, FILE *f);
 /* Runs a file ("-" = stdin) or an array of lines in a fresh state:
 ** returns the exit code (0, EXIT_EXPECT, EXIT_SCRIPT, EXIT_INTERNAL). */
 int script_run_file(const char *path, FILE *out, FILE *errout);
 /* trace: print each command line ("vmlab> LINE") before running it. */
 int script_run_lines(const char *name, const char *const *lines, size_t n,
                      int trace, FILE *out, FILE *errout);
+/* Runs a buffer of lines (the fuzz target's entry: nothing exits). */
+int script_run_buffer(const char *name, const char *buf, size_t len, FILE *out, FILE *errout);
 int script_shell(FILE *in, FILE *out, FILE *errout);
+/* shell.c: the interactive session on a terminal (line editing, history,
+** completion, Ctrl-C); returns the exit status. */
+int shell_interactive(struct interp *in);
+
+/* progress.c: Ctrl-C.  The handler only sets a flag (the CLI's one piece
+** of global state); long work polls it. */
+void cli_sigint_install(void);
+int  cli_interrupted(void);
+void cli_interrupt_clear(void);
+void cli_sigint_reraise(void);
 
 /* cmd_policy.c: `vmlab policy`, a replacement policy on a reference
 ** string (argv[1] is "policy"); returns the exit code. */

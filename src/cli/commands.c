@@ -127,6 +127,14 @@ static const struct cmd cmds[] = {
   "usage, description and an example.  Topics: expressions, expect, stat\n"
   "(every counter), constants (every symbolic constant).",
   "help VirtualAlloc", 0, h_help },
+{ "source", NULL, "Script", 1, 1, "FILE",
+  "run a script file inside this session",
+  "Runs the lines of FILE as if they were typed here: its machine commands,\n"
+  "variables and defs stay after it ends.  A relative FILE is found next to\n"
+  "the script that sources it (in the shell: in the current directory).  An\n"
+  "error stops FILE and the line that sourced it; a sourced file may source\n"
+  "others, up to 16 deep.",
+  "source helpers.vms", 0, h_source },
 { "quit", "exit", "Script", 0, 0, "",
   "leave the shell; stop reading a file",
   "Leaves the shell; in a file, the rest of the file is not run.",

@@ -21,6 +21,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -258,12 +259,15 @@ static void describe_got(vml_text *b, const struct result *r, int decimal)
         vml_text_printf(b, " (%s)", r->note);
 }
 
+static void print_at(struct interp *in, const char *kind, const char *msg);
+
 static void expect_failed(struct interp *in, const vml_text *want, const vml_text *got)
 {
-    fflush(in->out);
-    fprintf(in->errout, "%s:%u: expect failed: expected %s, got %s\n", in->file, in->line,
-            sb_str(want), sb_str(got));
-    fflush(in->errout);
+    vml_text b = {0};
+
+    vml_text_printf(&b, "expected %s, got %s", sb_str(want), sb_str(got));
+    print_at(in, "expect failed", sb_str(&b));
+    vml_text_free(&b);
     raise_status(in, EXIT_EXPECT);
 }
 
@@ -306,7 +310,7 @@ CLI_HANDLER(h_expect)
     memset(&got, 0, sizeof got);
     c = cmd_find(argv[0]);
     if (c != NULL) {
-        if (c->fn == h_expect || c->fn == h_quit || c->fn == h_machine) {
+        if (c->fn == h_expect || c->fn == h_quit || c->fn == h_machine || c->fn == h_source) {
             value_free(&want);
             return cli_error(in, "expect cannot run '%s'", argv[0]);
         }
@@ -501,56 +505,196 @@ enum rc script_line(struct interp *in, const char *line)
 }
 
 /* ------------------------------------------------------------------ */
-/* Files, line arrays, the shell                                       */
+/* Where a line runs: the context after an error                       */
+
+/* Appends " (in the repeat block of line 5, pass 2 of 3, sourced from
+** main.vms:4)": every block, call and source around the line, innermost
+** first. */
+#define CTX_SHOWN 4     /* the innermost ones; then "and N more" */
+
+static void sb_context(vml_text *b, const struct interp *in)
+{
+    size_t i;
+
+    for (i = in->n_ctx; i-- > 0;) {
+        const struct ctx *c = &in->ctx[i];
+        if (in->n_ctx - i > CTX_SHOWN) {
+            vml_text_printf(b, ", and %zu more", i + 1);
+            break;
+        }
+        vml_text_append(b, i + 1 == in->n_ctx ? " (" : ", ", 2);
+        switch (c->kind) {
+        case CTX_SOURCE:
+            vml_text_printf(b, "sourced from %s:%u", c->file, c->line);
+            break;
+        case CTX_REPEAT:
+            vml_text_printf(b, "in the repeat block of line %u, pass %llu of %llu", c->line,
+                            (unsigned long long)c->pass, (unsigned long long)c->passes);
+            break;
+        case CTX_FOR:
+            vml_text_printf(b, "in the for block of line %u, $%s = %llu", c->line, c->name,
+                            (unsigned long long)c->pass);
+            break;
+        case CTX_IF:
+            vml_text_printf(b, "in the if block of line %u", c->line);
+            break;
+        case CTX_CALL:
+            vml_text_printf(b, "in %s, called from %s:%u", c->name, c->file, c->line);
+            break;
+        }
+    }
+    if (in->n_ctx > 0)
+        vml_text_append(b, ")", 1);
+}
+
+/* "FILE:LINE: KIND: MSG (context)" on errout. */
+static void print_at(struct interp *in, const char *kind, const char *msg)
+{
+    vml_text b = {0};
+
+    vml_text_printf(&b, "%s:%u: %s: %s", in->file, in->line, kind, msg);
+    sb_context(&b, in);
+    fflush(in->out);
+    fprintf(in->errout, "%s\n", sb_str(&b));
+    fflush(in->errout);
+    vml_text_free(&b);
+}
 
 /* Reports a line's outcome; 1 when the run must stop. */
 static int report(struct interp *in, enum rc rc)
 {
-    if (rc == RC_OK)
+    switch (rc) {
+    case RC_OK:
         return in->done;
-    fflush(in->out);
-    if (rc == RC_FATAL) {
-        fprintf(in->errout, "%s:%u: internal error: %s\n", in->file, in->line,
-                sb_str(&in->err));
+    case RC_FATAL:
+        print_at(in, "internal error", sb_str(&in->err));
         raise_status(in, EXIT_INTERNAL);
-        fflush(in->errout);
         return 1;
+    case RC_STOP:                  /* printed where it happened */
+        raise_status(in, EXIT_SCRIPT);
+        return !in->interactive;
+    case RC_ERROR:
+    default:
+        print_at(in, "error", sb_str(&in->err));
+        raise_status(in, EXIT_SCRIPT);
+        return !in->interactive;
     }
-    fprintf(in->errout, "%s:%u: error: %s\n", in->file, in->line, sb_str(&in->err));
-    fflush(in->errout);
-    raise_status(in, EXIT_SCRIPT);
-    return !in->interactive;
 }
 
-static void run_stream(struct interp *in, FILE *f, int prompt)
+/* ------------------------------------------------------------------ */
+/* Input: lines of a file, a buffer, an array, the shell               */
+
+const char *interp_keep(struct interp *in, const char *s)
+{
+    char **nn = realloc(in->names, (in->n_names + 1) * sizeof *nn);
+    char *copy;
+
+    if (nn == NULL)
+        return NULL;
+    in->names = nn;
+    copy = strdup(s);
+    if (copy == NULL)
+        return NULL;
+    in->names[in->n_names++] = copy;
+    return copy;
+}
+
+int script_input(struct interp *in, const char *line)
+{
+    return report(in, script_line(in, line));
+}
+
+int script_input_end(struct interp *in)
+{
+    if (in->terminal && in->status < EXIT_INTERNAL)
+        return 0;                 /* a typo at the keyboard is not a failure */
+    return in->status;
+}
+
+/* Blocks of the script language (script_input collects them). */
+const char *const script_keywords[] = { NULL };
+
+int script_pending(const struct interp *in)
+{
+    (void)in;
+    return 0;
+}
+
+void script_cancel(struct interp *in)
+{
+    (void)in;
+}
+
+size_t script_def_count(const struct interp *in)
+{
+    (void)in;
+    return 0;
+}
+
+const char *script_def_name(const struct interp *in, size_t i)
+{
+    (void)in;
+    (void)i;
+    return NULL;
+}
+
+/* One line read from a stream: the NUL check and the byte-order mark. */
+static int stream_line(struct interp *in, const char *line, size_t n)
+{
+    if (strlen(line) != n)
+        return report(in, cli_error(in, "the line contains a NUL byte"));
+    if (in->line == 1 && strncmp(line, "\xEF\xBB\xBF", 3) == 0)
+        line += 3;                            /* a UTF-8 byte-order mark */
+    return script_input(in, line);
+}
+
+void script_stream(struct interp *in, FILE *f)
 {
     char *line = NULL;
     size_t cap = 0;
     ssize_t n;
 
-    for (;;) {
-        enum rc rc;
-        if (prompt) {
-            fputs("vmlab> ", in->out);
-            fflush(in->out);
-        }
-        n = getline(&line, &cap, f);
-        if (n < 0)
-            break;
+    while ((n = getline(&line, &cap, f)) >= 0) {
         in->line++;
-        if (strlen(line) != (size_t)n)
-            rc = cli_error(in, "the line contains a NUL byte");
-        else if (in->line == 1 && strncmp(line, "\xEF\xBB\xBF", 3) == 0)
-            rc = script_line(in, line + 3);       /* a UTF-8 byte-order mark */
-        else
-            rc = script_line(in, line);
-        fflush(in->out);
-        if (report(in, rc))
+        if (stream_line(in, line, (size_t)n))
             break;
+        fflush(in->out);
     }
-    if (prompt && n < 0)
-        fputc('\n', in->out);
     free(line);
+}
+
+/* A heap copy of the directory of path ("." when it has none). */
+static const char *dir_of(struct interp *in, const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    char *d;
+    const char *kept;
+
+    if (slash == NULL)
+        return NULL;
+    d = strndup(path, slash == path ? 1 : (size_t)(slash - path));
+    if (d == NULL)
+        return NULL;
+    kept = interp_keep(in, d);
+    free(d);
+    return kept;
+}
+
+/* fopen for reading, with the messages a user needs: a directory is not a
+** script, a missing file names the path. */
+static FILE *open_script(const char *path, vml_text *why)
+{
+    struct stat sb;
+    FILE *f;
+
+    if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+        vml_text_printf(why, "'%s' is a directory, not a script file", path);
+        return NULL;
+    }
+    f = fopen(path, "r");
+    if (f == NULL)
+        vml_text_printf(why, "cannot open '%s': %s", path, strerror(errno));
+    return f;
 }
 
 int script_run_file(const char *path, FILE *out, FILE *errout)
@@ -559,26 +703,61 @@ int script_run_file(const char *path, FILE *out, FILE *errout)
     FILE *f;
     int status;
 
+    interp_init(&in, out, errout);
     if (strcmp(path, "-") == 0) {
         f = stdin;
     } else {
-        f = fopen(path, "r");
+        vml_text why = {0};
+        f = open_script(path, &why);
         if (f == NULL) {
-            fprintf(errout, "vmlab: cannot open '%s': %s\n", path, strerror(errno));
+            fprintf(errout, "vmlab: %s\n", sb_str(&why));
+            vml_text_free(&why);
+            interp_free(&in);
             return EXIT_SCRIPT;
         }
+        in.srcdir = dir_of(&in, path);
     }
-    interp_init(&in, out, errout);
     in.file = path;
-    run_stream(&in, f, 0);
+    script_stream(&in, f);
     if (f != stdin && ferror(f)) {
         fprintf(errout, "vmlab: error reading '%s'\n", path);
         raise_status(&in, EXIT_SCRIPT);
     }
     if (f != stdin)
         fclose(f);
+    status = script_input_end(&in);
     fflush(out);
-    status = in.status;
+    interp_free(&in);
+    return status;
+}
+
+int script_run_buffer(const char *name, const char *buf, size_t len, FILE *out, FILE *errout)
+{
+    struct interp in;
+    vml_text line = {0};
+    size_t i = 0;
+    int status;
+
+    interp_init(&in, out, errout);
+    in.file = name;
+    while (i < len && !in.done) {
+        size_t end = i;
+        int stop;
+        while (end < len && buf[end] != '\n')
+            end++;
+        line.len = 0;
+        vml_text_append(&line, buf + i, end - i);
+        if (line.oom)
+            break;
+        in.line++;
+        stop = stream_line(&in, sb_str(&line), end - i);
+        i = end + 1;
+        if (stop)
+            break;
+    }
+    vml_text_free(&line);
+    status = script_input_end(&in);
+    fflush(out);
     interp_free(&in);
     return status;
 }
@@ -595,30 +774,120 @@ int script_run_lines(const char *name, const char *const *lines, size_t n,
     in.trace = trace;
     for (i = 0; i < n; i++) {
         in.line = (unsigned)(i + 1);
-        if (report(&in, script_line(&in, lines[i])))
+        if (script_input(&in, lines[i]))
             break;
         fflush(out);
     }
+    status = script_input_end(&in);
     fflush(out);
-    status = in.status;
     interp_free(&in);
     return status;
 }
 
+/* `vmlab shell`: on a terminal, the line editor (shell.c); otherwise the
+** lines of stdin, as `vmlab run -` reads them but going on after errors. */
 int script_shell(FILE *f, FILE *out, FILE *errout)
 {
     struct interp in;
-    int tty = isatty(fileno(f));
     int status;
 
     interp_init(&in, out, errout);
     in.file = "<stdin>";
     in.interactive = 1;
-    if (tty)
-        fprintf(out, "vmlab %s shell: help lists the commands, quit leaves.\n", VMLAB_VERSION);
-    run_stream(&in, f, tty);
+    if (isatty(fileno(f)) && isatty(fileno(out)) && f == stdin) {
+        status = shell_interactive(&in);
+    } else {
+        script_stream(&in, f);
+        status = script_input_end(&in);
+    }
     fflush(out);
-    status = in.status;
     interp_free(&in);
     return status;
+}
+
+/* ------------------------------------------------------------------ */
+/* source FILE                                                         */
+
+#define SOURCE_MAX_DEPTH 16
+
+/* The path of source's argument: a "string", a $variable or (expression)
+** holding one, or the word as typed. */
+static enum rc source_path(struct interp *in, const char *word, vml_text *path)
+{
+    struct value v = {0};
+    const char *p;
+
+    if (word[0] == '"' || word[0] == '$' || word[0] == '(') {
+        if (expr_eval(in, word, &v) != RC_OK)
+            return RC_ERROR;
+        if (v.kind != VAL_STR || memchr(v.str, '\0', v.len) != NULL) {
+            value_free(&v);
+            return cli_error(in, "source needs a file name, not a number ('%s')", word);
+        }
+        p = v.str;
+    } else {
+        p = word;
+    }
+    if (p[0] != '/' && in->srcdir != NULL)
+        vml_text_printf(path, "%s/", in->srcdir);
+    vml_text_printf(path, "%s", p);
+    value_free(&v);
+    return path->oom ? cli_error(in, "out of memory") : RC_OK;
+}
+
+CLI_HANDLER(h_source)
+{
+    vml_text path = {0}, why = {0};
+    const char *saved_file = in->file, *saved_dir = in->srcdir, *name;
+    unsigned saved_line = in->line;
+    int saved_interactive = in->interactive, saved_status;
+    FILE *f;
+    enum rc rc = RC_OK;
+
+    (void)argc;
+    (void)res;
+    if (in->n_sources >= SOURCE_MAX_DEPTH || in->n_ctx >= CTX_MAX)
+        return cli_error(in, "source nested too deeply (%d files: does a file source "
+                         "itself?)", SOURCE_MAX_DEPTH);
+    if (source_path(in, argv[0], &path) != RC_OK)
+        return RC_ERROR;
+    f = open_script(sb_str(&path), &why);
+    if (f == NULL) {
+        rc = cli_error(in, "%s", sb_str(&why));
+        goto out;
+    }
+    name = interp_keep(in, sb_str(&path));
+    if (name == NULL) {
+        fclose(f);
+        rc = cli_error(in, "out of memory");
+        goto out;
+    }
+    in->ctx[in->n_ctx++] = (struct ctx){ CTX_SOURCE, saved_file, saved_line, NULL, 0, 0 };
+    in->n_sources++;
+    in->file = name;
+    in->srcdir = dir_of(in, name);
+    in->line = 0;
+    in->interactive = 0;            /* an error stops the sourced file */
+    saved_status = in->status;
+    in->status = 0;
+    script_stream(in, f);
+    if (ferror(f))
+        rc = cli_error(in, "error reading '%s'", name);
+    else if (in->status >= EXIT_SCRIPT && !in->done)
+        rc = RC_STOP;               /* reported with the file's own line */
+    fclose(f);
+    if (in->status < saved_status)
+        in->status = saved_status;
+    in->n_ctx--;
+    in->n_sources--;
+    in->file = saved_file;
+    in->srcdir = saved_dir;
+    in->line = saved_line;
+    in->interactive = saved_interactive;
+    if (in->status == EXIT_INTERNAL)
+        rc = RC_STOP;
+out:
+    vml_text_free(&path);
+    vml_text_free(&why);
+    return rc;
 }

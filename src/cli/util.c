@@ -133,6 +133,11 @@ void interp_free(struct interp *in)
     free(in->vars);
     in->vars = NULL;
     in->n_vars = in->cap_vars = 0;
+    for (i = 0; i < in->n_names; i++)
+        free(in->names[i]);
+    free(in->names);
+    in->names = NULL;
+    in->n_names = 0;
     if (in->m != NULL)
         vml_machine_destroy(in->m);
     in->m = NULL;
