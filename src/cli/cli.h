@@ -6,12 +6,12 @@
 ** struct interp, one per file being run (or one for the shell).
 **
 ** INVARIANTS:
-**   C1  A command line either runs to completion or stops with a script
+**   CLI1  A command line either runs to completion or stops with a script
 **       error before it changed anything that matters: handlers evaluate
 **       and check every argument before the first library call.
-**   C2  Every string the interpreter keeps is heap-allocated with its
+**   CLI2  Every string the interpreter keeps is heap-allocated with its
 **       length; no fixed buffer receives unbounded input.
-**   C3  One table (commands.c) drives dispatch, `vmlab help` and
+**   CLI3  One table (commands.c) drives dispatch, `vmlab help` and
 **       `vmlab help COMMAND`.
 */
 #ifndef VMLAB_CLI_H
@@ -117,6 +117,12 @@ struct ctx {
 };
 #define CTX_MAX 96          /* nesting of blocks, calls and sources */
 
+struct src_line {            /* a line of a block being collected */
+    char    *text;
+    unsigned line;
+};
+struct def;
+
 struct interp {
     vml_machine *m;          /* NULL until a command needs one */
     const char  *file;       /* for messages: "FILE:LINE: ..." */
@@ -139,6 +145,14 @@ struct interp {
     int          trace;      /* print each command line before running it */
     struct var  *vars;
     size_t       n_vars, cap_vars;
+    struct src_line *collected;   /* the block being read (block.c) */
+    size_t       n_collected;
+    unsigned     collect_depth;   /* blocks open in it */
+    struct def **defs;            /* commands defined by def */
+    size_t       n_defs;
+    unsigned     call_depth;
+    uint64_t     max_steps;       /* 0, or the most lines and passes to run */
+    uint64_t     steps;
     vml_text  err;        /* the message of the last script error */
     int          status;     /* worst exit code so far (0..3) */
     FILE        *out;        /* normal output */
@@ -159,6 +173,7 @@ enum rc cli_fatal(struct interp *in, const char *what);
 
 const struct value *var_get(const struct interp *in, const char *name, size_t len);
 int  var_set(struct interp *in, const char *name, size_t len, const struct value *v);
+void var_unset(struct interp *in, const char *name, size_t len);
 
 /* ------------------------------------------------------------------ */
 /* expr.c: splitting lines into words, numbers, expressions.           */
@@ -173,10 +188,14 @@ enum rc expr_eval(struct interp *in, const char *text, struct value *out);
 /* Decodes a "string" literal starting at s[0] == '"'; *end is set past
 ** the closing quote. */
 enum rc str_literal(struct interp *in, const char *s, const char **end, vml_text *out);
-/* echo's words: text with $variables, (expressions) and "strings". */
-enum rc expr_interpolate(struct interp *in, const char *word, vml_text *out);
+/* Decodes the escape at (*pp)[0] == '\\' of a string into *c; *pp is set
+** past it. */
+enum rc str_escape(struct interp *in, const char **pp, char *c);
+/* Skips a (group) at s[0] == '('; NULL (and an error) when unbalanced. */
+const char *expr_skip_group(struct interp *in, const char *s);
 int is_ident_start(int c);
 int is_ident_char(int c);
+int is_ident_word(const char *w);     /* letters, digits, _; not a digit first */
 
 /* ------------------------------------------------------------------ */
 /* commands.c: the command table.                                      */
@@ -276,12 +295,25 @@ CLI_HANDLER(h_vmstat);
 /* ------------------------------------------------------------------ */
 /* script.c: running lines, files, the shell.                          */
 
+/* Reports a line's outcome ("FILE:LINE: error: MSG (context)"); returns 1
+** when the run must stop. */
+int  script_report(struct interp *in, enum rc rc);
+/* Prints "FILE:LINE: KIND: MSG (context)" on errout. */
+void script_print_at(struct interp *in, const char *kind, const char *msg);
+/* in->status = max(in->status, status). */
+void script_raise_status(struct interp *in, int status);
 /* Runs one line; on RC_ERROR the message is in in->err. */
 enum rc script_line(struct interp *in, const char *line);
 /* One line of input of the session (line number in->line): runs it, or
 ** adds it to the block being collected; prints an error with its place
 ** and context.  Returns 1 when the session must stop. */
 int  script_input(struct interp *in, const char *line);
+/* A command defined by def: 1 and *rc when NAME is one (the call ran),
+** 0 when not. */
+int  script_call(struct interp *in, const char *name, size_t argc, char **argv, enum rc *rc);
+int  script_def_find(const struct interp *in, const char *name);   /* 1: a def */
+/* Frees the defs and the block being collected (interp_free). */
+void script_blocks_free(struct interp *in);
 /* 1 while a block is being collected (the shell's prompt is "...> "). */
 int  script_pending(const struct interp *in);
 /* Ctrl-C in the shell: drops the block being collected. */

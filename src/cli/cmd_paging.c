@@ -4,7 +4,7 @@
 ** verifying ranges of memory, fault injection, and the paging views (!vm,
 ** !wsle, vmstat).
 **
-** As in cmd_mem.c: every argument is evaluated and checked first (C1),
+** As in cmd_mem.c: every argument is evaluated and checked first (CLI1),
 ** then the library is called; a simulated failure (an exception, a status)
 ** is a result, not a script error.
 **

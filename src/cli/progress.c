@@ -14,8 +14,8 @@
 ** handler can reach nothing else); the library has none.
 **
 ** INVARIANTS:
-**   CLI1  The SIGINT handler only sets sigint_seen.
-**   CLI2  A progress line is printed only when stderr is a terminal, at
+**   CLI4  The SIGINT handler only sets sigint_seen.
+**   CLI5  A progress line is printed only when stderr is a terminal, at
 **         most every PROGRESS_EVERY_MS, and erased before anything else
 **         is printed by the command's caller (progress_end).
 */

@@ -28,7 +28,7 @@
 ** every line (a killed session loses nothing).
 **
 ** INVARIANTS:
-**   CLI3  The terminal is in the editor's mode only inside el_gets: the
+**   CLI6  The terminal is in the editor's mode only inside el_gets: the
 **         output of a command is never written in raw mode.
 */
 #include <errno.h>
@@ -109,9 +109,12 @@ static int shell_getc(EditLine *el, wchar_t *wc)
     memset(&ps, 0, sizeof ps);
     for (;;) {
         char c;
-        ssize_t r = read(sh->fd, &c, 1);
+        ssize_t r;
         size_t k;
 
+        if (cli_interrupted())          /* pressed before the editor read */
+            return -1;
+        r = read(sh->fd, &c, 1);
         if (r < 0 && errno == EINTR) {
             if (cli_interrupted())
                 return -1;

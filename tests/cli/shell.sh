@@ -51,6 +51,51 @@ send \x04
 exit 0
 END
 
+# Blocks: the prompt is "...> " until the block's end; Ctrl-C drops a
+# block being typed and stops a running loop; the session goes on.
+dialogue "blocks, Ctrl-C in a loop" <<'END'
+expect vmlab> 
+send repeat 2\n
+expect ...> 
+send echo in%s "side"\n
+expect ...> 
+send end\n
+expect inside
+expect inside
+expect vmlab> 
+send for $i in 1..3\n
+expect ...> 
+raw
+send \x03
+expect ^C
+expect vmlab> 
+send $n = 0\n
+expect vmlab> 
+send repeat 1000000000\n
+expect ...> 
+send $n = ($n + 1)\n
+expect ...> 
+send if $n == 1000\n
+expect ...> 
+send echo running\n
+expect ...> 
+send end\n
+expect ...> 
+send end\n
+expect running
+send \x03
+expect interrupted (Ctrl-C)
+expect vmlab> 
+send expect ($n > 0)\n
+expect vmlab> 
+send echo alive\n
+expect alive
+expect vmlab> 
+raw
+send \x04
+exit 0
+END
+
 # History: the second session recalls the first one's lines (Up arrow).
 dialogue "history, first session" <<'END'
 expect vmlab> 
