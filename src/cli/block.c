@@ -746,6 +746,8 @@ int script_input(struct interp *in, const char *line)
     enum kw k = keyword(line);
     struct src_line *nv;
 
+    if (cli_interrupted())        /* vmlab run: Ctrl-C stops before any line */
+        return script_report(in, cli_error(in, "interrupted (Ctrl-C)"));
     if (in->n_collected == 0 && !opens_block(k)) {
         if (k == KW_END || k == KW_ELSE)
             return script_report(in, cli_error(in, "'%s' without a block (repeat, for, if "

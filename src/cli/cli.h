@@ -151,7 +151,9 @@ struct interp {
     struct def **defs;            /* commands defined by def */
     size_t       n_defs;
     unsigned     call_depth;
-    uint64_t     max_steps;       /* 0, or the most lines and passes to run */
+    uint64_t     max_steps;       /* 0, or the most lines, passes and units
+                                     of long work to run (the fuzz target) */
+    int          progress_tty;    /* stderr is a terminal: show progress */
     uint64_t     steps;
     vml_text  err;        /* the message of the last script error */
     int          status;     /* worst exit code so far (0..3) */
@@ -351,6 +353,24 @@ void cli_sigint_install(void);
 int  cli_interrupted(void);
 void cli_interrupt_clear(void);
 void cli_sigint_reraise(void);
+
+/* Long work: split it into chunks of whole library calls; after each one
+** call progress_step with the units done so far.  It prints "WHAT: DONE/
+** TOTAL UNIT (N%)" on a terminal's stderr (at most 5 times a second, after
+** the first half second), and returns RC_ERROR ("interrupted") after
+** Ctrl-C, or when the run's step budget (max_steps) is spent: stop then,
+** with the machine as the finished chunks left it.  progress_end erases
+** the line; call it on every way out. */
+struct progress {
+    const char *what, *unit;
+    uint64_t    total, done;
+    uint64_t    start_ms, last_ms;
+    int         tty, shown;
+};
+void    progress_start(struct interp *in, struct progress *pg, const char *what,
+                       uint64_t total, const char *unit);
+enum rc progress_step(struct interp *in, struct progress *pg, uint64_t done);
+void    progress_end(struct interp *in, struct progress *pg);
 
 /* cmd_policy.c: `vmlab policy`, a replacement policy on a reference
 ** string (argv[1] is "policy"); returns the exit code. */

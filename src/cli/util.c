@@ -11,6 +11,7 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -120,6 +121,7 @@ void interp_init(struct interp *in, FILE *out, FILE *errout)
     in->out = out;
     in->errout = errout;
     in->fmt = VML_FMT_TEXT;
+    in->progress_tty = errout != NULL && isatty(fileno(errout));
 }
 
 void interp_free(struct interp *in)

@@ -13,6 +13,7 @@
 **                  editor is reading keys (it prints its prompt before it
 **                  switches, and a Ctrl-D typed in between is the tty's EOF)
 **   exit N         wait for the program to end; it must exit with status N
+**   killed N       wait for the program to end; it must die of signal N
 **   # ...          a comment
 ** Exit status 0 when every step held; otherwise 1, with what was seen.
 */
@@ -191,13 +192,15 @@ int main(int argc, char **argv)
                 waitpid(pid, NULL, 0);
                 return 1;
             }
-        } else if (strncmp(line, "exit ", 5) == 0) {
-            int want = atoi(line + 5);
+        } else if (strncmp(line, "exit ", 5) == 0 || strncmp(line, "killed ", 7) == 0) {
+            int killed = line[0] == 'k';
+            int want = atoi(line + (killed ? 7 : 5));
             long end = now_ms() + WAIT_MS;
             pid_t r;
             while ((r = waitpid(pid, &status, WNOHANG)) == 0 && now_ms() < end)
                 pump(fd, 50);
-            if (r != pid || !WIFEXITED(status) || WEXITSTATUS(status) != want) {
+            if (r != pid || (killed ? !WIFSIGNALED(status) || WTERMSIG(status) != want
+                                    : !WIFEXITED(status) || WEXITSTATUS(status) != want)) {
                 fprintf(stderr, "ptyexpect: line %u: wanted exit status %d, got %s %d\n",
                         lineno, want, r != pid ? "no exit" : WIFEXITED(status) ? "exit"
                         : "signal", r != pid ? 0 : WIFEXITED(status) ? WEXITSTATUS(status)

@@ -96,6 +96,52 @@ send \x04
 exit 0
 END
 
+# A long command shows its progress on the terminal's stderr; Ctrl-C
+# stops it between two chunks and the session (and machine) go on.
+dialogue "progress and Ctrl-C of a long command" <<'END'
+expect vmlab> 
+send machine ram=16M\n
+expect vmlab> 
+send process A\n
+expect vmlab> 
+send $p = VirtualAlloc A 0 8M MEM_RESERVE|MEM_COMMIT PAGE_READWRITE\n
+expect vmlab> 
+send touch A $p 8M w\n
+expect vmlab> 
+send tick 1000000\n
+expect tick: 
+expect Ctrl-C stops
+send \x03
+expect error: interrupted (Ctrl-C) after
+expect vmlab> 
+send expect stat A working_set > 0\n
+expect vmlab> 
+send echo alive\n
+expect alive
+expect vmlab> 
+raw
+send \x04
+exit 0
+END
+
+# vmlab run: Ctrl-C stops the script, which then dies of SIGINT (so that
+# a calling shell loop stops too).
+cat >"$tmp/long.vms" <<'END'
+machine ram=16M
+process A
+$p = VirtualAlloc A 0 8M MEM_RESERVE|MEM_COMMIT PAGE_READWRITE
+touch A $p 8M w
+tick 1000000
+echo not reached
+END
+if ! "$pty" "$vmlab" run "$tmp/long.vms" >"$tmp/pty.log" 2>&1 <<'END'
+expect tick: 
+send \x03
+expect long.vms:5: error: interrupted (Ctrl-C)
+killed 2
+END
+then fail "vmlab run interrupted"; cat "$tmp/pty.log"; fi
+
 # History: the second session recalls the first one's lines (Up arrow).
 dialogue "history, first session" <<'END'
 expect vmlab> 
