@@ -46,8 +46,9 @@ $(B)/libvmlab.a: $(LIB_OBJ)
 	ar rcs $@ $^
 $(B)/libvmlab.so: $(LIB_OBJ)
 	$(CC) -shared -o $@ $^
+CLI_LIBS := -ledit
 $(B)/vmlab: $(CLI_SRC) $(CLI_HDR) $(B)/libvmlab.a
-	$(CC) $(CFLAGS_APP) $(CLI_SRC) $(B)/libvmlab.a -o $@
+	$(CC) $(CFLAGS_APP) $(CLI_SRC) $(B)/libvmlab.a $(CLI_LIBS) -o $@
 
 run: $(B)/vmlab
 	./$(B)/vmlab tour
@@ -60,7 +61,7 @@ $(TB)/libvmlab.a: $(TLIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 $(TB)/vmlab: $(CLI_SRC) $(CLI_HDR) $(TB)/libvmlab.a
-	$(CC) $(CFLAGS_TAPP) $(CLI_SRC) $(TB)/libvmlab.a -o $@
+	$(CC) $(CFLAGS_TAPP) $(CLI_SRC) $(TB)/libvmlab.a $(CLI_LIBS) -o $@
 
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(TB)/unit/%)
@@ -75,15 +76,20 @@ cmocka:
 	  (apt-get update -qq && apt-get install -y -qq libcmocka-dev) >/dev/null || \
 	  { echo "could not install libcmocka-dev"; exit 1; }; fi
 
-test: cmocka $(UNIT_BIN) $(TB)/vmlab
+# ptyexpect plays dialogues with `vmlab shell` on a pseudo-terminal.
+$(TB)/ptyexpect: tests/cli/ptyexpect.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) -D_DEFAULT_SOURCE $(WARN) -O1 -g $< -lutil -o $@
+
+test: cmocka $(UNIT_BIN) $(TB)/vmlab $(TB)/ptyexpect
 	@./tests/run_tests.sh $(TB)
 
 unit: cmocka $(UNIT_BIN)
 	@for t in $(UNIT_BIN); do $$t || exit 1; done
 
 # ---- benchmarks --------------------------------------------------------
-$(B)/bench: bench/bench.c $(B)/libvmlab.a
-	$(CC) $(CSTD) $(WARN) -O2 -g -Iinclude bench/bench.c $(B)/libvmlab.a -o $@
+$(B)/bench: bench/bench.c tests/unit/testutil.h $(B)/libvmlab.a
+	$(CC) $(CSTD) $(WARN) -O2 -g -Iinclude -Itests/unit bench/bench.c $(B)/libvmlab.a -o $@
 bench: $(B)/bench
 	./$(B)/bench
 

@@ -4,7 +4,7 @@
 ** verifying ranges of memory, fault injection, and the paging views (!vm,
 ** !wsle, vmstat).
 **
-** As in cmd_mem.c: every argument is evaluated and checked first (C1),
+** As in cmd_mem.c: every argument is evaluated and checked first (CLI1),
 ** then the library is called; a simulated failure (an exception, a status)
 ** is a result, not a script error.
 **
@@ -58,16 +58,29 @@ CLI_HANDLER(h_setmemprio)
 /* ------------------------------------------------------------------ */
 /* The background work                                                 */
 
+#define TICK_CHUNK 64u            /* ticks per library call (progress, Ctrl-C) */
+
 CLI_HANDLER(h_tick)
 {
-    uint64_t n = 1;
+    uint64_t n = 1, done = 0;
+    struct progress pg;
+    enum rc rc = RC_OK;
 
     if (argc == 1 && arg_num(in, argv[0], "N", &n))
         return RC_ERROR;
     if (n > TICK_MAX)
         return cli_error(in, "tick: N must be 0 to %u, not %llu", TICK_MAX,
                          (unsigned long long)n);
-    return lib_status(in, vml_tick(in->m, n), res);
+    progress_start(in, &pg, "tick", n, "passes");
+    while (done < n && rc == RC_OK && res->fail == FAIL_NONE) {
+        uint64_t k = n - done < TICK_CHUNK ? n - done : TICK_CHUNK;
+        rc = lib_status(in, vml_tick(in->m, k), res);
+        done += k;
+        if (rc == RC_OK && done < n)
+            rc = progress_step(in, &pg, done);
+    }
+    progress_end(in, &pg);
+    return rc;
 }
 
 /* ------------------------------------------------------------------ */
@@ -84,6 +97,14 @@ static enum rc arg_range(struct interp *in, char **argv, vml_proc **p, uint64_t 
         return cli_error(in, "the range 0x%llx + 0x%llx wraps around the address space",
                          (unsigned long long)*va, (unsigned long long)*len);
     return RC_OK;
+}
+
+/* The pages that [va, va + len) touches. */
+static uint64_t pages_in(uint64_t va, uint64_t len)
+{
+    if (len == 0)
+        return 0;
+    return ((va + len - 1) >> VML_PAGE_SHIFT) - (va >> VML_PAGE_SHIFT) + 1;
 }
 
 /* Bytes from va to the end of its page, at most left. */
@@ -127,7 +148,7 @@ static enum rc access_one(struct interp *in, vml_proc *p, int write, vml_va va, 
 #define TOUCH_BATCH 4096u
 
 static enum rc touch_reads(struct interp *in, vml_proc *p, uint64_t va, uint64_t end,
-                           uint64_t *n_pages, struct result *res)
+                           uint64_t *n_pages, struct progress *pg, struct result *res)
 {
     vml_va *vas = malloc(TOUCH_BATCH * sizeof *vas);
     enum rc rc = RC_OK;
@@ -142,13 +163,15 @@ static enum rc touch_reads(struct interp *in, vml_proc *p, uint64_t va, uint64_t
         st = vml_mem_batch(p, in->cmd_cpu, vas, n, VML_ACCESS_READ, NULL, &done, &res->ex);
         *n_pages += done;
         rc = lib_status(in, st, res);
+        if (rc == RC_OK && res->fail == FAIL_NONE && va < end)
+            rc = progress_step(in, pg, *n_pages);
     }
     free(vas);
     return rc;
 }
 
 static enum rc touch_writes(struct interp *in, vml_proc *p, uint64_t va, uint64_t end,
-                            uint64_t *n_pages, struct result *res)
+                            uint64_t *n_pages, struct progress *pg, struct result *res)
 {
     for (; va < end; va += chunk_len(va, end - va)) {
         unsigned char b = 0;
@@ -158,6 +181,8 @@ static enum rc touch_writes(struct interp *in, vml_proc *p, uint64_t va, uint64_
         if (rc != RC_OK || res->fail != FAIL_NONE)
             return rc;
         (*n_pages)++;
+        if (*n_pages % TOUCH_BATCH == 0 && (rc = progress_step(in, pg, *n_pages)) != RC_OK)
+            return rc;
     }
     return RC_OK;
 }
@@ -165,6 +190,7 @@ static enum rc touch_writes(struct interp *in, vml_proc *p, uint64_t va, uint64_
 CLI_HANDLER(h_touch)
 {
     vml_proc *p;
+    struct progress pg;
     uint64_t va = 0, len = 0, end, n = 0;
     int write;
     enum rc rc;
@@ -179,7 +205,10 @@ CLI_HANDLER(h_touch)
     else
         return cli_error(in, "touch: the access must be r or w, not '%s'", argv[3]);
     end = va + len;
-    rc = write ? touch_writes(in, p, va, end, &n, res) : touch_reads(in, p, va, end, &n, res);
+    progress_start(in, &pg, "touch", pages_in(va, len), "pages");
+    rc = write ? touch_writes(in, p, va, end, &n, &pg, res)
+               : touch_reads(in, p, va, end, &n, &pg, res);
+    progress_end(in, &pg);
     if (rc != RC_OK || res->fail != FAIL_NONE)
         return rc;
     value_set_num(&res->val, n);
@@ -220,8 +249,9 @@ static enum rc arg_seed(struct interp *in, char **argv, vml_proc **p, uint64_t *
 CLI_HANDLER(h_fill)
 {
     unsigned char *buf;
+    struct progress pg;
     vml_proc *p;
-    uint64_t va = 0, len = 0, seed = 0, end;
+    uint64_t va = 0, len = 0, seed = 0, start, end;
     enum rc rc = RC_OK;
 
     (void)argc;
@@ -230,12 +260,16 @@ CLI_HANDLER(h_fill)
     buf = malloc(CHUNK_BYTES);
     if (buf == NULL)
         return cli_error(in, "out of memory");
-    for (end = va + len; va < end && rc == RC_OK && res->fail == FAIL_NONE;) {
+    progress_start(in, &pg, "fill", pages_in(va, len), "pages");
+    for (start = va, end = va + len; va < end && rc == RC_OK && res->fail == FAIL_NONE;) {
         size_t n = big_chunk_len(va, end - va);
         pattern(seed, va, buf, n);
         rc = access_one(in, p, 1, va, buf, n, res);
         va += n;
+        if (rc == RC_OK && res->fail == FAIL_NONE && va < end)
+            rc = progress_step(in, &pg, pages_in(start, va - start));
     }
+    progress_end(in, &pg);
     free(buf);
     return rc;
 }
@@ -245,8 +279,9 @@ CLI_HANDLER(h_fill)
 CLI_HANDLER(h_verify)
 {
     unsigned char *buf, *want;
+    struct progress pg;
     vml_proc *p;
-    uint64_t va = 0, len = 0, seed = 0, end, bad = 0;
+    uint64_t va = 0, len = 0, seed = 0, start, end, bad = 0;
     size_t i;
     enum rc rc = RC_OK;
 
@@ -257,7 +292,8 @@ CLI_HANDLER(h_verify)
     if (buf == NULL)
         return cli_error(in, "out of memory");
     want = buf + CHUNK_BYTES;
-    for (end = va + len; va < end && rc == RC_OK && res->fail == FAIL_NONE;) {
+    progress_start(in, &pg, "verify", pages_in(va, len), "pages");
+    for (start = va, end = va + len; va < end && rc == RC_OK && res->fail == FAIL_NONE;) {
         size_t n = big_chunk_len(va, end - va);
         rc = access_one(in, p, 0, va, buf, n, res);
         if (rc == RC_OK && res->fail == FAIL_NONE) {
@@ -266,7 +302,10 @@ CLI_HANDLER(h_verify)
                 bad += buf[i] != want[i];
         }
         va += n;
+        if (rc == RC_OK && res->fail == FAIL_NONE && va < end)
+            rc = progress_step(in, &pg, pages_in(start, va - start));
     }
+    progress_end(in, &pg);
     free(buf);
     if (rc != RC_OK || res->fail != FAIL_NONE)
         return rc;

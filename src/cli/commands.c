@@ -5,10 +5,10 @@
 ** `vmlab help COMMAND`: a command exists exactly when it has a row here.
 **
 ** INVARIANTS:
-**   K1  Names and aliases are unique across the table.
-**   K2  min_args <= max_args (or max_args == -1: any number), and args
+**   CMD1  Names and aliases are unique across the table.
+**   CMD2  min_args <= max_args (or max_args == -1: any number), and args
 **       names the arguments in the order the handler reads them.
-**   K3  cmd_run() checks the argument count, strips --json (CMD_JSON) and
+**   CMD3  cmd_run() checks the argument count, strips --json (CMD_JSON) and
 **       a trailing cpu=N (CMD_CPU), creates the default machine
 **       (CMD_MACHINE) and only then calls the handler.
 */
@@ -97,7 +97,9 @@ static const struct cmd cmds[] = {
   "Prints its words separated by one space.  Inside a word, $name is replaced\n"
   "by the variable's value, (EXPRESSION) by its value and \"string\" by the\n"
   "string's text; everything else is printed as typed.  Numbers print as 0x\n"
-  "hex; strings print as their text.",
+  "hex; strings print as their text.  With % directives (%d %u %x %#x %s\n"
+  "%%, widths), the last words are their values: echo %d faults ($n).  See\n"
+  "vmlab help scripting.",
   "echo base=$base size=($n * 2) \"two words\"", 0, h_echo },
 { "expect", NULL, "Script", 1, -1, "COMMAND... [OP VALUE | fails [REASON]]",
   "assert a value, a failure or an expression",
@@ -127,6 +129,14 @@ static const struct cmd cmds[] = {
   "usage, description and an example.  Topics: expressions, expect, stat\n"
   "(every counter), constants (every symbolic constant).",
   "help VirtualAlloc", 0, h_help },
+{ "source", NULL, "Script", 1, 1, "FILE",
+  "run a script file inside this session",
+  "Runs the lines of FILE as if they were typed here: its machine commands,\n"
+  "variables and defs stay after it ends.  A relative FILE is found next to\n"
+  "the script that sources it (in the shell: in the current directory).  An\n"
+  "error stops FILE and the line that sourced it; quit in FILE stops FILE\n"
+  "only.  A sourced file may source others, up to 16 deep.",
+  "source helpers.vms", 0, h_source },
 { "quit", "exit", "Script", 0, 0, "",
   "leave the shell; stop reading a file",
   "Leaves the shell; in a file, the rest of the file is not run.",

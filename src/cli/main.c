@@ -40,12 +40,17 @@ static int cmd_run_files(int argc, char **argv)
         usage_short(stderr);
         return EXIT_SCRIPT;
     }
-    for (i = 2; i < argc; i++) {
+    cli_sigint_install();
+    for (i = 2; i < argc && !cli_interrupted(); i++) {
         int st = script_run_file(argv[i], stdout, stderr);
         if (st > worst)
             worst = st;
         if (st == EXIT_INTERNAL)
             break;
+    }
+    if (cli_interrupted()) {          /* cleaned up: now die of the signal */
+        fflush(stdout);
+        cli_sigint_reraise();
     }
     return worst;
 }
@@ -53,6 +58,7 @@ static int cmd_run_files(int argc, char **argv)
 int main(int argc, char **argv)
 {
     const char *cmd;
+    int st;
 
     if (argc < 2) {
         usage_short(stderr);
@@ -82,7 +88,11 @@ int main(int argc, char **argv)
             fprintf(stderr, "vmlab: tour takes no arguments\n");
             return EXIT_SCRIPT;
         }
-        return tour_run(stdout, stderr);
+        cli_sigint_install();
+        st = tour_run(stdout, stderr);
+        if (cli_interrupted())
+            cli_sigint_reraise();
+        return st;
     }
     fprintf(stderr, "vmlab: unknown command '%s'\n", cmd);
     usage_short(stderr);

@@ -2,15 +2,16 @@
 ** util.c -- values, growable strings, variables and the interpreter state.
 **
 ** INVARIANTS:
-**   U1  A struct value of kind VAL_STR owns str (len bytes and a NUL).
-**   U2  A vml_text is either empty (s == NULL) or s[len] == '\0' and
+**   CLI7  A struct value of kind VAL_STR owns str (len bytes and a NUL).
+**   CLI8  A vml_text is either empty (s == NULL) or s[len] == '\0' and
 **       len < cap; after a failed allocation oom is set and the text is
 **       kept as it was.
-**   U3  Variable names are unique in interp.vars.
+**   CLI9  Variable names are unique in interp.vars.
 */
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -120,12 +121,14 @@ void interp_init(struct interp *in, FILE *out, FILE *errout)
     in->out = out;
     in->errout = errout;
     in->fmt = VML_FMT_TEXT;
+    in->progress_tty = errout != NULL && isatty(fileno(errout));
 }
 
 void interp_free(struct interp *in)
 {
     size_t i;
 
+    script_blocks_free(in);
     for (i = 0; i < in->n_vars; i++) {
         free(in->vars[i].name);
         value_free(&in->vars[i].val);
@@ -133,6 +136,11 @@ void interp_free(struct interp *in)
     free(in->vars);
     in->vars = NULL;
     in->n_vars = in->cap_vars = 0;
+    for (i = 0; i < in->n_names; i++)
+        free(in->names[i]);
+    free(in->names);
+    in->names = NULL;
+    in->n_names = 0;
     if (in->m != NULL)
         vml_machine_destroy(in->m);
     in->m = NULL;
@@ -171,6 +179,20 @@ const struct value *var_get(const struct interp *in, const char *name, size_t le
         if (strlen(in->vars[i].name) == len && memcmp(in->vars[i].name, name, len) == 0)
             return &in->vars[i].val;
     return NULL;
+}
+
+void var_unset(struct interp *in, const char *name, size_t len)
+{
+    size_t i;
+
+    for (i = 0; i < in->n_vars; i++)
+        if (strlen(in->vars[i].name) == len && memcmp(in->vars[i].name, name, len) == 0) {
+            free(in->vars[i].name);
+            value_free(&in->vars[i].val);
+            memmove(&in->vars[i], &in->vars[i + 1], (in->n_vars - i - 1) * sizeof in->vars[i]);
+            in->n_vars--;
+            return;
+        }
 }
 
 int var_set(struct interp *in, const char *name, size_t len, const struct value *v)

@@ -204,9 +204,17 @@ static enum fault_outcome fault_zero(struct fault *ft)
     vml_list from;
     int zero_page = ft->access != VML_ACCESS_WRITE && ft->v->origin == VML_ORIGIN_POSIX &&
                     ft->v->seg == NULL;
-    if (fault_prepare(ft, 1, ft->pte_pa ? !zero_page : m->pm->levels) != 0)
+    int need_zero_page = zero_page && m->zero_pfn == VML_PFN_NONE;
+    if (fault_prepare(ft, 1, ft->pte_pa ? (uint64_t)(!zero_page || need_zero_page)
+                                        : m->pm->levels) != 0)
         return FAULT_EXCEPTION;
     if (zero_page) {
+        if (need_zero_page) {           /* the first read that needs one makes it */
+            vml_pfn zp = take(ft, PFN_NEED_ZERO, NULL);
+            if (zp == VML_PFN_NONE)
+                return FAULT_EXCEPTION;
+            zero_page_make(m, zp);
+        }
         if (make_slot(ft) != 0)
             return FAULT_EXCEPTION;
         fault_event(p, ft->va, m->zero_pfn, VML_LIST_ACTIVE, "zero-page");

@@ -322,8 +322,7 @@ vml_status vml_machine_create_msg(const vml_config *cfg, vml_machine **out, char
         }
     }
     m->pf.fd = -1;
-    if ((st = as_kernel_init(m)) != VML_OK || (st = zero_page_init(m)) != VML_OK ||
-        (st = reclaim_init(m)) != VML_OK || (st = pf_open(m)) != VML_OK ||
+    if ((st = as_kernel_init(m)) != VML_OK || (st = reclaim_init(m)) != VML_OK || (st = pf_open(m)) != VML_OK ||
         (st = file_dir_open(m, cfg->files_path)) != VML_OK) {
         snprintf(err, size, "%s", m->core.err[0] ? m->core.err : vml_strerror(st));
         vml_machine_destroy(m);

@@ -203,8 +203,10 @@ vml_proc  *mm_proc(const vml_machine *m, unsigned pid);
 /* A process with an empty address space, not yet checked (fork uses it). */
 vml_status mm_proc_new(vml_machine *m, const char *name, vml_proc **out);
 void       mm_proc_delete(vml_proc *p);
-/* The zero page (a kernel frame of zeros, mapped read-only by posix reads). */
-vml_status zero_page_init(vml_machine *m);
+/* Frame pfn (zeroed, active) becomes the shared zero page: a kernel frame
+** of zeros that posix reads of untouched memory map read-only.  Made by
+** the first such read. */
+void       zero_page_make(vml_machine *m, vml_pfn pfn);
 
 /* access.c: translate one user access of p on cpu, resolving faults; 0
 ** and *pa, or -1 with *ex. */

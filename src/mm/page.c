@@ -66,17 +66,13 @@ int page_state(const vml_proc *p, const struct vad *v, vml_va va, uint64_t pte, 
 
 /* ---- the zero page ----------------------------------------------------------------------- */
 
-vml_status zero_page_init(vml_machine *m)
+void zero_page_make(vml_machine *m, vml_pfn pfn)
 {
-    vml_pfn pfn = frame_take_table(m, 0);
-    if (pfn == VML_PFN_NONE)
-        return VML_E_NO_FRAMES;
     struct pfn_entry *e = &m->pfn[pfn];
     e->flags = VML_PFN_KERNEL;
     e->xflags = PFNX_ZERO_PAGE;
     m->zero_pfn = pfn;
     m->st.kernel_pages++;
-    return VML_OK;
 }
 
 /* ---- the global policy ------------------------------------------------------------ */

@@ -297,7 +297,7 @@ static void protect_one(void *ctx, vml_proc *p, vml_va va, vml_pa pte_pa, uint64
     uint64_t id, keep = pte & (PG_A | PG_D);
     int clone = pfn_is_proto(m, pfn) && proto_id_of_va(m, m->pfn[pfn].pte_pa, &id) == 0 &&
                 proto_is_clone(m, id);
-    pt_update(m, pte_pa, pte_make_valid(m->pm, pfn, cx->mmprot, clone ? PTE_MK_COW : 0) | keep);
+    pt_write(p, va, pte_pa, pte_make_valid(m->pm, pfn, cx->mmprot, clone ? PTE_MK_COW : 0) | keep);
     as_invalidate(p, va);
     p->ws.e[slot].prot = (uint8_t)cx->mmprot;
 }

@@ -3,14 +3,7 @@
 ** property test against a brute-force reference (a sorted array and a
 ** page bitmap).
 */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <cmocka.h>
-
-#include <string.h>
-
+#include "testutil.h"
 #include "mm/vad.h"
 
 /* Fails the test with vad_check()'s message when an invariant is broken. */
@@ -408,20 +401,9 @@ struct ref {
     uint64_t rng;
 };
 
-static uint64_t xorshift(uint64_t *s)
-{
-    uint64_t x = *s;
-
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    *s = x;
-    return x;
-}
-
 static uint64_t rnd(struct ref *r, uint64_t n)
 {
-    return xorshift(&r->rng) % n;
+    return xorshift64(&r->rng) % n;
 }
 
 static void ref_mark(struct ref *r, const struct vad *v, int taken)
