@@ -746,6 +746,12 @@ VML_API void vml_policy_result_free(vml_policy_result *r);
 #define VML_ORIGIN_WIN32 0u   /* created by VirtualAlloc & co. */
 #define VML_ORIGIN_POSIX 1u   /* created by mmap & co. (VMA rules) */
 
+/* What backs a VAD (vml_vad_info.backing). */
+#define VML_BACKING_PRIVATE  0u   /* private memory: its PTEs are the only record */
+#define VML_BACKING_PAGEFILE 1u   /* a pagefile-backed section, or posix shmem */
+#define VML_BACKING_FILE     2u   /* a file's pages (its data section) */
+#define VML_BACKING_IMAGE    3u   /* an image section */
+
 typedef struct vml_vad_info {
     uint64_t start_vpn, end_vpn;  /* inclusive, as WinDbg prints them */
     unsigned level;               /* depth in the tree, root = 0 */
@@ -757,12 +763,73 @@ typedef struct vml_vad_info {
     int      map_flags;           /* posix VMAs: MAP_* */
     int      mem_commit;          /* whole range committed at creation */
     const char *name;             /* "" or a description ("[heap]") */
+    /* views */
+    unsigned backing;             /* VML_BACKING_* */
+    int      cow;                 /* copy-on-write (FILE_MAP_COPY, MAP_PRIVATE) */
+    int      shmem;               /* a posix MAP_SHARED|MAP_ANONYMOUS object */
+    unsigned segment;             /* the segment (control area) number, 0 none */
+    unsigned section;             /* the section object's number, 0 none */
+    uint64_t offset;              /* bytes into the segment at start_vpn */
+    const char *file;             /* the file's name as opened ("" none) */
+    uint64_t inode;               /* the file's (or shmem object's) inode */
+    int      inherit;             /* 0 copied by fork, 1 shared, 2 not inherited */
 } vml_vad_info;
 
 /* The first VAD whose end is at or after va (iterate: va = end + 1 page).
 ** VML_E_NOT_FOUND past the last. */
 VML_API vml_status vml_vad_next(vml_proc *p, vml_va va, vml_vad_info *out);
 VML_API size_t     vml_vad_count(const vml_proc *p);
+
+/* One page of a process, as /proc/PID/smaps and pagemap count it. */
+typedef struct vml_page_info {
+    vml_pte_kind kind;            /* of its PTE (VML_PTE_ZERO: none yet) */
+    int      committed;
+    uint32_t protect;             /* Win32 protection of the mapping (committed) */
+    int      mapped;              /* valid in this process now */
+    int      resident;            /* a frame holds it (mapped, or in transition) */
+    int      swapped;             /* its only copy is in the pagefile */
+    int      zero_page;           /* mapped to the shared zero page */
+    vml_pfn  pfn;                 /* its frame, VML_PFN_NONE when none */
+    unsigned share_count;         /* valid PTEs that map the frame */
+    int      shared;              /* a page of a section or a clone page */
+    int      dirty;               /* written since it was last saved */
+    int      accessed;            /* the PTE's A bit */
+    unsigned backing;             /* VML_BACKING_* (a clone page: PRIVATE) */
+    uint64_t proto_id;            /* its prototype PTE, 0 none */
+    vml_va   proto_va;            /* ... and where it is (the paged pool) */
+} vml_page_info;
+/* The state of the page at va of p (no side effects). */
+VML_API vml_status vml_page_query(vml_proc *p, vml_va va, vml_page_info *out);
+
+/* What /proc/PID/smaps counts of a range of one process (bytes), by
+** Linux's rules (fs/proc/task_mmu.c, smaps_account): a mapped page counts
+** in Rss, in Pss divided by its mappers, as Shared_* when another PTE maps
+** it too, Private_* otherwise; Anonymous for private and clone pages;
+** Swap for pages only in the pagefile.  The zero page counts nowhere. */
+typedef struct vml_mem_usage {
+    uint64_t rss, pss, pss_dirty;
+    uint64_t shared_clean, shared_dirty, private_clean, private_dirty;
+    uint64_t referenced, anonymous, lazyfree, swap, swap_pss;
+} vml_mem_usage;
+VML_API vml_status vml_mem_usage_get(vml_proc *p, vml_va start, vml_va end, vml_mem_usage *out);
+
+/* A segment (control area and its prototype PTEs: WinDbg's !ca). */
+typedef struct vml_segment_info {
+    unsigned id;
+    unsigned backing;             /* VML_BACKING_* */
+    uint64_t n_pages;
+    uint64_t proto_base;          /* id of its first prototype PTE */
+    vml_va   proto_va;            /* address of its first prototype PTE */
+    unsigned refs, views;         /* references (section objects, views...) */
+    uint64_t commit_pages;        /* charged to the system */
+    uint64_t resident_pages;      /* frames holding its pages */
+    int      reserve, shmem;
+    const char *file;             /* "" none */
+    uint64_t file_size;
+} vml_segment_info;
+VML_API vml_status vml_segment_get(vml_machine *m, unsigned id, vml_segment_info *out);
+/* Prototype PTE index of segment id (64-bit memory-manager format). */
+VML_API vml_status vml_segment_proto(vml_machine *m, unsigned id, uint64_t index, uint64_t *proto);
 
 /* ------------------------------------------------------------------ */
 /* Counters                                                            */
@@ -829,7 +896,11 @@ typedef enum vml_scope { VML_SCOPE_SYSTEM, VML_SCOPE_PROC, VML_SCOPE_CPU } vml_s
     X(cached_pages,       "frames holding pages of files (active, standby and modified)") \
     X(shmem_pages,        "frames holding pages of pagefile-backed sections and shared anonymous memory") \
     X(clone_pages,        "pages shared copy-on-write after fork (clone prototype PTEs)") \
-    X(forks,              "fork calls")
+    X(forks,              "fork calls") \
+    X(anon_pages,         "frames holding anonymous memory (private and clone pages), in use or in transition") \
+    X(mapped_file_pages,  "frames of files that some PTE maps now") \
+    X(dirty_pages,        "frames written since last saved (modified list, and mapped ones marked so)") \
+    X(swap_cached_pages,  "frames that also have a clean copy in the pagefile (SwapCached)")
 
 #define VML_PROC_STAT_LIST(X) \
     X(page_faults,        "page faults resolved (Task Manager: Page Faults)") \
@@ -1005,6 +1076,13 @@ VML_API vml_status vml_view_stats(vml_machine *m, vml_scope scope, unsigned id, 
 VML_API vml_status vml_view_vm(vml_machine *m, unsigned fmt, vml_text *out);            /* !vm */
 VML_API vml_status vml_view_wsle(vml_proc *p, unsigned fmt, vml_text *out);             /* !wsle */
 VML_API vml_status vml_view_vmstat(vml_machine *m, unsigned fmt, vml_text *out);        /* /proc/vmstat */
+VML_API vml_status vml_view_smaps(vml_proc *p, unsigned fmt, vml_text *out);            /* /proc/PID/smaps */
+VML_API vml_status vml_view_pmap(vml_proc *p, unsigned fmt, vml_text *out);             /* pmap -x */
+VML_API vml_status vml_view_meminfo(vml_machine *m, unsigned fmt, vml_text *out);       /* /proc/meminfo */
+VML_API vml_status vml_view_free(vml_machine *m, unsigned fmt, vml_text *out);          /* free -k */
+/* The control area of the section mapped at va (WinDbg's !ca), with its
+** prototype PTEs; VML_E_NOT_FOUND when va is not in a view. */
+VML_API vml_status vml_view_ca(vml_proc *p, vml_va va, unsigned fmt, vml_text *out);
 
 #ifdef __cplusplus
 }

@@ -126,6 +126,31 @@ static int frame_holds(const vml_machine *m, vml_pfn f, enum mem_kind kind)
            !(e->flags & (VML_PFN_PAGETABLE | VML_PFN_KERNEL));
 }
 static int frame_cached(const vml_machine *m, vml_pfn f) { return frame_holds(m, f, MEM_FILE); }
+
+static int frame_in_use(const struct pfn_entry *e)
+{
+    return (e->list == VML_LIST_ACTIVE || e->list == VML_LIST_STANDBY ||
+            e->list == VML_LIST_MODIFIED || e->list == VML_LIST_MODNOWRITE) &&
+           !(e->flags & (VML_PFN_PAGETABLE | VML_PFN_KERNEL));
+}
+static int frame_anon(const vml_machine *m, vml_pfn f)
+{
+    return frame_in_use(&m->pfn[f]) && frame_kind(m, f) == MEM_ANON;
+}
+static int frame_mapped_file(const vml_machine *m, vml_pfn f)
+{
+    const struct pfn_entry *e = &m->pfn[f];
+    return e->list == VML_LIST_ACTIVE && e->share_count && frame_holds(m, f, MEM_FILE);
+}
+static int frame_dirty(const vml_machine *m, vml_pfn f)
+{
+    const struct pfn_entry *e = &m->pfn[f];
+    return frame_in_use(e) && (e->flags & VML_PFN_MODIFIED);
+}
+static int frame_swap_cached(const vml_machine *m, vml_pfn f)
+{
+    return frame_in_use(&m->pfn[f]) && frame_orig_slot(m, f) != UINT64_MAX;
+}
 static int frame_shmem(const vml_machine *m, vml_pfn f) { return frame_holds(m, f, MEM_SHMEM); }
 
 /* ---- values ------------------------------------------------------------------------------- */
@@ -191,6 +216,10 @@ uint64_t vml_stat_sys(const vml_machine *m, vml_sys_stat s)
     case VML_STAT_SYS_shmem_pages:        return count_frames(m, frame_shmem);
     case VML_STAT_SYS_clone_pages:        return m->clones.used;
     case VML_STAT_SYS_forks:              return st->forks;
+    case VML_STAT_SYS_anon_pages:         return count_frames(m, frame_anon);
+    case VML_STAT_SYS_mapped_file_pages:  return count_frames(m, frame_mapped_file);
+    case VML_STAT_SYS_dirty_pages:        return count_frames(m, frame_dirty);
+    case VML_STAT_SYS_swap_cached_pages:  return count_frames(m, frame_swap_cached);
     case VML_N_SYS_STATS:                 break;
     }
     return 0;
