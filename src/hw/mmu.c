@@ -178,7 +178,7 @@ int mmu_translate(const struct pg_mode *pm, struct phys *ph, struct cpu *c,
     struct tlb_ent *e = (flags & MMU_L1_MISSED) ? NULL : tlb_lookup_4k(&c->tlb, va >> 12, c->pcid);
     int l2_hit = 0;
     *walked = 0;
-    if (e == NULL && (c->tlb.has_large || c->tlb.l2.n_sets))
+    if (e == NULL && tlb_has_more(&c->tlb))
         e = tlb_lookup_slow(&c->tlb, va, c->pcid, &l2_hit);
     if (e != NULL && (e->val & need) == need) {
         enum tlb_size sz = tlb_val_size(e->val);
@@ -194,7 +194,7 @@ int mmu_translate(const struct pg_mode *pm, struct phys *ph, struct cpu *c,
     c->st.page_walks++;
     *walked = 1;
     if (e != NULL)
-        e->key = TLB_EMPTY;     /* the walk's result replaces it */
+        tlb_drop(&c->tlb, e);   /* the walk's result replaces it */
     if (mmu_walk(pm, ph, c->cr3, va, access, user, w, f) != 0)
         return -1;
     tlb_fill(&c->tlb, va, c->pcid, w->val);

@@ -3,7 +3,7 @@
 ** the invariant check of every module, errors and events.
 **
 ** INVARIANTS (checked by vml_machine_check(), which runs every module's):
-**   H1 phys_check()   P1-P6 pfn_check()   T1-T3 tlb_check() per CPU
+**   H1 phys_check()   P1-P6 pfn_check()   TLB1-TLB6 tlb_check() per CPU
 **   A1-A7, G1 as_check()   V1-V5 vad_check()   V6-V7 vm_check()
 **   W1-W3 ws_check()  G2 pf_check()
 **   C1  Each CPU's CR3 is 0 or the CR3 of the process it names.
