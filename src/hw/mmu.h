@@ -59,7 +59,8 @@ static inline unsigned mmu_need(unsigned access, unsigned user)
 }
 
 /* The hardware walk: reads entries from physical memory, combines
-** permissions, sets A in every entry used and D in the leaf on a write.
+** permissions, sets A in every entry used and D in the leaf on a write,
+** in one pass from CR3 (one walker per paging mode).
 ** Returns 0 and *w, or -1 and *f (nothing written on a fault). */
 int mmu_walk(const struct pg_mode *pm, struct phys *ph, vml_pa cr3, vml_va va,
              unsigned access, unsigned user, struct mmu_walk *w, struct mmu_fault *f);
