@@ -1,14 +1,41 @@
 /*
 ** mmu.c -- the page walker and the translate path (SDM Vol. 3A, 4.3-4.8).
 **
-** INVARIANTS (of the walk; the CPU state is checked through tlb_check()):
-**   M1  A translation is cached only after a walk that succeeded, and it
-**       carries the permissions the walk combined: writable only if RW is
-**       set at every level, user only if US is set at every level,
-**       executable only if NX is clear at every level.
-**   M2  A walk that faults writes nothing to memory and fills nothing.
-**   M3  A cached entry has D only if the leaf's D was set by or before the
-**       walk that filled it; a write through an entry without D walks again.
+** INVARIANTS (checked by mmu_check(); see "What is checked" below):
+**   MMU1  A translation is cached only after a walk that succeeded, and it
+**         carries what the walk found: the leaf's frame, page size, D and G
+**         bits, and the permissions combined over every level: writable
+**         only if RW is set at every level, user only if US is set at every
+**         level, executable only if NX is clear at every level (PAE PDPTEs
+**         have none of these bits and restrict nothing).
+**   MMU2  A walk that faults writes nothing to memory and fills nothing.
+**   MMU3  A walk that succeeds sets A in every entry it used (not in PAE
+**         PDPTEs, whose bit 5 is reserved) and D in its leaf on a write, and
+**         changes no other bit.  So a cached entry has D only if the leaf's
+**         D was set by or before the walk that filled it, and a write
+**         through an entry without D walks again.
+**   MMU4  A cached entry of the current address space whose page-table
+**         path is unchanged since its walk (every entry on the way holds the
+**         value that walk read, A and D aside) translates as a walk of the
+**         tables does now, D aside.
+**   MMU5  Every cached entry has a page size the paging mode has.
+**
+** What is checked.  Test builds (MMU_VERIFY) verify every walk of
+** mmu_translate() against mmu_inspect(), the debugger's walk (separate,
+** generic code over the pg_modes table): the same fault or the same
+** translation (MMU1), memory unchanged after a fault (MMU2), only A and D
+** set, where the SDM says (MMU3); the first violation is kept in the CPU
+** and reported by mmu_check().  Test builds also keep beside every TLB
+** entry a signature of the path its walk read, and mmu_check() re-walks the
+** tables for every entry of the current PCID (or global) whose path still
+** has that signature (MMU4).  MMU5 is checked in every build.
+** What cannot be checked: whether a stale entry -- the tables changed and
+** nobody invalidated -- should have been invalidated.  Stale entries are
+** legal hardware state (the memory manager's duty is to invalidate, and
+** scenarios make stale entries on purpose), so MMU4 skips every entry
+** whose path changed, D in cached entries is never compared (software may
+** clear D without invalidating), and entries of other PCIDs are skipped
+** (the CR3 they were filled under is not recorded).
 **
 ** Accessed flags on a faulting walk: SDM 4.8 says the processor sets A in
 ** an entry "whenever [it] uses a paging-structure entry as part of
@@ -17,12 +44,14 @@
 ** when no translation results.  A walk that faults may therefore set A in
 ** the upper entries it read, or not: both are the SDM's.  vmlab models no
 ** paging-structure caches and sets A only for a translation that succeeds
-** (M2), so a fault leaves the tables exactly as they were.
+** (MMU2), so a fault leaves the tables exactly as they were.
 **
 ** TRANSITIONS:
 **   PTE.A 0 -> 1   mmu_walk() on every entry it uses (not PAE PDPTEs)
 **   PTE.D 0 -> 1   mmu_walk() on the leaf of a write
 */
+#include <stdarg.h>
+#include <stdio.h>
 #include "mmu.h"
 
 #define ALWAYS_INLINE inline __attribute__((always_inline))
@@ -241,6 +270,113 @@ void mmu_inspect(const struct pg_mode *pm, const struct phys *ph, vml_pa cr3,
     }
 }
 
+/* ---- the reference for the checks ---------------------------------------- */
+
+/* The TLB value a present inspected walk gives (D and G from the leaf). */
+static uint64_t ref_val(const struct pg_mode *pm, const vml_walk *r)
+{
+    uint64_t rw = PG_RW, us = PG_US, nx = 0;
+    for (unsigned i = 0; i < r->n_steps; i++) {
+        if (pg_is_pdpte_pae(pm, r->step[i].level))
+            continue;
+        rw &= r->step[i].entry;
+        us &= r->step[i].entry;
+        nx |= pm->has_nx ? r->step[i].entry & PG_NX : 0;
+    }
+    uint64_t leaf = r->step[r->n_steps - 1].entry;
+    enum tlb_size sz = size_code(pm, r->step[r->n_steps - 1].level);
+    return (r->pa & ~(r->page_size - 1)) | (rw ? TLB_W : 0) | (us ? TLB_U : 0) |
+           (nx ? 0 : TLB_X) | ((leaf & PG_D) ? TLB_D : 0) | ((leaf & PG_G) ? TLB_G : 0) |
+           ((uint64_t)sz << TLB_SZ_SHIFT);
+}
+
+/* The signature of a present path: where each entry is and what it holds,
+** A and D aside (MMU4).  Never 0 (0 means "not kept"). */
+static uint64_t path_sig(const vml_walk *r)
+{
+    uint64_t h = UINT64_C(0x9E3779B97F4A7C15);
+    for (unsigned i = 0; i < r->n_steps; i++) {
+        h = (h ^ r->step[i].entry_pa) * UINT64_C(0xFF51AFD7ED558CCD);
+        h = (h ^ (r->step[i].entry & ~(PG_A | PG_D))) * UINT64_C(0xC4CEB9FE1A85EC53);
+        h ^= h >> 33;
+    }
+    return h ? h : 1;
+}
+
+/* Records the first broken invariant of a walk in the CPU. */
+static void verify_fail(struct cpu *c, const char *fmt, ...)
+{
+    if (c->broken[0])
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(c->broken, sizeof c->broken, fmt, ap);
+    va_end(ap);
+}
+
+/* The bits a successful walk may set in the entry at step i of ref: A
+** unless it is a PAE PDPTE, D too in the leaf of a write (an entry that
+** appears twice on the path, as with a self-map, may get both). */
+static uint64_t may_set(const struct pg_mode *pm, const vml_walk *ref, unsigned i,
+                        unsigned access)
+{
+    uint64_t may = 0;
+    for (unsigned j = 0; j < ref->n_steps; j++)
+        if (ref->step[j].entry_pa == ref->step[i].entry_pa &&
+            !pg_is_pdpte_pae(pm, ref->step[j].level))
+            may |= PG_A | (j == ref->n_steps - 1 && access == VML_ACCESS_WRITE ? PG_D : 0);
+    return may;
+}
+
+/* MMU1-MMU3 for one walk of va, given the tables as they were before it
+** (ref) and the walk's outcome. */
+static void verify_walk(const struct pg_mode *pm, const struct phys *ph, struct cpu *c,
+                        vml_va va, unsigned access, unsigned user, const vml_walk *ref,
+                        int rc, const struct mmu_walk *w, const struct mmu_fault *f)
+{
+    const unsigned long long v = va;
+    const vml_walk_step *last = &ref->step[ref->n_steps - 1];
+    uint64_t want = ref->present ? ref_val(pm, ref) : 0;
+    int denied = ref->present && ((access == VML_ACCESS_WRITE && !(want & TLB_W)) ||
+                                  (user && !(want & TLB_U)) ||
+                                  (access == VML_ACCESS_EXEC && !(want & TLB_X)));
+    for (unsigned i = 0; i < ref->n_steps; i++) {
+        const vml_walk_step *s = &ref->step[i];
+        uint64_t now = entry_read(pm, ph, s->entry_pa);
+        uint64_t may = rc == 0 ? may_set(pm, ref, i, access) : 0;
+        if (now != (s->entry | may)) {
+            verify_fail(c, "%s: the walk of %#llx left %s %#llx (was %#llx, should be %#llx)",
+                        rc ? "MMU2" : "MMU3", v, s->name, (unsigned long long)now,
+                        (unsigned long long)s->entry, (unsigned long long)(s->entry | may));
+            return;
+        }
+    }
+    if (rc != 0) {
+        if ((ref->present && !denied) || f->level != (ref->present ? 0 : ref->fail_level) ||
+            f->entry_pa != last->entry_pa || f->va != va ||
+            !(f->error_code & PF_P) != !ref->present)
+            verify_fail(c, "MMU1: the walk of %#llx faulted (level %u, entry %#llx) where "
+                        "the tables say %s", v, f->level, (unsigned long long)f->entry_pa,
+                        ref->present ? (denied ? "protection" : "present") : "not present");
+        return;
+    }
+    if (!ref->present || denied) {
+        verify_fail(c, "MMU1: the walk of %#llx succeeded where the tables say %s", v,
+                    ref->present ? "protection fault" : "not present");
+        return;
+    }
+    /* D as the leaf holds it after the walk. */
+    uint64_t leaf_now = entry_read(pm, ph, last->entry_pa);
+    want = (want & ~(uint64_t)TLB_D) | ((leaf_now & PG_D) ? TLB_D : 0);
+    if (w->val != want || w->leaf_pa != last->entry_pa || w->leaf != leaf_now ||
+        w->leaf_level != last->level)
+        verify_fail(c, "MMU1: the walk of %#llx gave TLB value %#llx (leaf %#llx at %#llx); "
+                    "the tables give %#llx (leaf %#llx at %#llx)", v,
+                    (unsigned long long)w->val, (unsigned long long)w->leaf,
+                    (unsigned long long)w->leaf_pa, (unsigned long long)want,
+                    (unsigned long long)leaf_now, (unsigned long long)last->entry_pa);
+}
+
 /* ---- translation --------------------------------------------------------- */
 
 int mmu_translate(const struct pg_mode *pm, struct phys *ph, struct cpu *c,
@@ -262,19 +398,101 @@ int mmu_translate(const struct pg_mode *pm, struct phys *ph, struct cpu *c,
     } else {
         /* A miss, or an entry that does not allow the access (including a
         ** write through an entry not yet dirty): the CPU walks the tables. */
+        vml_walk ref;
         int rc;
         c->st.tlb_misses++;
         c->st.page_walks++;
         *walked = 1;
         if (e != NULL)
             tlb_drop(t, e);         /* the walk's result replaces it */
+        if (MMU_VERIFY)
+            mmu_inspect(pm, ph, c->cr3, va, &ref);
         rc = walk_any(pm->id, ph, c->cr3, va, access, user, w, f);
+        if (MMU_VERIFY)
+            verify_walk(pm, ph, c, va, access, user, &ref, rc, w, f);
         if (rc != 0)
             return -1;
         val = w->val;
-        tlb_fill(t, va, c->pcid, val);
+        if (MMU_VERIFY)
+            tlb_fill_sig(t, va, c->pcid, val, path_sig(&ref));
+        else
+            tlb_fill(t, va, c->pcid, val);
     }
     const uint64_t mask = ((uint64_t)1 << tlb_size_shift[tlb_val_size(val)]) - 1;
     *pa = (val & ~(uint64_t)TLB_FLAGS & ~mask) | (va & mask);
+    return 0;
+}
+
+/* ---- the check ------------------------------------------------------------ */
+
+/* The address a key's page starts at, sign-extended as the mode's
+** canonical addresses are (keys keep 48 bits of the page number). */
+static vml_va key_va(const struct pg_mode *pm, uint64_t key)
+{
+    vml_va va = (key >> 16) << tlb_size_shift[tlb_key_size(key)];
+    if (pm->va_bits == 32)
+        return va;
+    return (vml_va)((int64_t)(va << (64 - pm->va_bits)) >> (64 - pm->va_bits));
+}
+
+static int size_allowed(const struct pg_mode *pm, enum tlb_size sz)
+{
+    switch (sz) {
+    case TLB_4K: return 1;
+    case TLB_2M: return pm->id != VML_PAGING_LEGACY;
+    case TLB_4M: return pm->id == VML_PAGING_LEGACY;
+    case TLB_1G: return (pm->large_levels >> 3) & 1;
+    }
+    return 0;
+}
+
+/* MMU4 and MMU5 for the entries of one array. */
+static int array_check(const struct pg_mode *pm, const struct phys *ph, const struct cpu *c,
+                       const struct tlb_array *a, const char *name, char *msg, size_t size)
+{
+    for (size_t i = 0; i < (size_t)a->n_sets * a->ways; i++) {
+        const struct tlb_ent *e = &a->e[i];
+        if (e->key == TLB_EMPTY)
+            continue;
+        if (!size_allowed(pm, tlb_key_size(e->key))) {
+            snprintf(msg, size, "MMU5: cpu%u %s slot %zu caches a page of size code %u, "
+                     "which %s paging has not", c->id, name, i, tlb_key_size(e->key), pm->name);
+            return -1;
+        }
+        uint64_t sig = tlb_sig_of(a, e);
+        unsigned tag = (unsigned)(e->key & 0xFFF);
+        if (sig == 0 || c->cr3 == 0 || (tag != c->pcid && !(e->val & TLB_G)))
+            continue;
+        vml_va va = key_va(pm, e->key);
+        vml_walk r;
+        if (!pg_canonical(pm, va))
+            continue;
+        mmu_inspect(pm, ph, c->cr3, va, &r);
+        if (!r.present || path_sig(&r) != sig)
+            continue;                       /* stale: legal */
+        uint64_t want = ref_val(pm, &r);
+        if ((want ^ e->val) & ~(uint64_t)TLB_D) {
+            snprintf(msg, size, "MMU4: cpu%u %s caches %#llx as %#llx; its unchanged tables "
+                     "give %#llx", c->id, name, (unsigned long long)va,
+                     (unsigned long long)e->val, (unsigned long long)want);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+int mmu_check(const struct pg_mode *pm, const struct phys *ph, const struct cpu *c,
+              char *msg, size_t size)
+{
+    if (pg_check(pm, msg, size))
+        return -1;
+    if (c->broken[0]) {
+        snprintf(msg, size, "cpu%u: %s", c->id, c->broken);
+        return -1;
+    }
+    if (array_check(pm, ph, c, &c->tlb.l1, "L1", msg, size) ||
+        array_check(pm, ph, c, &c->tlb.l1_large, "L1-large", msg, size) ||
+        array_check(pm, ph, c, &c->tlb.l2, "L2", msg, size))
+        return -1;
     return 0;
 }

@@ -29,7 +29,9 @@
 static void array_fini(struct tlb_array *a)
 {
     free(a->e);
+    free(a->sig);
     a->e = NULL;
+    a->sig = NULL;
 }
 
 static vml_status array_init(struct tlb_array *a, unsigned entries, unsigned ways)
@@ -44,8 +46,12 @@ static vml_status array_init(struct tlb_array *a, unsigned entries, unsigned way
     a->pow2 = (a->n_sets & (a->n_sets - 1)) == 0;
     a->fastmod = UINT64_MAX / a->n_sets + 1;
     a->e = malloc(sizeof *a->e * entries);
-    if (a->e == NULL)
+    if (TLB_SIGS)
+        a->sig = calloc(entries, sizeof *a->sig);
+    if (a->e == NULL || (TLB_SIGS && a->sig == NULL)) {
+        array_fini(a);
         return VML_E_NOMEM;
+    }
     for (unsigned i = 0; i < entries; i++)
         a->e[i] = (struct tlb_ent){ .key = TLB_EMPTY, .stamp = 0 };   /* TLB5 */
     return VML_OK;
@@ -106,7 +112,8 @@ static struct tlb_ent *array_lookup(struct tlb_array *a, uint64_t *clock,
 /* Puts (key, val) in pn's set of a (TLB5 says which slot) in one pass over
 ** the ways; returns the slot. */
 static inline __attribute__((always_inline)) struct tlb_ent *
-array_insert(struct tlb_array *a, uint64_t *clock, uint64_t pn, uint64_t key, uint64_t val)
+array_insert(struct tlb_array *a, uint64_t *clock, uint64_t pn, uint64_t key, uint64_t val,
+             uint64_t sig)
 {
     struct tlb_ent *const set = a->e + (size_t)tlb_set_of(a, pn) * a->ways;
     struct tlb_ent *const end = set + a->ways, *e, *victim = set;
@@ -130,6 +137,8 @@ array_insert(struct tlb_array *a, uint64_t *clock, uint64_t pn, uint64_t key, ui
     }
     e->val = val;
     e->stamp = ++*clock;
+    if (TLB_SIGS && a->sig)
+        a->sig[e - a->e] = sig;
     return e;
 }
 
@@ -150,20 +159,32 @@ struct tlb_ent *tlb_lookup_slow(struct tlb *t, vml_va va, unsigned pcid, int *l2
         if (t->l2.n_size[sz] && (e = array_lookup(&t->l2, &t->clock, pn, sz, pcid))) {
             struct tlb_array *l1 = sz == TLB_4K ? &t->l1 : &t->l1_large;
             *l2_hit = 1;
-            return array_insert(l1, &t->clock, pn, e->key, e->val);
+            return array_insert(l1, &t->clock, pn, e->key, e->val, tlb_sig_of(&t->l2, e));
         }
     }
     return NULL;
 }
 
-void tlb_fill(struct tlb *t, vml_va va, unsigned pcid, uint64_t val)
+/* The one fill: tlb_fill() and tlb_fill_sig() inline it. */
+static inline __attribute__((always_inline)) void
+fill(struct tlb *t, vml_va va, unsigned pcid, uint64_t val, uint64_t sig)
 {
     enum tlb_size sz = tlb_val_size(val);
     uint64_t pn = va >> tlb_size_shift[sz];
     uint64_t key = tlb_key(pn, sz, (val & TLB_G) ? 0 : pcid);   /* TLB6 */
-    array_insert(sz == TLB_4K ? &t->l1 : &t->l1_large, &t->clock, pn, key, val);
+    array_insert(sz == TLB_4K ? &t->l1 : &t->l1_large, &t->clock, pn, key, val, sig);
     if (t->l2.n_sets)
-        array_insert(&t->l2, &t->clock, pn, key, val);
+        array_insert(&t->l2, &t->clock, pn, key, val, sig);
+}
+
+void tlb_fill(struct tlb *t, vml_va va, unsigned pcid, uint64_t val)
+{
+    fill(t, va, pcid, val, 0);
+}
+
+void tlb_fill_sig(struct tlb *t, vml_va va, unsigned pcid, uint64_t val, uint64_t sig)
+{
+    fill(t, va, pcid, val, sig);
 }
 
 void tlb_drop(struct tlb *t, struct tlb_ent *e)

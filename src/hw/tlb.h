@@ -31,6 +31,16 @@ enum tlb_size { TLB_4K = 0, TLB_2M = 1, TLB_4M = 2, TLB_1G = 3 };
 #define TLB_N_SIZES 4
 static const unsigned tlb_size_shift[TLB_N_SIZES] = { 12, 21, 22, 30 };
 
+/* Test builds keep, beside every entry, the signature of the page-table
+** path its walk read (mmu.c's MMU4 compares it with the tables). */
+#ifndef TLB_SIGS
+#ifdef VML_TEST_BUILD
+#define TLB_SIGS 1
+#else
+#define TLB_SIGS 0
+#endif
+#endif
+
 struct tlb_ent {
     uint64_t key;
     uint64_t val;
@@ -42,6 +52,7 @@ struct tlb_array {
     int             pow2;        /* n_sets is a power of two: mask */
     uint64_t        fastmod;     /* otherwise Lemire's fastmod constant */
     struct tlb_ent *e;           /* n_sets * ways */
+    uint64_t       *sig;         /* TLB_SIGS: path signatures, parallel to e */
     unsigned        n_valid;     /* valid slots */
     unsigned        n_size[TLB_N_SIZES]; /* valid slots of each size code */
 };
@@ -105,8 +116,9 @@ static inline int tlb_has_more(const struct tlb *t)
 ** a miss. */
 struct tlb_ent *tlb_lookup_slow(struct tlb *t, vml_va va, unsigned pcid, int *l2_hit);
 /* Insert a translation found by a walk (size code in val), in its L1
-** array and in L2. */
+** array and in L2.  tlb_fill_sig also records the walk's path signature. */
 void tlb_fill(struct tlb *t, vml_va va, unsigned pcid, uint64_t val);
+void tlb_fill_sig(struct tlb *t, vml_va va, unsigned pcid, uint64_t val, uint64_t sig);
 /* Empty one L1 slot that a lookup returned (the walk's result replaces it). */
 void tlb_drop(struct tlb *t, struct tlb_ent *e);
 /* Drop every entry that translates va for pcid, and global ones (INVLPG). */
@@ -119,6 +131,11 @@ unsigned tlb_flush(struct tlb *t, unsigned pcid, int all_pcids, int with_global)
 typedef void (*tlb_visit_fn)(void *ctx, unsigned level, unsigned set, unsigned way,
                              const struct tlb_ent *e);
 void tlb_visit(const struct tlb *t, tlb_visit_fn fn, void *ctx);
+/* The path signature kept beside e, a slot of a (0: none kept). */
+static inline uint64_t tlb_sig_of(const struct tlb_array *a, const struct tlb_ent *e)
+{
+    return TLB_SIGS && a->sig ? a->sig[e - a->e] : 0;
+}
 
 static inline enum tlb_size tlb_val_size(uint64_t val)
 {

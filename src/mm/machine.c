@@ -3,7 +3,8 @@
 ** the invariant check of every module, errors and events.
 **
 ** INVARIANTS (checked by vml_machine_check(), which runs every module's):
-**   H1 phys_check()   P1-P6 pfn_check()   TLB1-TLB6 tlb_check() per CPU
+**   PHY1 phys_check()   P1-P6 pfn_check()   TLB1-TLB6 tlb_check() and
+**   MMU1-MMU5, PGM1-PGM3 mmu_check() per CPU
 **   A1-A7, G1 as_check()   V1-V5 vad_check()   V6-V7 vm_check()
 **   W1-W3 ws_check()  G2 pf_check()
 **   C1  Each CPU's CR3 is 0 or the CR3 of the process it names.
@@ -407,7 +408,8 @@ vml_status vml_machine_check(vml_machine *m)
               as_check(m, msg, sizeof msg) || vm_check(m, msg, sizeof msg) ||
               ws_check(m, msg, sizeof msg) || pf_check(m, msg, sizeof msg);
     for (unsigned c = 0; !bad && c < m->n_cpus; c++) {
-        bad = tlb_check(&m->cpus[c].tlb, msg, sizeof msg);
+        bad = tlb_check(&m->cpus[c].tlb, msg, sizeof msg) ||
+              mmu_check(m->pm, &m->phys, &m->cpus[c], msg, sizeof msg);
         vml_proc *p = m->cpu_proc[c];
         if (!bad && m->cpus[c].cr3 != (p ? p->cr3 : 0)) {
             snprintf(msg, sizeof msg, "C1: cpu%u CR3 %#llx is not its process's", c,

@@ -2,7 +2,9 @@
 ** test_mmu.c -- the page walker of every paging mode on tables built by
 ** hand, beyond what test_hw.c shows: A and D set in the one walk (SDM Vol.
 ** 3A, 4.8), exactly the bits the SDM names and nothing else, large pages
-** at every level that may map one, PAE PDPTEs left alone.
+** at every level that may map one, PAE PDPTEs left alone; and mmu_check()
+** and pg_check(): what they catch, and that stale TLB entries (legal) are
+** not reported.
 */
 #include <stdarg.h>
 #include <stddef.h>
@@ -123,6 +125,23 @@ static uint8_t *snapshot(const struct rig *r)
     return copy;
 }
 
+static void assert_check_ok(struct rig *r)
+{
+    char msg[300];
+
+    if (mmu_check(r->pm, &r->ph, &r->c, msg, sizeof msg) != 0)
+        fail_msg("mmu_check: %s", msg);
+}
+
+static void assert_check_says(struct rig *r, const char *id)
+{
+    char msg[300];
+
+    assert_int_equal(-1, mmu_check(r->pm, &r->ph, &r->c, msg, sizeof msg));
+    if (strstr(msg, id) == NULL)
+        fail_msg("mmu_check said \"%s\", not %s", msg, id);
+}
+
 /* One address per mode, with a 4 KiB page at frame 0x30 and PTE bits. */
 static const struct { vml_paging mode; vml_va va; } where[] = {
     { VML_PAGING_4LEVEL, UINT64_C(0x00007F1234567ABC) },
@@ -220,7 +239,7 @@ static void a_walk_sets_only_the_a_bits_that_are_missing(void **state)
 }
 
 /* SDM 4.8 lets a processor set A in the upper entries of a walk that then
-** faults, or not (4.10.3.1: it "may" cache them); vmlab does not (M2). */
+** faults, or not (4.10.3.1: it "may" cache them); vmlab does not (MMU2). */
 static void a_walk_that_faults_writes_nothing_in_any_mode(void **state)
 {
     (void)state;
@@ -293,8 +312,111 @@ static void large_pages_map_at_every_level_that_allows_them(void **state)
                                           1, &tpa, &f, &walked, &w, 0));
         assert_int_equal(pa + 8, tpa);
         assert_int_equal(1, r->c.tlb.l1_large.n_size[big[i].size]);
+        assert_check_ok(r);
         rig_down(NULL);
     }
+}
+
+/* ---- the check ------------------------------------------------------------------------------ */
+
+static int translate(struct rig *r, vml_va va, unsigned access, vml_pa *pa)
+{
+    struct mmu_fault f;
+    struct mmu_walk w;
+    int walked;
+
+    return mmu_translate(r->pm, &r->ph, &r->c, va, access, 1, pa, &f, &walked, &w, 0);
+}
+
+static void mmu_check_accepts_stale_entries(void **state)
+{
+    struct rig *r = rig_up(VML_PAGING_4LEVEL);
+    vml_pa epa[6], pa;
+
+    (void)state;
+    map(r, 0x10000, 1, (UINT64_C(0x30) << 12) | PG_P | PG_RW | PG_US, epa);
+    map(r, 0x11000, 1, (UINT64_C(0x31) << 12) | PG_P | PG_RW | PG_US, epa);
+    assert_int_equal(0, translate(r, 0x10000, VML_ACCESS_WRITE, &pa));
+    assert_int_equal(0, translate(r, 0x11000, VML_ACCESS_READ, &pa));
+    assert_check_ok(r);
+    /* The OS edits PTEs and invalidates nothing: legal, if unwise. */
+    wr(r, epa[1] - 8, (UINT64_C(0x32) << 12) | PG_P | PG_US);     /* 0x10000: new frame */
+    wr(r, epa[1], 0);                                              /* 0x11000: gone */
+    wr(r, epa[2], rd(r, epa[2]) & ~(PG_A | PG_RW));                /* the PDE too */
+    assert_check_ok(r);
+    /* Clearing D without invalidating leaves a dirty entry on a clean PTE. */
+    wr(r, epa[2], rd(r, epa[2]) | PG_RW);
+    wr(r, epa[1] - 8, (UINT64_C(0x30) << 12) | PG_P | PG_RW | PG_US | PG_A);
+    assert_check_ok(r);
+}
+
+static void mmu_check_catches_an_entry_its_unchanged_tables_contradict(void **state)
+{
+    struct rig *r = rig_up(VML_PAGING_4LEVEL);
+    vml_pa epa[6], pa;
+
+    (void)state;
+    if (!TLB_SIGS)
+        skip();
+    map(r, 0x10000, 1, (UINT64_C(0x30) << 12) | PG_P | PG_US, epa);      /* read-only */
+    assert_int_equal(0, translate(r, 0x10000, VML_ACCESS_READ, &pa));
+    struct tlb_ent *e = tlb_lookup_4k(&r->c.tlb, 0x10, 0);
+    assert_non_null(e);
+    e->val |= TLB_W;                          /* a bug: rights the walk did not give */
+    assert_check_says(r, "MMU4");
+    e->val &= ~(uint64_t)TLB_W;
+    e->val += UINT64_C(1) << 12;              /* a bug: another frame */
+    assert_check_says(r, "MMU4");
+    e->val -= UINT64_C(1) << 12;
+    assert_check_ok(r);
+}
+
+static void mmu_check_catches_a_page_size_the_mode_has_not(void **state)
+{
+    struct rig *r = rig_up(VML_PAGING_4LEVEL);
+
+    (void)state;
+    tlb_fill(&r->c.tlb, UINT64_C(0x400000), 0,
+             UINT64_C(0x400000) | TLB_W | ((uint64_t)TLB_4M << TLB_SZ_SHIFT));
+    assert_check_says(r, "MMU5");
+    rig_down(NULL);
+    r = rig_up(VML_PAGING_PAE);
+    tlb_fill(&r->c.tlb, UINT64_C(0x40000000), 0,
+             UINT64_C(0x40000000) | TLB_W | ((uint64_t)TLB_1G << TLB_SZ_SHIFT));
+    assert_check_says(r, "MMU5");
+}
+
+static void mmu_check_reports_a_walk_that_broke_an_invariant(void **state)
+{
+    struct rig *r = rig_up(VML_PAGING_4LEVEL);
+
+    (void)state;
+    /* What the test build's verification of each walk leaves behind. */
+    strcpy(r->c.broken, "MMU3: the walk of 0x10000 left PTE 0x30027 (was 0x30007)");
+    assert_check_says(r, "MMU3");
+}
+
+static void pg_check_accepts_every_mode_and_names_a_broken_table(void **state)
+{
+    char msg[200];
+    struct pg_mode bad;
+
+    (void)state;
+    for (unsigned m = 0; m < VML_N_PAGING; m++)
+        if (pg_check(&pg_modes[m], msg, sizeof msg) != 0)
+            fail_msg("pg_check(%s): %s", pg_modes[m].name, msg);
+    bad = pg_modes[VML_PAGING_4LEVEL];
+    bad.shift[2] = 22;
+    assert_int_equal(-1, pg_check(&bad, msg, sizeof msg));
+    assert_non_null(strstr(msg, "PGM1"));
+    bad = pg_modes[VML_PAGING_LEGACY];
+    bad.frame_mask = PG_FRAME64;
+    assert_int_equal(-1, pg_check(&bad, msg, sizeof msg));
+    assert_non_null(strstr(msg, "PGM2"));
+    bad = pg_modes[VML_PAGING_PAE];
+    bad.large_levels |= 1u << 3;               /* PAE has no 1 GiB pages */
+    assert_int_equal(-1, pg_check(&bad, msg, sizeof msg));
+    assert_non_null(strstr(msg, "PGM3"));
 }
 
 int main(void)
@@ -305,6 +427,12 @@ int main(void)
         cmocka_unit_test_teardown(a_walk_sets_only_the_a_bits_that_are_missing, rig_down),
         cmocka_unit_test(a_walk_that_faults_writes_nothing_in_any_mode),
         cmocka_unit_test(large_pages_map_at_every_level_that_allows_them),
+        cmocka_unit_test_teardown(mmu_check_accepts_stale_entries, rig_down),
+        cmocka_unit_test_teardown(mmu_check_catches_an_entry_its_unchanged_tables_contradict,
+                                  rig_down),
+        cmocka_unit_test_teardown(mmu_check_catches_a_page_size_the_mode_has_not, rig_down),
+        cmocka_unit_test_teardown(mmu_check_reports_a_walk_that_broke_an_invariant, rig_down),
+        cmocka_unit_test(pg_check_accepts_every_mode_and_names_a_broken_table),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
