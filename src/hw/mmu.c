@@ -67,42 +67,39 @@
 /* PDEs map 2 MiB (4 MiB legacy) pages; 4- and 5-level PDPTEs 1 GiB ones. */
 #define MODE_LARGE(m, level) ((level) == 2 || ((level) == 3 && MODE_LEVELS(m) >= 4))
 
-/* A not-present entry at level (SDM 4.7: P = 0 in the error code). */
-static int fault_not_present(struct mmu_fault *f, vml_va va, unsigned access, unsigned user,
-                             int has_nx, unsigned level, vml_pa epa, uint64_t e)
+/* The fault record of a walk of va in mode that stopped at the entry e at
+** epa: level is the level of a not-present entry (P = 0 in the error
+** code, SDM 4.7), or 0 for a protection fault on the leaf (P = 1). */
+static int walk_fault(struct mmu_fault *f, vml_paging mode, vml_va va, unsigned access,
+                      unsigned user, unsigned level, vml_pa epa, uint64_t e)
 {
     f->va = va;
     f->access = access;
     f->user = user;
-    f->error_code = (access == VML_ACCESS_WRITE ? PF_W : 0) | (user ? PF_U : 0) |
-                    (access == VML_ACCESS_EXEC && has_nx ? PF_I : 0);
+    f->error_code = (level == 0 ? PF_P : 0) | (access == VML_ACCESS_WRITE ? PF_W : 0) |
+                    (user ? PF_U : 0) |
+                    (access == VML_ACCESS_EXEC && mode != VML_PAGING_LEGACY ? PF_I : 0);
     f->level = level;
     f->entry_pa = epa;
     f->entry = e;
     return -1;
 }
 
-/* A translation whose combined rights deny the access (P = 1). */
-static int fault_protection(struct mmu_fault *f, vml_va va, unsigned access, unsigned user,
-                            int has_nx, vml_pa leaf_pa, uint64_t leaf)
+/* Sets A in the entries epa[top..leaf_level] of a walk in mode (not in a
+** PAE PDPTE) and D in the leaf of a write, each by a read-modify-write as
+** the processor's locked update does; taken only when some bit was clear.
+** Returns the leaf's new value. */
+static uint64_t set_ad(struct phys *ph, const vml_pa *epa, vml_paging mode,
+                       unsigned leaf_level, unsigned access)
 {
-    fault_not_present(f, va, access, user, has_nx, 0, leaf_pa, leaf);
-    f->error_code |= PF_P;
-    return -1;
-}
-
-/* Sets A in the entries epa[top..leaf] (not a PAE PDPTE) and D in the leaf
-** on a write, each by a read-modify-write as the processor's locked update
-** does; taken only when some bit was clear.  Returns the leaf's new value. */
-static uint64_t set_ad(struct phys *ph, const vml_pa *epa, unsigned top, unsigned leaf_level,
-                       unsigned es, int pae, int write)
-{
+    const unsigned es = MODE_ES(mode);
     uint64_t v = 0;
-    for (unsigned level = top; level >= leaf_level; level--) {
-        if (pae && level == 3)
+    for (unsigned level = MODE_LEVELS(mode); level >= leaf_level; level--) {
+        if (mode == VML_PAGING_PAE && level == 3)
             continue;
         v = es == 8 ? phys_read64(ph, epa[level]) : phys_read32(ph, epa[level]);
-        uint64_t nv = v | PG_A | (level == leaf_level && write ? PG_D : 0);
+        uint64_t nv = v | PG_A |
+                      (level == leaf_level && access == VML_ACCESS_WRITE ? PG_D : 0);
         if (nv != v) {
             if (es == 8)
                 phys_write64(ph, epa[level], nv);
@@ -140,10 +137,9 @@ static ALWAYS_INLINE int walk_leaf(const vml_paging mode, const unsigned level,
     ** a supervisor write to a read-only page faults too); a write through
     ** a clean leaf is allowed and sets D. */
     if (missing & ~(uint64_t)TLB_D)
-        return fault_protection(f, va, access, user, has_nx, epa[level], e);
+        return walk_fault(f, mode, va, access, user, 0, epa[level], e);
     if (missing || !(all & PG_A)) {
-        e = set_ad(ph, epa, MODE_LEVELS(mode), level, MODE_ES(mode),
-                   mode == VML_PAGING_PAE, access == VML_ACCESS_WRITE);
+        e = set_ad(ph, epa, mode, level, access);
         val = (val & ~(uint64_t)TLB_D) | ((e >> 3) & TLB_D);
     }
     w->val = val;
@@ -182,8 +178,7 @@ static ALWAYS_INLINE int walk_mode(const vml_paging mode, struct phys *ph, vml_p
         epa[level] = table + ((va >> shift) & mask) * es;
         uint64_t e = es == 8 ? phys_read64(ph, epa[level]) : phys_read32(ph, epa[level]);
         if (!(e & PG_P))
-            return fault_not_present(f, va, access, user, mode != VML_PAGING_LEGACY, level,
-                                     epa[level], e);
+            return walk_fault(f, mode, va, access, user, level, epa[level], e);
         if (!(pae && level == 3)) {
             all &= e;
             any |= e;
@@ -193,7 +188,7 @@ static ALWAYS_INLINE int walk_mode(const vml_paging mode, struct phys *ph, vml_p
                              f);
         table = e & frame_mask;
     }
-    return fault_not_present(f, va, access, user, 0, 0, 0, 0);   /* not reached */
+    return walk_fault(f, mode, va, access, user, 1, 0, 0);   /* not reached: level 1 is a leaf */
 }
 
 /* The walker of the machine's mode: one switch, outside every loop;
@@ -209,7 +204,7 @@ static ALWAYS_INLINE int walk_any(vml_paging mode, struct phys *ph, vml_pa cr3, 
     case VML_PAGING_LEGACY: return walk_mode(VML_PAGING_LEGACY, ph, cr3, va, access, user, w, f);
     case VML_N_PAGING:      break;
     }
-    return fault_not_present(f, va, access, user, 0, 0, 0, 0);
+    return walk_fault(f, mode, va, access, user, 1, 0, 0);   /* not a paging mode */
 }
 
 int mmu_walk(const struct pg_mode *pm, struct phys *ph, vml_pa cr3, vml_va va,
