@@ -3,6 +3,7 @@
 #   make run        the guided tour on a built-in default machine
 #   make test       unit + scenario + bad-input tests under ASan/UBSan
 #   make bench      benchmarks (optimised build), operations per second
+#   make bench-cg   instruction counts of the hardware's hot paths (callgrind)
 #   make install    PREFIX=/usr/local: header, libraries, pkg-config file, vmlab
 
 PREFIX  ?= /usr/local
@@ -98,6 +99,13 @@ $(B)/icount: bench/icount.c $(B)/libvmlab.a
 	$(CC) $(CSTD) $(WARN) -O2 -g -Iinclude bench/icount.c $(B)/libvmlab.a -o $@
 icount: $(B)/icount
 	./bench/icount.sh ./$(B)/icount
+
+# Instructions per TLB hit, walk, fill and invlpg under callgrind (valgrind).
+.PHONY: bench-cg
+$(B)/cg_hw: bench/cg_hw.c $(B)/libvmlab.a
+	$(CC) $(CSTD) $(WARN) -O2 -g -Iinclude bench/cg_hw.c $(B)/libvmlab.a -o $@
+bench-cg: $(B)/cg_hw
+	./bench/callgrind.sh $(B)
 
 # ---- install -------------------------------------------------------------
 install: all

@@ -4,7 +4,8 @@
 ** reads several modules (the walk, raw PTE edits, VADs, PFN entries).
 **
 ** INVARIANTS (checked by vml_machine_check(), which runs every module's):
-**   PHY1 phys_check()   PFN1-PFN7 pfn_check()   TLB1-TLB3 tlb_check() per CPU
+**   PHY1 phys_check()   PFN1-PFN7 pfn_check()   TLB1-TLB6 tlb_check() and
+**   MMU1-MMU5, PGM1-PGM3 mmu_check() per CPU
 **   AS1-AS3 as_check() (through rmap_check)   VAD1-VAD5 vad_check()
 **   VM1-VM3 vm_check()   WS1-WS2 ws_check()   PF2 pf_check()   FL1-FL2
 **   file_check()   SEC1-SEC5 section_check()   RMAP1-RMAP6, WS3, PF1
@@ -372,7 +373,8 @@ vml_status vml_machine_check(vml_machine *m)
                snprintf(msg, sizeof msg, "MCH3: pid %u follows pid %u", m->procs[i]->pid,
                         m->procs[i - 1]->pid) >= 0);
     for (unsigned c = 0; !bad && c < m->n_cpus; c++) {
-        bad = tlb_check(&m->cpus[c].tlb, msg, sizeof msg);
+        bad = tlb_check(&m->cpus[c].tlb, msg, sizeof msg) ||
+              mmu_check(m->pm, &m->phys, &m->cpus[c], msg, sizeof msg);
         vml_proc *p = m->cpu_proc[c];
         if (!bad && m->cpus[c].cr3 != (p ? p->cr3 : 0)) {
             snprintf(msg, sizeof msg, "MCH1: cpu%u CR3 %#llx is not its process's", c,
