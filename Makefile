@@ -23,9 +23,9 @@ SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fram
 CFLAGS_TLIB := $(CSTD) $(WARN) -O1 -g $(SAN) -DVML_TEST_BUILD -Iinclude -Isrc
 CFLAGS_TAPP := $(CSTD) $(WARN) -O1 -g $(SAN) -DVML_TEST_BUILD -Iinclude -Isrc
 
-# Layers, bottom up: hw, policy <- mm <- os <- view (trace and loader come later).
+# Layers, bottom up: hw, policy <- mm <- os, loader <- view (trace comes later).
 LIB_SRC := $(wildcard src/hw/*.c) $(wildcard src/policy/*.c) $(wildcard src/mm/*.c) $(wildcard src/os/*.c) \
-           $(wildcard src/view/*.c)
+           $(wildcard src/view/*.c) $(wildcard src/loader/*.c)
 LIB_HDR := include/vmlab.h $(wildcard src/*/*.h)
 CLI_SRC := $(wildcard src/cli/*.c)
 CLI_HDR := $(wildcard src/cli/*.h)
