@@ -73,11 +73,89 @@ cmocka:
 	  (apt-get update -qq && apt-get install -y -qq libcmocka-dev) >/dev/null || \
 	  { echo "could not install libcmocka-dev"; exit 1; }; fi
 
-test: cmocka $(UNIT_BIN) $(TB)/vmlab
+test: cmocka loader-deps loader-images $(UNIT_BIN) $(TB)/vmlab
+	@$(MAKE) --no-print-directory fuzz-short
 	@./tests/run_tests.sh $(TB)
 
-unit: cmocka $(UNIT_BIN)
+unit: cmocka loader-deps loader-images $(UNIT_BIN)
 	@for t in $(UNIT_BIN); do $$t || exit 1; done
+
+# ---- loader: test images and fuzzing --------------------------------------
+# The PE test images are built with mingw-w64, the 32-bit ELF ones with
+# gcc -m32, the fuzzers with clang's libFuzzer: Debian packages installed
+# here when missing (as root; otherwise the apt-get line is printed).
+IMG := $(TB)/images
+LOADER_IMAGES := $(foreach b,32 64,$(IMG)/pedll$(b).dll $(IMG)/peexe$(b).exe $(IMG)/peexe$(b)_fixed.exe) \
+                 $(IMG)/static_pie $(IMG)/pie32
+MINGW_x64 := x86_64-w64-mingw32-gcc
+MINGW_x86 := i686-w64-mingw32-gcc
+PE_FLAGS := -O1 -s -Wl,--no-insert-timestamp
+.PHONY: loader-deps loader-images fuzz fuzz-short
+loader-deps:
+	@missing=""; \
+	command -v $(MINGW_x64) >/dev/null || missing="$$missing gcc-mingw-w64-x86-64"; \
+	command -v $(MINGW_x86) >/dev/null || missing="$$missing gcc-mingw-w64-i686"; \
+	command -v readelf >/dev/null && command -v objdump >/dev/null || missing="$$missing binutils"; \
+	[ -e /usr/lib32/crt1.o ] && [ -d /usr/lib/gcc/x86_64-linux-gnu/$$(gcc -dumpversion)/32 ] || \
+	  missing="$$missing gcc-multilib"; \
+	command -v clang >/dev/null || missing="$$missing clang"; \
+	ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a >/dev/null 2>&1 || \
+	  missing="$$missing libclang-rt-14-dev"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then echo "installing$$missing (loader test images, fuzzers)"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing) \
+	      >/dev/null || { echo "could not install$$missing"; exit 1; }; \
+	  else echo "missing Debian packages:$$missing"; \
+	    echo "  sudo apt-get install -y$$missing"; exit 1; fi; fi
+loader-images: loader-deps $(LOADER_IMAGES)
+$(IMG)/pedll64.dll: tests/images/pedll.c tests/images/pedll.def
+	@mkdir -p $(IMG)
+	$(MINGW_x64) $(PE_FLAGS) -shared -o $@ $^ -Wl,--out-implib,$(IMG)/libpedll64.a
+$(IMG)/pedll32.dll: tests/images/pedll.c tests/images/pedll.def
+	@mkdir -p $(IMG)
+	$(MINGW_x86) $(PE_FLAGS) -shared -o $@ $^ -Wl,--out-implib,$(IMG)/libpedll32.a
+$(IMG)/peexe%.exe: tests/images/peexe.c $(IMG)/pedll%.dll
+	$(MINGW_x$(if $(filter 32,$*),86,64)) $(PE_FLAGS) -o $@ $< $(IMG)/libpedll$*.a
+$(IMG)/peexe%_fixed.exe: tests/images/peexe.c $(IMG)/pedll%.dll
+	$(MINGW_x$(if $(filter 32,$*),86,64)) $(PE_FLAGS) -o $@ $< $(IMG)/libpedll$*.a -Wl,--disable-dynamicbase
+$(IMG)/static_pie: tests/images/elfhello.c
+	@mkdir -p $(IMG)
+	$(CC) -O1 -static-pie -o $@ $<
+$(IMG)/pie32: tests/images/elfhello.c
+	@mkdir -p $(IMG)
+	$(CC) -O1 -m32 -pie -fPIE -o $@ $<
+
+# libFuzzer targets: the parsers built with clang and sanitizers.  Corpus:
+# the test images, real binaries of this machine, the malformed files the
+# unit tests write (build/test/seeds/) and every crash ever found
+# (tests/fuzz/regress/, also replayed by the unit tests).
+FUZZ_CC   := clang
+FUZZ_B    := build/fuzz
+FUZZ_SECS ?= 4
+FUZZ_RUNS ?= 10000000
+$(FUZZ_B)/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard src/loader/*.c) $(wildcard src/loader/*.h)
+	@mkdir -p $(FUZZ_B)
+	$(FUZZ_CC) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	  -Iinclude -Isrc $< $(wildcard src/loader/*.c) -o $@
+$(FUZZ_B)/corpus_%: $(FUZZ_B)/fuzz_% loader-images
+	@mkdir -p $@
+	@for f in $(TB)/images/* tests/fuzz/regress/$*/* $(TB)/seeds/$*/*; do \
+	  [ -f "$$f" ] && cp "$$f" $@/ || true; done
+	@if [ "$*" = elf ]; then cp /usr/bin/ls /usr/bin/true $@/ 2>/dev/null || true; fi
+	@rm -f $@/libpedll*.a
+fuzz-short: $(FUZZ_B)/fuzz_pe $(FUZZ_B)/fuzz_elf $(FUZZ_B)/corpus_pe $(FUZZ_B)/corpus_elf
+	@for t in pe elf; do rm -rf $(FUZZ_B)/run_$$t; mkdir -p $(FUZZ_B)/run_$$t; \
+	  ./$(FUZZ_B)/fuzz_$$t -max_total_time=$(FUZZ_SECS) -max_len=262144 -seed=1 -print_final_stats=1 \
+	    -artifact_prefix=$(FUZZ_B)/crash_$$t- $(FUZZ_B)/run_$$t $(FUZZ_B)/corpus_$$t \
+	    >$(FUZZ_B)/short_$$t.log 2>&1 || { tail -n 30 $(FUZZ_B)/short_$$t.log; exit 1; }; \
+	  echo "fuzz_$$t: $$(grep -o 'stat::number_of_executed_units: *[0-9]*' $(FUZZ_B)/short_$$t.log \
+	    | grep -o '[0-9]*$$') executions in $(FUZZ_SECS) s, no crash"; done
+# A long run: make fuzz FUZZ_RUNS=10000000 (nice; one target after the other).
+fuzz: $(FUZZ_B)/fuzz_pe $(FUZZ_B)/fuzz_elf $(FUZZ_B)/corpus_pe $(FUZZ_B)/corpus_elf
+	@for t in pe elf; do mkdir -p $(FUZZ_B)/long_$$t; \
+	  nice ./$(FUZZ_B)/fuzz_$$t -runs=$(FUZZ_RUNS) -max_len=262144 -print_final_stats=1 \
+	    -artifact_prefix=$(FUZZ_B)/crash_$$t- $(FUZZ_B)/long_$$t $(FUZZ_B)/corpus_$$t \
+	    2>&1 | tail -n 25; done
 
 # ---- benchmarks --------------------------------------------------------
 $(B)/bench: bench/bench.c $(B)/libvmlab.a

@@ -312,11 +312,13 @@ static vml_status pe_section(struct ld_ctx *c, const struct ld_pe_info *pe, unsi
                                                       : "leaves a gap after the section before it",
                        *next_rva);
     mem_end = s->virtual_address + pe_round_up(vsize, pe->section_alignment);
-    if (vsize == 0 || mem_end > limit)
+    if (vsize == 0)
+        return ld_fail(c, VML_E_SYNTAX, hdr_off + 8, "section %u (%s): VirtualSize and"
+                       " SizeOfRawData are both 0", i + 1, s->name);
+    if (mem_end > limit)
         return ld_fail(c, VML_E_SYNTAX, hdr_off + 8, "section %u (%s): VirtualAddress 0x%" PRIx32
-                       " + VirtualSize 0x%" PRIx64 " %s SizeOfImage 0x%" PRIx32, i + 1, s->name,
-                       s->virtual_address, vsize, vsize == 0 ? "is empty; SizeOfImage" :
-                       "runs past", pe->size_of_image);
+                       " + VirtualSize 0x%" PRIx64 " runs past SizeOfImage 0x%" PRIx32, i + 1,
+                       s->name, s->virtual_address, vsize, pe->size_of_image);
     if (pe->section_alignment < LD_PAGE_SIZE && s->pointer_to_raw_data != s->virtual_address &&
         s->size_of_raw_data > 0)
         return ld_fail(c, VML_E_SYNTAX, hdr_off + 20, "section %u (%s): PointerToRawData 0x%"

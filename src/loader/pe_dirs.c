@@ -89,6 +89,7 @@ static vml_status pe_reloc_block(struct ld_ctx *c, uint64_t dir_rva, uint64_t po
             rel.rva = (uint32_t)rva;
             rel.type = (uint16_t)type;
             rel.kind = type == PE_REL_DIR64 ? LD_REL_ADD64 : LD_REL_ADD32;
+            rel.width = type == PE_REL_DIR64 ? 8 : 4;
             if ((st = ld_reloc_push(c, cap, &rel)) != VML_OK)
                 return st;
         }
