@@ -437,8 +437,11 @@ vml_status ld_elf_parse(const struct ld_reader *r, struct ld_image **out,
         st = ld_fail_at(&c, VML_E_NOMEM, "out of memory for section headers");
     if (st == VML_OK) {
         struct ld_image *img = c.img;
+        /* A PIE says so (DF_1_PIE, binutils >= 2.31); an older one has an
+        ** interpreter and no soname.  libc.so.6 has both: a library. */
         if (e->type == ELF_ET_DYN)
-            img->flags |= (img->interp || (e->dt_flags_1 & 0x08000000u)) ? LD_F_PIE : LD_F_DLL;
+            img->flags |= (e->dt_flags_1 & 0x08000000u) || (img->interp && !img->soname)
+                          ? LD_F_PIE : LD_F_DLL;
         if (e->type == ELF_ET_DYN && !img->interp && img->n_modules == 0 &&
             (e->dt_flags_1 & 0x08000000u))
             img->flags |= LD_F_STATIC;     /* static-pie */

@@ -378,6 +378,25 @@ static vml_status elf_reloc_one(struct ld_ctx *c, const struct elf_dt *dt, const
     return ld_reloc_push(c, cap, &rel);
 }
 
+/* A whole table inside one PT_LOAD segment, checked before any entry is read. */
+static vml_status elf_table_in_segment(struct ld_ctx *c, const char *table, uint64_t rva,
+                                       uint64_t size)
+{
+    const struct ld_segment *s = ld_segment_at(c->img, rva);
+    uint64_t end;
+
+    if (size == 0)
+        return VML_OK;
+    if (s == NULL)
+        return ld_fail_at(c, VML_E_SYNTAX, "%s at RVA 0x%" PRIx64 " is not inside any PT_LOAD"
+                          " segment", table, rva);
+    if (ld_add(rva, size, &end) != 0 || end > s->rva + s->mem_size)
+        return ld_fail_at(c, VML_E_SYNTAX, "%s at RVA 0x%" PRIx64 " (size 0x%" PRIx64 ") runs past"
+                          " the end of its segment (0x%" PRIx64 " > 0x%" PRIx64 ")", table, rva,
+                          size, rva + size, s->rva + s->mem_size);
+    return VML_OK;
+}
+
 /* A REL or RELA table of size bytes at rva. */
 static vml_status elf_reloc_table(struct ld_ctx *c, const struct elf_dt *dt, const char *table,
                                   uint64_t rva, uint64_t size, uint64_t ent, int is_rela,
@@ -392,6 +411,8 @@ static vml_status elf_reloc_table(struct ld_ctx *c, const struct elf_dt *dt, con
     if (size % ent != 0)
         return ld_fail_at(c, VML_E_SYNTAX, "%s: size 0x%" PRIx64 " is not a multiple of the entry"
                           " size %u", table, size, want);
+    if ((st = elf_table_in_segment(c, table, rva, size)) != VML_OK)
+        return st;
     for (uint64_t done = 0; done < size / ent;) {
         uint64_t n = size / ent - done < 64 ? size / ent - done : 64;
         if ((st = ld_get_rva(c, rva + done * ent, (size_t)(n * ent), buf, table)) != VML_OK)
@@ -425,6 +446,8 @@ static vml_status elf_relr(struct ld_ctx *c, const struct elf_dt *dt, size_t *ca
         return ld_fail_at(c, VML_E_SYNTAX, "DT_RELRENT %" PRIu64 " is not %u", dt->v[DT_RELRENT], w);
     if (size % w != 0)
         return ld_fail_at(c, VML_E_SYNTAX, "DT_RELRSZ 0x%" PRIx64 " is not a multiple of %u", size, w);
+    if ((st = elf_table_in_segment(c, "DT_RELR", rva, size)) != VML_OK)
+        return st;
     for (uint64_t i = 0; i < size / w; i++) {
         uint8_t b[8];
         uint64_t entry;
