@@ -160,8 +160,11 @@ fuzz: $(FUZZ_B)/fuzz_pe $(FUZZ_B)/fuzz_elf $(FUZZ_B)/corpus_pe $(FUZZ_B)/corpus_
 # ---- benchmarks --------------------------------------------------------
 $(B)/bench: bench/bench.c $(B)/libvmlab.a
 	$(CC) $(CSTD) $(WARN) -O2 -g -Iinclude bench/bench.c $(B)/libvmlab.a -o $@
-bench: $(B)/bench
+$(B)/bench_loader: bench/bench_loader.c $(B)/libvmlab.a
+	$(CC) $(CSTD) $(WARN) -O2 -g -Iinclude -Isrc bench/bench_loader.c $(B)/libvmlab.a -o $@
+bench: $(B)/bench $(B)/bench_loader
 	./$(B)/bench
+	./$(B)/bench_loader
 
 # ---- install -------------------------------------------------------------
 install: all

@@ -9,8 +9,9 @@
 **   LD2  Every segment lies inside the image: rva + mem_size <= image_size,
 **        file_size <= mem_size, and its file range lies inside the file.
 **   LD3  Segments are sorted by rva and do not overlap.
-**   LD4  Relocations are sorted by rva, do not overlap, and each lies
-**        inside one segment.
+**   LD4  Relocations are sorted by rva, do not overlap, and every byte of
+**        each lies inside a segment (it may run from one segment into the
+**        adjacent next, as a fixup at the end of a section may).
 **   LD5  page_first[p] is the index of the first relocation whose last
 **        byte is at or after page p's first byte (page_first[n_pages] ==
 **        n_relocs); so the relocations touching page p are
@@ -87,6 +88,21 @@ vml_status ld_get(struct ld_ctx *c, uint64_t off, size_t len, void *buf, const c
     if (c->r->read(c->r, off, buf, len) != VML_OK)
         return ld_fail(c, VML_E_IO, off, "%s: read error", what);
     return VML_OK;
+}
+
+int ld_range_mapped(const struct ld_image *img, uint64_t rva, uint64_t n)
+{
+    const struct ld_segment *s = ld_segment_at(img, rva);
+    uint64_t end = rva + n;
+
+    if (s == NULL || end < rva)
+        return 0;
+    while (end > s->rva + s->mem_size) {          /* into the adjacent segment */
+        s = ld_segment_at(img, s->rva + s->mem_size);
+        if (s == NULL)
+            return 0;
+    }
+    return 1;
 }
 
 const struct ld_segment *ld_segment_at(const struct ld_image *img, uint64_t rva)
@@ -200,7 +216,7 @@ vml_status ld_str_rva(struct ld_ctx *c, uint64_t rva, const char *what, uint32_t
 {
     const struct ld_segment *s = ld_segment_at(c->img, rva);
     char buf[LD_MAX_NAME + 1];
-    size_t n;
+    size_t n, have = 0;
 
     if (s == NULL)
         return ld_fail_at(c, VML_E_SYNTAX, "%s at RVA 0x%" PRIx64 " is not inside any %s",
@@ -208,16 +224,21 @@ vml_status ld_str_rva(struct ld_ctx *c, uint64_t rva, const char *what, uint32_t
     n = s->rva + s->mem_size - rva;
     if (n > sizeof buf)
         n = sizeof buf;
-    if (ld_image_read(c->img, c->r, rva, buf, n) != VML_OK)
-        return ld_fail_at(c, VML_E_IO, "%s at RVA 0x%" PRIx64 ": read error", what, rva);
-    const char *nul = memchr(buf, '\0', n);
-    if (nul == NULL)
-        return ld_fail_at(c, n > LD_MAX_NAME ? VML_E_RANGE : VML_E_SYNTAX,
-                          n > LD_MAX_NAME ? "%s at RVA 0x%" PRIx64 " is longer than %u bytes"
-                                          : "%s at RVA 0x%" PRIx64 " has no terminating NUL"
-                                            " before the end of its segment",
-                          what, rva, LD_MAX_NAME);
-    return ld_str_add(c, buf, (size_t)(nul - buf), off);
+    /* in small steps: most names are short, and the limit is 4 KiB */
+    while (have < n) {
+        size_t step = n - have < 64 ? n - have : 64;
+        if (ld_image_read(c->img, c->r, rva + have, buf + have, step) != VML_OK)
+            return ld_fail_at(c, VML_E_IO, "%s at RVA 0x%" PRIx64 ": read error", what, rva);
+        const char *nul = memchr(buf + have, '\0', step);
+        have += step;
+        if (nul != NULL)
+            return ld_str_add(c, buf, (size_t)(nul - buf), off);
+    }
+    return ld_fail_at(c, n > LD_MAX_NAME ? VML_E_RANGE : VML_E_SYNTAX,
+                      n > LD_MAX_NAME ? "%s at RVA 0x%" PRIx64 " is longer than %u bytes"
+                                      : "%s at RVA 0x%" PRIx64 " has no terminating NUL"
+                                        " before the end of its segment",
+                      what, rva, LD_MAX_NAME);
 }
 
 /* ---- the image ---------------------------------------------------------------- */
@@ -383,9 +404,8 @@ int ld_image_check(const struct ld_image *img, char *msg, size_t size)
     size_t k = 0;
     for (size_t i = 0; i < img->n_relocs; i++) {
         const struct ld_reloc *rel = &img->relocs[i];
-        const struct ld_segment *s = ld_segment_at(img, rel->rva);
         unsigned w = ld_reloc_width(rel);
-        if (s == NULL || rel->rva + (uint64_t)w > s->rva + s->mem_size)
+        if (!ld_range_mapped(img, rel->rva, w))
             return ld_bad(msg, size, "LD4: relocation %zu at 0x%" PRIx32 " outside a segment", i, rel->rva);
         if (i > 0 && img->relocs[i - 1].rva + ld_reloc_width(&img->relocs[i - 1]) > rel->rva)
             return ld_bad(msg, size, "LD4: relocations %zu and %zu overlap or are unsorted", i - 1, i);

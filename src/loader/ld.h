@@ -62,6 +62,10 @@ static inline uint64_t ld_le64(const uint8_t *p)
 ** "<what> (len bytes at 0xOFF) runs past the end of the file (END > SIZE)". */
 vml_status ld_get(struct ld_ctx *c, uint64_t off, size_t len, void *buf, const char *what);
 
+/* 1 when every byte of [rva, rva + n) lies in a segment (adjacent segments
+** may share the range), else 0. */
+int ld_range_mapped(const struct ld_image *img, uint64_t rva, uint64_t n);
+
 /* Reads n bytes of the image at rva (ld_image_read) after checking that
 ** [rva, rva + n) lies inside one segment; else names what. */
 vml_status ld_get_rva(struct ld_ctx *c, uint64_t rva, size_t n, void *buf, const char *what);

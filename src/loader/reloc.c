@@ -44,10 +44,35 @@ vml_status ld_reloc_push(struct ld_ctx *c, size_t *cap, const struct ld_reloc *r
     return VML_OK;
 }
 
-static int ld_reloc_cmp(const void *a, const void *b)
+/* Sorts relocs by rva: a natural merge sort, linear when the tables are
+** sorted runs already (each REL/RELA/JMPREL table and each PE block
+** usually is).  Stable; tmp holds n entries. */
+static void ld_relocs_sort(struct ld_reloc *a, struct ld_reloc *tmp, size_t n)
 {
-    const struct ld_reloc *x = a, *y = b;
-    return x->rva < y->rva ? -1 : x->rva > y->rva;
+    for (;;) {
+        size_t runs = 0, i = 0;
+        while (i < n) {
+            size_t mid = i + 1, end;
+            while (mid < n && a[mid - 1].rva <= a[mid].rva)
+                mid++;
+            end = mid < n ? mid + 1 : n;
+            while (end < n && a[end - 1].rva <= a[end].rva)
+                end++;
+            /* merge a[i, mid) and a[mid, end) */
+            size_t x = i, y = mid, k = i;
+            while (x < mid && y < end)
+                tmp[k++] = a[y].rva < a[x].rva ? a[y++] : a[x++];
+            while (x < mid)
+                tmp[k++] = a[x++];
+            while (y < end)
+                tmp[k++] = a[y++];
+            memcpy(a + i, tmp + i, (end - i) * sizeof *a);
+            runs++;
+            i = end;
+        }
+        if (runs <= 1)
+            return;
+    }
 }
 
 static const char *ld_reloc_what(const struct ld_ctx *c)
@@ -60,12 +85,14 @@ static const char *ld_reloc_what(const struct ld_ctx *c)
 static vml_status ld_relocs_check(struct ld_ctx *c)
 {
     const struct ld_image *img = c->img;
+    const struct ld_segment *s = NULL;
 
     for (size_t i = 0; i < img->n_relocs; i++) {
         const struct ld_reloc *rel = &img->relocs[i];
         uint64_t end = (uint64_t)rel->rva + ld_reloc_width(rel);
-        const struct ld_segment *s = ld_segment_at(img, rel->rva);
-
+        /* relocations are sorted: the segment is usually the last one's */
+        if (s == NULL || rel->rva < s->rva || rel->rva - s->rva >= s->mem_size)
+            s = ld_segment_at(img, rel->rva);
         if (s == NULL)
             return ld_fail_at(c, VML_E_SYNTAX, "%s at RVA 0x%" PRIx32 " (type %u) is not inside"
                               " any %s", ld_reloc_what(c), rel->rva, rel->type,
@@ -140,8 +167,14 @@ vml_status ld_relocs_finish(struct ld_ctx *c)
 
     for (size_t i = 1; i < img->n_relocs && sorted; i++)
         sorted = img->relocs[i - 1].rva <= img->relocs[i].rva;
-    if (!sorted)     /* equal RVAs are an overlap, refused below: order is moot */
-        qsort(img->relocs, img->n_relocs, sizeof *img->relocs, ld_reloc_cmp);
+    if (!sorted) {   /* equal RVAs are an overlap, refused below: order is moot */
+        struct ld_reloc *tmp = malloc(img->n_relocs * sizeof *tmp);
+        if (tmp == NULL)
+            return ld_fail_at(c, VML_E_NOMEM, "out of memory to sort %zu relocations",
+                              img->n_relocs);
+        ld_relocs_sort(img->relocs, tmp, img->n_relocs);
+        free(tmp);
+    }
     if ((st = ld_relocs_check(c)) != VML_OK)
         return st;
     return ld_relocs_index(c);
