@@ -83,7 +83,8 @@ unit: cmocka loader-deps loader-images $(UNIT_BIN)
 # ---- loader: test images and fuzzing --------------------------------------
 # The PE test images are built with mingw-w64, the 32-bit ELF ones with
 # gcc -m32, the fuzzers with clang's libFuzzer: Debian packages installed
-# here when missing (as root; otherwise the apt-get line is printed).
+# here when missing (as root; otherwise the apt-get line is printed), after
+# cmocka's install so two apt-get runs never race under make -j.
 IMG := $(TB)/images
 LOADER_IMAGES := $(foreach b,32 64,$(IMG)/pedll$(b).dll $(IMG)/peexe$(b).exe $(IMG)/peexe$(b)_fixed.exe) \
                  $(IMG)/static_pie $(IMG)/pie32
@@ -91,7 +92,7 @@ MINGW_x64 := x86_64-w64-mingw32-gcc
 MINGW_x86 := i686-w64-mingw32-gcc
 PE_FLAGS := -O1 -s -Wl,--no-insert-timestamp
 .PHONY: loader-deps loader-images fuzz fuzz-short
-loader-deps:
+loader-deps: | cmocka
 	@missing=""; \
 	command -v $(MINGW_x64) >/dev/null || missing="$$missing gcc-mingw-w64-x86-64"; \
 	command -v $(MINGW_x86) >/dev/null || missing="$$missing gcc-mingw-w64-i686"; \
@@ -108,6 +109,7 @@ loader-deps:
 	  else echo "missing Debian packages:$$missing"; \
 	    echo "  sudo apt-get install -y$$missing"; exit 1; fi; fi
 loader-images: loader-deps $(LOADER_IMAGES)
+$(LOADER_IMAGES): | loader-deps
 $(IMG)/pedll64.dll: tests/images/pedll.c tests/images/pedll.def
 	@mkdir -p $(IMG)
 	$(MINGW_x64) $(PE_FLAGS) -shared -o $@ $^ -Wl,--out-implib,$(IMG)/libpedll64.a
@@ -133,7 +135,7 @@ FUZZ_CC   := clang
 FUZZ_B    := build/fuzz
 FUZZ_SECS ?= 4
 FUZZ_RUNS ?= 10000000
-$(FUZZ_B)/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard src/loader/*.c) $(wildcard src/loader/*.h)
+$(FUZZ_B)/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard src/loader/*.c) $(wildcard src/loader/*.h) | loader-deps
 	@mkdir -p $(FUZZ_B)
 	$(FUZZ_CC) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	  -Iinclude -Isrc $< $(wildcard src/loader/*.c) -o $@

@@ -647,6 +647,59 @@ static void elf_bad_dynamic_sections_are_refused(void **state)
     free(b);
 }
 
+static void elf_bad_tables_and_program_headers_are_refused(void **state)
+{
+    uint8_t *b;
+
+    (void)state;
+    b = t_elf(); p64(b, 0x2000 + 16 * 9, 20); p64(b, 0x2008 + 16 * 9, 3);   /* DT_PLTREL 3 */
+    p64(b, E_PH(2) + 40, 0x200); p64(b, 0x2000 + 16 * 10, 23); p64(b, 0x2008 + 16 * 10, 0x2100);
+    E_ERR("bad_pltrel", E_SIZE, VML_E_SYNTAX,
+          "ELF: DT_PLTREL 3 is neither DT_RELA (7) nor DT_REL (17)"); free(b);
+    b = t_elf(); p64(b, 0x2078, 16);
+    E_ERR("bad_syment", E_SIZE, VML_E_SYNTAX, "ELF: DT_SYMENT 16 is not 24"); free(b);
+    b = t_elf(); p32(b, E_PH(3), ELF_PT_TLS); p64(b, E_PH(3) + 16, 0x2000);
+    p64(b, E_PH(3) + 32, 0x20); p64(b, E_PH(3) + 40, 0x10);
+    E_ERR("tls_filesz", E_SIZE, VML_E_SYNTAX,
+          "ELF: offset 0x108: program header 3 (TLS): p_filesz 0x20 is larger than p_memsz 0x10"); free(b);
+    b = t_elf(); p32(b, E_PH(3), ELF_PT_INTERP); p64(b, E_PH(3) + 8, 0x2200); p64(b, E_PH(3) + 32, 1);
+    E_ERR("interp_short", E_SIZE, VML_E_SYNTAX,
+          "ELF: offset 0x108: program header 3 (INTERP): p_filesz 1 is not between 2 and 4096"); free(b);
+    /* DT_RELR replacing DT_RELA: an entry size and a table outside */
+    b = t_elf(); p64(b, 0x2000, 36); p64(b, 0x2010, 35); p64(b, 0x2018, 8); p64(b, 0x2020, 37);
+    p64(b, 0x2028, 4);
+    E_ERR("bad_relrent", E_SIZE, VML_E_SYNTAX, "ELF: DT_RELRENT 4 is not 8"); free(b);
+    b = t_elf(); p64(b, 0x2000, 36); p64(b, 0x2010, 35); p64(b, 0x2018, 0x10000); p64(b, 0x2020, 37);
+    p64(b, 0x2028, 8);
+    E_ERR("relr_past_segment", E_SIZE, VML_E_SYNTAX,
+          "ELF: DT_RELR at RVA 0x2100 (size 0x10000) runs past the end of its segment"
+          " (0x12100 > 0x5000)"); free(b);
+}
+
+/* DT_RELR: an address, then a bitmap (bits 1 and 3: the 1st and 3rd words
+** after it). */
+static void elf_relr_expands_to_relative_relocations(void **state)
+{
+    uint8_t *b = t_elf();
+    struct ld_reader r;
+    struct ld_image *img;
+
+    (void)state;
+    p64(b, 0x2000, 36); p64(b, 0x2010, 35); p64(b, 0x2018, 16); p64(b, 0x2020, 37); p64(b, 0x2028, 8);
+    p64(b, 0x2100, 0x2800); p64(b, 0x2108, (1u << 1) | (1u << 3) | 1u);
+    p64(b, 0x2800, 0x1111);
+    img = t_parse(b, E_SIZE, &r);
+    ld_seed("elf", "relr_valid", b, E_SIZE);
+    assert_int_equal(img->n_relocs, 3);
+    assert_int_equal(img->relocs[0].rva, 0x2800);
+    assert_int_equal(img->relocs[1].rva, 0x2808);
+    assert_int_equal(img->relocs[2].rva, 0x2818);
+    assert_int_equal(img->relocs[0].kind, LD_REL_ADD64);
+    ld_assert_pages_match_whole(img, &r, 0x7f0000000000ll);
+    ld_image_free(img);
+    free(b);
+}
+
 static void elf_fuzz_regressions_parse_or_fail_cleanly(void **state)
 {
     DIR *d = opendir("tests/fuzz/regress/elf");
@@ -717,6 +770,8 @@ int main(void)
         cmocka_unit_test(elf_bad_headers_are_refused),
         cmocka_unit_test(elf_bad_segments_are_refused),
         cmocka_unit_test(elf_bad_dynamic_sections_are_refused),
+        cmocka_unit_test(elf_bad_tables_and_program_headers_are_refused),
+        cmocka_unit_test(elf_relr_expands_to_relative_relocations),
         cmocka_unit_test(elf_fuzz_regressions_parse_or_fail_cleanly),
         cmocka_unit_test(elf_fd_reader_reads_what_the_memory_reader_reads),
     };

@@ -733,6 +733,40 @@ static void pe_bad_directories_are_refused(void **state)
           " 0x180000000, SizeOfImage 0x6000)"); free(b);
 }
 
+/* SectionAlignment below a page: FileAlignment must equal it, and the
+** image is mapped flat (RVA == file offset), one EXECUTE_WRITECOPY view. */
+static void pe_low_alignment_image_is_one_flat_view(void **state)
+{
+    uint8_t *b = calloc(1, 0x400);
+    struct ld_reader r;
+    struct ld_image *img;
+
+    (void)state;
+    b[0] = 'M'; b[1] = 'Z'; put32(b, 0x3c, 0x40); memcpy(b + 0x40, "PE\0\0", 4);
+    put16(b, 0x44, PE_MACHINE_AMD64); put16(b, 0x46, 1); put16(b, 0x54, 0xf0); put16(b, 0x56, 0x22);
+    put16(b, 0x58, PE_MAGIC_PE32PLUS); put32(b, 0x68, 0x200); put64(b, 0x70, 0x400000);
+    put32(b, 0x78, 0x200); put32(b, 0x7c, 0x200); put32(b, 0x90, 0x400); put32(b, 0x94, 0x200);
+    put32(b, 0xc4, 16);
+    t_section(b, 0, ".text", 0x200, 0x200, 0x200, 0x200, 0xe0000020);
+    img = t_parse(b, 0x400, &r);
+    ld_seed("pe", "low_alignment_valid", b, 0x400);
+    assert_true(img->flags & LD_F_LOW_ALIGNMENT);
+    assert_int_equal(img->n_segments, 1);
+    assert_int_equal(img->segments[0].win_protect, VML_PAGE_EXECUTE_WRITECOPY);
+    assert_int_equal(img->segments[0].file_size, 0x400);
+    assert_int_equal(img->image_size, 0x1000);
+    ld_image_free(img);
+    put32(b, T_SEC(0) + 20, 0x300); put32(b, T_SEC(0) + 16, 0x100);
+    ld_expect_error(ld_pe_parse, "pe", "low_alignment_raw", b, 0x400, VML_E_SYNTAX,
+                    "PE: offset 0x15c: section 1 (.text): PointerToRawData 0x300 differs from"
+                    " VirtualAddress 0x200 in an image with SectionAlignment below the page size");
+    put32(b, 0x7c, 0x100);
+    ld_expect_error(ld_pe_parse, "pe", "low_alignment_file", b, 0x400, VML_E_SYNTAX,
+                    "PE: offset 0x7c: FileAlignment 0x100 differs from SectionAlignment 0x200, which"
+                    " is below the page size");
+    free(b);
+}
+
 /* Real PE32: ImageBase + SizeOfImage must stay below 4 GiB. */
 static void pe32_image_past_4gib_is_refused(void **state)
 {
@@ -800,6 +834,7 @@ int main(void)
         cmocka_unit_test(pe_bad_sections_are_refused),
         cmocka_unit_test(pe_bad_relocations_are_refused),
         cmocka_unit_test(pe_bad_directories_are_refused),
+        cmocka_unit_test(pe_low_alignment_image_is_one_flat_view),
         cmocka_unit_test(pe32_image_past_4gib_is_refused),
         cmocka_unit_test(pe_fuzz_regressions_parse_or_fail_cleanly),
     };
