@@ -272,9 +272,6 @@ static vml_status elf_other_phdrs(struct ld_ctx *c, struct ld_elf_info *e)
             if (path[ph->filesz - 1] != '\0' || memchr(path, '\0', (size_t)ph->filesz - 1) != NULL)
                 return ld_fail(c, VML_E_SYNTAX, ph->offset, "program header %u (INTERP): the path"
                                " is not one NUL-terminated string of p_filesz bytes", i);
-            if (ph->filesz - 1 > LD_MAX_NAME)
-                return ld_fail(c, VML_E_RANGE, ph->offset, "program header %u (INTERP): the path"
-                               " is longer than %u bytes", i, LD_MAX_NAME);
             if ((st = ld_str_add(c, path, (size_t)ph->filesz - 1, &img->interp)) != VML_OK)
                 return st;
             continue;

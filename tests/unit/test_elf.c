@@ -676,6 +676,50 @@ static void elf_bad_tables_and_program_headers_are_refused(void **state)
           " (0x12100 > 0x5000)"); free(b);
 }
 
+static void elf_bad_strings_symbols_and_hashes_are_refused(void **state)
+{
+    uint8_t *b;
+
+    (void)state;
+    b = t_elf(); p64(b, 0x2048, 5);                   /* DT_STRSZ 5: "libx.so" runs past */
+    E_ERR("needed_past_strsz", E_SIZE, VML_E_SYNTAX,
+          "ELF: DT_NEEDED at DT_STRTAB offset 0x1 runs past DT_STRSZ 0x5"); free(b);
+    b = t_elf(); p64(b, 0x2060, 21);                  /* DT_SYMTAB -> DT_DEBUG */
+    E_ERR("no_symtab", E_SIZE, VML_E_SYNTAX, "ELF: symbol 1 is named but there is no DT_SYMTAB");
+    free(b);
+    b = t_elf(); p64(b, 0x2080, 0x6ffffef5); p32(b, 0x2400, 0xffffffffu);   /* DT_GNU_HASH */
+    E_ERR("gnu_hash_buckets", E_SIZE, VML_E_RANGE,
+          "ELF: DT_GNU_HASH: 4294967295 buckets, 0 bloom words: more than the limit"); free(b);
+    b = t_elf(); p64(b, 0x2118, 0x4ffc);
+    E_ERR("reloc_past_segment_end", E_SIZE, VML_E_SYNTAX,
+          "ELF: relocation at RVA 0x4ffc (8 bytes) runs past the end of its segment at 0x5000"); free(b);
+}
+
+/* A reader that fails past an offset: the error names what was read. */
+static vml_status failing_read(const struct ld_reader *r, uint64_t off, void *buf, size_t len)
+{
+    if (off + len > 0x2000)
+        return VML_E_IO;
+    memcpy(buf, r->data + off, len);
+    return VML_OK;
+}
+
+static void elf_read_error_is_reported_with_the_place(void **state)
+{
+    uint8_t *b = t_elf();
+    struct ld_reader r;
+    struct ld_image *img = NULL;
+    char err[256];
+
+    (void)state;
+    ld_reader_mem(&r, b, E_SIZE);
+    r.read = failing_read;
+    assert_int_equal(ld_elf_parse(&r, &img, err, sizeof err), VML_E_IO);
+    assert_null(img);
+    assert_string_equal(err, "ELF: dynamic entry at RVA 0x2000: read error");
+    free(b);
+}
+
 /* DT_RELR: an address, then a bitmap (bits 1 and 3: the 1st and 3rd words
 ** after it). */
 static void elf_relr_expands_to_relative_relocations(void **state)
@@ -772,6 +816,8 @@ int main(void)
         cmocka_unit_test(elf_bad_dynamic_sections_are_refused),
         cmocka_unit_test(elf_bad_tables_and_program_headers_are_refused),
         cmocka_unit_test(elf_relr_expands_to_relative_relocations),
+        cmocka_unit_test(elf_bad_strings_symbols_and_hashes_are_refused),
+        cmocka_unit_test(elf_read_error_is_reported_with_the_place),
         cmocka_unit_test(elf_fuzz_regressions_parse_or_fail_cleanly),
         cmocka_unit_test(elf_fd_reader_reads_what_the_memory_reader_reads),
     };

@@ -767,6 +767,30 @@ static void pe_low_alignment_image_is_one_flat_view(void **state)
     free(b);
 }
 
+static void pe_bad_export_import_and_tls_limits_are_refused(void **state)
+{
+    uint8_t *b;
+
+    (void)state;
+    b = t_pe(); put32(b, 0xc8, 0x4100); put32(b, 0xcc, 0x28);
+    put32(b, 0x1700 + 16, 0xffffffffu); put32(b, 0x1700 + 20, 2); put32(b, 0x1700 + 28, 0x4140);
+    put32(b, 0x1740, 0x1000); put32(b, 0x1744, 0x1000);
+    T_ERR("export_base_overflow", T_SIZE, VML_E_SYNTAX,
+          "PE: export directory: Base 0xffffffff + function 1 overflows the ordinal"); free(b);
+    b = t_pe(); put32(b, 0x1600 + 16, 0x5ffc);
+    T_ERR("iat_past_image", T_SIZE, VML_E_SYNTAX,
+          "PE: import address table at RVA 0x5ffc runs past SizeOfImage"); free(b);
+    b = t_pe(); put32(b, 0x110, 0x4100); put32(b, 0x114, 0x28);
+    put64(b, 0x1700, 0x180002000ull); put64(b, 0x1708, 0x180009000ull);
+    T_ERR("tls_end_outside", T_SIZE, VML_E_SYNTAX,
+          "PE: TLS directory: EndAddressOfRawData 0x180009000 is outside the image"); free(b);
+    b = t_pe(); put32(b, 0x110, 0x4100); put32(b, 0x114, 0x28); put64(b, 0x1718, 0x180002000ull);
+    for (unsigned i = 0; i < 300; i++)
+        put64(b, 0x400 + 8 * i, 0x180001000ull);
+    T_ERR("tls_callbacks_too_many", T_SIZE, VML_E_RANGE,
+          "PE: TLS callbacks at RVA 0x2000: more than 256"); free(b);
+}
+
 /* Real PE32: ImageBase + SizeOfImage must stay below 4 GiB. */
 static void pe32_image_past_4gib_is_refused(void **state)
 {
@@ -835,6 +859,7 @@ int main(void)
         cmocka_unit_test(pe_bad_relocations_are_refused),
         cmocka_unit_test(pe_bad_directories_are_refused),
         cmocka_unit_test(pe_low_alignment_image_is_one_flat_view),
+        cmocka_unit_test(pe_bad_export_import_and_tls_limits_are_refused),
         cmocka_unit_test(pe32_image_past_4gib_is_refused),
         cmocka_unit_test(pe_fuzz_regressions_parse_or_fail_cleanly),
     };
