@@ -31,7 +31,7 @@ struct ld_file {
     size_t size;
 };
 
-static struct ld_file ld_file_read(const char *path)
+static inline struct ld_file ld_file_read(const char *path)
 {
     struct ld_file f = {NULL, 0};
     FILE *fp = fopen(path, "rb");
@@ -52,7 +52,7 @@ static struct ld_file ld_file_read(const char *path)
 
 /* Parses a file of the machine or of build/test/images; fails the test
 ** with the parser's message on error, and checks the invariants. */
-static struct ld_image *ld_load(const char *path, struct ld_file *keep)
+static inline struct ld_image *ld_load(const char *path, struct ld_file *keep)
 {
     struct ld_reader r;
     struct ld_image *img = NULL;
@@ -68,7 +68,7 @@ static struct ld_image *ld_load(const char *path, struct ld_file *keep)
 }
 
 /* The output of a shell command (NUL-terminated; the caller frees). */
-static char *ld_run(const char *fmt, ...)
+static inline char *ld_run(const char *fmt, ...)
 {
     char cmd[1024];
     va_list ap;
@@ -100,7 +100,7 @@ static char *ld_run(const char *fmt, ...)
 }
 
 /* Writes a malformed input where `make fuzz` takes its seeds from. */
-static void ld_seed(const char *fmt, const char *name, const uint8_t *data, size_t size)
+static inline void ld_seed(const char *fmt, const char *name, const uint8_t *data, size_t size)
 {
     char path[256];
     FILE *fp;
@@ -119,7 +119,7 @@ static void ld_seed(const char *fmt, const char *name, const uint8_t *data, size
 }
 
 /* Parses data and asserts the status and the exact error message. */
-static void ld_expect_error(vml_status (*parse)(const struct ld_reader *, struct ld_image **,
+static inline void ld_expect_error(vml_status (*parse)(const struct ld_reader *, struct ld_image **,
                                                  char *, size_t),
                             const char *fmt, const char *name, const uint8_t *data, size_t size,
                             vml_status want_st, const char *want_msg)
@@ -144,7 +144,7 @@ static void ld_expect_error(vml_status (*parse)(const struct ld_reader *, struct
 
 /* The reference: every relocation applied, in list order, to a buffer
 ** holding the whole image (as LdrRelocateImage and ld.so do). */
-static void ld_relocate_whole(const struct ld_image *img, uint8_t *image, int64_t delta)
+static inline void ld_relocate_whole(const struct ld_image *img, uint8_t *image, int64_t delta)
 {
     for (size_t i = 0; i < img->n_relocs; i++) {
         const struct ld_reloc *rel = &img->relocs[i];
@@ -171,7 +171,7 @@ static void ld_relocate_whole(const struct ld_image *img, uint8_t *image, int64_
 
 /* Relocating every page alone (in reverse order, to show order does not
 ** matter) gives the same bytes as relocating the whole image at once. */
-static void ld_assert_pages_match_whole(const struct ld_image *img, const struct ld_reader *r,
+static inline void ld_assert_pages_match_whole(const struct ld_image *img, const struct ld_reader *r,
                                         int64_t delta)
 {
     uint8_t *whole = malloc(img->image_size);
