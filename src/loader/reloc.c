@@ -35,7 +35,15 @@ unsigned ld_reloc_width(const struct ld_reloc *rel)
 vml_status ld_reloc_push(struct ld_ctx *c, size_t *cap, const struct ld_reloc *rel)
 {
     struct ld_image *img = c->img;
+    /* Relocations of 4 bytes or more cannot overlap (LD4): an image has
+    ** room for image_size / 4 of them.  More can only come from a file that
+    ** repeats places (a DT_RELR table can name 4 per byte): refused before
+    ** the list grows past what the image could hold. */
+    size_t room = (size_t)(img->image_size / 4) + 64;
 
+    if (img->n_relocs >= room)
+        return ld_fail_at(c, VML_E_SYNTAX, "more than %zu relocations: the image (0x%" PRIx64
+                          " bytes) has no room for them without overlap", room, img->image_size);
     if (ld_grow((void **)&img->relocs, cap, img->n_relocs + 1, sizeof *img->relocs,
                 LD_MAX_RELOCS) != 0)
         return ld_fail_at(c, img->n_relocs + 1 > LD_MAX_RELOCS ? VML_E_RANGE : VML_E_NOMEM,

@@ -210,6 +210,25 @@ static void elf_bad_strings_symbols_and_hashes_are_refused(void **state)
           "ELF: relocation at RVA 0x4ffc (8 bytes) runs past the end of its segment at 0x5000"); free(b);
 }
 
+/* DT_RELR alternating "address 0" and an all-ones bitmap names the same
+** places again and again: refused before the list outgrows the image. */
+static void elf_relr_repeating_places_is_refused_early(void **state)
+{
+    uint8_t *b = t_elf();
+
+    (void)state;
+    p64(b, 0x2000, 36); p64(b, 0x2008, 0x2800); p64(b, 0x2010, 35); p64(b, 0x2018, 0x800);
+    p64(b, 0x2020, 37); p64(b, 0x2028, 8);
+    for (unsigned i = 0; i < 0x100; i += 2) {
+        p64(b, 0x2800 + 8 * i, 0);
+        p64(b, 0x2800 + 8 * (i + 1), UINT64_MAX);
+    }
+    E_ERR("relr_repeats", E_SIZE, VML_E_SYNTAX,
+          "ELF: more than 5184 relocations: the image (0x5000 bytes) has no room for them without"
+          " overlap");
+    free(b);
+}
+
 /* A reader that fails past an offset: the error names what was read. */
 static vml_status failing_read(const struct ld_reader *r, uint64_t off, void *buf, size_t len)
 {
@@ -274,6 +293,7 @@ int main(void)
         cmocka_unit_test(elf_bad_dynamic_sections_are_refused),
         cmocka_unit_test(elf_bad_tables_and_program_headers_are_refused),
         cmocka_unit_test(elf_bad_strings_symbols_and_hashes_are_refused),
+        cmocka_unit_test(elf_relr_repeating_places_is_refused_early),
         cmocka_unit_test(elf_read_error_is_reported_with_the_place),
         cmocka_unit_test(elf_fuzz_regressions_parse_or_fail_cleanly),
     };
