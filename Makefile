@@ -3,6 +3,7 @@
 #   make run        the guided tour on a built-in default machine
 #   make test       unit + scenario + bad-input tests under ASan/UBSan
 #   make bench      benchmarks (optimised build), operations per second
+#   make fuzz       the PE and ELF parsers' libFuzzer targets, long (FUZZ_RUNS=N)
 #   make install    PREFIX=/usr/local: header, libraries, pkg-config file, vmlab
 
 PREFIX  ?= /usr/local
