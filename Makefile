@@ -35,7 +35,7 @@ TB := build/test
 LIB_OBJ  := $(LIB_SRC:%.c=$(B)/%.o)
 TLIB_OBJ := $(LIB_SRC:%.c=$(TB)/%.o)
 
-.PHONY: all run test unit bench install uninstall clean cmocka
+.PHONY: all run test unit bench install uninstall clean cmocka fuzz
 all: $(B)/libvmlab.a $(B)/libvmlab.so $(B)/vmlab
 
 $(B)/%.o: %.c $(LIB_HDR)
@@ -84,6 +84,39 @@ test: cmocka $(UNIT_BIN) $(TB)/vmlab $(TB)/ptyexpect
 
 unit: cmocka $(UNIT_BIN)
 	@for t in $(UNIT_BIN); do $$t || exit 1; done
+
+# ---- fuzzing (clang's libFuzzer) -----------------------------------------
+# make fuzz FUZZ_TIME=SECONDS runs each target that long (default 60) on a
+# corpus in build/fuzz/ seeded from tests/fuzz/seeds and tests/scenarios;
+# make test runs every kept crash (tests/fuzz/regress) and a few seconds of
+# each target (FUZZ_TEST_TIME).  The library is the test build: every
+# invariant checked after every call, a broken one aborts.
+FUZZ_CC    ?= clang
+FZ         := build/fuzz
+FUZZ_TIME  ?= 60
+FUZZ_TEST_TIME ?= 5
+FUZZ_SAN   := $(CSTD) -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all \
+              -fno-omit-frame-pointer -DVML_TEST_BUILD
+# The targets and the CLI get libFuzzer's full instrumentation; the library
+# only its edge counters: comparison tracing (trace-cmp) in the invariant
+# checks, run after every call, made the API target four times slower.
+FUZZ_FLAGS := $(FUZZ_SAN) -fsanitize=fuzzer-no-link
+FUZZ_LIB_FLAGS := $(FUZZ_SAN) -fsanitize-coverage=inline-8bit-counters,pc-table
+FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(FZ)/%.o)
+FUZZ_CLI_SRC := $(filter-out src/cli/main.c,$(CLI_SRC))
+FUZZ_BIN   := $(FZ)/fuzz_api $(FZ)/fuzz_script
+
+$(FZ)/%.o: %.c $(LIB_HDR)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_LIB_FLAGS) -Iinclude -Isrc -c $< -o $@
+$(FZ)/fuzz_api: tests/fuzz/fuzz_api.c $(FUZZ_LIB_OBJ)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -Iinclude $^ -o $@
+$(FZ)/fuzz_script: tests/fuzz/fuzz_script.c $(FUZZ_CLI_SRC) $(CLI_HDR) $(FUZZ_LIB_OBJ)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -Iinclude -Isrc/cli tests/fuzz/fuzz_script.c \
+	    $(FUZZ_CLI_SRC) $(FUZZ_LIB_OBJ) $(CLI_LIBS) -o $@
+
+fuzz: $(FUZZ_BIN)
+	tests/fuzz/run.sh $(FZ) $(FUZZ_TIME)
 
 # ---- benchmarks --------------------------------------------------------
 $(B)/bench: bench/bench.c tests/unit/testutil.h $(B)/libvmlab.a

@@ -68,6 +68,8 @@ enum rc need_machine(struct interp *in)
     if (in->m != NULL)
         return RC_OK;
     vml_config_default(&cfg);
+    if (in->max_ram != 0 && cfg.ram_bytes > in->max_ram)
+        cfg.ram_bytes = in->max_ram;
     st = vml_machine_create(&cfg, &in->m);
     if (st != VML_OK) {
         in->m = NULL;

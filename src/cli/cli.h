@@ -154,6 +154,11 @@ struct interp {
     uint64_t     max_steps;       /* 0, or the most lines, passes and units
                                      of long work to run (the fuzz target) */
     int          progress_tty;    /* stderr is a terminal: show progress */
+    uint64_t     max_ram;         /* 0, or the largest ram and pagefile: a
+                                     machine asking for more gets this */
+    int          sandbox;         /* no host files: commands that would read
+                                     or write one (source, pagefile=PATH,
+                                     images, traces) refuse */
     uint64_t     steps;
     vml_text  err;        /* the message of the last script error */
     int          status;     /* worst exit code so far (0..3) */
@@ -340,8 +345,15 @@ int script_run_file(const char *path, FILE *out, FILE *errout);
 /* trace: print each command line ("vmlab> LINE") before running it. */
 int script_run_lines(const char *name, const char *const *lines, size_t n,
                      int trace, FILE *out, FILE *errout);
-/* Runs a buffer of lines (the fuzz target's entry: nothing exits). */
-int script_run_buffer(const char *name, const char *buf, size_t len, FILE *out, FILE *errout);
+/* Limits of a run (the fuzz target): see max_steps, max_ram, sandbox. */
+struct run_limits {
+    uint64_t max_steps, max_ram;
+    int      sandbox;
+};
+/* Runs a buffer of lines as `vmlab run -` would (the fuzz target's entry:
+** nothing exits); lim may be NULL. */
+int script_run_buffer(const char *name, const char *buf, size_t len, FILE *out, FILE *errout,
+                      const struct run_limits *lim);
 int script_shell(FILE *in, FILE *out, FILE *errout);
 /* shell.c: the interactive session on a terminal (line editing, history,
 ** completion, Ctrl-C); returns the exit status. */

@@ -248,6 +248,13 @@ enum rc machine_config_words(struct interp *in, size_t argc, char **argv, vml_co
         return cli_error(in, "bad machine: %s%s%s%s", why, keys[0] ? " (" : "", keys,
                          keys[0] ? ")" : "");
     }
+    if (in->max_ram != 0 && cfg->ram_bytes > in->max_ram)
+        cfg->ram_bytes = in->max_ram;          /* the fuzz target's machines */
+    if (in->max_ram != 0 && cfg->pagefile_bytes > in->max_ram)
+        cfg->pagefile_bytes = in->max_ram;
+    if (in->sandbox && cfg->pagefile_path != NULL)
+        return cli_error(in, "machine: pagefile=PATH,SIZE is not allowed in this run (no "
+                         "host files); pagefile=SIZE is");
     if (cfg->pagefile_path != NULL) {
         *path = pagefile_path_copy(cfg->pagefile_path);
         if (*path == NULL)

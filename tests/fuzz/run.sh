@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# tests/fuzz/run.sh FUZZDIR SECONDS       fuzz each target for SECONDS
+# tests/fuzz/run.sh --regress FUZZDIR     run every kept input once
+#
+# Targets: FUZZDIR/fuzz_api and FUZZDIR/fuzz_script (make fuzz builds
+# them).  Each fuzzes a corpus in FUZZDIR/corpus-TARGET, seeded from
+# tests/fuzz/seeds/TARGET (and, for the script target, every scenario
+# under tests/scenarios); a crash is written to FUZZDIR/crashes-TARGET/.
+# Keep a crash as a regression test by copying it to
+# tests/fuzz/regress/TARGET/ under a name that says what it found.
+set -u
+export ASAN_OPTIONS=${ASAN_OPTIONS:-allocator_may_return_null=1:detect_leaks=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+here=$(cd "$(dirname "$0")" && pwd)
+targets="api script"
+
+if [ "${1:-}" = "--regress" ]; then
+    fz=$2
+    fails=0
+    for t in $targets; do
+        dir=$here/regress/$t
+        [ -d "$dir" ] || continue
+        for f in "$dir"/*; do
+            [ -f "$f" ] || continue
+            if "$fz/fuzz_$t" "$f" >"$fz/regress.log" 2>&1; then
+                echo "ok   fuzz_$t $(basename "$f")"
+            else
+                echo "FAIL fuzz_$t $(basename "$f")"; tail -n 30 "$fz/regress.log"
+                fails=$((fails + 1))
+            fi
+        done
+    done
+    exit $((fails > 0))
+fi
+
+fz=$1
+secs=$2
+status=0
+for t in $targets; do
+    corpus=$fz/corpus-$t
+    crashes=$fz/crashes-$t
+    mkdir -p "$corpus" "$crashes"
+    seeds=("$here/seeds/$t")
+    if [ "$t" = script ]; then
+        mkdir -p "$fz/seeds-scenarios"
+        find "$here/../scenarios" -name '*.vms' -o -name '*.vmslib' | while IFS= read -r s; do
+            cp "$s" "$fz/seeds-scenarios/$(echo "${s#"$here"/../scenarios/}" | tr / _)"
+        done
+        seeds+=("$fz/seeds-scenarios")
+    fi
+    echo "== fuzz_$t for ${secs}s (corpus $corpus)"
+    if ! "$fz/fuzz_$t" -max_total_time="$secs" -timeout=20 -max_len=4096 -print_final_stats=1 \
+            -artifact_prefix="$crashes/" "$corpus" "${seeds[@]}" >"$fz/fuzz_$t.log" 2>&1; then
+        echo "FAIL fuzz_$t: a crash, kept in $crashes/"; grep -A 30 "ERROR\|==.*==\|fuzz_api:" \
+            "$fz/fuzz_$t.log" | head -n 40
+        status=1
+    fi
+    grep -E "^stat::number_of_executed_units|^Done" "$fz/fuzz_$t.log" | tail -n 2
+done
+exit $status
