@@ -3,11 +3,17 @@
 #   make run        the guided tour on a built-in default machine
 #   make test       unit + scenario + bad-input tests under ASan/UBSan
 #   make bench      benchmarks (optimised build), operations per second
-#   make install    PREFIX=/usr/local: header, libraries, pkg-config file, vmlab
+#   make install    PREFIX=/usr/local (DESTDIR=): header, libraries,
+#                   pkg-config file, vmlab
+#   make fuzz       FUZZ_TIME=SECONDS of each libFuzzer target
 
 PREFIX  ?= /usr/local
 CC      ?= cc
+LD      ?= ld
+OBJCOPY ?= objcopy
 VERSION := 0.1.0
+SONAME  := libvmlab.so.0
+SO_FILE := libvmlab.so.$(VERSION)
 
 WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wvla
 ifeq ($(CI),true)
@@ -41,10 +47,23 @@ all: $(B)/libvmlab.a $(B)/libvmlab.so $(B)/vmlab
 $(B)/%.o: %.c $(LIB_HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_LIB) -c $< -o $@
-$(B)/libvmlab.a: $(LIB_OBJ)
-	ar rcs $@ $^
-$(B)/libvmlab.so: $(LIB_OBJ)
-	$(CC) -shared -o $@ $^
+# The static library is one relocatable object whose internal symbols are
+# local: only the vml_ API (VML_API, default visibility; everything else
+# is compiled hidden) is global, so a program may define its own tlb_flush
+# or phys_init and still link libvmlab.a.
+$(B)/vmlab.o: $(LIB_OBJ)
+	$(LD) -r -o $@.tmp $^
+	$(OBJCOPY) --localize-hidden $@.tmp $@
+	rm -f $@.tmp
+$(B)/libvmlab.a: $(B)/vmlab.o
+	rm -f $@
+	ar rcs $@ $<
+# The shared library: a versioned file, its SONAME and the link-time name.
+$(B)/$(SO_FILE): $(LIB_OBJ)
+	$(CC) -shared -Wl,-soname,$(SONAME) -o $@ $^
+$(B)/libvmlab.so: $(B)/$(SO_FILE)
+	ln -sf $(SO_FILE) $(B)/$(SONAME)
+	ln -sf $(SONAME) $@
 CLI_LIBS := -ledit
 $(B)/vmlab: $(CLI_SRC) $(CLI_HDR) $(B)/libvmlab.a
 	$(CC) $(CFLAGS_APP) $(CLI_SRC) $(B)/libvmlab.a $(CLI_LIBS) -o $@
@@ -79,8 +98,16 @@ $(TB)/ptyexpect: tests/cli/ptyexpect.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CSTD) -D_DEFAULT_SOURCE $(WARN) -O1 -g $< -lutil -o $@
 
-test: cmocka $(UNIT_BIN) $(TB)/vmlab $(TB)/ptyexpect
-	@./tests/run_tests.sh $(TB)
+# The examples: C programs on the public API only, built on the sanitizer
+# library, run by make test against their .out files.
+EXAMPLE_SRC := $(wildcard examples/*.c)
+EXAMPLE_BIN := $(EXAMPLE_SRC:examples/%.c=$(TB)/examples/%)
+$(TB)/examples/%: examples/%.c include/vmlab.h $(TB)/libvmlab.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(WARN) -O1 -g $(SAN) -Iinclude $< $(TB)/libvmlab.a -o $@
+
+test: cmocka $(UNIT_BIN) $(TB)/vmlab $(TB)/ptyexpect $(EXAMPLE_BIN) all
+	@./tests/run_tests.sh $(TB) $(B)
 
 unit: cmocka $(UNIT_BIN)
 	@for t in $(UNIT_BIN); do $$t || exit 1; done
@@ -125,17 +152,38 @@ bench: $(B)/bench
 	./$(B)/bench
 
 # ---- install -------------------------------------------------------------
+# Where the dynamic loader finds libraries by itself (ld.so.conf), make
+# install runs ldconfig (as root, without DESTDIR: a package's postinst
+# does it otherwise); for any other LIBDIR, vmlab.pc links with an rpath,
+# so `cc prog.c $(pkg-config --cflags --libs vmlab)` runs as it is.
+LIBDIR       ?= $(PREFIX)/lib
+INCLUDEDIR   ?= $(PREFIX)/include
+BINDIR       ?= $(PREFIX)/bin
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+MULTIARCH    := $(shell $(CC) -print-multiarch 2>/dev/null)
+SYSTEM_LIBDIRS := /lib /usr/lib /usr/local/lib $(if $(MULTIARCH),/lib/$(MULTIARCH) \
+                  /usr/lib/$(MULTIARCH) /usr/local/lib/$(MULTIARCH))
+PC_RPATH = $(if $(filter $(patsubst %/,%,$(LIBDIR)),$(SYSTEM_LIBDIRS)),,-Wl,-rpath,$${libdir} )
+
 install: all
-	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/bin
-	install -m 644 include/vmlab.h $(DESTDIR)$(PREFIX)/include/
-	install -m 644 $(B)/libvmlab.a $(DESTDIR)$(PREFIX)/lib/
-	install -m 755 $(B)/libvmlab.so $(DESTDIR)$(PREFIX)/lib/
-	install -m 755 $(B)/vmlab $(DESTDIR)$(PREFIX)/bin/
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' vmlab.pc.in \
-	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/vmlab.pc
+	install -d $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PKGCONFIGDIR) \
+	    $(DESTDIR)$(BINDIR)
+	install -m 644 include/vmlab.h $(DESTDIR)$(INCLUDEDIR)/
+	install -m 644 $(B)/libvmlab.a $(DESTDIR)$(LIBDIR)/
+	install -m 755 $(B)/$(SO_FILE) $(DESTDIR)$(LIBDIR)/
+	ln -sf $(SO_FILE) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libvmlab.so
+	install -m 755 $(B)/vmlab $(DESTDIR)$(BINDIR)/
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
+	    -e 's|@VERSION@|$(VERSION)|' -e 's|@RPATH@|$(PC_RPATH)|' vmlab.pc.in \
+	    > $(DESTDIR)$(PKGCONFIGDIR)/vmlab.pc
+	@if [ -z "$(DESTDIR)" ] && [ -z "$(PC_RPATH)" ] && [ "$$(id -u)" = 0 ]; then \
+	    echo "ldconfig (the loader's cache, for $(LIBDIR)/$(SONAME))"; ldconfig; fi
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/include/vmlab.h $(DESTDIR)$(PREFIX)/lib/libvmlab.* \
-	      $(DESTDIR)$(PREFIX)/bin/vmlab $(DESTDIR)$(PREFIX)/lib/pkgconfig/vmlab.pc
+	rm -f $(DESTDIR)$(INCLUDEDIR)/vmlab.h $(DESTDIR)$(LIBDIR)/libvmlab.a \
+	      $(DESTDIR)$(LIBDIR)/$(SO_FILE) $(DESTDIR)$(LIBDIR)/$(SONAME) \
+	      $(DESTDIR)$(LIBDIR)/libvmlab.so $(DESTDIR)$(BINDIR)/vmlab \
+	      $(DESTDIR)$(PKGCONFIGDIR)/vmlab.pc
 
 clean:
 	rm -rf $(B)
