@@ -13,7 +13,9 @@
 #      exit 0),
 #   7. the examples (examples/*.c, built on the sanitizer library in
 #      $1/examples): each prints exactly examples/NAME.out,
-#   8. linking (tests/link/link.sh on the release build in $2, build/):
+#   8. the documentation: every vmlab-session block of README.md and
+#      docs/*.md prints what the text shows (tests/docs/check_docs.sh),
+#   9. linking (tests/link/link.sh on the release build in $2, build/):
 #      only vml_ symbols exported, make install and pkg-config work.
 # Each script runs in its own directory, named without a path
 # (`cd tests/scenarios/tlb && vmlab run stale_tlb.vms`), so that the
@@ -114,6 +116,11 @@ for e in examples/*.c; do
     then ok; echo "ok   examples/$name"
     else bad "examples/$name"; head -n 30 "$tmp/diff" "$tmp/out"; fi
 done
+
+echo "== documentation"
+if bash tests/docs/check_docs.sh "$tb" "$rb" README.md docs/*.md >"$tmp/out" 2>&1; then
+    ok; echo "ok   $(tail -n 1 "$tmp/out")"
+else bad "documentation examples (tests/docs/check_docs.sh)"; tail -n 40 "$tmp/out"; fi
 
 echo "== linking"
 if bash tests/link/link.sh "$rb" >"$tmp/out" 2>&1; then ok; echo "ok   tests/link/link.sh"
