@@ -59,6 +59,10 @@ static inline const char *sb_str(const vml_text *b)   /* "" while empty */
 /* Appends v: numbers as 0x hex; strings raw (quoted: in "" with C escapes;
 ** raw: non-printable bytes as \xNN). */
 void sb_value(vml_text *b, const struct value *v, int quoted);
+/* Appends n bytes of text with control characters (C0, DEL, C1) and bytes
+** that are not UTF-8 written as \xNN (\t \n \r as such): safe to print
+** on a terminal. */
+void sb_escaped(vml_text *b, const char *text, size_t n);
 
 /* ------------------------------------------------------------------ */
 /* Words of a line.                                                    */
@@ -246,6 +250,13 @@ void help_command(FILE *f, const struct cmd *c);
 
 /* args.c: argument helpers shared by the handlers. */
 enum rc arg_num(struct interp *in, const char *word, const char *what, uint64_t *out);
+/* A count, frame number, CPU or key value: a negative value ($n = -1) is
+** refused instead of wrapping to 2^64 - 1. */
+enum rc arg_count(struct interp *in, const char *word, const char *what, uint64_t *out);
+/* A size, length or offset of a personality call: a negative expression
+** ('-1') is refused; a large value (0xFFFFFFFFFFFFFFFF) goes to the call,
+** which fails as the real one does. */
+enum rc arg_size(struct interp *in, const char *word, const char *what, uint64_t *out);
 enum rc arg_u32(struct interp *in, const char *word, const char *what, uint32_t *out);
 enum rc arg_int(struct interp *in, const char *word, const char *what, int *out);
 enum rc arg_value(struct interp *in, const char *word, struct value *out);
@@ -272,6 +283,11 @@ enum rc machine_config_words(struct interp *in, size_t argc, char **argv, vml_co
 /* The name of a constant of value v whose name starts with prefix. */
 const char *const_name(uint64_t v, const char *prefix);
 void events_apply(struct interp *in);
+/* Edit distance ignoring case, for "did you mean". */
+size_t cli_distance(const char *a, const char *b);
+/* The constant a mistyped name most likely means (MEM_COMIT, page_readwrite),
+** or NULL. */
+const char *cli_suggest_const(const char *word);
 
 /* Handlers (cmd_mem.c, cmd_view.c, cmd_paging.c, script.c). */
 #define CLI_HANDLER(name) \

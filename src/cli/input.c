@@ -102,7 +102,10 @@ int script_run_file(const char *path, FILE *out, FILE *errout)
         vml_text why = {0};
         f = open_script(path, &why);
         if (f == NULL) {
-            fprintf(errout, "vmlab: %s\n", sb_str(&why));
+            vml_text shown = {0};
+            sb_escaped(&shown, sb_str(&why), why.len);
+            fprintf(errout, "vmlab: %s\n", sb_str(&shown));
+            vml_text_free(&shown);
             vml_text_free(&why);
             interp_free(&in);
             return EXIT_SCRIPT;
