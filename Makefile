@@ -38,10 +38,14 @@ CLI_HDR := $(wildcard src/cli/*.h)
 
 B  := build
 TB := build/test
+FZ := build/fuzz
+FUZZ_BIN := $(FZ)/fuzz_api $(FZ)/fuzz_script
+# Seconds of each fuzz target in make test.
+FUZZ_TEST_TIME ?= 5
 LIB_OBJ  := $(LIB_SRC:%.c=$(B)/%.o)
 TLIB_OBJ := $(LIB_SRC:%.c=$(TB)/%.o)
 
-.PHONY: all run test unit bench install uninstall clean cmocka fuzz
+.PHONY: all run test unit bench install uninstall clean fuzz deps-build deps-test deps-fuzz
 all: $(B)/libvmlab.a $(B)/libvmlab.so $(B)/vmlab
 
 $(B)/%.o: %.c $(LIB_HDR)
@@ -64,8 +68,18 @@ $(B)/$(SO_FILE): $(LIB_OBJ)
 $(B)/libvmlab.so: $(B)/$(SO_FILE)
 	ln -sf $(SO_FILE) $(B)/$(SONAME)
 	ln -sf $(SONAME) $@
+# The Debian packages a target needs (tools/deps.sh: as root it installs the
+# missing ones, saying so; otherwise it names them and the apt-get command,
+# and the build stops).  Order-only: checking rebuilds nothing.
+deps-build:
+	@tools/deps.sh build
+deps-test:
+	@tools/deps.sh build test fuzz
+deps-fuzz:
+	@tools/deps.sh fuzz
+
 CLI_LIBS := -ledit
-$(B)/vmlab: $(CLI_SRC) $(CLI_HDR) $(B)/libvmlab.a
+$(B)/vmlab: $(CLI_SRC) $(CLI_HDR) $(B)/libvmlab.a | deps-build
 	$(CC) $(CFLAGS_APP) $(CLI_SRC) $(B)/libvmlab.a $(CLI_LIBS) -o $@
 
 run: $(B)/vmlab
@@ -77,21 +91,14 @@ $(TB)/%.o: %.c $(LIB_HDR)
 	$(CC) $(CFLAGS_TLIB) -c $< -o $@
 $(TB)/libvmlab.a: $(TLIB_OBJ)
 	ar rcs $@ $^
-$(TB)/vmlab: $(CLI_SRC) $(CLI_HDR) $(TB)/libvmlab.a
+$(TB)/vmlab: $(CLI_SRC) $(CLI_HDR) $(TB)/libvmlab.a | deps-build
 	$(CC) $(CFLAGS_TAPP) $(CLI_SRC) $(TB)/libvmlab.a $(CLI_LIBS) -o $@
 
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(TB)/unit/%)
-$(TB)/unit/%: tests/unit/%.c tests/unit/testutil.h $(TB)/libvmlab.a
+$(TB)/unit/%: tests/unit/%.c tests/unit/testutil.h $(TB)/libvmlab.a | deps-test
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_TAPP) $< $(TB)/libvmlab.a -lcmocka -o $@
-
-# The unit tests use cmocka (Debian: libcmocka-dev); installed when missing.
-cmocka:
-	@if [ ! -f /usr/include/cmocka.h ]; then \
-	  echo "installing libcmocka-dev (test framework)"; \
-	  (apt-get update -qq && apt-get install -y -qq libcmocka-dev) >/dev/null || \
-	  { echo "could not install libcmocka-dev"; exit 1; }; fi
 
 # ptyexpect plays dialogues with `vmlab shell` on a pseudo-terminal.
 $(TB)/ptyexpect: tests/cli/ptyexpect.c
@@ -106,10 +113,10 @@ $(TB)/examples/%: examples/%.c include/vmlab.h $(TB)/libvmlab.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CSTD) $(WARN) -O1 -g $(SAN) -Iinclude $< $(TB)/libvmlab.a -o $@
 
-test: cmocka $(UNIT_BIN) $(TB)/vmlab $(TB)/ptyexpect $(EXAMPLE_BIN) all
-	@./tests/run_tests.sh $(TB) $(B)
+test: deps-test $(UNIT_BIN) $(TB)/vmlab $(TB)/ptyexpect $(EXAMPLE_BIN) all $(FUZZ_BIN)
+	@FUZZ_TEST_TIME=$(FUZZ_TEST_TIME) ./tests/run_tests.sh $(TB) $(B) $(FZ)
 
-unit: cmocka $(UNIT_BIN)
+unit: deps-test $(UNIT_BIN)
 	@for t in $(UNIT_BIN); do $$t || exit 1; done
 
 # ---- fuzzing (clang's libFuzzer) -----------------------------------------
@@ -119,9 +126,7 @@ unit: cmocka $(UNIT_BIN)
 # each target (FUZZ_TEST_TIME).  The library is the test build: every
 # invariant checked after every call, a broken one aborts.
 FUZZ_CC    ?= clang
-FZ         := build/fuzz
 FUZZ_TIME  ?= 60
-FUZZ_TEST_TIME ?= 5
 FUZZ_SAN   := $(CSTD) -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all \
               -fno-omit-frame-pointer -DVML_TEST_BUILD
 # The targets and the CLI get libFuzzer's full instrumentation; the library
@@ -131,11 +136,11 @@ FUZZ_FLAGS := $(FUZZ_SAN) -fsanitize=fuzzer-no-link
 FUZZ_LIB_FLAGS := $(FUZZ_SAN) -fsanitize-coverage=inline-8bit-counters,pc-table
 FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(FZ)/%.o)
 FUZZ_CLI_SRC := $(filter-out src/cli/main.c,$(CLI_SRC))
-FUZZ_BIN   := $(FZ)/fuzz_api $(FZ)/fuzz_script
 
 $(FZ)/%.o: %.c $(LIB_HDR)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_LIB_FLAGS) -Iinclude -Isrc -c $< -o $@
+$(FUZZ_LIB_OBJ): | deps-fuzz
 $(FZ)/fuzz_api: tests/fuzz/fuzz_api.c $(FUZZ_LIB_OBJ)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -Iinclude $^ -o $@
 $(FZ)/fuzz_script: tests/fuzz/fuzz_script.c $(FUZZ_CLI_SRC) $(CLI_HDR) $(FUZZ_LIB_OBJ)

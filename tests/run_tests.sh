@@ -16,7 +16,10 @@
 #   8. the documentation: every vmlab-session block of README.md and
 #      docs/*.md prints what the text shows (tests/docs/check_docs.sh),
 #   9. linking (tests/link/link.sh on the release build in $2, build/):
-#      only vml_ symbols exported, make install and pkg-config work.
+#      only vml_ symbols exported, make install and pkg-config work,
+#  10. fuzzing (the libFuzzer targets in $3, build/fuzz): every kept crash
+#      in tests/fuzz/regress runs clean, and each target fuzzes for
+#      $FUZZ_TEST_TIME seconds (default 5) without finding one.
 # Each script runs in its own directory, named without a path
 # (`cd tests/scenarios/tlb && vmlab run stale_tlb.vms`), so that the
 # messages a golden file holds do not depend on where the tree lives.
@@ -31,6 +34,7 @@
 set -u
 tb=${1:-build/test}
 rb=${2:-build}
+fz=${3:-}
 vmlab=$(realpath "$tb/vmlab")
 bless=${VMLAB_BLESS:-}
 pass=0
@@ -125,6 +129,17 @@ else bad "documentation examples (tests/docs/check_docs.sh)"; tail -n 40 "$tmp/o
 echo "== linking"
 if bash tests/link/link.sh "$rb" >"$tmp/out" 2>&1; then ok; echo "ok   tests/link/link.sh"
 else bad "tests/link/link.sh"; tail -n 20 "$tmp/out"; fi
+
+if [ -n "$fz" ]; then
+    echo "== fuzzing"
+    if bash tests/fuzz/run.sh --regress "$fz" >"$tmp/out" 2>&1; then
+        ok; echo "ok   $(grep -c '^ok' "$tmp/out") kept crash inputs run clean"
+    else bad "tests/fuzz/regress"; grep -A 30 FAIL "$tmp/out" | head -n 40; fi
+    mkdir -p "$tmp/fuzz"
+    if bash tests/fuzz/run.sh "$fz" "${FUZZ_TEST_TIME:-5}" "$tmp/fuzz" >"$tmp/out" 2>&1; then
+        ok; echo "ok   $(grep -c '^== ' "$tmp/out") targets fuzzed ${FUZZ_TEST_TIME:-5}s each"
+    else bad "fuzzing found a crash (tests/fuzz/run.sh)"; tail -n 40 "$tmp/out"; fi
+fi
 
 echo
 for f in "${failed[@]+"${failed[@]}"}"; do echo "failed: $f"; done

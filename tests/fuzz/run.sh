@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# tests/fuzz/run.sh FUZZDIR SECONDS       fuzz each target for SECONDS
+# tests/fuzz/run.sh FUZZDIR SECONDS [WORKDIR]
+#                                         fuzz each target for SECONDS
 # tests/fuzz/run.sh --regress FUZZDIR     run every kept input once
 #
 # Targets: FUZZDIR/fuzz_api and FUZZDIR/fuzz_script (make fuzz builds
-# them).  Each fuzzes a corpus in FUZZDIR/corpus-TARGET, seeded from
+# them).  Each fuzzes a corpus in WORKDIR/corpus-TARGET (WORKDIR defaults
+# to FUZZDIR: make fuzz's corpus grows from run to run), seeded from
 # tests/fuzz/seeds/TARGET (and, for the script target, every scenario
-# under tests/scenarios); a crash is written to FUZZDIR/crashes-TARGET/.
+# under tests/scenarios); a crash is written to WORKDIR/crashes-TARGET/.
 # Keep a crash as a regression test by copying it to
 # tests/fuzz/regress/TARGET/ under a name that says what it found.
 set -u
@@ -35,26 +37,27 @@ fi
 
 fz=$1
 secs=$2
+work=${3:-$fz}
 status=0
 for t in $targets; do
-    corpus=$fz/corpus-$t
-    crashes=$fz/crashes-$t
+    corpus=$work/corpus-$t
+    crashes=$work/crashes-$t
     mkdir -p "$corpus" "$crashes"
     seeds=("$here/seeds/$t")
     if [ "$t" = script ]; then
-        mkdir -p "$fz/seeds-scenarios"
+        mkdir -p "$work/seeds-scenarios"
         find "$here/../scenarios" -name '*.vms' -o -name '*.vmslib' | while IFS= read -r s; do
-            cp "$s" "$fz/seeds-scenarios/$(echo "${s#"$here"/../scenarios/}" | tr / _)"
+            cp "$s" "$work/seeds-scenarios/$(echo "${s#"$here"/../scenarios/}" | tr / _)"
         done
-        seeds+=("$fz/seeds-scenarios")
+        seeds+=("$work/seeds-scenarios")
     fi
     echo "== fuzz_$t for ${secs}s (corpus $corpus)"
     if ! "$fz/fuzz_$t" -max_total_time="$secs" -timeout=20 -max_len=4096 -print_final_stats=1 \
-            -artifact_prefix="$crashes/" "$corpus" "${seeds[@]}" >"$fz/fuzz_$t.log" 2>&1; then
+            -artifact_prefix="$crashes/" "$corpus" "${seeds[@]}" >"$work/fuzz_$t.log" 2>&1; then
         echo "FAIL fuzz_$t: a crash, kept in $crashes/"; grep -A 30 "ERROR\|==.*==\|fuzz_api:" \
-            "$fz/fuzz_$t.log" | head -n 40
+            "$work/fuzz_$t.log" | head -n 40
         status=1
     fi
-    grep -E "^stat::number_of_executed_units|^Done" "$fz/fuzz_$t.log" | tail -n 2
+    grep -E "^stat::number_of_executed_units|^Done" "$work/fuzz_$t.log" | tail -n 2
 done
 exit $status
