@@ -3,6 +3,7 @@
 #   make run        the guided tour on a built-in default machine
 #   make test       unit + scenario + bad-input tests under ASan/UBSan
 #   make bench      benchmarks (optimised build), operations per second
+#   make bench-cg   instruction counts of the hardware's hot paths (callgrind)
 #   make install    PREFIX=/usr/local (DESTDIR=): header, libraries,
 #                   pkg-config file, vmlab
 #   make fuzz       FUZZ_TIME=SECONDS of each libFuzzer target
@@ -45,7 +46,7 @@ FUZZ_TEST_TIME ?= 5
 LIB_OBJ  := $(LIB_SRC:%.c=$(B)/%.o)
 TLIB_OBJ := $(LIB_SRC:%.c=$(TB)/%.o)
 
-.PHONY: all run test unit bench install uninstall clean fuzz deps-build deps-test deps-fuzz
+.PHONY: all run test unit bench icount install uninstall clean fuzz deps-build deps-test deps-fuzz
 all: $(B)/libvmlab.a $(B)/libvmlab.so $(B)/vmlab
 
 $(B)/%.o: %.c $(LIB_HDR)
@@ -90,6 +91,7 @@ $(TB)/%.o: %.c $(LIB_HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_TLIB) -c $< -o $@
 $(TB)/libvmlab.a: $(TLIB_OBJ)
+	@rm -f $@
 	ar rcs $@ $^
 $(TB)/vmlab: $(CLI_SRC) $(CLI_HDR) $(TB)/libvmlab.a | deps-build
 	$(CC) $(CFLAGS_TAPP) $(CLI_SRC) $(TB)/libvmlab.a $(CLI_LIBS) -o $@
@@ -155,6 +157,19 @@ $(B)/bench: bench/bench.c tests/unit/testutil.h $(B)/libvmlab.a
 	$(CC) $(CSTD) $(WARN) -O2 -g -Iinclude -Itests/unit bench/bench.c $(B)/libvmlab.a -o $@
 bench: $(B)/bench
 	./$(B)/bench
+
+# Instructions per operation under callgrind (repeatable, unlike timings).
+$(B)/icount: bench/icount.c $(B)/libvmlab.a
+	$(CC) $(CSTD) $(WARN) -O2 -g -Iinclude bench/icount.c $(B)/libvmlab.a -o $@
+icount: $(B)/icount
+	./bench/icount.sh ./$(B)/icount
+
+# Instructions per TLB hit, walk, fill and invlpg under callgrind (valgrind).
+.PHONY: bench-cg
+$(B)/cg_hw: bench/cg_hw.c $(B)/libvmlab.a
+	$(CC) $(CSTD) $(WARN) -O2 -g -Iinclude bench/cg_hw.c $(B)/libvmlab.a -o $@
+bench-cg: $(B)/cg_hw
+	./bench/callgrind.sh $(B)
 
 # ---- install -------------------------------------------------------------
 # Where the dynamic loader finds libraries by itself (ld.so.conf), make

@@ -77,7 +77,7 @@ static void rw_clear_in_a_pde_denies_writes_below_it(void **state)
     assert_int_equal(PF_P | PF_W | PF_U, f.error_code);
     assert_int_equal(0, f.level);
     assert_int_equal(va, f.va);
-    /* M2: a walk that faults writes nothing -- no A bit anywhere. */
+    /* MMU2: a walk that faults writes nothing -- no A bit anywhere. */
     for (unsigned l = 4; l >= 1; l--)
         assert_false(hw_rd(&r, epa[l]) & PG_A);
     /* CR0.WP = 1: the supervisor cannot write either. */
@@ -146,7 +146,7 @@ static void a_missing_entry_faults_at_its_level(void **state)
     assert_int_equal(3, f.level);
     assert_int_equal(PF_W | PF_U, f.error_code);             /* P = 0: not present */
     assert_int_equal(hw_entry_pa(&r, pg_frame(r.pm, hw_rd(&r, epa[4])), 3, other), f.entry_pa);
-    assert_false(hw_rd(&r, epa[4]) & PG_A);                     /* M2 */
+    assert_false(hw_rd(&r, epa[4]) & PG_A);                     /* MMU2 */
     /* A PTE that is not present: level 1, and its content is reported. */
     hw_wr(&r, epa[1], 0x80);                                    /* a software PTE */
     assert_int_equal(-1, hw_walk(&r, va, VML_ACCESS_READ, 1, &w, &f));
@@ -239,7 +239,7 @@ static void a_write_through_a_clean_entry_walks_again_and_sets_d(void **state)
     hw_map(&cr.r, 0x10000, 1, (UINT64_C(0x30) << 12) | PG_P | PG_RW | PG_US, epa);
     assert_int_equal(0, translate(&cr, 0x10000, VML_ACCESS_READ, &pa));   /* cached clean */
     assert_false(hw_rd(&cr.r, epa[1]) & PG_D);
-    /* M3: the D bit must reach memory, so the write walks. */
+    /* MMU3: the D bit must reach memory, so the write walks. */
     assert_int_equal(0, translate(&cr, 0x10000, VML_ACCESS_WRITE, &pa));
     assert_int_equal(2, cr.c.st.page_walks);
     assert_true(hw_rd(&cr.r, epa[1]) & PG_D);

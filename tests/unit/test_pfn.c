@@ -6,7 +6,7 @@
 */
 #include "testutil.h"
 
-#include "mm/mm.h"   /* only for sizeof(struct pfn_entry) */
+#include "mm/pfn.h"   /* only for sizeof(struct pfn_entry) */
 
 /* ---- the PFN database -------------------------------------------------------- */
 

@@ -234,7 +234,7 @@ static void large_pages_live_in_their_own_array(void **state)
     (void)state;
     assert_int_equal(VML_OK, tlb_init(&t, 64, 4, 0, 0));
     tlb_fill(&t, va, 0, UINT64_C(0x600000) | RWUX | ((uint64_t)TLB_2M << TLB_SZ_SHIFT));
-    assert_tlb_ok(&t);   /* T3: not in the 4 KiB array */
+    assert_tlb_ok(&t);   /* TLB3: not in the 4 KiB array */
     assert_null(tlb_lookup_4k(&t, va >> 12, 0));
     /* Every 4 KiB page inside the 2 MiB page hits the one entry. */
     struct tlb_ent *e = tlb_lookup_slow(&t, va + 0x1ABCDE, 0, &l2_hit);
@@ -275,7 +275,7 @@ static void second_level_catches_what_the_first_level_evicted(void **state)
 /* Regression: array_insert() took the first empty way of a set before
 ** looking at the other ways for the key being inserted, so refilling a
 ** translation whose old copy sat behind a hole left two copies of one key
-** (T2).  It happens in the MMU when a write goes through a clean entry:
+** (TLB2).  It happens in the MMU when a write goes through a clean entry:
 ** the L1 copy is dropped and the walk refills both levels, while L2 still
 ** holds the old copy behind the hole an invlpg left. */
 static struct tlb hole_tlb;   /* freed by the teardown, even when a check fails */
