@@ -17,6 +17,10 @@
 ** faulted.  It never forgets on a failed call: the library promises that
 ** a failed call changes nothing.  Paging (trims, the modified page writer,
 ** the pagefile, repurposing, injected I/O errors) must keep every byte.
+** Likewise a page read or written since the last successful call that
+** could unmap it or change its protection must not fault as unreserved,
+** uncommitted or inaccessible: a failed call that unmapped it (a failed
+** MAP_FIXED mmap did) shows there.
 **
 ** FUZZ_TRACE=1 prints the calls as a vmlab script (what a regression test
 ** of a crash starts from).
@@ -56,6 +60,9 @@ static unsigned u16(struct rd *r)
 struct spage {                  /* the shadow of one page */
     uint8_t data[PAGE];
     uint8_t known[PAGE];        /* 1: data[i] is what the process wrote */
+    int     readable;           /* a read or write succeeded here since the
+                                   last successful call that could change
+                                   the page's mapping or protection */
 };
 
 struct reservation {
@@ -114,7 +121,10 @@ static struct spage *spage_of(struct fproc *fp, vml_va va, int create)
     return fp->pg[i];
 }
 
-static void shadow_write(struct fproc *fp, vml_va va, const uint8_t *buf, size_t len)
+/* The process wrote buf at va (readable: the write was its own, through
+** its own mapping, so the page is readable too). */
+static void shadow_write_as(struct fproc *fp, vml_va va, const uint8_t *buf, size_t len,
+                            int readable)
 {
     size_t i;
 
@@ -123,7 +133,40 @@ static void shadow_write(struct fproc *fp, vml_va va, const uint8_t *buf, size_t
         if (sp != NULL) {
             sp->data[(va + i) % PAGE] = buf[i];
             sp->known[(va + i) % PAGE] = 1;
+            sp->readable |= readable;
         }
+    }
+}
+
+static void shadow_write(struct fproc *fp, vml_va va, const uint8_t *buf, size_t len)
+{
+    shadow_write_as(fp, va, buf, len, 1);
+}
+
+/* The pages of [va, va + len) were read: they are readable until a call
+** changes them. */
+static void shadow_readable(struct fproc *fp, vml_va va, size_t len)
+{
+    vml_va a;
+
+    for (a = va & ~(vml_va)(PAGE - 1); a < va + len; a += PAGE) {
+        struct spage *sp = spage_of(fp, a, 1);
+        if (sp != NULL)
+            sp->readable = 1;
+    }
+}
+
+/* A successful protection change: the data stays, readability is unknown. */
+static void shadow_unready(struct fproc *fp, vml_va lo, vml_va hi)
+{
+    vml_va a;
+
+    for (a = lo & ~(vml_va)(PAGE - 1); a < hi; a += PAGE) {
+        struct spage *sp = spage_of(fp, a, 0);
+        if (sp != NULL)
+            sp->readable = 0;
+        if (a + PAGE < a)
+            break;
     }
 }
 
@@ -336,7 +379,8 @@ static void op_vprotect(struct fz *f, struct rd *r)
         return;
     trace(f, "VirtualProtect %s %#llx %#llx %#x\n", name_of(fp), (unsigned long long)va,
           (unsigned long long)size, prot);
-    vml_win_VirtualProtect(fp->p, va, size, prot, u8(r) % 8 ? &old : NULL);
+    if (vml_win_VirtualProtect(fp->p, va, size, prot, u8(r) % 8 ? &old : NULL) == 0)
+        shadow_unready(fp, va, va + size + PAGE);
 }
 
 static void op_vquery(struct fz *f, struct rd *r)
@@ -406,7 +450,8 @@ static void op_mprotect(struct fz *f, struct rd *r)
         return;
     trace(f, "mprotect %s %#llx %#llx %#x\n", name_of(fp), (unsigned long long)va,
           (unsigned long long)len, prot);
-    vml_posix_mprotect(fp->p, va, len, prot);
+    if (vml_posix_mprotect(fp->p, va, len, prot) == 0)
+        shadow_unready(fp, va, va + len + PAGE);
 }
 
 static size_t pick_len(struct rd *r)
@@ -457,8 +502,18 @@ static void op_read(struct fz *f, struct rd *r, int fetch)
     }
     trace(f, "# %s %s %#llx %zu bytes cpu=%u\n", fetch ? "fetch" : "read", name_of(fp),
           (unsigned long long)va, len, cpu);
-    if ((fetch ? vml_mem_fetch : vml_mem_read)(fp->p, cpu, va, buf, len, &ex) == VML_OK)
+    if ((fetch ? vml_mem_fetch : vml_mem_read)(fp->p, cpu, va, buf, len, &ex) == VML_OK) {
         shadow_compare(f, fp, va, buf, len, fetch ? "a fetch" : "a read");
+        if (!fetch)
+            shadow_readable(fp, va, len);
+    } else if (!fetch && (ex.reason == VML_AV_NOT_RESERVED || ex.reason == VML_AV_NOT_COMMITTED ||
+                          ex.reason == VML_AV_NOACCESS)) {
+        struct spage *sp = spage_of(fp, ex.va, 0);
+        if (sp != NULL && sp->readable)
+            die(f, "a read of %s at %#llx faults (%s), but nothing that succeeded since it "
+                "was last read or written changed the page", name_of(fp),
+                (unsigned long long)ex.va, vml_av_reason_name(ex.reason));
+    }
     free(buf);
 }
 
@@ -506,8 +561,8 @@ static void op_process_memory(struct fz *f, struct rd *r)
           : "ReadProcessMemory", name_of(caller), name_of(target), (unsigned long long)va, len);
     if (write) {
         uint32_t err = vml_win_WriteProcessMemory(caller->p, target->p, va, buf, len, &done);
-        if (err == 0)
-            shadow_write(target, va, buf, len);
+        if (err == 0)      /* another process wrote: it says nothing of access */
+            shadow_write_as(target, va, buf, len, 0);
         else if (done > 0)
             shadow_forget(target, va, va + done + PAGE);
     } else if (vml_win_ReadProcessMemory(caller->p, target->p, va, buf, len, &done) == 0) {
