@@ -4,12 +4,17 @@
 #   make test       unit + scenario + bad-input tests under ASan/UBSan
 #   make bench      benchmarks (optimised build), operations per second
 #   make bench-cg   instruction counts of the hardware's hot paths (callgrind)
-#   make fuzz       the PE and ELF parsers' libFuzzer targets, long (FUZZ_RUNS=N)
-#   make install    PREFIX=/usr/local: header, libraries, pkg-config file, vmlab
+#   make install    PREFIX=/usr/local (DESTDIR=): header, libraries,
+#                   pkg-config file, vmlab
+#   make fuzz       FUZZ_TIME=SECONDS of each libFuzzer target (API, script, PE, ELF)
 
 PREFIX  ?= /usr/local
 CC      ?= cc
+LD      ?= ld
+OBJCOPY ?= objcopy
 VERSION := 0.1.0
+SONAME  := libvmlab.so.0
+SO_FILE := libvmlab.so.$(VERSION)
 
 WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wvla
 ifeq ($(CI),true)
@@ -34,22 +39,48 @@ CLI_HDR := $(wildcard src/cli/*.h)
 
 B  := build
 TB := build/test
+FZ := build/fuzz
+FUZZ_BIN := $(FZ)/fuzz_api $(FZ)/fuzz_script $(FZ)/fuzz_pe $(FZ)/fuzz_elf
+# Seconds of each fuzz target in make test.
+FUZZ_TEST_TIME ?= 5
 LIB_OBJ  := $(LIB_SRC:%.c=$(B)/%.o)
 TLIB_OBJ := $(LIB_SRC:%.c=$(TB)/%.o)
 
-.PHONY: all run test unit bench icount install uninstall clean cmocka
+.PHONY: all run test unit bench icount install uninstall clean fuzz deps-build deps-test deps-fuzz
 all: $(B)/libvmlab.a $(B)/libvmlab.so $(B)/vmlab
 
 $(B)/%.o: %.c $(LIB_HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_LIB) -c $< -o $@
-$(B)/libvmlab.a: $(LIB_OBJ)
-	@rm -f $@
-	ar rcs $@ $^
-$(B)/libvmlab.so: $(LIB_OBJ)
-	$(CC) -shared -o $@ $^
+# The static library is one relocatable object whose internal symbols are
+# local: only the vml_ API (VML_API, default visibility; everything else
+# is compiled hidden) is global, so a program may define its own tlb_flush
+# or phys_init and still link libvmlab.a.
+$(B)/vmlab.o: $(LIB_OBJ)
+	$(LD) -r -o $@.tmp $^
+	$(OBJCOPY) --localize-hidden $@.tmp $@
+	rm -f $@.tmp
+$(B)/libvmlab.a: $(B)/vmlab.o
+	rm -f $@
+	ar rcs $@ $<
+# The shared library: a versioned file, its SONAME and the link-time name.
+$(B)/$(SO_FILE): $(LIB_OBJ)
+	$(CC) -shared -Wl,-soname,$(SONAME) -o $@ $^
+$(B)/libvmlab.so: $(B)/$(SO_FILE)
+	ln -sf $(SO_FILE) $(B)/$(SONAME)
+	ln -sf $(SONAME) $@
+# The Debian packages a target needs (tools/deps.sh: as root it installs the
+# missing ones, saying so; otherwise it names them and the apt-get command,
+# and the build stops).  Order-only: checking rebuilds nothing.
+deps-build:
+	@tools/deps.sh build
+deps-test:
+	@tools/deps.sh build test fuzz
+deps-fuzz:
+	@tools/deps.sh fuzz
+
 CLI_LIBS := -ledit
-$(B)/vmlab: $(CLI_SRC) $(CLI_HDR) $(B)/libvmlab.a
+$(B)/vmlab: $(CLI_SRC) $(CLI_HDR) $(B)/libvmlab.a | deps-build
 	$(CC) $(CFLAGS_APP) $(CLI_SRC) $(B)/libvmlab.a $(CLI_LIBS) -o $@
 
 run: $(B)/vmlab
@@ -62,64 +93,85 @@ $(TB)/%.o: %.c $(LIB_HDR)
 $(TB)/libvmlab.a: $(TLIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
-$(TB)/vmlab: $(CLI_SRC) $(CLI_HDR) $(TB)/libvmlab.a
+$(TB)/vmlab: $(CLI_SRC) $(CLI_HDR) $(TB)/libvmlab.a | deps-build
 	$(CC) $(CFLAGS_TAPP) $(CLI_SRC) $(TB)/libvmlab.a $(CLI_LIBS) -o $@
 
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(TB)/unit/%)
-$(TB)/unit/%: tests/unit/%.c tests/unit/testutil.h $(TB)/libvmlab.a
+$(TB)/unit/%: tests/unit/%.c tests/unit/testutil.h $(TB)/libvmlab.a | deps-test
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_TAPP) $< $(TB)/libvmlab.a -lcmocka -o $@
-
-# The unit tests use cmocka (Debian: libcmocka-dev); installed when missing.
-cmocka:
-	@if [ ! -f /usr/include/cmocka.h ]; then \
-	  echo "installing libcmocka-dev (test framework)"; \
-	  (apt-get update -qq && apt-get install -y -qq libcmocka-dev) >/dev/null || \
-	  { echo "could not install libcmocka-dev"; exit 1; }; fi
 
 # ptyexpect plays dialogues with `vmlab shell` on a pseudo-terminal.
 $(TB)/ptyexpect: tests/cli/ptyexpect.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CSTD) -D_DEFAULT_SOURCE $(WARN) -O1 -g $< -lutil -o $@
 
-test: cmocka loader-deps loader-images $(UNIT_BIN) $(TB)/vmlab $(TB)/ptyexpect
-	@$(MAKE) --no-print-directory fuzz-short
-	@./tests/run_tests.sh $(TB)
+# The examples: C programs on the public API only, built on the sanitizer
+# library, run by make test against their .out files.
+EXAMPLE_SRC := $(wildcard examples/*.c)
+EXAMPLE_BIN := $(EXAMPLE_SRC:examples/%.c=$(TB)/examples/%)
+$(TB)/examples/%: examples/%.c include/vmlab.h $(TB)/libvmlab.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(WARN) -O1 -g $(SAN) -Iinclude $< $(TB)/libvmlab.a -o $@
 
-unit: cmocka loader-deps loader-images $(UNIT_BIN)
+test: deps-test loader-images $(UNIT_BIN) $(TB)/vmlab $(TB)/ptyexpect $(EXAMPLE_BIN) all $(FUZZ_BIN)
+	@FUZZ_TEST_TIME=$(FUZZ_TEST_TIME) ./tests/run_tests.sh $(TB) $(B) $(FZ)
+
+unit: deps-test loader-images $(UNIT_BIN)
 	@for t in $(UNIT_BIN); do $$t || exit 1; done
 
-# ---- loader: test images and fuzzing --------------------------------------
+# ---- fuzzing (clang's libFuzzer) -----------------------------------------
+# make fuzz FUZZ_TIME=SECONDS runs each target that long (default 60) on a
+# corpus in build/fuzz/ seeded from tests/fuzz/seeds, tests/scenarios (the
+# script target), the test images and the malformed files the loader's unit
+# tests write (the PE and ELF targets);
+# make test runs every kept crash (tests/fuzz/regress) and a few seconds of
+# each target (FUZZ_TEST_TIME).  The library is the test build: every
+# invariant checked after every call, a broken one aborts.
+FUZZ_CC    ?= clang
+FUZZ_TIME  ?= 60
+FUZZ_SAN   := $(CSTD) -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all \
+              -fno-omit-frame-pointer -DVML_TEST_BUILD
+# The targets and the CLI get libFuzzer's full instrumentation; the library
+# only its edge counters: comparison tracing (trace-cmp) in the invariant
+# checks, run after every call, made the API target four times slower.
+FUZZ_FLAGS := $(FUZZ_SAN) -fsanitize=fuzzer-no-link
+FUZZ_LIB_FLAGS := $(FUZZ_SAN) -fsanitize-coverage=inline-8bit-counters,pc-table
+FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(FZ)/%.o)
+FUZZ_CLI_SRC := $(filter-out src/cli/main.c,$(CLI_SRC))
+
+$(FZ)/%.o: %.c $(LIB_HDR)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_LIB_FLAGS) -Iinclude -Isrc -c $< -o $@
+$(FUZZ_LIB_OBJ): | deps-fuzz
+$(FZ)/fuzz_api: tests/fuzz/fuzz_api.c $(FUZZ_LIB_OBJ)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -Iinclude $^ -o $@
+$(FZ)/fuzz_script: tests/fuzz/fuzz_script.c $(FUZZ_CLI_SRC) $(CLI_HDR) $(FUZZ_LIB_OBJ)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -Iinclude -Isrc/cli tests/fuzz/fuzz_script.c \
+	    $(FUZZ_CLI_SRC) $(FUZZ_LIB_OBJ) $(CLI_LIBS) -o $@
+
+# The PE and ELF parsers alone, fully instrumented: they use nothing else.
+LOADER_SRC := $(wildcard src/loader/*.c)
+$(FZ)/fuzz_pe $(FZ)/fuzz_elf: $(FZ)/fuzz_%: tests/fuzz/fuzz_%.c $(LOADER_SRC) $(wildcard src/loader/*.h) | deps-fuzz
+	@mkdir -p $(FZ)
+	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -Iinclude -Isrc $< $(LOADER_SRC) -o $@
+
+fuzz: $(FUZZ_BIN) loader-images
+	tests/fuzz/run.sh $(FZ) $(FUZZ_TIME)
+
+# ---- loader: test images ------------------------------------------------
 # The PE test images are built with mingw-w64, the 32-bit ELF ones with
-# gcc -m32, the fuzzers with clang's libFuzzer: Debian packages installed
-# here when missing (as root; otherwise the apt-get line is printed), after
-# cmocka's install so two apt-get runs never race under make -j.
+# gcc -m32 (Debian packages of tools/deps.sh's group test).
 IMG := $(TB)/images
 LOADER_IMAGES := $(foreach b,32 64,$(IMG)/pedll$(b).dll $(IMG)/peexe$(b).exe $(IMG)/peexe$(b)_fixed.exe) \
                  $(IMG)/static_pie $(IMG)/pie32
 MINGW_x64 := x86_64-w64-mingw32-gcc
 MINGW_x86 := i686-w64-mingw32-gcc
 PE_FLAGS := -O1 -s -Wl,--no-insert-timestamp
-.PHONY: loader-deps loader-images fuzz fuzz-short
-loader-deps: | cmocka
-	@missing=""; \
-	command -v $(MINGW_x64) >/dev/null || missing="$$missing gcc-mingw-w64-x86-64"; \
-	command -v $(MINGW_x86) >/dev/null || missing="$$missing gcc-mingw-w64-i686"; \
-	command -v readelf >/dev/null && command -v objdump >/dev/null || missing="$$missing binutils"; \
-	[ -e /usr/lib32/crt1.o ] && [ -d /usr/lib/gcc/x86_64-linux-gnu/$$(gcc -dumpversion)/32 ] || \
-	  missing="$$missing gcc-multilib"; \
-	command -v clang >/dev/null || missing="$$missing clang"; \
-	ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a >/dev/null 2>&1 || \
-	  missing="$$missing libclang-rt-14-dev"; \
-	if [ -n "$$missing" ]; then \
-	  if [ "$$(id -u)" = 0 ]; then echo "installing$$missing (loader test images, fuzzers)"; \
-	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing) \
-	      >/dev/null || { echo "could not install$$missing"; exit 1; }; \
-	  else echo "missing Debian packages:$$missing"; \
-	    echo "  sudo apt-get install -y$$missing"; exit 1; fi; fi
-loader-images: loader-deps $(LOADER_IMAGES)
-$(LOADER_IMAGES): | loader-deps
+.PHONY: loader-images
+loader-images: $(LOADER_IMAGES)
+$(LOADER_IMAGES): | deps-test
 $(IMG)/pedll64.dll: tests/images/pedll.c tests/images/pedll.def
 	@mkdir -p $(IMG)
 	$(MINGW_x64) $(PE_FLAGS) -shared -o $@ $^ -Wl,--out-implib,$(IMG)/libpedll64.a
@@ -137,37 +189,6 @@ $(IMG)/pie32: tests/images/elfhello.c
 	@mkdir -p $(IMG)
 	$(CC) -O1 -m32 -pie -fPIE -o $@ $<
 
-# libFuzzer targets: the parsers built with clang and sanitizers.  Corpus:
-# the test images, real binaries of this machine, the malformed files the
-# unit tests write (build/test/seeds/) and every crash ever found
-# (tests/fuzz/regress/, also replayed by the unit tests).
-FUZZ_CC   := clang
-FUZZ_B    := build/fuzz
-FUZZ_SECS ?= 4
-FUZZ_RUNS ?= 10000000
-$(FUZZ_B)/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard src/loader/*.c) $(wildcard src/loader/*.h) | loader-deps
-	@mkdir -p $(FUZZ_B)
-	$(FUZZ_CC) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-	  -Iinclude -Isrc $< $(wildcard src/loader/*.c) -o $@
-$(FUZZ_B)/corpus_%: $(FUZZ_B)/fuzz_% loader-images
-	@mkdir -p $@
-	@for f in $(TB)/images/* tests/fuzz/regress/$*/* $(TB)/seeds/$*/*; do \
-	  [ -f "$$f" ] && cp "$$f" $@/ || true; done
-	@if [ "$*" = elf ]; then cp /usr/bin/ls /usr/bin/true $@/ 2>/dev/null || true; fi
-	@rm -f $@/libpedll*.a
-fuzz-short: $(FUZZ_B)/fuzz_pe $(FUZZ_B)/fuzz_elf $(FUZZ_B)/corpus_pe $(FUZZ_B)/corpus_elf
-	@for t in pe elf; do rm -rf $(FUZZ_B)/run_$$t; mkdir -p $(FUZZ_B)/run_$$t; \
-	  ./$(FUZZ_B)/fuzz_$$t -max_total_time=$(FUZZ_SECS) -max_len=262144 -seed=1 -print_final_stats=1 \
-	    -artifact_prefix=$(FUZZ_B)/crash_$$t- $(FUZZ_B)/run_$$t $(FUZZ_B)/corpus_$$t \
-	    >$(FUZZ_B)/short_$$t.log 2>&1 || { tail -n 30 $(FUZZ_B)/short_$$t.log; exit 1; }; \
-	  echo "fuzz_$$t: $$(grep -o 'stat::number_of_executed_units: *[0-9]*' $(FUZZ_B)/short_$$t.log \
-	    | grep -o '[0-9]*$$') executions in $(FUZZ_SECS) s, no crash"; done
-# A long run: make fuzz FUZZ_RUNS=10000000 (nice; one target after the other).
-fuzz: $(FUZZ_B)/fuzz_pe $(FUZZ_B)/fuzz_elf $(FUZZ_B)/corpus_pe $(FUZZ_B)/corpus_elf
-	@for t in pe elf; do mkdir -p $(FUZZ_B)/long_$$t; \
-	  nice ./$(FUZZ_B)/fuzz_$$t -runs=$(FUZZ_RUNS) -max_len=262144 -print_final_stats=1 \
-	    -artifact_prefix=$(FUZZ_B)/crash_$$t- $(FUZZ_B)/long_$$t $(FUZZ_B)/corpus_$$t \
-	    2>&1 | tail -n 25; done
 
 # ---- benchmarks --------------------------------------------------------
 $(B)/bench: bench/bench.c tests/unit/testutil.h $(B)/libvmlab.a
@@ -192,17 +213,38 @@ bench-cg: $(B)/cg_hw
 	./bench/callgrind.sh $(B)
 
 # ---- install -------------------------------------------------------------
+# Where the dynamic loader finds libraries by itself (ld.so.conf), make
+# install runs ldconfig (as root, without DESTDIR: a package's postinst
+# does it otherwise); for any other LIBDIR, vmlab.pc links with an rpath,
+# so `cc prog.c $(pkg-config --cflags --libs vmlab)` runs as it is.
+LIBDIR       ?= $(PREFIX)/lib
+INCLUDEDIR   ?= $(PREFIX)/include
+BINDIR       ?= $(PREFIX)/bin
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+MULTIARCH    := $(shell $(CC) -print-multiarch 2>/dev/null)
+SYSTEM_LIBDIRS := /lib /usr/lib /usr/local/lib $(if $(MULTIARCH),/lib/$(MULTIARCH) \
+                  /usr/lib/$(MULTIARCH) /usr/local/lib/$(MULTIARCH))
+PC_RPATH = $(if $(filter $(patsubst %/,%,$(LIBDIR)),$(SYSTEM_LIBDIRS)),,-Wl,-rpath,$${libdir} )
+
 install: all
-	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/bin
-	install -m 644 include/vmlab.h $(DESTDIR)$(PREFIX)/include/
-	install -m 644 $(B)/libvmlab.a $(DESTDIR)$(PREFIX)/lib/
-	install -m 755 $(B)/libvmlab.so $(DESTDIR)$(PREFIX)/lib/
-	install -m 755 $(B)/vmlab $(DESTDIR)$(PREFIX)/bin/
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' vmlab.pc.in \
-	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/vmlab.pc
+	install -d $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PKGCONFIGDIR) \
+	    $(DESTDIR)$(BINDIR)
+	install -m 644 include/vmlab.h $(DESTDIR)$(INCLUDEDIR)/
+	install -m 644 $(B)/libvmlab.a $(DESTDIR)$(LIBDIR)/
+	install -m 755 $(B)/$(SO_FILE) $(DESTDIR)$(LIBDIR)/
+	ln -sf $(SO_FILE) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libvmlab.so
+	install -m 755 $(B)/vmlab $(DESTDIR)$(BINDIR)/
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
+	    -e 's|@VERSION@|$(VERSION)|' -e 's|@RPATH@|$(PC_RPATH)|' vmlab.pc.in \
+	    > $(DESTDIR)$(PKGCONFIGDIR)/vmlab.pc
+	@if [ -z "$(DESTDIR)" ] && [ -z "$(PC_RPATH)" ] && [ "$$(id -u)" = 0 ]; then \
+	    echo "ldconfig (the loader's cache, for $(LIBDIR)/$(SONAME))"; ldconfig; fi
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/include/vmlab.h $(DESTDIR)$(PREFIX)/lib/libvmlab.* \
-	      $(DESTDIR)$(PREFIX)/bin/vmlab $(DESTDIR)$(PREFIX)/lib/pkgconfig/vmlab.pc
+	rm -f $(DESTDIR)$(INCLUDEDIR)/vmlab.h $(DESTDIR)$(LIBDIR)/libvmlab.a \
+	      $(DESTDIR)$(LIBDIR)/$(SO_FILE) $(DESTDIR)$(LIBDIR)/$(SONAME) \
+	      $(DESTDIR)$(LIBDIR)/libvmlab.so $(DESTDIR)$(BINDIR)/vmlab \
+	      $(DESTDIR)$(PKGCONFIGDIR)/vmlab.pc
 
 clean:
 	rm -rf $(B)

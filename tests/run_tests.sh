@@ -10,19 +10,31 @@
 #   4. determinism: a scenario run twice gives byte-identical output,
 #   5. the guided tour (what `make run` shows) exits 0,
 #   6. every command-line test tests/cli/*.sh (run as: bash T VMLAB; must
-#      exit 0).
+#      exit 0),
+#   7. the examples (examples/*.c, built on the sanitizer library in
+#      $1/examples): each prints exactly examples/NAME.out,
+#   8. the documentation: every vmlab-session block of README.md and
+#      docs/*.md prints what the text shows (tests/docs/check_docs.sh),
+#   9. linking (tests/link/link.sh on the release build in $2, build/):
+#      only vml_ symbols exported, make install and pkg-config work,
+#  10. fuzzing (the libFuzzer targets in $3, build/fuzz): every kept crash
+#      in tests/fuzz/regress runs clean, and each target fuzzes for
+#      $FUZZ_TEST_TIME seconds (default 5) without finding one.
 # Each script runs in its own directory, named without a path
 # (`cd tests/scenarios/tlb && vmlab run stale_tlb.vms`), so that the
 # messages a golden file holds do not depend on where the tree lives.
 #
 # Golden files: after checking that a change of output is intended,
 #   VMLAB_BLESS=1 tests/run_tests.sh build/test
-# rewrites every existing FOO.out from the current output (it never
-# creates one: `vmlab run FOO.vms > FOO.out 2>&1` in FOO's directory does).
+# rewrites every existing FOO.out (and examples/*.out) from the current
+# output (it never creates one: `vmlab run FOO.vms > FOO.out 2>&1` in FOO's
+# directory does).
 #
 # Ends with the plain closing line "N passed, N failed".
 set -u
 tb=${1:-build/test}
+rb=${2:-build}
+fz=${3:-}
 vmlab=$(realpath "$tb/vmlab")
 bless=${VMLAB_BLESS:-}
 pass=0
@@ -99,6 +111,35 @@ for t in tests/cli/*.sh; do
     if bash "$t" "$vmlab" >"$tmp/out" 2>&1; then ok; echo "ok   $t"
     else bad "$t"; tail -n 20 "$tmp/out"; fi
 done
+
+echo "== examples"
+for e in examples/*.c; do
+    name=$(basename "$e" .c)
+    "$tb/examples/$name" >"$tmp/out" 2>&1 && [ -n "$bless" ] && cp "$tmp/out" "examples/$name.out"
+    if "$tb/examples/$name" >"$tmp/out" 2>&1 && diff -u "examples/$name.out" "$tmp/out" >"$tmp/diff"
+    then ok; echo "ok   examples/$name"
+    else bad "examples/$name"; head -n 30 "$tmp/diff" "$tmp/out"; fi
+done
+
+echo "== documentation"
+if bash tests/docs/check_docs.sh "$tb" "$rb" README.md docs/*.md >"$tmp/out" 2>&1; then
+    ok; echo "ok   $(tail -n 1 "$tmp/out")"
+else bad "documentation examples (tests/docs/check_docs.sh)"; tail -n 40 "$tmp/out"; fi
+
+echo "== linking"
+if bash tests/link/link.sh "$rb" >"$tmp/out" 2>&1; then ok; echo "ok   tests/link/link.sh"
+else bad "tests/link/link.sh"; tail -n 20 "$tmp/out"; fi
+
+if [ -n "$fz" ]; then
+    echo "== fuzzing"
+    if bash tests/fuzz/run.sh --regress "$fz" >"$tmp/out" 2>&1; then
+        ok; echo "ok   $(grep -c '^ok' "$tmp/out") kept crash inputs run clean"
+    else bad "tests/fuzz/regress"; grep -A 30 FAIL "$tmp/out" | head -n 40; fi
+    mkdir -p "$tmp/fuzz"
+    if VMLAB_TB=$tb bash tests/fuzz/run.sh "$fz" "${FUZZ_TEST_TIME:-5}" "$tmp/fuzz" >"$tmp/out" 2>&1; then
+        ok; echo "ok   $(grep -c '^== ' "$tmp/out") targets fuzzed ${FUZZ_TEST_TIME:-5}s each"
+    else bad "fuzzing found a crash (tests/fuzz/run.sh)"; tail -n 40 "$tmp/out"; fi
+fi
 
 echo
 for f in "${failed[@]+"${failed[@]}"}"; do echo "failed: $f"; done

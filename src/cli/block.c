@@ -351,7 +351,7 @@ static enum rc header_num(struct interp *in, const struct words *ws, size_t from
 
     if (text == NULL)
         return cli_error(in, "out of memory");
-    rc = arg_num(in, text, what, out);
+    rc = arg_count(in, text, what, out);
     free(text);
     return rc;
 }
@@ -428,8 +428,12 @@ static enum rc for_range(struct interp *in, const struct words *ws, uint64_t *a,
     for (k = 3; k < ws->n && strcmp(ws->w[k], "step") != 0; k++)
         ;
     *s = 1;
-    if (k < ws->n && header_num(in, ws, k + 1, ws->n, "for's step", s) != RC_OK)
+    if (k < ws->n && header_num(in, ws, k + 1, ws->n, "for's step", s) != RC_OK) {
+        if (*s > (uint64_t)INT64_MAX)      /* a negative step */
+            cli_error(in, "for's step cannot be negative: a loop counts down when START > "
+                      "END (for $i in 10..1)");
         return RC_ERROR;
+    }
     if (*s == 0)
         return cli_error(in, "for: the step must not be 0");
     if ((range = join_words(ws, 3, k)) == NULL)

@@ -59,6 +59,10 @@ static inline const char *sb_str(const vml_text *b)   /* "" while empty */
 /* Appends v: numbers as 0x hex; strings raw (quoted: in "" with C escapes;
 ** raw: non-printable bytes as \xNN). */
 void sb_value(vml_text *b, const struct value *v, int quoted);
+/* Appends n bytes of text with control characters (C0, DEL, C1) and bytes
+** that are not UTF-8 written as \xNN (\t \n \r as such): safe to print
+** on a terminal. */
+void sb_escaped(vml_text *b, const char *text, size_t n);
 
 /* ------------------------------------------------------------------ */
 /* Words of a line.                                                    */
@@ -154,6 +158,11 @@ struct interp {
     uint64_t     max_steps;       /* 0, or the most lines, passes and units
                                      of long work to run (the fuzz target) */
     int          progress_tty;    /* stderr is a terminal: show progress */
+    uint64_t     max_ram;         /* 0, or the largest ram and pagefile: a
+                                     machine asking for more gets this */
+    int          sandbox;         /* no host files: commands that would read
+                                     or write one (source, pagefile=PATH,
+                                     images, traces) refuse */
     uint64_t     steps;
     vml_text  err;        /* the message of the last script error */
     int          status;     /* worst exit code so far (0..3) */
@@ -241,6 +250,13 @@ void help_command(FILE *f, const struct cmd *c);
 
 /* args.c: argument helpers shared by the handlers. */
 enum rc arg_num(struct interp *in, const char *word, const char *what, uint64_t *out);
+/* A count, frame number, CPU or key value: a negative value ($n = -1) is
+** refused instead of wrapping to 2^64 - 1. */
+enum rc arg_count(struct interp *in, const char *word, const char *what, uint64_t *out);
+/* A size, length or offset of a personality call: a negative expression
+** ('-1') is refused; a large value (0xFFFFFFFFFFFFFFFF) goes to the call,
+** which fails as the real one does. */
+enum rc arg_size(struct interp *in, const char *word, const char *what, uint64_t *out);
 enum rc arg_u32(struct interp *in, const char *word, const char *what, uint32_t *out);
 enum rc arg_int(struct interp *in, const char *word, const char *what, int *out);
 enum rc arg_value(struct interp *in, const char *word, struct value *out);
@@ -267,6 +283,11 @@ enum rc machine_config_words(struct interp *in, size_t argc, char **argv, vml_co
 /* The name of a constant of value v whose name starts with prefix. */
 const char *const_name(uint64_t v, const char *prefix);
 void events_apply(struct interp *in);
+/* Edit distance ignoring case, for "did you mean". */
+size_t cli_distance(const char *a, const char *b);
+/* The constant a mistyped name most likely means (MEM_COMIT, page_readwrite),
+** or NULL. */
+const char *cli_suggest_const(const char *word);
 
 /* Handlers (cmd_mem.c, cmd_view.c, cmd_paging.c, script.c). */
 #define CLI_HANDLER(name) \
@@ -348,8 +369,15 @@ int script_run_file(const char *path, FILE *out, FILE *errout);
 /* trace: print each command line ("vmlab> LINE") before running it. */
 int script_run_lines(const char *name, const char *const *lines, size_t n,
                      int trace, FILE *out, FILE *errout);
-/* Runs a buffer of lines (the fuzz target's entry: nothing exits). */
-int script_run_buffer(const char *name, const char *buf, size_t len, FILE *out, FILE *errout);
+/* Limits of a run (the fuzz target): see max_steps, max_ram, sandbox. */
+struct run_limits {
+    uint64_t max_steps, max_ram;
+    int      sandbox;
+};
+/* Runs a buffer of lines as `vmlab run -` would (the fuzz target's entry:
+** nothing exits); lim may be NULL. */
+int script_run_buffer(const char *name, const char *buf, size_t len, FILE *out, FILE *errout,
+                      const struct run_limits *lim);
 int script_shell(FILE *in, FILE *out, FILE *errout);
 /* shell.c: the interactive session on a terminal (line editing, history,
 ** completion, Ctrl-C); returns the exit status. */

@@ -47,12 +47,14 @@ CLI_HANDLER(h_setwss)
 CLI_HANDLER(h_setmemprio)
 {
     vml_proc *p;
-    uint32_t prio = 0;
+    uint64_t prio = 0;
 
     (void)argc;
-    if (arg_proc(in, argv[0], &p) || arg_u32(in, argv[1], "PRIORITY", &prio))
+    if (arg_proc(in, argv[0], &p) || arg_count(in, argv[1], "PRIORITY", &prio))
         return RC_ERROR;
-    return lib_status(in, vml_proc_set_memory_priority(p, prio), res);
+    if (prio > UINT32_MAX)
+        return cli_error(in, "PRIORITY is 0 to 7, not %llu", (unsigned long long)prio);
+    return lib_status(in, vml_proc_set_memory_priority(p, (unsigned)prio), res);
 }
 
 /* ------------------------------------------------------------------ */
@@ -66,7 +68,7 @@ CLI_HANDLER(h_tick)
     struct progress pg;
     enum rc rc = RC_OK;
 
-    if (argc == 1 && arg_num(in, argv[0], "N", &n))
+    if (argc == 1 && arg_count(in, argv[0], "N", &n))
         return RC_ERROR;
     if (n > TICK_MAX)
         return cli_error(in, "tick: N must be 0 to %u, not %llu", TICK_MAX,
@@ -91,7 +93,7 @@ static enum rc arg_range(struct interp *in, char **argv, vml_proc **p, uint64_t 
                          uint64_t *len)
 {
     if (arg_proc(in, argv[0], p) || arg_num(in, argv[1], "ADDRESS", va) ||
-        arg_num(in, argv[2], "LEN", len))
+        arg_size(in, argv[2], "LEN", len))
         return RC_ERROR;
     if (*va + *len < *va)
         return cli_error(in, "the range 0x%llx + 0x%llx wraps around the address space",
@@ -322,9 +324,9 @@ static const struct {
 static enum rc inject_opt(struct interp *in, const char *w, uint64_t *after, uint64_t *count)
 {
     if (strncmp(w, "after=", 6) == 0)
-        return arg_num(in, w + 6, "after", after);
+        return arg_count(in, w + 6, "after", after);
     if (strncmp(w, "count=", 6) == 0)
-        return arg_num(in, w + 6, "count", count);
+        return arg_count(in, w + 6, "count", count);
     return cli_error(in, "inject: expected after=N or count=N, not '%s'", w);
 }
 

@@ -557,22 +557,69 @@ const struct cmd *cmd_find(const char *name)
     return NULL;
 }
 
-static enum rc usage_error(struct interp *in, const struct cmd *c)
+/* Words that start or end with an operator: what blanks inside an
+** expression leave behind (MEM_RESERVE | MEM_COMMIT).  A leading '-' is a
+** negative number, not a piece. */
+static int starts_op(const char *w)
+{
+    return w[0] != '\0' && (strchr("|&^+*/%<>=!~", w[0]) != NULL || strcmp(w, "-") == 0);
+}
+
+static int ends_op(const char *w)
+{
+    size_t n = strlen(w);
+
+    return n > 0 && strchr("|&^+-*/%<>=!~", w[n - 1]) != NULL;
+}
+
+/* " (blanks split 'MEM_RESERVE | MEM_COMMIT' into 3 words: ...)" when the
+** words look like an expression that blanks cut apart. */
+static void blank_hint(vml_text *b, size_t argc, char **argv)
+{
+    size_t i, lo, hi, k;
+
+    for (i = 0; i < argc && !starts_op(argv[i]) && !ends_op(argv[i]); i++)
+        ;
+    if (i == argc)
+        return;
+    lo = i > 0 && starts_op(argv[i]) ? i - 1 : i;
+    for (hi = i; hi + 1 < argc && (ends_op(argv[hi]) || starts_op(argv[hi + 1])); hi++)
+        ;
+    if (hi == lo)
+        return;
+    vml_text_printf(b, " (blanks split '");
+    for (k = lo; k <= hi; k++)
+        vml_text_printf(b, "%s%s", k > lo ? " " : "", argv[k]);
+    vml_text_printf(b, "' into %zu words: write it without blanks, ", hi - lo + 1);
+    for (k = lo; k <= hi; k++)
+        vml_text_printf(b, "%s", argv[k]);
+    vml_text_printf(b, ", or in parentheses)");
+}
+
+static enum rc usage_error(struct interp *in, const struct cmd *c, size_t argc, char **argv)
 {
     const char *s = c->min_args == 1 && c->max_args == 1 ? "" : "s";
+    vml_text b = {0};
+    enum rc rc;
 
     if (c->max_args == 0)
-        return cli_error(in, "%s takes no arguments", c->name);
-    if (c->max_args < 0)
-        return cli_error(in, "%s takes at least %d argument%s: %s", c->name, c->min_args,
-                         c->min_args == 1 ? "" : "s", c->args);
-    if (c->min_args == c->max_args)
-        return cli_error(in, "%s takes %d argument%s: %s", c->name, c->min_args, s, c->args);
-    if (c->max_args == c->min_args + 1)
-        return cli_error(in, "%s takes %d or %d arguments: %s", c->name, c->min_args,
-                         c->max_args, c->args);
-    return cli_error(in, "%s takes %d to %d arguments: %s", c->name, c->min_args,
-                     c->max_args, c->args);
+        vml_text_printf(&b, "%s takes no arguments", c->name);
+    else if (c->max_args < 0)
+        vml_text_printf(&b, "%s takes at least %d argument%s: %s", c->name, c->min_args,
+                        c->min_args == 1 ? "" : "s", c->args);
+    else if (c->min_args == c->max_args)
+        vml_text_printf(&b, "%s takes %d argument%s: %s", c->name, c->min_args, s, c->args);
+    else if (c->max_args == c->min_args + 1)
+        vml_text_printf(&b, "%s takes %d or %d arguments: %s", c->name, c->min_args,
+                        c->max_args, c->args);
+    else
+        vml_text_printf(&b, "%s takes %d to %d arguments: %s", c->name, c->min_args,
+                        c->max_args, c->args);
+    vml_text_printf(&b, "; got %zu", argc);
+    blank_hint(&b, argc, argv);
+    rc = cli_error(in, "%s", sb_str(&b));
+    vml_text_free(&b);
+    return rc;
 }
 
 enum rc cmd_run(struct interp *in, const struct cmd *c, size_t argc, char **argv,
@@ -599,8 +646,9 @@ enum rc cmd_run(struct interp *in, const struct cmd *c, size_t argc, char **argv
             args[n++] = argv[i];
     }
     if (n < (size_t)c->min_args || (c->max_args >= 0 && n > (size_t)c->max_args)) {
+        rc = usage_error(in, c, n, args);
         free(args);
-        return usage_error(in, c);
+        return rc;
     }
     if ((c->flags & CMD_MACHINE) && need_machine(in) != RC_OK) {
         free(args);

@@ -371,8 +371,13 @@ static enum rc px_primary(struct px *x, struct value *out)
             return cli_error(x->in, "unknown constant '%.*s'", (int)len, start);
         memcpy(name, start, len);
         name[len] = '\0';
-        if (vml_const_lookup(name, &v) != VML_OK)
-            return cli_error(x->in, "unknown constant '%s'", name);
+        if (vml_const_lookup(name, &v) != VML_OK) {
+            const char *guess = cli_suggest_const(name);
+            if (guess != NULL)
+                return cli_error(x->in, "unknown constant '%s' (did you mean %s?)", name, guess);
+            return cli_error(x->in, "unknown constant '%s' (vmlab help constants lists them)",
+                             name);
+        }
         value_set_num(out, v);
         return RC_OK;
     }
@@ -561,8 +566,18 @@ enum rc expr_eval(struct interp *in, const char *text, struct value *out)
     x.noeval = 0;
     value_free(out);
     rc = px_expr(&x, 1, out);
-    if (rc != RC_OK)
+    if (rc != RC_OK) {
+        size_t n = strlen(text);
+        if (rc == RC_ERROR && n > 0 && (strchr("|&^*/%<>=", text[0]) != NULL ||
+                                        strchr("|&^+-*/%<>=!~", text[n - 1]) != NULL)) {
+            vml_text msg = {0};
+            vml_text_printf(&msg, "%s", sb_str(&in->err));
+            cli_error(in, "%s (did blanks split an expression? write A|B without blanks, or "
+                      "(A | B))", sb_str(&msg));
+            vml_text_free(&msg);
+        }
         return rc;
+    }
     px_skip(&x);
     if (*x.p != '\0') {
         value_free(out);

@@ -26,7 +26,7 @@ static void print_indented(FILE *f, const char *text, const char *indent)
 void help_overview(FILE *f)
 {
     const char *group = NULL;
-    size_t i;
+    size_t i, k, n_cpu;
 
     fprintf(f,
         "vmlab %s -- a virtual memory laboratory\n"
@@ -48,9 +48,18 @@ void help_overview(FILE *f)
         "\n"
         "Script commands (one per line; # starts a comment; $v = COMMAND ...\n"
         "stores a command's value; repeat, for, if and def blocks end with end:\n"
-        "vmlab help scripting; views accept --json; read, write, exec,\n"
-        "invlpg and flushtlb accept a trailing cpu=N):\n",
+        "vmlab help scripting; views accept --json;\n",
         VMLAB_VERSION);
+    /* The commands that take cpu=N, from the table (it cannot drift). */
+    for (i = 0, n_cpu = 0; i < cmd_count(); i++)
+        n_cpu += (cmd_at(i)->flags & CMD_CPU) != 0;
+    for (i = 0, k = 0; i < cmd_count(); i++) {
+        if (!(cmd_at(i)->flags & CMD_CPU))
+            continue;
+        k++;
+        fprintf(f, "%s%s", cmd_at(i)->name, k == n_cpu ? "" : k + 1 == n_cpu ? " and " : ", ");
+    }
+    fprintf(f, " accept\na trailing cpu=N):\n");
     for (i = 0; i < cmd_count(); i++) {
         const struct cmd *c = cmd_at(i);
         char usage[96];

@@ -102,7 +102,10 @@ int script_run_file(const char *path, FILE *out, FILE *errout)
         vml_text why = {0};
         f = open_script(path, &why);
         if (f == NULL) {
-            fprintf(errout, "vmlab: %s\n", sb_str(&why));
+            vml_text shown = {0};
+            sb_escaped(&shown, sb_str(&why), why.len);
+            fprintf(errout, "vmlab: %s\n", sb_str(&shown));
+            vml_text_free(&shown);
             vml_text_free(&why);
             interp_free(&in);
             return EXIT_SCRIPT;
@@ -123,7 +126,8 @@ int script_run_file(const char *path, FILE *out, FILE *errout)
     return status;
 }
 
-int script_run_buffer(const char *name, const char *buf, size_t len, FILE *out, FILE *errout)
+int script_run_buffer(const char *name, const char *buf, size_t len, FILE *out, FILE *errout,
+                      const struct run_limits *lim)
 {
     struct interp in;
     vml_text line = {0};
@@ -132,6 +136,11 @@ int script_run_buffer(const char *name, const char *buf, size_t len, FILE *out, 
 
     interp_init(&in, out, errout);
     in.file = name;
+    if (lim != NULL) {
+        in.max_steps = lim->max_steps;
+        in.max_ram = lim->max_ram;
+        in.sandbox = lim->sandbox;
+    }
     while (i < len && !in.done) {
         size_t end = i;
         int stop;
@@ -241,6 +250,8 @@ CLI_HANDLER(h_source)
 
     (void)argc;
     (void)res;
+    if (in->sandbox)
+        return cli_error(in, "source is not allowed in this run (no host files)");
     if (in->n_sources >= SOURCE_MAX_DEPTH || in->n_ctx >= CTX_MAX)
         return cli_error(in, "source nested too deeply (%d files: does a file source "
                          "itself?)", SOURCE_MAX_DEPTH);

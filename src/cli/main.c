@@ -6,6 +6,16 @@
 
 #include "cli.h"
 
+/* A word of the command line, safe to print in a message. */
+static void print_word(FILE *f, const char *fmt, const char *word)
+{
+    vml_text t = {0};
+
+    sb_escaped(&t, word, strlen(word));
+    fprintf(f, fmt, sb_str(&t));
+    vml_text_free(&t);
+}
+
 static void usage_short(FILE *f)
 {
     fprintf(f, "usage: vmlab run FILE [FILE...] | vmlab shell | vmlab tour | "
@@ -24,8 +34,8 @@ static int cmd_help(int argc, char **argv)
         return EXIT_SCRIPT;
     }
     if (help_topic(stdout, argv[2]) != 0) {
-        fprintf(stderr, "vmlab: no help for '%s' (vmlab help lists the commands and topics)\n",
-                argv[2]);
+        print_word(stderr, "vmlab: no help for '%s' (vmlab help lists the commands and topics)\n",
+                   argv[2]);
         return EXIT_SCRIPT;
     }
     return 0;
@@ -94,7 +104,7 @@ int main(int argc, char **argv)
             cli_sigint_reraise();
         return st;
     }
-    fprintf(stderr, "vmlab: unknown command '%s'\n", cmd);
+    print_word(stderr, "vmlab: unknown command '%s'\n", cmd);
     usage_short(stderr);
     return EXIT_SCRIPT;
 }

@@ -92,40 +92,13 @@ CLI_HANDLER(h_vars)
 /* ------------------------------------------------------------------ */
 /* Lines                                                               */
 
-/* Edit distance, for "did you mean"; words are short (capped by callers). */
-static size_t distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b), i, j;
-    size_t row[48];
-
-    if (la >= 47 || lb >= 47)
-        return 99;
-    for (j = 0; j <= lb; j++)
-        row[j] = j;
-    for (i = 1; i <= la; i++) {
-        size_t diag = row[0];
-        row[0] = i;
-        for (j = 1; j <= lb; j++) {
-            size_t up = row[j];
-            size_t best = diag + ((a[i - 1] | 0x20) == (b[j - 1] | 0x20) ? 0 : 1);
-            if (up + 1 < best)
-                best = up + 1;
-            if (row[j - 1] + 1 < best)
-                best = row[j - 1] + 1;
-            row[j] = best;
-            diag = up;
-        }
-    }
-    return row[lb];
-}
-
 static enum rc unknown_command(struct interp *in, const char *w)
 {
     const char *best = NULL;
     size_t i, best_d = 3;
 
     for (i = 0; i < cmd_count(); i++) {
-        size_t d = distance(w, cmd_at(i)->name);
+        size_t d = cli_distance(w, cmd_at(i)->name);
         if (d < best_d) {
             best_d = d;
             best = cmd_at(i)->name;
