@@ -607,7 +607,8 @@ typedef struct vml_ref {
 
 typedef struct vml_policy_result {
     uint64_t refs, hits, faults;
-    uint64_t evictions, writebacks;   /* writebacks: dirty pages evicted */
+    uint64_t evictions, writebacks;   /* writebacks: dirty pages evicted, and
+                                      ** pages the policy cleaned (wsclock) */
     uint64_t *resident;              /* the pages resident at the end, sorted */
     size_t   n_resident;
 } vml_policy_result;

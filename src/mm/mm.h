@@ -330,7 +330,7 @@ static inline void mm_policy_access(vml_machine *m, vml_pfn pfn)
 {
     const struct pfn_entry *e = &m->pfn[pfn];
     if (e->list == VML_LIST_ACTIVE && e->flink != PFN_NIL)
-        m->pol->on_access(m->pol_st, (uint32_t)pfn, 0);
+        m->pol->on_access(m->pol_st, (uint32_t)pfn, 0, 0);
 }
 vml_status ws_init_machine(vml_machine *m);
 void       ws_fini_proc(vml_proc *p);

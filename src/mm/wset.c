@@ -77,7 +77,8 @@ void ws_insert(vml_proc *p, vml_va va, vml_pfn pfn)
     if (++p->st.ws_pages > p->st.peak_ws_pages)
         p->st.peak_ws_pages = p->st.ws_pages;
     if (m->pol) {
-        m->pol->on_insert(m->pol_st, (uint32_t)pfn, 0);
+        /* Q4: a stable key for the page (pid, vpn) */
+        m->pol->on_insert(m->pol_st, (uint32_t)pfn, ((uint64_t)p->pid << 48) | (va >> 12), 0, 0);
         m->pol_resident++;
     }
 }
@@ -282,7 +283,7 @@ static int policy_evict_one(vml_machine *m)
 {
     if (m->pol_resident == 0)
         return 0;
-    vml_pfn pfn = m->pol->choose_victim(m->pol_st);
+    vml_pfn pfn = m->pol->choose_victim(m->pol_st, NULL);   /* Q1: for no page in particular */
     vml_proc *p;
     vml_va va;
     if (pfn >= m->n_frames || m->pfn[pfn].list != VML_LIST_ACTIVE ||

@@ -17,7 +17,11 @@
 ** Conventions (the textbook's): every reference to a page not resident
 ** is a fault, including the cold misses that fill free frames; a write
 ** makes the page dirty until it leaves, and evicting a dirty page is a
-** write-back.  Pages still resident at the end are not written back.
+** write-back.  A policy that writes pages back without evicting them
+** (WSClock, Q6 of policy.h) makes them clean, each a write-back too.
+** Pages still resident at the end are not written back.  The policy
+** sees each page's number as its key (Q4) and, with choose_victim, the
+** page that faulted.
 **
 ** INVARIANTS (of a run; S1 is checked on every eviction):
 **   S1  Slots 0..n_used-1 are exactly the resident slots (a slot is only
@@ -207,6 +211,24 @@ static int cmp_u64(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* Q6: the pages the policy wrote back while choosing its victim are
+** clean now; each that was dirty is a write-back.  0, or -1 when the
+** policy names a slot that is not resident. */
+static int sim_written(struct sim *s, uint64_t n_used, vml_policy_result *r)
+{
+    uint32_t slot;
+
+    if (s->ops->next_written == NULL)
+        return 0;
+    while ((slot = s->ops->next_written(s->st)) != POLICY_NO_SLOT) {
+        if (slot >= n_used)
+            return -1;
+        r->writebacks += s->dirty[slot];
+        s->dirty[slot] = 0;
+    }
+    return 0;
+}
+
 static vml_status sim_run(struct sim *s, const vml_ref *refs, size_t n, vml_policy_result *r)
 {
     uint64_t n_used = 0;
@@ -215,16 +237,18 @@ static vml_status sim_run(struct sim *s, const vml_ref *refs, size_t n, vml_poli
         uint64_t page = refs[i].page, next_use = s->next_use ? s->next_use[i] : 0;
         uint64_t slot;
 
+        unsigned access = refs[i].write ? POLICY_WRITE : 0;
+
         if (pmap_get(&s->resident, page, &slot)) {
             r->hits++;
-            s->ops->on_access(s->st, (uint32_t)slot, next_use);
+            s->ops->on_access(s->st, (uint32_t)slot, next_use, access);
         } else {
             r->faults++;
             if (n_used < s->n_slots) {
                 slot = n_used++;                  /* a free frame */
             } else {
-                slot = s->ops->choose_victim(s->st);
-                if (slot >= n_used)               /* Q1, S1 */
+                slot = s->ops->choose_victim(s->st, &page);
+                if (slot >= n_used || sim_written(s, n_used, r) != 0)   /* Q1, Q6, S1 */
                     return VML_E_CORRUPT;
                 s->ops->on_remove(s->st, (uint32_t)slot);
                 r->evictions++;
@@ -235,9 +259,9 @@ static vml_status sim_run(struct sim *s, const vml_ref *refs, size_t n, vml_poli
             s->dirty[slot] = 0;
             if (pmap_put(&s->resident, page, slot) != 0)   /* never grows */
                 return VML_E_NOMEM;
-            s->ops->on_insert(s->st, (uint32_t)slot, next_use);
+            s->ops->on_insert(s->st, (uint32_t)slot, page, next_use, access);
         }
-        if (refs[i].write)
+        if (access)
             s->dirty[slot] = 1;
     }
     r->refs = n;
