@@ -92,8 +92,9 @@ typedef enum vml_paging {
 ** process has a working set, aged with the Accessed bit and trimmed when
 ** it passes its maximum or memory runs low (Windows' working-set manager).
 ** The others are global policies over every user page of the machine;
-** OPT (Belady) needs the future and so runs only where the reference
-** string is known up front (vml_policy_simulate, replay). */
+** OPT (Belady) and optclean need the future and so run only where the
+** reference string is known up front (vml_policy_simulate, replay).
+** docs/policies.md defines each and its parameters. */
 #define VML_POLICY_LIST(X)                                                     \
     X(VML_POLICY_WS,     "ws",     "working-set manager: per-process working sets aged with the Accessed bit") \
     X(VML_POLICY_FIFO,   "fifo",   "first in, first out")                       \
@@ -101,7 +102,8 @@ typedef enum vml_paging {
     X(VML_POLICY_MRU,    "mru",    "most recently used")                        \
     X(VML_POLICY_CLOCK,  "clock",  "second chance; reference bit set on load (as the Accessed bit)") \
     X(VML_POLICY_CLOCK0, "clock0", "second chance; reference bit clear on load (libCacheSim's Clock)") \
-    X(VML_POLICY_OPT,    "opt",    "Belady's optimal: evict the page used farthest in the future")
+    X(VML_POLICY_OPT,    "opt",    "Belady's optimal: evict the page used farthest in the future") \
+    X(VML_POLICY_LFU,    "lfu",    "least frequently used since loaded; ties: least recently used")
 
 typedef enum vml_policy {
 #define VML_X_ENUM(name, text, desc) name,
