@@ -103,7 +103,8 @@ typedef enum vml_paging {
     X(VML_POLICY_CLOCK,  "clock",  "second chance; reference bit set on load (as the Accessed bit)") \
     X(VML_POLICY_CLOCK0, "clock0", "second chance; reference bit clear on load (libCacheSim's Clock)") \
     X(VML_POLICY_OPT,    "opt",    "Belady's optimal: evict the page used farthest in the future") \
-    X(VML_POLICY_LFU,    "lfu",    "least frequently used since loaded; ties: least recently used")
+    X(VML_POLICY_LFU,    "lfu",    "least frequently used since loaded; ties: least recently used") \
+    X(VML_POLICY_ARC,    "arc",    "adaptive replacement cache (Megiddo & Modha, FAST'03)")
 
 typedef enum vml_policy {
 #define VML_X_ENUM(name, text, desc) name,
