@@ -72,6 +72,6 @@ struct policy_ops {
 const struct policy_ops *policy_find(vml_policy id);
 
 extern const struct policy_ops policy_fifo, policy_lru, policy_mru, policy_clock,
-    policy_clock0, policy_opt, policy_lfu, policy_arc, policy_2q;
+    policy_clock0, policy_opt, policy_lfu, policy_arc, policy_2q, policy_lru2;
 
 #endif
