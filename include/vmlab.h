@@ -106,7 +106,8 @@ typedef enum vml_paging {
     X(VML_POLICY_LFU,    "lfu",    "least frequently used since loaded; ties: least recently used") \
     X(VML_POLICY_ARC,    "arc",    "adaptive replacement cache (Megiddo & Modha, FAST'03)") \
     X(VML_POLICY_2Q,     "2q",     "2Q, full version: A1in FIFO, A1out ghosts, Am LRU (Johnson & Shasha, VLDB'94)") \
-    X(VML_POLICY_LRU2,   "lru2",   "LRU-K with K=2: oldest second-to-last reference (O'Neil et al., SIGMOD'93)")
+    X(VML_POLICY_LRU2,   "lru2",   "LRU-K with K=2: oldest second-to-last reference (O'Neil et al., SIGMOD'93)") \
+    X(VML_POLICY_CLOCKPRO, "clockpro", "CLOCK-Pro: hot/cold clock with test periods (Jiang et al., USENIX ATC'05)")
 
 typedef enum vml_policy {
 #define VML_X_ENUM(name, text, desc) name,

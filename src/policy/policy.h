@@ -72,6 +72,7 @@ struct policy_ops {
 const struct policy_ops *policy_find(vml_policy id);
 
 extern const struct policy_ops policy_fifo, policy_lru, policy_mru, policy_clock,
-    policy_clock0, policy_opt, policy_lfu, policy_arc, policy_2q, policy_lru2;
+    policy_clock0, policy_opt, policy_lfu, policy_arc, policy_2q, policy_lru2,
+    policy_clockpro;
 
 #endif
