@@ -110,7 +110,8 @@ typedef enum vml_paging {
     X(VML_POLICY_CLOCKPRO, "clockpro", "CLOCK-Pro: hot/cold clock with test periods (Jiang et al., USENIX ATC'05)") \
     X(VML_POLICY_SIEVE,  "sieve",  "SIEVE: FIFO with a visited bit and a hand that keeps survivors in place (NSDI'24)") \
     X(VML_POLICY_S3FIFO, "s3fifo", "S3-FIFO: small, main and ghost FIFO queues (Yang et al., SOSP'23)") \
-    X(VML_POLICY_WSCLOCK, "wsclock", "WSClock: working-set clock, tau = frames references (Carr & Hennessy, SOSP'81)")
+    X(VML_POLICY_WSCLOCK, "wsclock", "WSClock: working-set clock, tau = frames references (Carr & Hennessy, SOSP'81)") \
+    X(VML_POLICY_NRU,    "nru",    "not recently used: R/D classes, R cleared every frames references")
 
 typedef enum vml_policy {
 #define VML_X_ENUM(name, text, desc) name,
