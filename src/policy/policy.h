@@ -73,6 +73,7 @@ const struct policy_ops *policy_find(vml_policy id);
 
 extern const struct policy_ops policy_fifo, policy_lru, policy_mru, policy_clock,
     policy_clock0, policy_opt, policy_lfu, policy_arc, policy_2q, policy_lru2,
-    policy_clockpro, policy_sieve, policy_s3fifo, policy_wsclock, policy_nru, policy_aging;
+    policy_clockpro, policy_sieve, policy_s3fifo, policy_wsclock, policy_nru, policy_aging,
+    policy_random;
 
 #endif
