@@ -113,7 +113,8 @@ typedef enum vml_paging {
     X(VML_POLICY_WSCLOCK, "wsclock", "WSClock: working-set clock, tau = frames references (Carr & Hennessy, SOSP'81)") \
     X(VML_POLICY_NRU,    "nru",    "not recently used: R/D classes, R cleared every frames references") \
     X(VML_POLICY_AGING,  "aging",  "aging: 8-bit counters shifted every frames references, lowest goes") \
-    X(VML_POLICY_RANDOM, "random", "a resident page at random (fixed seed)")
+    X(VML_POLICY_RANDOM, "random", "a resident page at random (fixed seed)") \
+    X(VML_POLICY_OPTCLEAN, "optclean", "OPT, and among pages never used again a clean one first")
 
 typedef enum vml_policy {
 #define VML_X_ENUM(name, text, desc) name,
