@@ -71,7 +71,8 @@ out=$("$vmlab" policy -p all -f 3 "$belady" --json)
 [ "$(grep -c '' <<<"$out")" -eq 1 ] || fail "json all is not one line"
 
 # -p all: one line per policy that runs on a reference string.
-for p in fifo lru mru clock clock0 opt; do
+for p in fifo lru mru clock clock0 opt lfu arc 2q lru2 clockpro sieve s3fifo wsclock nru aging \
+         random optclean; do
     expect_out "all lists $p" "$p " "$vmlab" policy -p all -f 3 "$belady"
 done
 
