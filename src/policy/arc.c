@@ -20,9 +20,14 @@
 ** a plan -- the victim, where it goes, which ghost goes, the new p --
 ** and on_remove() and on_insert() carry it out, so that a choose_victim()
 ** without a removal changes nothing.  The machine evicts for no page in
-** particular (incoming NULL): the plan is case IV's, and a ghost hit
-** adapts p when the page comes in.  A page freed rather than evicted
-** (Q2) is not remembered.  Every operation is O(1) expected.
+** particular (incoming NULL): the victim is REPLACE's with the current p,
+** and when the page comes in a ghost hit adapts p, or else the LRU ghost
+** that case IV drops goes then.  A page freed rather than evicted
+** (Q2) is not remembered.  c is the memory's size: the most pages
+** resident at any choose_victim() (the capacity before the first): in
+** the simulator the frame count; on a machine, where the slots are all
+** the frames but page tables hold some, the frames user pages fill.
+** Every operation is O(1) expected.
 **
 ** INVARIANTS (with D1-D2 of dq.h and G1-G2 of ghost.h):
 **   A1  The resident slots are exactly the members of T1 and T2
@@ -54,7 +59,8 @@ struct arc_plan {
 };
 
 struct arc {
-    uint64_t        c;
+    uint64_t        c;         /* the memory's size (see above) */
+    uint64_t        seen;      /* the most pages resident at a choose_victim() */
     double          p;
     struct sl_link *link;      /* per slot: its place in T1 or T2 */
     uint64_t       *key;       /* per slot */
@@ -138,6 +144,13 @@ static uint32_t arc_victim(void *st, const uint64_t *incoming)
 
     if (a->t1.n + a->t2.n == 0)
         return POLICY_NO_SLOT;                  /* Q1 */
+    if (a->t1.n + a->t2.n > a->seen) {          /* memory is full at this size */
+        a->seen = a->c = a->t1.n + a->t2.n;
+        if (a->p > (double)a->c)
+            a->p = (double)a->c;
+        l1 = a->t1.n + gh_count(&a->b, ARC_B1);
+        all = l1 + a->t2.n + gh_count(&a->b, ARC_B2);
+    }
     *pl = (struct arc_plan){ .valid = 1, .drop = ARC_FORGET, .has_key = incoming != NULL,
                              .key = incoming != NULL ? *incoming : 0, .p = a->p };
     if (g != GH_NIL) {                           /* cases II and III */
@@ -147,10 +160,12 @@ static uint32_t arc_victim(void *st, const uint64_t *incoming)
         pl->victim = a->t1.head;
         pl->dest = ARC_FORGET;
     } else {
-        if (l1 >= a->c)                                          /* IV.A */
+        /* For no page in particular the ghost that goes is chosen when
+        ** the page comes in, after its own ghost was looked for. */
+        if (incoming != NULL && l1 >= a->c)                          /* IV.A */
             pl->drop = ARC_B1;
-        else if (all >= 2 * a->c && gh_count(&a->b, ARC_B2) > 0)  /* IV.B */
-            pl->drop = ARC_B2;
+        else if (incoming != NULL && all >= 2 * a->c && gh_count(&a->b, ARC_B2) > 0)
+            pl->drop = ARC_B2;                                       /* IV.B */
         pl->victim = arc_replace(a, 0, a->p, &pl->dest);
     }
     return pl->victim;
@@ -194,7 +209,7 @@ static void arc_insert(void *st, uint32_t slot, uint64_t key, uint64_t next_use,
         dq_push(&a->t2, a->link, slot);
         return;
     }
-    if (!evicted) {                              /* a free frame: keep A2 */
+    if (!evicted || !pl.has_key) {               /* a free frame, or no plan: keep A2 */
         if (a->t1.n + gh_count(&a->b, ARC_B1) >= a->c)
             arc_drop_lru_ghost(a, ARC_B1);
         else if (a->t1.n + a->t2.n + a->b.used >= 2 * a->c)

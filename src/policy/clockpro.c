@@ -37,6 +37,10 @@
 **
 ** Parameters: mc starts at max(1, m / 100) (LIRS's 1% of HIR pages) and
 ** stays within [1, m - 1]; non-resident pages at most m (the paper's).
+** m is the memory's size: the most pages resident at any
+** choose_victim() (the capacity before the first) -- the frame count in
+** the simulator, the frames user pages fill on a machine, whose slots
+** are all its frames.
 ** libCacheSim's ClockPro (added in 2025, after the snapshot we build)
 ** differs: docs/policies.md.
 **
@@ -82,6 +86,7 @@ struct cp_entry {
 
 struct clockpro {
     uint64_t         m, mc, mc_min, mc_max;
+    uint64_t         seen;         /* the most pages resident at a choose_victim() */
     uint64_t         clock;        /* the last stamp */
     struct cp_entry *e;            /* 2m + 1 entries */
     struct sl_link  *la, *lb;      /* per entry: hot or cold queue; test queue */
@@ -117,7 +122,7 @@ static void *cp_create(uint64_t capacity)
     p = calloc(1, sizeof *p);
     if (p == NULL)
         return NULL;
-    n = (size_t)(2 * capacity + 1);
+    n = (size_t)(2 * capacity + 2);
     p->m = capacity;
     p->mc_min = 1;
     p->mc_max = capacity > 1 ? capacity - 1 : 1;
@@ -323,6 +328,12 @@ static uint32_t cp_victim(void *st, const uint64_t *incoming)
     (void)incoming;
     if (p->hot.n + p->cold.n == 0)
         return POLICY_NO_SLOT;
+    if (p->hot.n + p->cold.n > p->seen) {  /* memory is full at this size */
+        p->seen = p->m = p->hot.n + p->cold.n;
+        p->mc_max = p->m > 1 ? p->m - 1 : 1;
+        if (p->mc > p->mc_max)
+            p->mc = p->mc_max;
+    }
     for (;;) {
         uint32_t c = p->cold.head;
         if (c == SL_NIL) {                    /* only hot pages: demote one */

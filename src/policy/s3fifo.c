@@ -17,7 +17,10 @@
 ** Parameters (the paper's): S's share 10% (the test is 10 |S| >= c),
 ** G holds floor(9c / 10) keys (as many as M's share), the oldest going
 ** first; promotion from S needs frequency 2 (libCacheSim's default
-** move-to-main-threshold=2).  Where libCacheSim differs (docs/policies.md):
+** move-to-main-threshold=2).  c is the memory's size: the most pages
+** resident at any choose_victim() (the capacity before the first) --
+** the frame count in the simulator, the frames user pages fill on a
+** machine, whose slots are all its frames.  Where libCacheSim differs (docs/policies.md):
 ** it chooses M when |M| > c - floor(c / 10) or S is empty, else S, which
 ** differs from 10 |S| >= c when c is not a multiple of 10; and it admits
 ** nothing when floor(c / 10) <= 1.
@@ -49,6 +52,7 @@
 
 struct s3fifo {
     uint64_t        c, g_cap;
+    uint64_t        seen;      /* the most pages resident at a choose_victim() */
     struct sl_link *link;      /* per slot: its place in S or M */
     uint64_t       *key;       /* per slot */
     uint8_t        *freq;      /* per slot */
@@ -141,7 +145,7 @@ static void s3_remove(void *st, uint32_t slot)
     dq_unlink(&f->s, f->link, slot);
     if (!evicted || f->g_cap == 0)
         return;                                   /* Q2: freed, forgotten */
-    if (f->g.used >= f->g_cap)
+    while (f->g.used >= f->g_cap)
         gh_drop(&f->g, gh_oldest(&f->g, S3_G));
     gh_add(&f->g, S3_G, f->key[slot], 0);
 }
@@ -183,6 +187,10 @@ static uint32_t s3_victim(void *st, const uint64_t *incoming)
     uint32_t v = SL_NIL;
 
     (void)incoming;
+    if (f->s.n + f->m.n > f->seen) {       /* memory is full at this size */
+        f->seen = f->c = f->s.n + f->m.n;
+        f->g_cap = f->c * 9 / 10;
+    }
     if (10 * (uint64_t)f->s.n >= f->c)
         v = s3_victim_s(f);
     if (v == SL_NIL)

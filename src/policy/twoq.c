@@ -15,7 +15,10 @@
 ** Parameters, the paper's recommendation and libCacheSim's defaults:
 ** Kin = floor(c / 4) (25% of the frames), Kout = floor(c / 2) (as many
 ** keys as would fit in half of the frames).  With c < 4, Kin is 0 and
-** A1in gives up its oldest page whenever it holds one.
+** A1in gives up its oldest page whenever it holds one.  c is the
+** memory's size: the most pages resident at any choose_victim() (the
+** capacity before the first) -- the frame count in the simulator, the
+** frames user pages fill on a machine, whose slots are all its frames.
 **
 ** Whether the faulting page is in A1out is decided before the eviction
 ** (the paper's order, and libCacheSim's): choose_victim() takes its key
@@ -45,6 +48,7 @@
 
 struct twoq {
     uint64_t        kin, kout;
+    uint64_t        seen;      /* the most pages resident at a choose_victim() */
     struct sl_link *link;      /* per slot: its place in A1in or Am */
     uint64_t       *key;       /* per slot */
     uint8_t        *in_am;     /* per slot (T1) */
@@ -137,7 +141,7 @@ static void twoq_remove(void *st, uint32_t slot)
     dq_unlink(&q->a1in, q->link, slot);
     if (!evicted || q->kout == 0)
         return;                                   /* Q2: freed, forgotten */
-    if (q->a1out.used >= q->kout)
+    while (q->a1out.used >= q->kout)
         gh_drop(&q->a1out, gh_oldest(&q->a1out, TWOQ_A1OUT));
     gh_add(&q->a1out, TWOQ_A1OUT, q->key[slot], 0);
 }
@@ -148,6 +152,11 @@ static uint32_t twoq_victim(void *st, const uint64_t *incoming)
     struct twoq *q = st;
     uint32_t g = incoming != NULL ? gh_find(&q->a1out, *incoming) : GH_NIL;
 
+    if (q->a1in.n + q->am.n > q->seen) {   /* memory is full at this size */
+        q->seen = q->a1in.n + q->am.n;
+        q->kin = q->seen / 4;
+        q->kout = q->seen / 2;
+    }
     if (g != GH_NIL) {                 /* X is in A1out: it will go to Am */
         gh_drop(&q->a1out, g);
         q->to_am = 1;

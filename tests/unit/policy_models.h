@@ -618,7 +618,8 @@ static size_t m_cp_count(const struct m_cp *c, int hot, int resident, int nonres
     size_t k = 0;
 
     for (size_t j = 0; j < c->n; j++)
-        k += (hot && c->e[j].hot) || (resident && c->e[j].resident) || (nonres && !c->e[j].resident);
+        k += (hot && c->e[j].hot) || (resident && c->e[j].resident)
+             || (nonres && !c->e[j].resident);
     return k;
 }
 
