@@ -105,16 +105,16 @@ typedef enum vml_paging {
     X(VML_POLICY_OPT,    "opt",    "Belady's optimal: evict the page used farthest in the future") \
     X(VML_POLICY_LFU,    "lfu",    "least frequently used since loaded; ties: least recently used") \
     X(VML_POLICY_ARC,    "arc",    "adaptive replacement cache (Megiddo & Modha, FAST'03)") \
-    X(VML_POLICY_2Q,     "2q",     "2Q, full version: A1in FIFO, A1out ghosts, Am LRU (Johnson & Shasha, VLDB'94)") \
-    X(VML_POLICY_LRU2,   "lru2",   "LRU-K with K=2: oldest second-to-last reference (O'Neil et al., SIGMOD'93)") \
-    X(VML_POLICY_CLOCKPRO, "clockpro", "CLOCK-Pro: hot/cold clock with test periods (Jiang et al., USENIX ATC'05)") \
-    X(VML_POLICY_SIEVE,  "sieve",  "SIEVE: FIFO with a visited bit and a hand that keeps survivors in place (NSDI'24)") \
+    X(VML_POLICY_2Q,     "2q",     "2Q full version: A1in FIFO, A1out ghosts, Am LRU (Johnson & Shasha)") \
+    X(VML_POLICY_LRU2,   "lru2",   "LRU-K, K=2: oldest second-to-last reference (O'Neil et al.)") \
+    X(VML_POLICY_CLOCKPRO, "clockpro", "CLOCK-Pro: hot/cold pages, test periods (Jiang et al., USENIX'05)") \
+    X(VML_POLICY_SIEVE,  "sieve",  "SIEVE: FIFO, a visited bit, a hand that leaves survivors in place") \
     X(VML_POLICY_S3FIFO, "s3fifo", "S3-FIFO: small, main and ghost FIFO queues (Yang et al., SOSP'23)") \
-    X(VML_POLICY_WSCLOCK, "wsclock", "WSClock: working-set clock, tau = frames references (Carr & Hennessy, SOSP'81)") \
+    X(VML_POLICY_WSCLOCK, "wsclock", "WSClock: working-set clock, tau = frames refs (Carr & Hennessy)") \
     X(VML_POLICY_NRU,    "nru",    "not recently used: R/D classes, R cleared every frames references") \
-    X(VML_POLICY_AGING,  "aging",  "aging: 8-bit counters shifted every frames references, lowest goes") \
+    X(VML_POLICY_AGING,  "aging",  "aging: 8-bit counters shifted every frames references") \
     X(VML_POLICY_RANDOM, "random", "a resident page at random (fixed seed)") \
-    X(VML_POLICY_OPTCLEAN, "optclean", "OPT, and among pages never used again a clean one first")
+    X(VML_POLICY_OPTCLEAN, "optclean", "OPT, and of the pages never used again a clean one first")
 
 typedef enum vml_policy {
 #define VML_X_ENUM(name, text, desc) name,
