@@ -31,9 +31,11 @@
 **
 ** INVARIANTS (with D1-D2 of dq.h and G1-G2 of ghost.h):
 **   A1  The resident slots are exactly the members of T1 and T2
-**       (in_t2[] says which), at most c of them.
-**   A2  |T1| + |B1| <= c and |T1| + |T2| + |B1| + |B2| <= 2c after every
-**       insert; 0 <= p <= c.
+**       (in_t2[] says which); 0 <= p <= c.
+**   A2  |T1| + |T2| + |B1| + |B2| <= 2 * capacity, so the ghost pool
+**       never overflows; with memory full at a steady size c (the
+**       simulator), |T1| + |B1| <= c and the four lists hold at most 2c
+**       after every insert, as in the paper.
 **
 ** TRANSITIONS (and the only function that performs each):
 **   not resident -> T1 (new) or T2 (a ghost hit)    arc_insert()

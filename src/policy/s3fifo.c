@@ -32,7 +32,8 @@
 ** INVARIANTS (with D1-D2 of dq.h and G1-G2 of ghost.h):
 **   S1  The resident slots are exactly the members of S and M (in_m[]
 **       says which), each queue oldest first; freq[] <= 3.
-**   S2  G holds at most floor(9c / 10) keys, none of a resident page.
+**   S2  G holds at most floor(9c / 10) keys after every eviction, none
+**       of a resident page.
 **
 ** TRANSITIONS (and the only function that performs each):
 **   not resident -> S (new) or M (in G)             s3_insert()

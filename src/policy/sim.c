@@ -5,12 +5,13 @@
 ** Frames are the policy's slots, numbered in the order they first fill
 ** (a frame reloaded after an eviction keeps its number).  A hash map
 ** (open addressing, linear probing) finds the slot of a resident page;
-** slot_page[] goes back.  For a policy that needs the future (OPT) one
-** backward pass first gives every position the position of its page's
-** next reference, so the whole run is O(n) expected plus the policy's
-** own cost per reference: O(1) for the list policies (amortized for
-** CLOCK), O(log frames) for OPT's heap; O(n log n) at most, with the
-** final sort of the resident pages.  OPT's only ties are pages never
+** slot_page[] goes back.  For a policy that needs the future (OPT,
+** optclean) one backward pass first gives every position the position
+** of its page's next reference, so the whole run is O(n) expected plus
+** the policy's own cost per reference (Q7: O(1) amortized, or O(log
+** frames) for the heaps of OPT, optclean, LRU-2, NRU, aging and
+** WSClock); O(n log n) at most, with the final sort of the resident
+** pages.  OPT's only ties are pages never
 ** used again (no two pages share a next reference); it breaks them by
 ** the lowest slot, so the page in the earliest-filled frame goes.
 **

@@ -31,7 +31,8 @@
 ** INVARIANTS (with D1-D2 of dq.h and G1-G2 of ghost.h):
 **   T1  The resident slots are exactly the members of A1in and Am
 **       (in_am[] says which).
-**   T2  A1out holds at most Kout keys, none of a resident page.
+**   T2  A1out holds at most Kout keys after every eviction, none of a
+**       resident page.
 **
 ** TRANSITIONS (and the only function that performs each):
 **   not resident -> A1in (new) or Am (in A1out)     twoq_insert()
