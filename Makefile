@@ -3,11 +3,18 @@
 #   make run        the guided tour on a built-in default machine
 #   make test       unit + scenario + bad-input tests under ASan/UBSan
 #   make bench      benchmarks (optimised build), operations per second
-#   make install    PREFIX=/usr/local: header, libraries, pkg-config file, vmlab
+#   make bench-cg   instruction counts of the hardware's hot paths (callgrind)
+#   make install    PREFIX=/usr/local (DESTDIR=): header, libraries,
+#                   pkg-config file, vmlab
+#   make fuzz       FUZZ_TIME=SECONDS of each libFuzzer target (API, script, PE, ELF)
 
 PREFIX  ?= /usr/local
 CC      ?= cc
+LD      ?= ld
+OBJCOPY ?= objcopy
 VERSION := 0.1.0
+SONAME  := libvmlab.so.0
+SO_FILE := libvmlab.so.$(VERSION)
 
 WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wvla
 ifeq ($(CI),true)
@@ -23,30 +30,58 @@ SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fram
 CFLAGS_TLIB := $(CSTD) $(WARN) -O1 -g $(SAN) -DVML_TEST_BUILD -Iinclude -Isrc
 CFLAGS_TAPP := $(CSTD) $(WARN) -O1 -g $(SAN) -DVML_TEST_BUILD -Iinclude -Isrc
 
-# Layers, bottom up: hw, policy <- mm <- os <- view (trace and loader come later).
+# Layers, bottom up: hw, policy <- mm <- os, loader <- view (trace comes later).
 LIB_SRC := $(wildcard src/hw/*.c) $(wildcard src/policy/*.c) $(wildcard src/mm/*.c) $(wildcard src/os/*.c) \
-           $(wildcard src/view/*.c)
+           $(wildcard src/view/*.c) $(wildcard src/loader/*.c)
 LIB_HDR := include/vmlab.h $(wildcard src/*/*.h)
 CLI_SRC := $(wildcard src/cli/*.c)
 CLI_HDR := $(wildcard src/cli/*.h)
 
 B  := build
 TB := build/test
+FZ := build/fuzz
+FUZZ_BIN := $(FZ)/fuzz_api $(FZ)/fuzz_script $(FZ)/fuzz_pe $(FZ)/fuzz_elf
+# Seconds of each fuzz target in make test.
+FUZZ_TEST_TIME ?= 5
 LIB_OBJ  := $(LIB_SRC:%.c=$(B)/%.o)
 TLIB_OBJ := $(LIB_SRC:%.c=$(TB)/%.o)
 
-.PHONY: all run test unit bench install uninstall clean cmocka
+.PHONY: all run test unit bench icount install uninstall clean fuzz deps-build deps-test deps-fuzz
 all: $(B)/libvmlab.a $(B)/libvmlab.so $(B)/vmlab
 
 $(B)/%.o: %.c $(LIB_HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_LIB) -c $< -o $@
-$(B)/libvmlab.a: $(LIB_OBJ)
-	ar rcs $@ $^
-$(B)/libvmlab.so: $(LIB_OBJ)
-	$(CC) -shared -o $@ $^
-$(B)/vmlab: $(CLI_SRC) $(CLI_HDR) $(B)/libvmlab.a
-	$(CC) $(CFLAGS_APP) $(CLI_SRC) $(B)/libvmlab.a -o $@
+# The static library is one relocatable object whose internal symbols are
+# local: only the vml_ API (VML_API, default visibility; everything else
+# is compiled hidden) is global, so a program may define its own tlb_flush
+# or phys_init and still link libvmlab.a.
+$(B)/vmlab.o: $(LIB_OBJ)
+	$(LD) -r -o $@.tmp $^
+	$(OBJCOPY) --localize-hidden $@.tmp $@
+	rm -f $@.tmp
+$(B)/libvmlab.a: $(B)/vmlab.o
+	rm -f $@
+	ar rcs $@ $<
+# The shared library: a versioned file, its SONAME and the link-time name.
+$(B)/$(SO_FILE): $(LIB_OBJ)
+	$(CC) -shared -Wl,-soname,$(SONAME) -o $@ $^
+$(B)/libvmlab.so: $(B)/$(SO_FILE)
+	ln -sf $(SO_FILE) $(B)/$(SONAME)
+	ln -sf $(SONAME) $@
+# The Debian packages a target needs (tools/deps.sh: as root it installs the
+# missing ones, saying so; otherwise it names them and the apt-get command,
+# and the build stops).  Order-only: checking rebuilds nothing.
+deps-build:
+	@tools/deps.sh build
+deps-test:
+	@tools/deps.sh build test fuzz
+deps-fuzz:
+	@tools/deps.sh fuzz
+
+CLI_LIBS := -ledit
+$(B)/vmlab: $(CLI_SRC) $(CLI_HDR) $(B)/libvmlab.a | deps-build
+	$(CC) $(CFLAGS_APP) $(CLI_SRC) $(B)/libvmlab.a $(CLI_LIBS) -o $@
 
 run: $(B)/vmlab
 	./$(B)/vmlab tour
@@ -56,47 +91,160 @@ $(TB)/%.o: %.c $(LIB_HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_TLIB) -c $< -o $@
 $(TB)/libvmlab.a: $(TLIB_OBJ)
+	@rm -f $@
 	ar rcs $@ $^
-$(TB)/vmlab: $(CLI_SRC) $(CLI_HDR) $(TB)/libvmlab.a
-	$(CC) $(CFLAGS_TAPP) $(CLI_SRC) $(TB)/libvmlab.a -o $@
+$(TB)/vmlab: $(CLI_SRC) $(CLI_HDR) $(TB)/libvmlab.a | deps-build
+	$(CC) $(CFLAGS_TAPP) $(CLI_SRC) $(TB)/libvmlab.a $(CLI_LIBS) -o $@
 
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(TB)/unit/%)
-$(TB)/unit/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(TB)/libvmlab.a
+$(TB)/unit/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(TB)/libvmlab.a | deps-test
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_TAPP) $< $(TB)/libvmlab.a -lcmocka -o $@
 
-# The unit tests use cmocka (Debian: libcmocka-dev); installed when missing.
-cmocka:
-	@if [ ! -f /usr/include/cmocka.h ]; then \
-	  echo "installing libcmocka-dev (test framework)"; \
-	  (apt-get update -qq && apt-get install -y -qq libcmocka-dev) >/dev/null || \
-	  { echo "could not install libcmocka-dev"; exit 1; }; fi
+# ptyexpect plays dialogues with `vmlab shell` on a pseudo-terminal.
+$(TB)/ptyexpect: tests/cli/ptyexpect.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) -D_DEFAULT_SOURCE $(WARN) -O1 -g $< -lutil -o $@
 
-test: cmocka $(UNIT_BIN) $(TB)/vmlab
-	@./tests/run_tests.sh $(TB)
+# The examples: C programs on the public API only, built on the sanitizer
+# library, run by make test against their .out files.
+EXAMPLE_SRC := $(wildcard examples/*.c)
+EXAMPLE_BIN := $(EXAMPLE_SRC:examples/%.c=$(TB)/examples/%)
+$(TB)/examples/%: examples/%.c include/vmlab.h $(TB)/libvmlab.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(WARN) -O1 -g $(SAN) -Iinclude $< $(TB)/libvmlab.a -o $@
 
-unit: cmocka $(UNIT_BIN)
+test: deps-test loader-images $(UNIT_BIN) $(TB)/vmlab $(TB)/ptyexpect $(EXAMPLE_BIN) all $(FUZZ_BIN)
+	@FUZZ_TEST_TIME=$(FUZZ_TEST_TIME) ./tests/run_tests.sh $(TB) $(B) $(FZ)
+
+unit: deps-test loader-images $(UNIT_BIN)
 	@for t in $(UNIT_BIN); do $$t || exit 1; done
 
+# ---- fuzzing (clang's libFuzzer) -----------------------------------------
+# make fuzz FUZZ_TIME=SECONDS runs each target that long (default 60) on a
+# corpus in build/fuzz/ seeded from tests/fuzz/seeds, tests/scenarios (the
+# script target), the test images and the malformed files the loader's unit
+# tests write (the PE and ELF targets);
+# make test runs every kept crash (tests/fuzz/regress) and a few seconds of
+# each target (FUZZ_TEST_TIME).  The library is the test build: every
+# invariant checked after every call, a broken one aborts.
+FUZZ_CC    ?= clang
+FUZZ_TIME  ?= 60
+FUZZ_SAN   := $(CSTD) -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all \
+              -fno-omit-frame-pointer -DVML_TEST_BUILD
+# The targets and the CLI get libFuzzer's full instrumentation; the library
+# only its edge counters: comparison tracing (trace-cmp) in the invariant
+# checks, run after every call, made the API target four times slower.
+FUZZ_FLAGS := $(FUZZ_SAN) -fsanitize=fuzzer-no-link
+FUZZ_LIB_FLAGS := $(FUZZ_SAN) -fsanitize-coverage=inline-8bit-counters,pc-table
+FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(FZ)/%.o)
+FUZZ_CLI_SRC := $(filter-out src/cli/main.c,$(CLI_SRC))
+
+$(FZ)/%.o: %.c $(LIB_HDR)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_LIB_FLAGS) -Iinclude -Isrc -c $< -o $@
+$(FUZZ_LIB_OBJ): | deps-fuzz
+$(FZ)/fuzz_api: tests/fuzz/fuzz_api.c $(FUZZ_LIB_OBJ)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -Iinclude $^ -o $@
+$(FZ)/fuzz_script: tests/fuzz/fuzz_script.c $(FUZZ_CLI_SRC) $(CLI_HDR) $(FUZZ_LIB_OBJ)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -Iinclude -Isrc/cli tests/fuzz/fuzz_script.c \
+	    $(FUZZ_CLI_SRC) $(FUZZ_LIB_OBJ) $(CLI_LIBS) -o $@
+
+# The PE and ELF parsers alone, fully instrumented: they use nothing else.
+LOADER_SRC := $(wildcard src/loader/*.c)
+$(FZ)/fuzz_pe $(FZ)/fuzz_elf: $(FZ)/fuzz_%: tests/fuzz/fuzz_%.c $(LOADER_SRC) $(wildcard src/loader/*.h) | deps-fuzz
+	@mkdir -p $(FZ)
+	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -Iinclude -Isrc $< $(LOADER_SRC) -o $@
+
+fuzz: $(FUZZ_BIN) loader-images
+	tests/fuzz/run.sh $(FZ) $(FUZZ_TIME)
+
+# ---- loader: test images ------------------------------------------------
+# The PE test images are built with mingw-w64, the 32-bit ELF ones with
+# gcc -m32 (Debian packages of tools/deps.sh's group test).
+IMG := $(TB)/images
+LOADER_IMAGES := $(foreach b,32 64,$(IMG)/pedll$(b).dll $(IMG)/peexe$(b).exe $(IMG)/peexe$(b)_fixed.exe) \
+                 $(IMG)/static_pie $(IMG)/pie32
+MINGW_x64 := x86_64-w64-mingw32-gcc
+MINGW_x86 := i686-w64-mingw32-gcc
+PE_FLAGS := -O1 -s -Wl,--no-insert-timestamp
+.PHONY: loader-images
+loader-images: $(LOADER_IMAGES)
+$(LOADER_IMAGES): | deps-test
+$(IMG)/pedll64.dll: tests/images/pedll.c tests/images/pedll.def
+	@mkdir -p $(IMG)
+	$(MINGW_x64) $(PE_FLAGS) -shared -o $@ $^ -Wl,--out-implib,$(IMG)/libpedll64.a
+$(IMG)/pedll32.dll: tests/images/pedll.c tests/images/pedll.def
+	@mkdir -p $(IMG)
+	$(MINGW_x86) $(PE_FLAGS) -shared -o $@ $^ -Wl,--out-implib,$(IMG)/libpedll32.a
+$(IMG)/peexe%.exe: tests/images/peexe.c $(IMG)/pedll%.dll
+	$(MINGW_x$(if $(filter 32,$*),86,64)) $(PE_FLAGS) -o $@ $< $(IMG)/libpedll$*.a
+$(IMG)/peexe%_fixed.exe: tests/images/peexe.c $(IMG)/pedll%.dll
+	$(MINGW_x$(if $(filter 32,$*),86,64)) $(PE_FLAGS) -o $@ $< $(IMG)/libpedll$*.a -Wl,--disable-dynamicbase
+$(IMG)/static_pie: tests/images/elfhello.c
+	@mkdir -p $(IMG)
+	$(CC) -O1 -static-pie -o $@ $<
+$(IMG)/pie32: tests/images/elfhello.c
+	@mkdir -p $(IMG)
+	$(CC) -O1 -m32 -pie -fPIE -o $@ $<
+
+
 # ---- benchmarks --------------------------------------------------------
-$(B)/bench: bench/bench.c $(B)/libvmlab.a
-	$(CC) $(CSTD) $(WARN) -O2 -g -Iinclude bench/bench.c $(B)/libvmlab.a -o $@
-bench: $(B)/bench
+$(B)/bench: bench/bench.c tests/unit/testutil.h $(B)/libvmlab.a
+	$(CC) $(CSTD) $(WARN) -O2 -g -Iinclude -Itests/unit bench/bench.c $(B)/libvmlab.a -o $@
+$(B)/bench_loader: bench/bench_loader.c $(B)/libvmlab.a
+	$(CC) $(CSTD) $(WARN) -O2 -g -Iinclude -Isrc bench/bench_loader.c $(B)/libvmlab.a -o $@
+bench: $(B)/bench $(B)/bench_loader
 	./$(B)/bench
+	./$(B)/bench_loader
+
+# Instructions per operation under callgrind (repeatable, unlike timings).
+$(B)/icount: bench/icount.c $(B)/libvmlab.a
+	$(CC) $(CSTD) $(WARN) -O2 -g -Iinclude bench/icount.c $(B)/libvmlab.a -o $@
+icount: $(B)/icount
+	./bench/icount.sh ./$(B)/icount
+
+# Instructions per TLB hit, walk, fill and invlpg under callgrind (valgrind).
+.PHONY: bench-cg
+$(B)/cg_hw: bench/cg_hw.c $(B)/libvmlab.a
+	$(CC) $(CSTD) $(WARN) -O2 -g -Iinclude bench/cg_hw.c $(B)/libvmlab.a -o $@
+bench-cg: $(B)/cg_hw
+	./bench/callgrind.sh $(B)
 
 # ---- install -------------------------------------------------------------
+# Where the dynamic loader finds libraries by itself (ld.so.conf), make
+# install runs ldconfig (as root, without DESTDIR: a package's postinst
+# does it otherwise); for any other LIBDIR, vmlab.pc links with an rpath,
+# so `cc prog.c $(pkg-config --cflags --libs vmlab)` runs as it is.
+LIBDIR       ?= $(PREFIX)/lib
+INCLUDEDIR   ?= $(PREFIX)/include
+BINDIR       ?= $(PREFIX)/bin
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+MULTIARCH    := $(shell $(CC) -print-multiarch 2>/dev/null)
+SYSTEM_LIBDIRS := /lib /usr/lib /usr/local/lib $(if $(MULTIARCH),/lib/$(MULTIARCH) \
+                  /usr/lib/$(MULTIARCH) /usr/local/lib/$(MULTIARCH))
+PC_RPATH = $(if $(filter $(patsubst %/,%,$(LIBDIR)),$(SYSTEM_LIBDIRS)),,-Wl,-rpath,$${libdir} )
+
 install: all
-	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/bin
-	install -m 644 include/vmlab.h $(DESTDIR)$(PREFIX)/include/
-	install -m 644 $(B)/libvmlab.a $(DESTDIR)$(PREFIX)/lib/
-	install -m 755 $(B)/libvmlab.so $(DESTDIR)$(PREFIX)/lib/
-	install -m 755 $(B)/vmlab $(DESTDIR)$(PREFIX)/bin/
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' vmlab.pc.in \
-	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/vmlab.pc
+	install -d $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PKGCONFIGDIR) \
+	    $(DESTDIR)$(BINDIR)
+	install -m 644 include/vmlab.h $(DESTDIR)$(INCLUDEDIR)/
+	install -m 644 $(B)/libvmlab.a $(DESTDIR)$(LIBDIR)/
+	install -m 755 $(B)/$(SO_FILE) $(DESTDIR)$(LIBDIR)/
+	ln -sf $(SO_FILE) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libvmlab.so
+	install -m 755 $(B)/vmlab $(DESTDIR)$(BINDIR)/
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
+	    -e 's|@VERSION@|$(VERSION)|' -e 's|@RPATH@|$(PC_RPATH)|' vmlab.pc.in \
+	    > $(DESTDIR)$(PKGCONFIGDIR)/vmlab.pc
+	@if [ -z "$(DESTDIR)" ] && [ -z "$(PC_RPATH)" ] && [ "$$(id -u)" = 0 ]; then \
+	    echo "ldconfig (the loader's cache, for $(LIBDIR)/$(SONAME))"; ldconfig; fi
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/include/vmlab.h $(DESTDIR)$(PREFIX)/lib/libvmlab.* \
-	      $(DESTDIR)$(PREFIX)/bin/vmlab $(DESTDIR)$(PREFIX)/lib/pkgconfig/vmlab.pc
+	rm -f $(DESTDIR)$(INCLUDEDIR)/vmlab.h $(DESTDIR)$(LIBDIR)/libvmlab.a \
+	      $(DESTDIR)$(LIBDIR)/$(SO_FILE) $(DESTDIR)$(LIBDIR)/$(SONAME) \
+	      $(DESTDIR)$(LIBDIR)/libvmlab.so $(DESTDIR)$(BINDIR)/vmlab \
+	      $(DESTDIR)$(PKGCONFIGDIR)/vmlab.pc
 
 clean:
 	rm -rf $(B)

@@ -19,11 +19,9 @@
 **                   write-back counting included (OPT: its backward
 **                   next-use pass too)
 */
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <time.h>
-#include "vmlab.h"
+#define TESTUTIL_NO_CMOCKA      /* the tests' rig, failing with a message */
+#include "testutil.h"
 
 static double now(void)
 {
@@ -41,16 +39,13 @@ static void die(const char *what, vml_machine *m)
 static vml_machine *machine_pf(uint64_t ram, unsigned tlb, uint64_t pagefile)
 {
     vml_config cfg;
-    vml_machine *m;
     vml_config_default(&cfg);
     cfg.ram_bytes = ram;
     cfg.pagefile_bytes = pagefile;
     cfg.tlb_entries = tlb;
     cfg.tlb_ways = 4;
     cfg.flags = 0;      /* no per-operation invariant checks in a benchmark */
-    if (vml_machine_create(&cfg, &m) != VML_OK)
-        die("machine", NULL);
-    return m;
+    return new_machine_cfg(&cfg);
 }
 
 static vml_machine *machine(uint64_t ram, unsigned tlb)
@@ -67,24 +62,11 @@ static void report(const char *name, double ops, double secs, double target)
     printf("\n");
 }
 
-/* xorshift64: a reproducible order of pages */
-static uint64_t rnd(uint64_t *s)
-{
-    *s ^= *s << 13;
-    *s ^= *s >> 7;
-    *s ^= *s << 17;
-    return *s;
-}
-
 /* A process "bench" with pages committed read-write: their base address. */
 static vml_va committed_region(vml_machine *m, uint64_t pages, vml_proc **p)
 {
-    vml_va base;
-    if (vml_proc_create(m, "bench", p) != VML_OK ||
-        vml_win_VirtualAlloc(*p, 0, pages << 12, VML_MEM_RESERVE | VML_MEM_COMMIT,
-                             VML_PAGE_READWRITE, &base))
-        die("setup", m);
-    return base;
+    *p = new_proc(m, "bench");
+    return alloc(*p, pages << 12);
 }
 
 /* The address of every page of [base, base + pages), in order. */
@@ -142,7 +124,7 @@ static void bench_walks(void)
             die("touch", m);
     }
     for (size_t i = 0; i < n; i++)
-        vas[i] = base + ((rnd(&seed) % pages) << 12);
+        vas[i] = base + ((xorshift64(&seed) % pages) << 12);
     vml_stat_get(m, VML_SCOPE_CPU, 0, "page_walks", &walks0);
     double t0 = now(), ops = 0;
     uint64_t sum = 0;
@@ -295,7 +277,7 @@ static void bench_thrash(void)
     uint64_t seed = 42;
     vml_va base = committed_region(m, pages, &p);
     for (size_t i = 0; i < n; i++)
-        vas[i] = base + ((rnd(&seed) % pages) << 12) + (rnd(&seed) & 0xFF8);
+        vas[i] = base + ((xorshift64(&seed) % pages) << 12) + (xorshift64(&seed) & 0xFF8);
     double t = 0, ops = 0;
     uint64_t h0 = stat_sys(m, "hard_faults"), s0 = stat_sys(m, "soft_faults");
     for (int round = 0; round < 2 || t < 1.0; round++) {
@@ -326,9 +308,9 @@ static vml_ref *policy_string(size_t n)
     if (refs == NULL)
         die("policy string", NULL);
     for (size_t i = 0; i < n; i++) {
-        uint64_t r = rnd(&s);
+        uint64_t r = xorshift64(&s);
         if (r % 16 != 0) {
-            double u = (double)(rnd(&s) >> 11) / 9007199254740992.0;
+            double u = (double)(xorshift64(&s) >> 11) / 9007199254740992.0;
             refs[i].page = (uint64_t)(16384.0 * u * u * u);
         } else {
             refs[i].page = (1u << 20) + scan++ % (1u << 20);

@@ -64,7 +64,8 @@ typedef struct vml_proc vml_proc;
     X(VML_E_CORRUPT,    -9, "an invariant does not hold")                    \
     X(VML_E_UNSUPPORTED,-10, "not supported by this machine's configuration") \
     X(VML_E_SYNTAX,    -11, "malformed input")                              \
-    X(VML_E_COMMIT,    -12, "commit limit reached (RAM + pagefile)")
+    X(VML_E_COMMIT,    -12, "commit limit reached (RAM + pagefile)")          \
+    X(VML_E_ACCESS,    -13, "access denied")
 
 typedef enum vml_status {
 #define VML_X_ENUM(name, value, text) name = value,
@@ -160,6 +161,9 @@ typedef struct vml_config {
     ** zero-page worker) also runs every bg_interval accesses; 0 = never
     ** (only on thresholds and vml_tick).  Default 65536. */
     uint64_t   bg_interval;
+    /* The machine's file directory (relative file names are in it); NULL:
+    ** a temporary directory created with the machine and removed with it. */
+    const char *files_path;
 } vml_config;
 
 VML_API void vml_config_default(vml_config *cfg);
@@ -227,7 +231,8 @@ VML_API vml_pa     vml_proc_cr3(const vml_proc *p);
     X(VML_AV_NOACCESS,      "page is PAGE_NOACCESS / PROT_NONE")             \
     X(VML_AV_GUARD,         "guard page (first touch)")                      \
     X(VML_AV_NO_MEMORY,     "no physical frame to resolve the fault")       \
-    X(VML_AV_IN_PAGE_ERROR, "the page could not be read from the pagefile")
+    X(VML_AV_IN_PAGE_ERROR, "the page could not be read (pagefile or file I/O error)") \
+    X(VML_AV_BEYOND_EOF,    "file page past the end of the file")
 
 typedef enum vml_av_reason {
 #define VML_X_ENUM(name, text) name,
@@ -292,6 +297,31 @@ VML_API vml_status vml_mem_batch(vml_proc *p, unsigned cpu, const vml_va *vas, s
 #define VML_MEM_TOP_DOWN     0x00100000u
 #define VML_MEM_IMAGE        0x01000000u
 
+/* CreateFileMapping's section attributes (or'ed into flProtect) */
+#define VML_SEC_IMAGE        0x01000000u
+#define VML_SEC_RESERVE      0x04000000u
+#define VML_SEC_COMMIT       0x08000000u
+#define VML_SEC_NOCACHE      0x10000000u
+/* MapViewOfFile's dwDesiredAccess */
+#define VML_FILE_MAP_COPY       0x00000001u
+#define VML_FILE_MAP_WRITE      0x00000002u
+#define VML_FILE_MAP_READ       0x00000004u
+#define VML_FILE_MAP_EXECUTE    0x00000020u
+#define VML_FILE_MAP_ALL_ACCESS 0x000F001Fu
+/* CreateFile */
+#define VML_GENERIC_READ        0x80000000u
+#define VML_GENERIC_WRITE       0x40000000u
+#define VML_GENERIC_EXECUTE     0x20000000u
+#define VML_GENERIC_ALL         0x10000000u
+#define VML_CREATE_NEW          1u
+#define VML_CREATE_ALWAYS       2u
+#define VML_OPEN_EXISTING       3u
+#define VML_OPEN_ALWAYS         4u
+#define VML_TRUNCATE_EXISTING   5u
+/* A HANDLE value; INVALID_HANDLE_VALUE is (HANDLE)-1. */
+typedef uint64_t vml_handle;
+#define VML_INVALID_HANDLE_VALUE UINT64_MAX
+
 #define VML_PAGE_NOACCESS          0x001u
 #define VML_PAGE_READONLY          0x002u
 #define VML_PAGE_READWRITE         0x004u
@@ -306,6 +336,15 @@ VML_API vml_status vml_mem_batch(vml_proc *p, unsigned cpu, const vml_va *vas, s
 
 /* Win32 error codes (winerror.h) */
 #define VML_ERROR_SUCCESS            0u
+#define VML_ERROR_FILE_NOT_FOUND     2u
+#define VML_ERROR_ACCESS_DENIED      5u
+#define VML_ERROR_FILE_EXISTS        80u
+#define VML_ERROR_DISK_FULL          112u
+#define VML_ERROR_ALREADY_EXISTS     183u
+#define VML_ERROR_FILE_INVALID       1006u
+#define VML_ERROR_MAPPED_ALIGNMENT   1132u
+#define VML_ERROR_IO_DEVICE          1117u
+#define VML_ERROR_USER_MAPPED_FILE   1224u
 #define VML_ERROR_INVALID_HANDLE     6u
 #define VML_ERROR_NOT_SUPPORTED      50u
 #define VML_ERROR_NOT_ENOUGH_MEMORY  8u
@@ -345,6 +384,29 @@ VML_API uint32_t vml_win_ReadProcessMemory(vml_proc *caller, vml_proc *target, v
 VML_API uint32_t vml_win_WriteProcessMemory(vml_proc *caller, vml_proc *target, vml_va addr,
                                             const void *buf, uint64_t size, uint64_t *n_done);
 
+/* Files and sections.  A HANDLE names a file or a section object in one
+** process's handle table.  CreateFile opens a file of the machine
+** (relative paths are in its file directory; others are read-only);
+** CreateFileMapping makes a section of a file, or backed by the pagefile
+** (file INVALID_HANDLE_VALUE), named in the machine-wide namespace when
+** name is not NULL (an existing name is opened instead: *out names it and
+** the call returns ERROR_ALREADY_EXISTS, as GetLastError() would after a
+** successful CreateFileMapping).  size 0: the file's size. */
+VML_API uint32_t vml_win_CreateFile(vml_proc *p, const char *path, uint32_t access,
+                                    uint32_t disposition, vml_handle *out);
+VML_API uint32_t vml_win_CreateFileMapping(vml_proc *p, vml_handle file, uint32_t protect,
+                                           uint64_t size, const char *name, vml_handle *out);
+VML_API uint32_t vml_win_OpenFileMapping(vml_proc *p, uint32_t access, const char *name,
+                                         vml_handle *out);
+/* MapViewOfFileEx (base 0: anywhere); offset a multiple of 64 KiB; size 0:
+** to the end of the section. */
+VML_API uint32_t vml_win_MapViewOfFile(vml_proc *p, vml_handle section, uint32_t access,
+                                       uint64_t offset, uint64_t size, vml_va base,
+                                       vml_va *out);
+VML_API uint32_t vml_win_UnmapViewOfFile(vml_proc *p, vml_va base);
+VML_API uint32_t vml_win_FlushViewOfFile(vml_proc *p, vml_va base, uint64_t size);
+VML_API uint32_t vml_win_CloseHandle(vml_proc *p, vml_handle h);
+
 /* ------------------------------------------------------------------ */
 /* POSIX (Linux) personality                                           */
 
@@ -360,6 +422,25 @@ VML_API uint32_t vml_win_WriteProcessMemory(vml_proc *caller, vml_proc *target, 
 #define VML_MAP_NORESERVE       0x4000
 #define VML_MAP_POPULATE        0x8000
 #define VML_MAP_FIXED_NOREPLACE 0x100000
+#define VML_PROT_GROWSDOWN      0x01000000
+#define VML_PROT_GROWSUP        0x02000000
+#define VML_O_RDONLY    00
+#define VML_O_WRONLY    01
+#define VML_O_RDWR      02
+#define VML_O_CREAT     0100
+#define VML_O_EXCL      0200
+#define VML_O_TRUNC     01000
+#define VML_MS_ASYNC      1
+#define VML_MS_INVALIDATE 2
+#define VML_MS_SYNC       4
+#define VML_MADV_NORMAL     0
+#define VML_MADV_RANDOM     1
+#define VML_MADV_SEQUENTIAL 2
+#define VML_MADV_WILLNEED   3
+#define VML_MADV_DONTNEED   4
+#define VML_MADV_FREE       8
+#define VML_MADV_DONTFORK   10
+#define VML_MADV_DOFORK     11
 
 #define VML_EPERM   1
 #define VML_EBADF   9
@@ -372,13 +453,44 @@ VML_API uint32_t vml_win_WriteProcessMemory(vml_proc *caller, vml_proc *target, 
 #define VML_EIO     5
 #define VML_ENOSPC  28
 #define VML_EOPNOTSUPP 95
+#define VML_ENOENT  2
+#define VML_EBUSY   16
+#define VML_EISDIR  21
+#define VML_EMFILE  24
+#define VML_ETXTBSY 26
+#define VML_EOVERFLOW 75
 
-/* Each returns an errno value (0 = success) and changes nothing on failure.
-** Only anonymous mappings exist so far: fd must be -1. */
+/* Each returns an errno value (0 = success) and changes nothing on failure
+** (but mprotect over a hole, which changes what lies before it and fails
+** ENOMEM, as Linux does). */
 VML_API int vml_posix_mmap(vml_proc *p, vml_va addr, uint64_t len, int prot, int flags,
                            int fd, uint64_t offset, vml_va *out);
 VML_API int vml_posix_munmap(vml_proc *p, vml_va addr, uint64_t len);
 VML_API int vml_posix_mprotect(vml_proc *p, vml_va addr, uint64_t len, int prot);
+/* open(2) of a file of the machine (relative paths are in its file
+** directory, others read-only): *fd the lowest free descriptor (from 3). */
+VML_API int vml_posix_open(vml_proc *p, const char *path, int flags, int *fd);
+VML_API int vml_posix_close(vml_proc *p, int fd);
+VML_API int vml_posix_msync(vml_proc *p, vml_va addr, uint64_t len, int flags);
+VML_API int vml_posix_madvise(vml_proc *p, vml_va addr, uint64_t len, int advice);
+/* fork(2): a child named child_name (its pid in *pid). */
+VML_API int vml_posix_fork(vml_proc *parent, const char *child_name, unsigned *pid);
+
+/* ------------------------------------------------------------------ */
+/* The machine's files                                                 */
+
+/* The fill pattern: len bytes for addresses (or file offsets) addr.. */
+VML_API void vml_pattern(uint64_t seed, uint64_t addr, void *buf, size_t len);
+/* Creates or replaces a file of the file directory: size bytes of the
+** pattern for seed (zeros when !seeded).  VML_E_EXISTS while a view maps
+** it. */
+VML_API vml_status vml_file_create(vml_machine *m, const char *name, uint64_t size,
+                                   uint64_t seed, int seeded);
+/* How many of the host file's bytes [offset, offset+len) differ from the
+** pattern for seed at offsets offset.. . */
+VML_API vml_status vml_file_check(vml_machine *m, const char *name, uint64_t offset,
+                                  uint64_t len, uint64_t seed, uint64_t *n_diff);
+VML_API const char *vml_files_dir(const vml_machine *m);
 
 /* Symbolic constants by name ("MEM_COMMIT", "PAGE_READWRITE", "PROT_READ",
 ** "ERROR_INVALID_PARAMETER", "EINVAL", "STATUS_ACCESS_VIOLATION", ...):
@@ -606,7 +718,9 @@ VML_API uint64_t vml_standby_count(const vml_machine *m, unsigned priority);
 #define VML_INJECT_PAGEFILE_WRITE 0u
 #define VML_INJECT_PAGEFILE_READ  1u
 #define VML_INJECT_HOST_ALLOC     2u
-#define VML_N_INJECT              3u
+#define VML_INJECT_FILE_READ      3u   /* mapped files' page reads (EIO) */
+#define VML_INJECT_FILE_WRITE     4u   /* mapped files' write-backs (EIO, ENOSPC) */
+#define VML_N_INJECT              5u
 VML_API vml_status vml_inject(vml_machine *m, unsigned what, int err, uint64_t after,
                               uint64_t count);
 
@@ -646,6 +760,12 @@ VML_API void vml_policy_result_free(vml_policy_result *r);
 #define VML_ORIGIN_WIN32 0u   /* created by VirtualAlloc & co. */
 #define VML_ORIGIN_POSIX 1u   /* created by mmap & co. (VMA rules) */
 
+/* What backs a VAD (vml_vad_info.backing). */
+#define VML_BACKING_PRIVATE  0u   /* private memory: its PTEs are the only record */
+#define VML_BACKING_PAGEFILE 1u   /* a pagefile-backed section, or posix shmem */
+#define VML_BACKING_FILE     2u   /* a file's pages (its data section) */
+#define VML_BACKING_IMAGE    3u   /* an image section */
+
 typedef struct vml_vad_info {
     uint64_t start_vpn, end_vpn;  /* inclusive, as WinDbg prints them */
     unsigned level;               /* depth in the tree, root = 0 */
@@ -657,6 +777,16 @@ typedef struct vml_vad_info {
     int      map_flags;           /* posix VMAs: MAP_* */
     int      mem_commit;          /* whole range committed at creation */
     const char *name;             /* "" or a description ("[heap]") */
+    /* views */
+    unsigned backing;             /* VML_BACKING_* */
+    int      cow;                 /* copy-on-write (FILE_MAP_COPY, MAP_PRIVATE) */
+    int      shmem;               /* a posix MAP_SHARED|MAP_ANONYMOUS object */
+    unsigned segment;             /* the segment (control area) number, 0 none */
+    unsigned section;             /* the section object's number, 0 none */
+    uint64_t offset;              /* bytes into the segment at start_vpn */
+    const char *file;             /* the file's name as opened ("" none) */
+    uint64_t inode;               /* the file's (or shmem object's) inode */
+    int      inherit;             /* 0 copied by fork, 1 shared, 2 not inherited */
 } vml_vad_info;
 
 /* The first VAD whose end is at or after va (iterate: va = end + 1 page).
@@ -664,12 +794,203 @@ typedef struct vml_vad_info {
 VML_API vml_status vml_vad_next(vml_proc *p, vml_va va, vml_vad_info *out);
 VML_API size_t     vml_vad_count(const vml_proc *p);
 
+/* One page of a process, as /proc/PID/smaps and pagemap count it. */
+typedef struct vml_page_info {
+    vml_pte_kind kind;            /* of its PTE (VML_PTE_ZERO: none yet) */
+    int      committed;
+    uint32_t protect;             /* Win32 protection of the mapping (committed) */
+    int      mapped;              /* valid in this process now */
+    int      resident;            /* a frame holds it (mapped, or in transition) */
+    int      swapped;             /* its only copy is in the pagefile */
+    int      zero_page;           /* mapped to the shared zero page */
+    vml_pfn  pfn;                 /* its frame, VML_PFN_NONE when none */
+    unsigned share_count;         /* valid PTEs that map the frame */
+    int      shared;              /* a page of a section or a clone page */
+    int      dirty;               /* written since it was last saved */
+    int      accessed;            /* the PTE's A bit */
+    unsigned backing;             /* VML_BACKING_* (a clone page: PRIVATE) */
+    uint64_t proto_id;            /* its prototype PTE, 0 none */
+    vml_va   proto_va;            /* ... and where it is (the paged pool) */
+} vml_page_info;
+/* The state of the page at va of p (no side effects). */
+VML_API vml_status vml_page_query(vml_proc *p, vml_va va, vml_page_info *out);
+
+/* What /proc/PID/smaps counts of a range of one process (bytes), by
+** Linux's rules (fs/proc/task_mmu.c, smaps_account): a mapped page counts
+** in Rss, in Pss divided by its mappers, as Shared_* when another PTE maps
+** it too, Private_* otherwise; Anonymous for private and clone pages;
+** Swap for pages only in the pagefile.  The zero page counts nowhere. */
+typedef struct vml_mem_usage {
+    uint64_t rss, pss, pss_dirty;
+    uint64_t shared_clean, shared_dirty, private_clean, private_dirty;
+    uint64_t referenced, anonymous, lazyfree, swap, swap_pss;
+} vml_mem_usage;
+VML_API vml_status vml_mem_usage_get(vml_proc *p, vml_va start, vml_va end, vml_mem_usage *out);
+
+/* A segment (control area and its prototype PTEs: WinDbg's !ca). */
+typedef struct vml_segment_info {
+    unsigned id;
+    unsigned backing;             /* VML_BACKING_* */
+    uint64_t n_pages;
+    uint64_t proto_base;          /* id of its first prototype PTE */
+    vml_va   proto_va;            /* address of its first prototype PTE */
+    unsigned refs, views;         /* references (section objects, views...) */
+    uint64_t commit_pages;        /* charged to the system */
+    uint64_t resident_pages;      /* frames holding its pages */
+    int      reserve, shmem;
+    const char *file;             /* "" none */
+    uint64_t file_size;
+} vml_segment_info;
+VML_API vml_status vml_segment_get(vml_machine *m, unsigned id, vml_segment_info *out);
+/* Prototype PTE index of segment id (64-bit memory-manager format). */
+VML_API vml_status vml_segment_proto(vml_machine *m, unsigned id, uint64_t index, uint64_t *proto);
+
 /* ------------------------------------------------------------------ */
 /* Counters                                                            */
 
 typedef enum vml_scope { VML_SCOPE_SYSTEM, VML_SCOPE_PROC, VML_SCOPE_CPU } vml_scope;
 
-/* id is the pid for VML_SCOPE_PROC and the CPU number for VML_SCOPE_CPU. */
+/* One list per scope: each counter's name (as scripts and views spell it)
+** and what it counts.  The enums below are made from the lists, so a
+** counter a program names must exist (a compile error otherwise). */
+#define VML_SYS_STAT_LIST(X) \
+    X(total_pages,        "physical frames in the machine") \
+    X(free_pages,         "frames on the free list (contents not zeroed)") \
+    X(zeroed_pages,       "frames on the zeroed list") \
+    X(standby_pages,      "frames on the standby list (clean, still holding data)") \
+    X(modified_pages,     "frames on the modified list (dirty, to be written)") \
+    X(modnowrite_pages,   "frames on the modified-no-write list") \
+    X(bad_pages,          "frames on the bad list (out of service)") \
+    X(active_pages,       "frames in use: working sets, page tables, kernel") \
+    X(pagetable_pages,    "frames holding page tables (every process and the kernel)") \
+    X(kernel_pages,       "frames of the kernel image and the shared zero page") \
+    X(page_faults,        "page faults resolved") \
+    X(demand_zero_faults, "faults resolved with a zero-filled frame") \
+    X(transition_faults,  "soft faults resolved from the standby/modified lists") \
+    X(guard_page_faults,  "STATUS_GUARD_PAGE_VIOLATION exceptions raised") \
+    X(access_violations,  "access violations (0xC0000005) raised") \
+    X(pages_zeroed,       "frames zeroed by the zero-page worker") \
+    X(ipis,               "TLB shootdown interrupts sent to other CPUs") \
+    X(shootdowns,         "invalidations that needed other CPUs") \
+    X(processes,          "processes") \
+    X(soft_faults,        "faults resolved from memory, no I/O (standby, modified, another mapper)") \
+    X(hard_faults,        "faults that read the page from the pagefile or a file (pgmajfault)") \
+    X(pagefile_reads,     "pages read from the pagefile (pswpin)") \
+    X(pagefile_writes,    "pages written to the pagefile (pswpout)") \
+    X(pagefile_write_clusters, "writes of the modified page writer (one per cluster)") \
+    X(pagefile_read_errors,  "pagefile reads that failed (STATUS_IN_PAGE_ERROR)") \
+    X(pagefile_write_errors, "pagefile writes that failed (pages stayed modified)") \
+    X(pagefile_total_pages, "slots in the pagefile") \
+    X(pagefile_used_pages, "pagefile slots holding a page") \
+    X(pagefile_peak_pages, "highest pagefile_used_pages") \
+    X(commit_charge,      "committed pages: private memory and pagefile-backed sections (Committed_AS)") \
+    X(commit_limit,       "pages that can be committed: RAM + pagefile (CommitLimit)") \
+    X(commit_peak,        "highest commit_charge") \
+    X(available_pages,    "zeroed + free + standby pages (MemAvailable)") \
+    X(pages_trimmed,      "pages the working-set manager took from working sets") \
+    X(evictions,          "pages taken from working sets by trimming or a global policy") \
+    X(writebacks,         "of those, dirty ones (they must be written before reuse)") \
+    X(pages_repurposed,   "standby pages given to a new use") \
+    X(aging_passes,       "working sets aged by the working-set manager") \
+    X(background_runs,    "runs of the background work (tick, thresholds, interval)") \
+    X(no_frame_faults,    "faults that found no frame even after reclaiming") \
+    X(failed_faults,      "STATUS_NO_MEMORY and STATUS_IN_PAGE_ERROR exceptions raised") \
+    X(cow_faults,         "copy-on-write faults (a private copy, or the page kept by its last user)") \
+    X(prototype_faults,   "faults resolved through a prototype PTE (a shared page)") \
+    X(file_faults,        "hard faults served from a mapped file") \
+    X(bus_errors,         "SIGBUS raised for file pages past the end of the file") \
+    X(shared_pages,       "frames mapped by more than one PTE (share count > 1)") \
+    X(file_reads,         "pages read from mapped files") \
+    X(file_writes,        "pages written back to mapped files") \
+    X(file_read_errors,   "file page reads that failed (STATUS_IN_PAGE_ERROR)") \
+    X(file_write_errors,  "file write-backs that failed (pages stayed modified)") \
+    X(zero_page_maps,     "PTEs mapping the shared zero page") \
+    X(sections,           "section objects (CreateFileMapping)") \
+    X(segments,           "segments of prototype PTEs (pagefile-backed, files, images)") \
+    X(cached_pages,       "frames holding pages of files (active, standby and modified)") \
+    X(shmem_pages,        "frames holding pages of pagefile-backed sections and shared anonymous memory") \
+    X(clone_pages,        "pages shared copy-on-write after fork (clone prototype PTEs)") \
+    X(forks,              "fork calls") \
+    X(anon_pages,         "frames holding anonymous memory (private and clone pages), in use or in transition") \
+    X(mapped_file_pages,  "frames of files that some PTE maps now") \
+    X(dirty_pages,        "frames written since last saved (modified list, and mapped ones marked so)") \
+    X(swap_cached_pages,  "frames that also have a clean copy in the pagefile (SwapCached)")
+
+#define VML_PROC_STAT_LIST(X) \
+    X(page_faults,        "page faults resolved (Task Manager: Page Faults)") \
+    X(demand_zero_faults, "faults resolved with a zero-filled frame") \
+    X(transition_faults,  "soft faults from the standby/modified lists") \
+    X(guard_page_faults,  "guard-page exceptions raised") \
+    X(access_violations,  "access violations (0xC0000005) raised") \
+    X(working_set,        "bytes of resident pages (Working Set, VmRSS)") \
+    X(peak_working_set,   "highest working_set (Peak Working Set, VmHWM)") \
+    X(private_bytes,      "bytes of committed private memory (Private Bytes / Commit size)") \
+    X(peak_private_bytes, "highest private_bytes") \
+    X(virtual_size,       "bytes reserved, committed or not (Virtual Size, VmSize)") \
+    X(peak_virtual_size,  "highest virtual_size (VmPeak)") \
+    X(pagetable_pages,    "page-table frames of the process (VmPTE / 4K)") \
+    X(vads,               "VADs (allocations) in the address space") \
+    X(soft_faults,        "faults resolved from memory, no I/O") \
+    X(hard_faults,        "faults that read the page from the pagefile or a file") \
+    X(minflt,             "faults without I/O (Linux min_flt: page_faults - hard_faults)") \
+    X(majflt,             "faults with I/O (Linux maj_flt)") \
+    X(pagefile_pages,     "private pages of the process in the pagefile (VmSwap / 4K)") \
+    X(pages_trimmed,      "pages taken from its working set") \
+    X(ws_min_pages,       "working-set minimum (pages)") \
+    X(ws_max_pages,       "working-set maximum (pages; 0 = none)") \
+    X(memory_priority,    "priority of its pages on the standby list (0..7)") \
+    X(failed_faults,      "STATUS_NO_MEMORY and STATUS_IN_PAGE_ERROR exceptions raised") \
+    X(cow_faults,         "copy-on-write faults") \
+    X(prototype_faults,   "faults resolved through a prototype PTE (a shared page)") \
+    X(file_faults,        "hard faults served from a mapped file") \
+    X(bus_errors,         "SIGBUS raised for file pages past the end of the file") \
+    X(ws_private,         "bytes of its working set no other process can share (WS Private)") \
+    X(ws_shareable,       "bytes of its working set that are section or clone pages (WS Shareable)") \
+    X(ws_shared,          "bytes of its shareable working set mapped by another PTE too (WS Shared)") \
+    X(rss_anon,           "bytes of resident anonymous memory (RssAnon)") \
+    X(rss_file,           "bytes of resident pages of files (RssFile)") \
+    X(rss_shmem,          "bytes of resident shared anonymous memory (RssShmem)") \
+    X(pss,                "proportional set size: each resident page divided by its mappers (bytes)") \
+    X(zero_page_maps,     "PTEs mapping the shared zero page") \
+    X(handles,            "open Win32 handles") \
+    X(fds,                "open posix file descriptors")
+
+#define VML_CPU_STAT_LIST(X) \
+    X(tlb_hits,     "translations found in the TLB") \
+    X(tlb_misses,   "translations not in the TLB (each walks the tables)") \
+    X(tlb_l2_hits,  "hits in the second-level TLB") \
+    X(page_walks,   "page-table walks") \
+    X(invlpgs,      "invlpg instructions executed") \
+    X(flushes,      "TLB flushes (CR3 loads without PCIDs, explicit flushes)") \
+    X(cr3_loads,    "address-space switches") \
+    X(ipis,         "shootdown interrupts received")
+
+typedef enum vml_sys_stat {
+#define VML_X_ENUM(name, desc) VML_STAT_SYS_##name,
+    VML_SYS_STAT_LIST(VML_X_ENUM)
+#undef VML_X_ENUM
+    VML_N_SYS_STATS
+} vml_sys_stat;
+typedef enum vml_proc_stat {
+#define VML_X_ENUM(name, desc) VML_STAT_PROC_##name,
+    VML_PROC_STAT_LIST(VML_X_ENUM)
+#undef VML_X_ENUM
+    VML_N_PROC_STATS
+} vml_proc_stat;
+typedef enum vml_cpu_stat {
+#define VML_X_ENUM(name, desc) VML_STAT_CPU_##name,
+    VML_CPU_STAT_LIST(VML_X_ENUM)
+#undef VML_X_ENUM
+    VML_N_CPU_STATS
+} vml_cpu_stat;
+
+/* A counter's value (0 for an id out of range). */
+VML_API uint64_t vml_stat_sys(const vml_machine *m, vml_sys_stat s);
+VML_API uint64_t vml_stat_proc(const vml_proc *p, vml_proc_stat s);
+VML_API uint64_t vml_stat_cpu(const vml_machine *m, unsigned cpu, vml_cpu_stat s);
+
+/* By name (scripts): id is the pid for VML_SCOPE_PROC and the CPU number
+** for VML_SCOPE_CPU.  VML_E_NOT_FOUND for a name the scope does not have. */
 VML_API vml_status vml_stat_get(vml_machine *m, vml_scope scope, unsigned id,
                                 const char *name, uint64_t *out);
 VML_API size_t     vml_stat_count(vml_scope scope);
@@ -696,7 +1017,9 @@ VML_API const char *vml_stat_name(vml_scope scope, size_t i, const char **desc);
     X(VML_EV_AGE,        "age")                        \
     X(VML_EV_PAGEFILE,   "pagefile")                   \
     X(VML_EV_REPURPOSE,  "repurpose")                  \
-    X(VML_EV_EVICT,      "evict")
+    X(VML_EV_EVICT,      "evict")                      \
+    X(VML_EV_FILE,       "file")                       \
+    X(VML_EV_FORK,       "fork")
 
 typedef enum vml_event_type {
 #define VML_X_ENUM(name, text) name,
@@ -767,6 +1090,13 @@ VML_API vml_status vml_view_stats(vml_machine *m, vml_scope scope, unsigned id, 
 VML_API vml_status vml_view_vm(vml_machine *m, unsigned fmt, vml_text *out);            /* !vm */
 VML_API vml_status vml_view_wsle(vml_proc *p, unsigned fmt, vml_text *out);             /* !wsle */
 VML_API vml_status vml_view_vmstat(vml_machine *m, unsigned fmt, vml_text *out);        /* /proc/vmstat */
+VML_API vml_status vml_view_smaps(vml_proc *p, unsigned fmt, vml_text *out);            /* /proc/PID/smaps */
+VML_API vml_status vml_view_pmap(vml_proc *p, unsigned fmt, vml_text *out);             /* pmap -x */
+VML_API vml_status vml_view_meminfo(vml_machine *m, unsigned fmt, vml_text *out);       /* /proc/meminfo */
+VML_API vml_status vml_view_free(vml_machine *m, unsigned fmt, vml_text *out);          /* free -k */
+/* The control area of the section mapped at va (WinDbg's !ca), with its
+** prototype PTEs; VML_E_NOT_FOUND when va is not in a view. */
+VML_API vml_status vml_view_ca(vml_proc *p, vml_va va, unsigned fmt, vml_text *out);
 
 #ifdef __cplusplus
 }

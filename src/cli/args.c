@@ -31,6 +31,28 @@ enum rc arg_num(struct interp *in, const char *word, const char *what, uint64_t 
     return RC_OK;
 }
 
+enum rc arg_count(struct interp *in, const char *word, const char *what, uint64_t *out)
+{
+    enum rc rc = arg_num(in, word, what, out);
+
+    if (rc == RC_OK && *out > (uint64_t)INT64_MAX)
+        return cli_error(in, "%s cannot be negative ('%s' is %lld)", what, word,
+                         (long long)(int64_t)*out);
+    return rc;
+}
+
+enum rc arg_size(struct interp *in, const char *word, const char *what, uint64_t *out)
+{
+    const char *p = word;
+
+    while (*p == '(' || *p == ' ' || *p == '\t')
+        p++;
+    if (*p == '-' && p[1] != '-')
+        return cli_error(in, "%s cannot be negative ('%s'; it is unsigned: the largest is "
+                         "0xFFFFFFFFFFFFFFFF)", what, word);
+    return arg_num(in, word, what, out);
+}
+
 enum rc arg_u32(struct interp *in, const char *word, const char *what, uint32_t *out)
 {
     uint64_t v = 0;
@@ -68,6 +90,8 @@ enum rc need_machine(struct interp *in)
     if (in->m != NULL)
         return RC_OK;
     vml_config_default(&cfg);
+    if (in->max_ram != 0 && cfg.ram_bytes > in->max_ram)
+        cfg.ram_bytes = in->max_ram;
     st = vml_machine_create(&cfg, &in->m);
     if (st != VML_OK) {
         in->m = NULL;
@@ -105,7 +129,7 @@ enum rc arg_cpu(struct interp *in, const char *word, unsigned *out)
 {
     uint64_t v = 0;
     unsigned n;
-    enum rc rc = arg_num(in, word, "CPU", &v);
+    enum rc rc = arg_count(in, word, "CPU", &v);
 
     if (rc != RC_OK)
         return rc;

@@ -6,12 +6,12 @@
 ** struct interp, one per file being run (or one for the shell).
 **
 ** INVARIANTS:
-**   C1  A command line either runs to completion or stops with a script
+**   CLI1  A command line either runs to completion or stops with a script
 **       error before it changed anything that matters: handlers evaluate
 **       and check every argument before the first library call.
-**   C2  Every string the interpreter keeps is heap-allocated with its
+**   CLI2  Every string the interpreter keeps is heap-allocated with its
 **       length; no fixed buffer receives unbounded input.
-**   C3  One table (commands.c) drives dispatch, `vmlab help` and
+**   CLI3  One table (commands.c) drives dispatch, `vmlab help` and
 **       `vmlab help COMMAND`.
 */
 #ifndef VMLAB_CLI_H
@@ -59,6 +59,10 @@ static inline const char *sb_str(const vml_text *b)   /* "" while empty */
 /* Appends v: numbers as 0x hex; strings raw (quoted: in "" with C escapes;
 ** raw: non-printable bytes as \xNN). */
 void sb_value(vml_text *b, const struct value *v, int quoted);
+/* Appends n bytes of text with control characters (C0, DEL, C1) and bytes
+** that are not UTF-8 written as \xNN (\t \n \r as such): safe to print
+** on a terminal. */
+void sb_escaped(vml_text *b, const char *text, size_t n);
 
 /* ------------------------------------------------------------------ */
 /* Words of a line.                                                    */
@@ -72,7 +76,9 @@ void words_free(struct words *ws);
 /* ------------------------------------------------------------------ */
 /* Results of a command.                                               */
 
-enum rc { RC_OK = 0, RC_ERROR, RC_FATAL };
+/* RC_STOP: the run must stop, and the reason was printed already (an
+** error inside a sourced file, reported with its own FILE:LINE). */
+enum rc { RC_OK = 0, RC_ERROR, RC_FATAL, RC_STOP };
 
 enum fail_kind {
     FAIL_NONE = 0,
@@ -102,20 +108,62 @@ struct var {
     struct value val;
 };
 
+/* Where a line runs: the blocks, def calls and sourced files around it,
+** printed after an error or a failed expect ("(in the repeat block of
+** line 5, pass 2 of 3)"). */
+enum ctx_kind { CTX_SOURCE, CTX_REPEAT, CTX_FOR, CTX_IF, CTX_CALL };
+struct ctx {
+    enum ctx_kind kind;
+    const char   *file;     /* CTX_SOURCE, CTX_CALL: where it was called from */
+    unsigned      line;     /* the line of the block, or of the call */
+    const char   *name;     /* CTX_CALL: the def; CTX_FOR: the variable */
+    uint64_t      pass, passes;   /* CTX_REPEAT: pass of passes; CTX_FOR: value */
+};
+#define CTX_MAX 96          /* nesting of blocks, calls and sources */
+
+struct src_line {            /* a line of a block being collected */
+    char    *text;
+    unsigned line;
+};
+struct def;
+
 struct interp {
     vml_machine *m;          /* NULL until a command needs one */
     const char  *file;       /* for messages: "FILE:LINE: ..." */
     unsigned     line;
+    const char  *srcdir;     /* source FILE is relative to it (NULL: cwd) */
+    struct ctx   ctx[CTX_MAX];
+    size_t       n_ctx;
+    unsigned     n_sources;  /* CTX_SOURCE entries in ctx */
+    char       **names;      /* file names and directories kept for messages */
+    size_t       n_names;
     unsigned     cpu;        /* CPU of later accesses (`cpu N`) */
     unsigned     cmd_cpu;    /* CPU of the command running (cpu=N) */
     unsigned     fmt;        /* VML_FMT_TEXT, or VML_FMT_JSON (--json) */
     int          events;     /* `events on` */
     int          quiet;      /* > 0 inside expect: no result lines */
     int          interactive;/* the shell: errors do not stop */
+    int          terminal;   /* a terminal session: errors do not count in
+                                the exit status */
     int          done;       /* quit/exit seen */
     int          trace;      /* print each command line before running it */
     struct var  *vars;
     size_t       n_vars, cap_vars;
+    struct src_line *collected;   /* the block being read (block.c) */
+    size_t       n_collected;
+    unsigned     collect_depth;   /* blocks open in it */
+    struct def **defs;            /* commands defined by def */
+    size_t       n_defs;
+    unsigned     call_depth;
+    uint64_t     max_steps;       /* 0, or the most lines, passes and units
+                                     of long work to run (the fuzz target) */
+    int          progress_tty;    /* stderr is a terminal: show progress */
+    uint64_t     max_ram;         /* 0, or the largest ram and pagefile: a
+                                     machine asking for more gets this */
+    int          sandbox;         /* no host files: commands that would read
+                                     or write one (source, pagefile=PATH,
+                                     images, traces) refuse */
+    uint64_t     steps;
     vml_text  err;        /* the message of the last script error */
     int          status;     /* worst exit code so far (0..3) */
     FILE        *out;        /* normal output */
@@ -136,6 +184,7 @@ enum rc cli_fatal(struct interp *in, const char *what);
 
 const struct value *var_get(const struct interp *in, const char *name, size_t len);
 int  var_set(struct interp *in, const char *name, size_t len, const struct value *v);
+void var_unset(struct interp *in, const char *name, size_t len);
 
 /* ------------------------------------------------------------------ */
 /* expr.c: splitting lines into words, numbers, expressions.           */
@@ -150,10 +199,14 @@ enum rc expr_eval(struct interp *in, const char *text, struct value *out);
 /* Decodes a "string" literal starting at s[0] == '"'; *end is set past
 ** the closing quote. */
 enum rc str_literal(struct interp *in, const char *s, const char **end, vml_text *out);
-/* echo's words: text with $variables, (expressions) and "strings". */
-enum rc expr_interpolate(struct interp *in, const char *word, vml_text *out);
+/* Decodes the escape at (*pp)[0] == '\\' of a string into *c; *pp is set
+** past it. */
+enum rc str_escape(struct interp *in, const char **pp, char *c);
+/* Skips a (group) at s[0] == '('; NULL (and an error) when unbalanced. */
+const char *expr_skip_group(struct interp *in, const char *s);
 int is_ident_start(int c);
 int is_ident_char(int c);
+int is_ident_word(const char *w);     /* letters, digits, _; not a digit first */
 
 /* ------------------------------------------------------------------ */
 /* commands.c: the command table.                                      */
@@ -197,6 +250,13 @@ void help_command(FILE *f, const struct cmd *c);
 
 /* args.c: argument helpers shared by the handlers. */
 enum rc arg_num(struct interp *in, const char *word, const char *what, uint64_t *out);
+/* A count, frame number, CPU or key value: a negative value ($n = -1) is
+** refused instead of wrapping to 2^64 - 1. */
+enum rc arg_count(struct interp *in, const char *word, const char *what, uint64_t *out);
+/* A size, length or offset of a personality call: a negative expression
+** ('-1') is refused; a large value (0xFFFFFFFFFFFFFFFF) goes to the call,
+** which fails as the real one does. */
+enum rc arg_size(struct interp *in, const char *word, const char *what, uint64_t *out);
 enum rc arg_u32(struct interp *in, const char *word, const char *what, uint32_t *out);
 enum rc arg_int(struct interp *in, const char *word, const char *what, int *out);
 enum rc arg_value(struct interp *in, const char *word, struct value *out);
@@ -223,6 +283,11 @@ enum rc machine_config_words(struct interp *in, size_t argc, char **argv, vml_co
 /* The name of a constant of value v whose name starts with prefix. */
 const char *const_name(uint64_t v, const char *prefix);
 void events_apply(struct interp *in);
+/* Edit distance ignoring case, for "did you mean". */
+size_t cli_distance(const char *a, const char *b);
+/* The constant a mistyped name most likely means (MEM_COMIT, page_readwrite),
+** or NULL. */
+const char *cli_suggest_const(const char *word);
 
 /* Handlers (cmd_mem.c, cmd_view.c, cmd_paging.c, script.c). */
 #define CLI_HANDLER(name) \
@@ -231,7 +296,7 @@ CLI_HANDLER(h_machine);   CLI_HANDLER(h_process);   CLI_HANDLER(h_terminate);
 CLI_HANDLER(h_cpu);       CLI_HANDLER(h_switch);    CLI_HANDLER(h_events);
 CLI_HANDLER(h_echo);      CLI_HANDLER(h_expect);    CLI_HANDLER(h_help);
 CLI_HANDLER(h_quit);      CLI_HANDLER(h_check);     CLI_HANDLER(h_layout);
-CLI_HANDLER(h_vars);
+CLI_HANDLER(h_vars);      CLI_HANDLER(h_source);
 CLI_HANDLER(h_valloc);    CLI_HANDLER(h_vallocex);  CLI_HANDLER(h_vfree);
 CLI_HANDLER(h_vprotect);  CLI_HANDLER(h_vquery);    CLI_HANDLER(h_rpm);
 CLI_HANDLER(h_wpm);       CLI_HANDLER(h_mmap);      CLI_HANDLER(h_munmap);
@@ -244,6 +309,14 @@ CLI_HANDLER(h_view_pfn);  CLI_HANDLER(h_memusage);  CLI_HANDLER(h_maps);
 CLI_HANDLER(h_status);    CLI_HANDLER(h_taskmgr);   CLI_HANDLER(h_stats);
 CLI_HANDLER(h_query);     CLI_HANDLER(h_stat);      CLI_HANDLER(h_markbad);
 CLI_HANDLER(h_zeropages); CLI_HANDLER(h_db);
+/* cmd_share.c */
+CLI_HANDLER(h_file);      CLI_HANDLER(h_filecheck); CLI_HANDLER(h_createfile);
+CLI_HANDLER(h_createfilemapping); CLI_HANDLER(h_openfilemapping); CLI_HANDLER(h_mapview);
+CLI_HANDLER(h_unmapview); CLI_HANDLER(h_flushview); CLI_HANDLER(h_closehandle);
+CLI_HANDLER(h_open);      CLI_HANDLER(h_close);     CLI_HANDLER(h_msync);
+CLI_HANDLER(h_madvise);   CLI_HANDLER(h_fork);      CLI_HANDLER(h_view_ca);
+CLI_HANDLER(h_smaps);     CLI_HANDLER(h_pmap);      CLI_HANDLER(h_meminfo);
+CLI_HANDLER(h_free);
 /* cmd_paging.c */
 CLI_HANDLER(h_setwss);    CLI_HANDLER(h_setmemprio); CLI_HANDLER(h_tick);
 CLI_HANDLER(h_touch);     CLI_HANDLER(h_fill);      CLI_HANDLER(h_verify);
@@ -253,15 +326,87 @@ CLI_HANDLER(h_vmstat);
 /* ------------------------------------------------------------------ */
 /* script.c: running lines, files, the shell.                          */
 
+/* Reports a line's outcome ("FILE:LINE: error: MSG (context)"); returns 1
+** when the run must stop. */
+int  script_report(struct interp *in, enum rc rc);
+/* Prints "FILE:LINE: KIND: MSG (context)" on errout. */
+void script_print_at(struct interp *in, const char *kind, const char *msg);
+/* in->status = max(in->status, status). */
+void script_raise_status(struct interp *in, int status);
 /* Runs one line; on RC_ERROR the message is in in->err. */
 enum rc script_line(struct interp *in, const char *line);
+/* One line of input of the session (line number in->line): runs it, or
+** adds it to the block being collected; prints an error with its place
+** and context.  Returns 1 when the session must stop. */
+int  script_input(struct interp *in, const char *line);
+/* A command defined by def: 1 and *rc when NAME is one (the call ran),
+** 0 when not. */
+int  script_call(struct interp *in, const char *name, size_t argc, char **argv, enum rc *rc);
+int  script_def_find(const struct interp *in, const char *name);   /* 1: a def */
+/* Frees the defs and the block being collected (interp_free). */
+void script_blocks_free(struct interp *in);
+/* 1 while a block is being collected (the shell's prompt is "...> "). */
+int  script_pending(const struct interp *in);
+/* Ctrl-C in the shell: drops the block being collected. */
+void script_cancel(struct interp *in);
+/* The keywords of blocks (NULL-terminated) and the commands defined by
+** def, for completion. */
+extern const char *const script_keywords[];
+size_t      script_def_count(const struct interp *in);
+const char *script_def_name(const struct interp *in, size_t i);
+/* The end of the input: an unfinished block is an error.  Returns the
+** exit status of the session. */
+int  script_input_end(struct interp *in);
+/* A heap copy of s kept until interp_free (names in messages); NULL when
+** out of memory. */
+const char *interp_keep(struct interp *in, const char *s);
+/* Runs the lines of f in the session until its end, an error (not in an
+** interactive session) or quit. */
+void script_stream(struct interp *in, FILE *f);
 /* Runs a file ("-" = stdin) or an array of lines in a fresh state:
 ** returns the exit code (0, EXIT_EXPECT, EXIT_SCRIPT, EXIT_INTERNAL). */
 int script_run_file(const char *path, FILE *out, FILE *errout);
 /* trace: print each command line ("vmlab> LINE") before running it. */
 int script_run_lines(const char *name, const char *const *lines, size_t n,
                      int trace, FILE *out, FILE *errout);
+/* Limits of a run (the fuzz target): see max_steps, max_ram, sandbox. */
+struct run_limits {
+    uint64_t max_steps, max_ram;
+    int      sandbox;
+};
+/* Runs a buffer of lines as `vmlab run -` would (the fuzz target's entry:
+** nothing exits); lim may be NULL. */
+int script_run_buffer(const char *name, const char *buf, size_t len, FILE *out, FILE *errout,
+                      const struct run_limits *lim);
 int script_shell(FILE *in, FILE *out, FILE *errout);
+/* shell.c: the interactive session on a terminal (line editing, history,
+** completion, Ctrl-C); returns the exit status. */
+int shell_interactive(struct interp *in);
+
+/* progress.c: Ctrl-C.  The handler only sets a flag (the CLI's one piece
+** of global state); long work polls it. */
+void cli_sigint_install(void);
+int  cli_interrupted(void);
+void cli_interrupt_clear(void);
+void cli_sigint_reraise(void);
+
+/* Long work: split it into chunks of whole library calls; after each one
+** call progress_step with the units done so far.  It prints "WHAT: DONE/
+** TOTAL UNIT (N%)" on a terminal's stderr (at most 5 times a second, after
+** the first half second), and returns RC_ERROR ("interrupted") after
+** Ctrl-C, or when the run's step budget (max_steps) is spent: stop then,
+** with the machine as the finished chunks left it.  progress_end erases
+** the line; call it on every way out. */
+struct progress {
+    const char *what, *unit;
+    uint64_t    total, done;
+    uint64_t    start_ms, last_ms;
+    int         tty, shown;
+};
+void    progress_start(struct interp *in, struct progress *pg, const char *what,
+                       uint64_t total, const char *unit);
+enum rc progress_step(struct interp *in, struct progress *pg, uint64_t done);
+void    progress_end(struct interp *in, struct progress *pg);
 
 /* cmd_policy.c: `vmlab policy`, a replacement policy on a reference
 ** string (argv[1] is "policy"); returns the exit code. */

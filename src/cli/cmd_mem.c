@@ -180,7 +180,7 @@ CLI_HANDLER(h_valloc)
 
     (void)argc;
     if (arg_proc(in, argv[0], &p) || arg_num(in, argv[1], "ADDRESS", &addr) ||
-        arg_num(in, argv[2], "SIZE", &size) || arg_u32(in, argv[3], "TYPE", &type) ||
+        arg_size(in, argv[2], "SIZE", &size) || arg_u32(in, argv[3], "TYPE", &type) ||
         arg_u32(in, argv[4], "PROTECT", &protect))
         return RC_ERROR;
     e = vml_win_VirtualAlloc(p, addr, size, type, protect, &va);
@@ -197,7 +197,7 @@ CLI_HANDLER(h_vallocex)
 
     (void)argc;
     if (arg_proc(in, argv[0], &caller) || arg_proc(in, argv[1], &p) ||
-        arg_num(in, argv[2], "ADDRESS", &addr) || arg_num(in, argv[3], "SIZE", &size) ||
+        arg_num(in, argv[2], "ADDRESS", &addr) || arg_size(in, argv[3], "SIZE", &size) ||
         arg_u32(in, argv[4], "TYPE", &type) || arg_u32(in, argv[5], "PROTECT", &protect))
         return RC_ERROR;
     e = vml_win_VirtualAllocEx(caller, p, addr, size, type, protect, &va);
@@ -213,7 +213,7 @@ CLI_HANDLER(h_vfree)
 
     (void)argc;
     if (arg_proc(in, argv[0], &p) || arg_num(in, argv[1], "ADDRESS", &addr) ||
-        arg_num(in, argv[2], "SIZE", &size) || arg_u32(in, argv[3], "TYPE", &type))
+        arg_size(in, argv[2], "SIZE", &size) || arg_u32(in, argv[3], "TYPE", &type))
         return RC_ERROR;
     win32_fail(res, vml_win_VirtualFree(p, addr, size, type));
     return RC_OK;
@@ -227,7 +227,7 @@ CLI_HANDLER(h_vprotect)
 
     (void)argc;
     if (arg_proc(in, argv[0], &p) || arg_num(in, argv[1], "ADDRESS", &addr) ||
-        arg_num(in, argv[2], "SIZE", &size) || arg_u32(in, argv[3], "PROTECT", &protect))
+        arg_size(in, argv[2], "SIZE", &size) || arg_u32(in, argv[3], "PROTECT", &protect))
         return RC_ERROR;
     e = vml_win_VirtualProtect(p, addr, size, protect, &old);
     win32_result(res, e, old);
@@ -362,10 +362,10 @@ CLI_HANDLER(h_mmap)
     vml_va va = 0;
 
     if (arg_proc(in, argv[0], &p) || arg_num(in, argv[1], "ADDRESS", &addr) ||
-        arg_num(in, argv[2], "LENGTH", &len) || arg_int(in, argv[3], "PROT", &prot) ||
+        arg_size(in, argv[2], "LENGTH", &len) || arg_int(in, argv[3], "PROT", &prot) ||
         arg_int(in, argv[4], "FLAGS", &flags) ||
         (argc > 5 && arg_int(in, argv[5], "FD", &fd)) ||
-        (argc > 6 && arg_num(in, argv[6], "OFFSET", &offset)))
+        (argc > 6 && arg_size(in, argv[6], "OFFSET", &offset)))
         return RC_ERROR;
     err = vml_posix_mmap(p, addr, len, prot, flags, fd, offset, &va);
     errno_result(res, err);
@@ -381,7 +381,7 @@ CLI_HANDLER(h_munmap)
 
     (void)argc;
     if (arg_proc(in, argv[0], &p) || arg_num(in, argv[1], "ADDRESS", &addr) ||
-        arg_num(in, argv[2], "LENGTH", &len))
+        arg_size(in, argv[2], "LENGTH", &len))
         return RC_ERROR;
     errno_result(res, vml_posix_munmap(p, addr, len));
     return RC_OK;
@@ -395,7 +395,7 @@ CLI_HANDLER(h_mprotect)
 
     (void)argc;
     if (arg_proc(in, argv[0], &p) || arg_num(in, argv[1], "ADDRESS", &addr) ||
-        arg_num(in, argv[2], "LENGTH", &len) || arg_int(in, argv[3], "PROT", &prot))
+        arg_size(in, argv[2], "LENGTH", &len) || arg_int(in, argv[3], "PROT", &prot))
         return RC_ERROR;
     errno_result(res, vml_posix_mprotect(p, addr, len, prot));
     return RC_OK;

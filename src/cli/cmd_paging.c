@@ -4,7 +4,7 @@
 ** verifying ranges of memory, fault injection, and the paging views (!vm,
 ** !wsle, vmstat).
 **
-** As in cmd_mem.c: every argument is evaluated and checked first (C1),
+** As in cmd_mem.c: every argument is evaluated and checked first (CLI1),
 ** then the library is called; a simulated failure (an exception, a status)
 ** is a result, not a script error.
 **
@@ -47,27 +47,42 @@ CLI_HANDLER(h_setwss)
 CLI_HANDLER(h_setmemprio)
 {
     vml_proc *p;
-    uint32_t prio = 0;
+    uint64_t prio = 0;
 
     (void)argc;
-    if (arg_proc(in, argv[0], &p) || arg_u32(in, argv[1], "PRIORITY", &prio))
+    if (arg_proc(in, argv[0], &p) || arg_count(in, argv[1], "PRIORITY", &prio))
         return RC_ERROR;
-    return lib_status(in, vml_proc_set_memory_priority(p, prio), res);
+    if (prio > UINT32_MAX)
+        return cli_error(in, "PRIORITY is 0 to 7, not %llu", (unsigned long long)prio);
+    return lib_status(in, vml_proc_set_memory_priority(p, (unsigned)prio), res);
 }
 
 /* ------------------------------------------------------------------ */
 /* The background work                                                 */
 
+#define TICK_CHUNK 64u            /* ticks per library call (progress, Ctrl-C) */
+
 CLI_HANDLER(h_tick)
 {
-    uint64_t n = 1;
+    uint64_t n = 1, done = 0;
+    struct progress pg;
+    enum rc rc = RC_OK;
 
-    if (argc == 1 && arg_num(in, argv[0], "N", &n))
+    if (argc == 1 && arg_count(in, argv[0], "N", &n))
         return RC_ERROR;
     if (n > TICK_MAX)
         return cli_error(in, "tick: N must be 0 to %u, not %llu", TICK_MAX,
                          (unsigned long long)n);
-    return lib_status(in, vml_tick(in->m, n), res);
+    progress_start(in, &pg, "tick", n, "passes");
+    while (done < n && rc == RC_OK && res->fail == FAIL_NONE) {
+        uint64_t k = n - done < TICK_CHUNK ? n - done : TICK_CHUNK;
+        rc = lib_status(in, vml_tick(in->m, k), res);
+        done += k;
+        if (rc == RC_OK && done < n)
+            rc = progress_step(in, &pg, done);
+    }
+    progress_end(in, &pg);
+    return rc;
 }
 
 /* ------------------------------------------------------------------ */
@@ -78,12 +93,20 @@ static enum rc arg_range(struct interp *in, char **argv, vml_proc **p, uint64_t 
                          uint64_t *len)
 {
     if (arg_proc(in, argv[0], p) || arg_num(in, argv[1], "ADDRESS", va) ||
-        arg_num(in, argv[2], "LEN", len))
+        arg_size(in, argv[2], "LEN", len))
         return RC_ERROR;
     if (*va + *len < *va)
         return cli_error(in, "the range 0x%llx + 0x%llx wraps around the address space",
                          (unsigned long long)*va, (unsigned long long)*len);
     return RC_OK;
+}
+
+/* The pages that [va, va + len) touches. */
+static uint64_t pages_in(uint64_t va, uint64_t len)
+{
+    if (len == 0)
+        return 0;
+    return ((va + len - 1) >> VML_PAGE_SHIFT) - (va >> VML_PAGE_SHIFT) + 1;
 }
 
 /* Bytes from va to the end of its page, at most left. */
@@ -127,7 +150,7 @@ static enum rc access_one(struct interp *in, vml_proc *p, int write, vml_va va, 
 #define TOUCH_BATCH 4096u
 
 static enum rc touch_reads(struct interp *in, vml_proc *p, uint64_t va, uint64_t end,
-                           uint64_t *n_pages, struct result *res)
+                           uint64_t *n_pages, struct progress *pg, struct result *res)
 {
     vml_va *vas = malloc(TOUCH_BATCH * sizeof *vas);
     enum rc rc = RC_OK;
@@ -142,13 +165,15 @@ static enum rc touch_reads(struct interp *in, vml_proc *p, uint64_t va, uint64_t
         st = vml_mem_batch(p, in->cmd_cpu, vas, n, VML_ACCESS_READ, NULL, &done, &res->ex);
         *n_pages += done;
         rc = lib_status(in, st, res);
+        if (rc == RC_OK && res->fail == FAIL_NONE && va < end)
+            rc = progress_step(in, pg, *n_pages);
     }
     free(vas);
     return rc;
 }
 
 static enum rc touch_writes(struct interp *in, vml_proc *p, uint64_t va, uint64_t end,
-                            uint64_t *n_pages, struct result *res)
+                            uint64_t *n_pages, struct progress *pg, struct result *res)
 {
     for (; va < end; va += chunk_len(va, end - va)) {
         unsigned char b = 0;
@@ -158,6 +183,8 @@ static enum rc touch_writes(struct interp *in, vml_proc *p, uint64_t va, uint64_
         if (rc != RC_OK || res->fail != FAIL_NONE)
             return rc;
         (*n_pages)++;
+        if (*n_pages % TOUCH_BATCH == 0 && (rc = progress_step(in, pg, *n_pages)) != RC_OK)
+            return rc;
     }
     return RC_OK;
 }
@@ -165,6 +192,7 @@ static enum rc touch_writes(struct interp *in, vml_proc *p, uint64_t va, uint64_
 CLI_HANDLER(h_touch)
 {
     vml_proc *p;
+    struct progress pg;
     uint64_t va = 0, len = 0, end, n = 0;
     int write;
     enum rc rc;
@@ -179,7 +207,10 @@ CLI_HANDLER(h_touch)
     else
         return cli_error(in, "touch: the access must be r or w, not '%s'", argv[3]);
     end = va + len;
-    rc = write ? touch_writes(in, p, va, end, &n, res) : touch_reads(in, p, va, end, &n, res);
+    progress_start(in, &pg, "touch", pages_in(va, len), "pages");
+    rc = write ? touch_writes(in, p, va, end, &n, &pg, res)
+               : touch_reads(in, p, va, end, &n, &pg, res);
+    progress_end(in, &pg);
     if (rc != RC_OK || res->fail != FAIL_NONE)
         return rc;
     value_set_num(&res->val, n);
@@ -188,31 +219,20 @@ CLI_HANDLER(h_touch)
     return RC_OK;
 }
 
-static uint64_t mix64(uint64_t z)
-{
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
-
-/* The pattern's bytes for [va, va + len) into buf. */
-static void pattern(uint64_t seed, uint64_t va, unsigned char *buf, size_t len)
-{
-    uint64_t word = 0;
-    size_t i;
-
-    for (i = 0; i < len; i++, va++) {
-        if (i == 0 || (va & 7) == 0)
-            word = mix64((seed * 0x9E3779B97F4A7C15ull) ^ (va & ~(uint64_t)7));
-        buf[i] = (unsigned char)(word >> (8 * (va & 7)));
-    }
-}
-
-static enum rc arg_seed(struct interp *in, char **argv, vml_proc **p, uint64_t *va,
-                        uint64_t *len, uint64_t *seed)
+/* PROCESS ADDRESS LEN SEED [AS]: *as is the address whose pattern bytes
+** go at ADDRESS (AS, or ADDRESS itself), so a view of a file made by
+** `file NAME SIZE SEED` compares with AS = the view's file offset. */
+static enum rc arg_seed(struct interp *in, size_t argc, char **argv, vml_proc **p, uint64_t *va,
+                        uint64_t *len, uint64_t *seed, uint64_t *as)
 {
     if (arg_range(in, argv, p, va, len) || arg_num(in, argv[3], "SEED", seed))
         return RC_ERROR;
+    *as = *va;
+    if (argc > 4 && arg_num(in, argv[4], "AS", as))
+        return RC_ERROR;
+    if (*as + *len < *as)
+        return cli_error(in, "AS %#llx + LEN %#llx runs past the end of the address space",
+                         (unsigned long long)*as, (unsigned long long)*len);
     return RC_OK;
 }
 
@@ -220,22 +240,26 @@ static enum rc arg_seed(struct interp *in, char **argv, vml_proc **p, uint64_t *
 CLI_HANDLER(h_fill)
 {
     unsigned char *buf;
+    struct progress pg;
     vml_proc *p;
-    uint64_t va = 0, len = 0, seed = 0, end;
+    uint64_t va = 0, len = 0, seed = 0, as = 0, start, end;
     enum rc rc = RC_OK;
 
-    (void)argc;
-    if (arg_seed(in, argv, &p, &va, &len, &seed))
+    if (arg_seed(in, argc, argv, &p, &va, &len, &seed, &as))
         return RC_ERROR;
     buf = malloc(CHUNK_BYTES);
     if (buf == NULL)
         return cli_error(in, "out of memory");
-    for (end = va + len; va < end && rc == RC_OK && res->fail == FAIL_NONE;) {
+    progress_start(in, &pg, "fill", pages_in(va, len), "pages");
+    for (start = va, end = va + len; va < end && rc == RC_OK && res->fail == FAIL_NONE;) {
         size_t n = big_chunk_len(va, end - va);
-        pattern(seed, va, buf, n);
+        vml_pattern(seed, as + (va - start), buf, n);
         rc = access_one(in, p, 1, va, buf, n, res);
         va += n;
+        if (rc == RC_OK && res->fail == FAIL_NONE && va < end)
+            rc = progress_step(in, &pg, pages_in(start, va - start));
     }
+    progress_end(in, &pg);
     free(buf);
     return rc;
 }
@@ -245,28 +269,32 @@ CLI_HANDLER(h_fill)
 CLI_HANDLER(h_verify)
 {
     unsigned char *buf, *want;
+    struct progress pg;
     vml_proc *p;
-    uint64_t va = 0, len = 0, seed = 0, end, bad = 0;
+    uint64_t va = 0, len = 0, seed = 0, as = 0, start, end, bad = 0;
     size_t i;
     enum rc rc = RC_OK;
 
-    (void)argc;
-    if (arg_seed(in, argv, &p, &va, &len, &seed))
+    if (arg_seed(in, argc, argv, &p, &va, &len, &seed, &as))
         return RC_ERROR;
     buf = malloc(2 * (size_t)CHUNK_BYTES);
     if (buf == NULL)
         return cli_error(in, "out of memory");
     want = buf + CHUNK_BYTES;
-    for (end = va + len; va < end && rc == RC_OK && res->fail == FAIL_NONE;) {
+    progress_start(in, &pg, "verify", pages_in(va, len), "pages");
+    for (start = va, end = va + len; va < end && rc == RC_OK && res->fail == FAIL_NONE;) {
         size_t n = big_chunk_len(va, end - va);
         rc = access_one(in, p, 0, va, buf, n, res);
         if (rc == RC_OK && res->fail == FAIL_NONE) {
-            pattern(seed, va, want, n);
+            vml_pattern(seed, as + (va - start), want, n);
             for (i = 0; i < n; i++)
                 bad += buf[i] != want[i];
         }
         va += n;
+        if (rc == RC_OK && res->fail == FAIL_NONE && va < end)
+            rc = progress_step(in, &pg, pages_in(start, va - start));
     }
+    progress_end(in, &pg);
     free(buf);
     if (rc != RC_OK || res->fail != FAIL_NONE)
         return rc;
@@ -287,6 +315,8 @@ static const struct {
     { "pagefile-write", VML_INJECT_PAGEFILE_WRITE, "EIO or ENOSPC" },
     { "pagefile-read",  VML_INJECT_PAGEFILE_READ,  "EIO" },
     { "alloc",          VML_INJECT_HOST_ALLOC,     "NOMEM" },
+    { "file-read",      VML_INJECT_FILE_READ,      "EIO" },
+    { "file-write",     VML_INJECT_FILE_WRITE,     "EIO or ENOSPC" },
 };
 #define N_INJECT_POINTS (sizeof inject_points / sizeof inject_points[0])
 
@@ -294,9 +324,9 @@ static const struct {
 static enum rc inject_opt(struct interp *in, const char *w, uint64_t *after, uint64_t *count)
 {
     if (strncmp(w, "after=", 6) == 0)
-        return arg_num(in, w + 6, "after", after);
+        return arg_count(in, w + 6, "after", after);
     if (strncmp(w, "count=", 6) == 0)
-        return arg_num(in, w + 6, "count", count);
+        return arg_count(in, w + 6, "count", count);
     return cli_error(in, "inject: expected after=N or count=N, not '%s'", w);
 }
 
@@ -325,7 +355,7 @@ CLI_HANDLER(h_inject)
             break;
     if (i == N_INJECT_POINTS)
         return cli_error(in, "inject: unknown injection point '%s' (pagefile-write, "
-                         "pagefile-read, alloc; or off)", argv[0]);
+                         "pagefile-read, alloc, file-read, file-write; or off)", argv[0]);
     if (argc < 2)
         return cli_error(in, "inject %s needs an error (%s) or off", argv[0],
                          inject_points[i].errors);
@@ -339,7 +369,8 @@ CLI_HANDLER(h_inject)
         err = (int)VML_E_NOMEM;
     else if (inject_points[i].what != VML_INJECT_HOST_ALLOC && strcmp(argv[1], "EIO") == 0)
         err = VML_EIO;
-    else if (inject_points[i].what == VML_INJECT_PAGEFILE_WRITE && strcmp(argv[1], "ENOSPC") == 0)
+    else if ((inject_points[i].what == VML_INJECT_PAGEFILE_WRITE ||
+              inject_points[i].what == VML_INJECT_FILE_WRITE) && strcmp(argv[1], "ENOSPC") == 0)
         err = VML_ENOSPC;
     else
         return cli_error(in, "inject %s: the error must be %s, not '%s'", argv[0],

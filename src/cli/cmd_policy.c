@@ -15,9 +15,9 @@
 ** (3) when the library reports a broken invariant.
 **
 ** INVARIANTS:
-**   R1  Every reference is parsed and checked before the first
+**   CLI10  Every reference is parsed and checked before the first
 **       simulation: bad input prints one message and nothing else.
-**   R2  The policies offered are those vml_policy_simulate() accepts
+**   CLI11  The policies offered are those vml_policy_simulate() accepts
 **       (asked with an empty string), so the list cannot drift from the
 **       library.
 */
@@ -52,7 +52,7 @@ static void policy_usage(FILE *f)
                "(vmlab help policy)\n");
 }
 
-/* R2: a policy that runs on a reference string, not only in a machine. */
+/* CLI11: a policy that runs on a reference string, not only in a machine. */
 static int policy_runs_alone(vml_policy p)
 {
     vml_policy_result r;
@@ -288,7 +288,7 @@ static int is_separator(char c)
     return c == ',' || c == '#' || isspace((unsigned char)c);
 }
 
-/* Appends the references of text[0..len) to r (R1): 0, or the exit
+/* Appends the references of text[0..len) to r (CLI10): 0, or the exit
 ** status after a message naming the reference. */
 static int refs_parse(const char *text, size_t len, struct refs_src *src, struct refs *r)
 {
@@ -501,7 +501,7 @@ static int run_one(const struct policy_opts *o, const struct refs *r)
     return 0;
 }
 
-/* One line (or JSON element) per policy that runs alone (R2).  Every
+/* One line (or JSON element) per policy that runs alone (CLI11).  Every
 ** simulation runs before the first line is printed. */
 static int run_all(const struct policy_opts *o, const struct refs *r)
 {

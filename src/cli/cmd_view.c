@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -41,7 +42,7 @@ static enum rc geometry(struct interp *in, const char *key, const char *v,
         return cli_error(in, "bad value for %s: '%s' (ENTRIESxWAYS, e.g. %s=64x4)", key, v, key);
     memcpy(left, v, (size_t)(x - v));
     left[x - v] = '\0';
-    if (arg_num(in, left, key, &e) || arg_num(in, x + 1, key, &w))
+    if (arg_count(in, left, key, &e) || arg_count(in, x + 1, key, &w))
         return RC_ERROR;
     if (e == 0 || w == 0 || e > 1u << 20 || w > e)
         return cli_error(in, "bad value for %s: '%s' (1 <= WAYS <= ENTRIES <= 1048576)", key, v);
@@ -51,7 +52,7 @@ static enum rc geometry(struct interp *in, const char *key, const char *v,
 }
 
 #define MACHINE_KEYS "ram paging tlb tlb2 cpus seed split pcid check pagefile policy wsmin " \
-                     "wsmax low high zeroreserve bginterval"
+                     "wsmax low high zeroreserve bginterval files"
 
 /* pagefile=SIZE | pagefile=PATH,SIZE | pagefile=off.  The path is the text
 ** before the last comma, as typed (it is not an expression).  For
@@ -74,7 +75,7 @@ static enum rc pagefile_key(struct interp *in, vml_config *cfg, const char *v)
                              "pagefile=16M or pagefile=/tmp/vmlab.sys,16M)", v);
         size_word = comma + 1;
     }
-    if (arg_num(in, size_word, "pagefile", &n))
+    if (arg_count(in, size_word, "pagefile", &n))
         return RC_ERROR;
     if (n == 0 || n % VML_PAGE_SIZE != 0)
         return cli_error(in, "bad value for pagefile: '%s' (the size must be a non-zero "
@@ -131,10 +132,10 @@ static enum rc machine_key(struct interp *in, vml_config *cfg, const char *key, 
 
     for (i = 0; i < sizeof count_keys / sizeof count_keys[0]; i++)
         if (strcmp(key, count_keys[i].key) == 0)
-            return arg_num(in, v, key, (uint64_t *)(void *)((char *)cfg + count_keys[i].off));
+            return arg_count(in, v, key, (uint64_t *)(void *)((char *)cfg + count_keys[i].off));
 
     if (strcmp(key, "ram") == 0) {
-        if (arg_num(in, v, "ram", &n))
+        if (arg_count(in, v, "ram", &n))
             return RC_ERROR;
         if (n < 1u << 20 || n % VML_PAGE_SIZE != 0)
             return cli_error(in, "bad value for ram: '%s' (at least 1M, a multiple of 4K)", v);
@@ -147,7 +148,7 @@ static enum rc machine_key(struct interp *in, vml_config *cfg, const char *key, 
     } else if (strcmp(key, "tlb2") == 0) {
         return geometry(in, key, v, &cfg->tlb2_entries, &cfg->tlb2_ways);
     } else if (strcmp(key, "cpus") == 0) {
-        if (arg_num(in, v, "cpus", &n))
+        if (arg_count(in, v, "cpus", &n))
             return RC_ERROR;
         if (n < 1 || n > 64)
             return cli_error(in, "bad value for cpus: '%s' (1 to 64)", v);
@@ -169,6 +170,12 @@ static enum rc machine_key(struct interp *in, vml_config *cfg, const char *key, 
         return pagefile_key(in, cfg, v);
     } else if (strcmp(key, "policy") == 0) {
         return policy_key(in, cfg, v);
+    } else if (strcmp(key, "files") == 0) {
+        /* a directory path, as typed (not an expression); the library
+        ** copies it when it creates the machine */
+        if (v[0] == '\0')
+            return cli_error(in, "files= needs a directory path");
+        cfg->files_path = v;
     } else {
         return cli_error(in, "unknown machine key '%s' (%s)", key, MACHINE_KEYS);
     }
@@ -221,6 +228,46 @@ static void print_machine(struct interp *in, vml_machine *m)
     fputc('\n', in->out);
 }
 
+/* Bytes of host memory per simulated frame beyond its 4 KiB: the PFN
+** database entry (at most 32 bytes, DESIGN.md) and the frame's share of
+** the working-set lists and page tables (a generous 32 more). */
+#define HOST_BYTES_PER_FRAME 64u
+
+static void sb_size(vml_text *b, uint64_t bytes)
+{
+    if (bytes >= UINT64_C(1) << 30)
+        vml_text_printf(b, "%.1f GiB", (double)bytes / (double)(UINT64_C(1) << 30));
+    else
+        vml_text_printf(b, "%llu MiB", (unsigned long long)(bytes >> 20));
+}
+
+/* A machine whose RAM the host cannot hold is refused with what it needs
+** (the frames are allocated lazily, but the host would fail one large
+** allocation of them anyway, or later, half-way through the script). */
+static enum rc host_memory_check(struct interp *in, const vml_config *cfg)
+{
+    long pages = sysconf(_SC_PHYS_PAGES), page_size = sysconf(_SC_PAGESIZE);
+    uint64_t host, need;
+    vml_text r = {0}, a = {0}, b = {0};
+    enum rc rc;
+
+    if (pages <= 0 || page_size <= 0)
+        return RC_OK;                      /* unknown: let the library try */
+    host = (uint64_t)pages * (uint64_t)page_size;
+    need = cfg->ram_bytes + (cfg->ram_bytes >> VML_PAGE_SHIFT) * HOST_BYTES_PER_FRAME;
+    if (need <= host)
+        return RC_OK;
+    sb_size(&r, cfg->ram_bytes);
+    sb_size(&a, need);
+    sb_size(&b, host);
+    rc = cli_error(in, "machine: %s of RAM needs about %s of host memory (its frames and "
+                   "their PFN database); this host has %s", sb_str(&r), sb_str(&a), sb_str(&b));
+    vml_text_free(&r);
+    vml_text_free(&a);
+    vml_text_free(&b);
+    return rc;
+}
+
 enum rc machine_config_words(struct interp *in, size_t argc, char **argv, vml_config *cfg,
                              char **path)
 {
@@ -232,6 +279,7 @@ enum rc machine_config_words(struct interp *in, size_t argc, char **argv, vml_co
     for (i = 0; i < argc; i++) {
         const char *eq = strchr(argv[i], '=');
         char key[16];
+        size_t k;
         if (eq == NULL)
             return cli_error(in, "machine takes KEY=VALUE words, not '%s' (keys: %s)", argv[i],
                              MACHINE_KEYS);
@@ -240,6 +288,10 @@ enum rc machine_config_words(struct interp *in, size_t argc, char **argv, vml_co
                              MACHINE_KEYS);
         memcpy(key, argv[i], (size_t)(eq - argv[i]));
         key[eq - argv[i]] = '\0';
+        for (k = 0; k < i; k++)          /* which value would win is not obvious */
+            if (strncmp(argv[k], argv[i], (size_t)(eq - argv[i]) + 1) == 0)
+                return cli_error(in, "machine: %s= is given twice ('%s' and '%s')", key,
+                                 argv[k], argv[i]);
         if (machine_key(in, cfg, key, eq + 1) != RC_OK)
             return RC_ERROR;
     }
@@ -248,6 +300,15 @@ enum rc machine_config_words(struct interp *in, size_t argc, char **argv, vml_co
         return cli_error(in, "bad machine: %s%s%s%s", why, keys[0] ? " (" : "", keys,
                          keys[0] ? ")" : "");
     }
+    if (in->max_ram != 0 && cfg->ram_bytes > in->max_ram)
+        cfg->ram_bytes = in->max_ram;          /* the fuzz target's machines */
+    if (host_memory_check(in, cfg) != RC_OK)
+        return RC_ERROR;
+    if (in->max_ram != 0 && cfg->pagefile_bytes > in->max_ram)
+        cfg->pagefile_bytes = in->max_ram;
+    if (in->sandbox && cfg->pagefile_path != NULL)
+        return cli_error(in, "machine: pagefile=PATH,SIZE is not allowed in this run (no "
+                         "host files); pagefile=SIZE is");
     if (cfg->pagefile_path != NULL) {
         *path = pagefile_path_copy(cfg->pagefile_path);
         if (*path == NULL)
@@ -515,7 +576,7 @@ CLI_HANDLER(h_pagemap)
     vml_text t = {0};
 
     if (arg_proc(in, argv[0], &p) || arg_num(in, argv[1], "ADDRESS", &addr) ||
-        (argc == 3 && arg_num(in, argv[2], "COUNT", &count)))
+        (argc == 3 && arg_count(in, argv[2], "COUNT", &count)))
         return RC_ERROR;
     if (count < 1 || count > 65536)
         return cli_error(in, "COUNT must be 1 to 65536, not %llu", (unsigned long long)count);
@@ -646,7 +707,7 @@ CLI_HANDLER(h_view_pfn)
     vml_text t = {0};
 
     (void)argc;
-    if (arg_num(in, argv[0], "PFN", &pfn))
+    if (arg_count(in, argv[0], "PFN", &pfn))
         return RC_ERROR;
     return emit_view(in, vml_view_pfn(in->m, pfn, in->fmt, &t), &t, res);
 }
@@ -656,7 +717,7 @@ CLI_HANDLER(h_markbad)
     uint64_t pfn = 0;
 
     (void)argc;
-    if (arg_num(in, argv[0], "PFN", &pfn))
+    if (arg_count(in, argv[0], "PFN", &pfn))
         return RC_ERROR;
     return lib_status(in, vml_pfn_mark_bad(in->m, pfn), res);
 }
@@ -665,7 +726,7 @@ CLI_HANDLER(h_zeropages)
 {
     uint64_t max = 0, n = 0;
 
-    if (argc == 1 && arg_num(in, argv[0], "N", &max))
+    if (argc == 1 && arg_count(in, argv[0], "N", &max))
         return RC_ERROR;
     n = vml_zero_pages(in->m, max);
     value_set_num(&res->val, n);
@@ -680,7 +741,7 @@ CLI_HANDLER(h_db)
     vml_status st;
 
     if (arg_num(in, argv[0], "PHYSADDR", &pa) ||
-        (argc == 2 && arg_num(in, argv[1], "COUNT", &count)))
+        (argc == 2 && arg_count(in, argv[1], "COUNT", &count)))
         return RC_ERROR;
     if (count < 1 || count > sizeof buf)
         return cli_error(in, "COUNT must be 1 to 4096, not %llu", (unsigned long long)count);

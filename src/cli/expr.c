@@ -26,9 +26,9 @@
 ** the side of && or || that C would not evaluate).  Comparisons give 0 or 1.
 **
 ** INVARIANTS:
-**   E1  Nesting (parentheses and unary operators) is bounded by
+**   SCR5  Nesting (parentheses and unary operators) is bounded by
 **       EXPR_MAX_DEPTH, so no input can exhaust the stack.
-**   E2  The parser reads only up to the NUL of the text it was given.
+**   SCR6  The parser reads only up to the NUL of the text it was given.
 */
 #include <ctype.h>
 #include <stdlib.h>
@@ -46,6 +46,16 @@ int is_ident_start(int c)
 int is_ident_char(int c)
 {
     return is_ident_start(c) || (c >= '0' && c <= '9');
+}
+
+int is_ident_word(const char *w)
+{
+    if (!is_ident_start((unsigned char)*w))
+        return 0;
+    for (; *w != '\0'; w++)
+        if (!is_ident_char((unsigned char)*w))
+            return 0;
+    return 1;
 }
 
 static int is_blank(int c)
@@ -67,6 +77,42 @@ static int hexval(int c)
 /* ------------------------------------------------------------------ */
 /* Strings                                                             */
 
+enum rc str_escape(struct interp *in, const char **pp, char *c)
+{
+    const char *p = *pp + 1;            /* past the backslash */
+
+    switch (*p) {
+    case '\\': *c = '\\'; break;
+    case '"':  *c = '"';  break;
+    case '\'': *c = '\''; break;
+    case 'n':  *c = '\n'; break;
+    case 't':  *c = '\t'; break;
+    case 'r':  *c = '\r'; break;
+    case '0':  *c = '\0'; break;
+    case 'x': {
+        int hi = hexval((unsigned char)p[1]), lo;
+        if (hi < 0)
+            return cli_error(in, "\\x in a string needs hex digits (\\x41)");
+        lo = hexval((unsigned char)p[2]);
+        if (lo >= 0) {
+            *c = (char)(hi * 16 + lo);
+            p += 2;
+        } else {
+            *c = (char)hi;
+            p += 1;
+        }
+        break;
+    }
+    case '\0':
+        return cli_error(in, "unterminated string");
+    default:
+        return cli_error(in, "unknown escape '\\%c' in a string (use \\\\ \\n \\t \\\" \\xNN)",
+                         *p);
+    }
+    *pp = p + 1;
+    return RC_OK;
+}
+
 enum rc str_literal(struct interp *in, const char *s, const char **end, vml_text *out)
 {
     const char *p = s + 1;
@@ -79,37 +125,9 @@ enum rc str_literal(struct interp *in, const char *s, const char **end, vml_text
             vml_text_append(out, p++, 1);
             continue;
         }
-        p++;
-        switch (*p) {
-        case '\\': c = '\\'; break;
-        case '"':  c = '"';  break;
-        case '\'': c = '\''; break;
-        case 'n':  c = '\n'; break;
-        case 't':  c = '\t'; break;
-        case 'r':  c = '\r'; break;
-        case '0':  c = '\0'; break;
-        case 'x': {
-            int hi = hexval((unsigned char)p[1]), lo;
-            if (hi < 0)
-                return cli_error(in, "\\x in a string needs hex digits (\\x41)");
-            lo = hexval((unsigned char)p[2]);
-            if (lo >= 0) {
-                c = (char)(hi * 16 + lo);
-                p += 2;
-            } else {
-                c = (char)hi;
-                p += 1;
-            }
-            break;
-        }
-        case '\0':
-            return cli_error(in, "unterminated string");
-        default:
-            return cli_error(in, "unknown escape '\\%c' in a string (use \\\\ \\n \\t \\\" \\xNN)",
-                             *p);
-        }
+        if (str_escape(in, &p, &c) != RC_OK)
+            return RC_ERROR;
         vml_text_append(out, &c, 1);
-        p++;
     }
     *end = p + 1;
     if (out->oom)
@@ -136,7 +154,7 @@ static const char *skip_string(const char *s)
 }
 
 /* Skips a (group) starting at s[0] == '('; sets an error when unbalanced. */
-static const char *skip_group(struct interp *in, const char *s)
+const char *expr_skip_group(struct interp *in, const char *s)
 {
     const char *p = s;
     size_t depth = 0;
@@ -186,7 +204,7 @@ enum rc words_split(struct interp *in, const char *line, struct words *out)
                 if (p == NULL)
                     return cli_error(in, "unterminated string");
             } else if (*p == '(') {
-                p = skip_group(in, p);
+                p = expr_skip_group(in, p);
                 if (p == NULL)
                     return RC_ERROR;
             } else if (*p == ')') {
@@ -353,8 +371,13 @@ static enum rc px_primary(struct px *x, struct value *out)
             return cli_error(x->in, "unknown constant '%.*s'", (int)len, start);
         memcpy(name, start, len);
         name[len] = '\0';
-        if (vml_const_lookup(name, &v) != VML_OK)
-            return cli_error(x->in, "unknown constant '%s'", name);
+        if (vml_const_lookup(name, &v) != VML_OK) {
+            const char *guess = cli_suggest_const(name);
+            if (guess != NULL)
+                return cli_error(x->in, "unknown constant '%s' (did you mean %s?)", name, guess);
+            return cli_error(x->in, "unknown constant '%s' (vmlab help constants lists them)",
+                             name);
+        }
         value_set_num(out, v);
         return RC_OK;
     }
@@ -543,8 +566,18 @@ enum rc expr_eval(struct interp *in, const char *text, struct value *out)
     x.noeval = 0;
     value_free(out);
     rc = px_expr(&x, 1, out);
-    if (rc != RC_OK)
+    if (rc != RC_OK) {
+        size_t n = strlen(text);
+        if (rc == RC_ERROR && n > 0 && (strchr("|&^*/%<>=", text[0]) != NULL ||
+                                        strchr("|&^+-*/%<>=!~", text[n - 1]) != NULL)) {
+            vml_text msg = {0};
+            vml_text_printf(&msg, "%s", sb_str(&in->err));
+            cli_error(in, "%s (did blanks split an expression? write A|B without blanks, or "
+                      "(A | B))", sb_str(&msg));
+            vml_text_free(&msg);
+        }
         return rc;
+    }
     px_skip(&x);
     if (*x.p != '\0') {
         value_free(out);
@@ -552,54 +585,5 @@ enum rc expr_eval(struct interp *in, const char *text, struct value *out)
             return cli_error(in, "unexpected ')' in '%s'", text);
         return cli_error(in, "unexpected '%s' in '%s' (an operator was expected)", x.p, text);
     }
-    return RC_OK;
-}
-
-/* ------------------------------------------------------------------ */
-/* echo: text with $variables, (expressions) and "strings" inside      */
-
-enum rc expr_interpolate(struct interp *in, const char *word, vml_text *out)
-{
-    const char *p = word;
-    enum rc rc;
-
-    while (*p != '\0') {
-        if (*p == '"') {
-            rc = str_literal(in, p, &p, out);
-            if (rc != RC_OK)
-                return rc;
-        } else if (*p == '$' && is_ident_start((unsigned char)p[1])) {
-            const char *start = ++p;
-            const struct value *v;
-            while (is_ident_char((unsigned char)*p))
-                p++;
-            v = var_get(in, start, (size_t)(p - start));
-            if (v == NULL)
-                return cli_error(in, "undefined variable $%.*s", (int)(p - start), start);
-            sb_value(out, v, 0);
-        } else if (*p == '(') {
-            const char *end = skip_group(in, p);
-            struct value v = {0};
-            char *text;
-            if (end == NULL)
-                return RC_ERROR;
-            text = malloc((size_t)(end - p) + 1);
-            if (text == NULL)
-                return cli_error(in, "out of memory");
-            memcpy(text, p, (size_t)(end - p));
-            text[end - p] = '\0';
-            rc = expr_eval(in, text, &v);
-            free(text);
-            if (rc != RC_OK)
-                return rc;
-            sb_value(out, &v, 0);
-            value_free(&v);
-            p = end;
-        } else {
-            vml_text_append(out, p++, 1);
-        }
-    }
-    if (out->oom)
-        return cli_error(in, "out of memory");
     return RC_OK;
 }

@@ -26,7 +26,7 @@ static void print_indented(FILE *f, const char *text, const char *indent)
 void help_overview(FILE *f)
 {
     const char *group = NULL;
-    size_t i;
+    size_t i, k, n_cpu;
 
     fprintf(f,
         "vmlab %s -- a virtual memory laboratory\n"
@@ -39,16 +39,27 @@ void help_overview(FILE *f)
         "                               a replacement policy on a reference string\n"
         "                               (vmlab help policy)\n"
         "  vmlab help [COMMAND|TOPIC]   this text, one command, or a topic:\n"
-        "                               expressions, expect, stat, constants, policy\n"
+        "                               expressions, scripting, expect, stat,\n"
+        "                               constants, policy\n"
         "  vmlab --version\n"
         "\n"
         "vmlab run exits 0 when every expect held, 1 when an expect failed,\n"
         "2 on a script error (FILE:LINE: error: ...), 3 on an internal error.\n"
         "\n"
         "Script commands (one per line; # starts a comment; $v = COMMAND ...\n"
-        "stores a command's value; views accept --json; read, write, exec,\n"
-        "invlpg and flushtlb accept a trailing cpu=N):\n",
+        "stores a command's value; repeat, for, if and def blocks end with end:\n"
+        "vmlab help scripting; views accept --json;\n",
         VMLAB_VERSION);
+    /* The commands that take cpu=N, from the table (it cannot drift). */
+    for (i = 0, n_cpu = 0; i < cmd_count(); i++)
+        n_cpu += (cmd_at(i)->flags & CMD_CPU) != 0;
+    for (i = 0, k = 0; i < cmd_count(); i++) {
+        if (!(cmd_at(i)->flags & CMD_CPU))
+            continue;
+        k++;
+        fprintf(f, "%s%s", cmd_at(i)->name, k == n_cpu ? "" : k + 1 == n_cpu ? " and " : ", ");
+    }
+    fprintf(f, " accept\na trailing cpu=N):\n");
     for (i = 0; i < cmd_count(); i++) {
         const struct cmd *c = cmd_at(i);
         char usage[96];
@@ -152,6 +163,37 @@ static void help_expressions(FILE *f)
         "VirtualProtect -> 0x4 (PAGE_READWRITE), stat -> 0xc (12).\n", f);
 }
 
+static void help_scripting(FILE *f)
+{
+    fputs(
+        "Scripting: blocks, defs, echo directives, source\n"
+        "\n"
+        "  repeat N                       N passes\n"
+        "  for $i in START..END [step S]  START, START+S, ... (END included;\n"
+        "                                 START > END counts down by S)\n"
+        "  if EXPR ... [else ...] end     EXPR not 0 (a string: not empty)\n"
+        "  def NAME [$a $b ...]           defines the command NAME; then NAME ARG...\n"
+        "  ... end                        each block ends at its end; blocks nest\n"
+        "\n"
+        "Everything after a keyword is one expression (if $n == 3).  A def's\n"
+        "parameters are local to the call (their old values come back); other\n"
+        "variables are global.  A call's argument is an expression, or a bare name\n"
+        "that is no constant, passed as a string (a process name).  Calls nest at\n"
+        "most 64 deep, blocks 96.  An error inside a block names its line and the\n"
+        "blocks and calls around it, and stops the outermost block.\n"
+        "\n"
+        "  echo %d faults, %#x pages ($n) ($n * 16)\n"
+        "      the last words are the values of the % directives, in order:\n"
+        "      %d %i signed, %u unsigned, %x %X hex, %o octal, %s a string, %% a %;\n"
+        "      flags - (left) 0 (zeros) # (0x), a width up to 255.\n"
+        "\n"
+        "  source FILE    run FILE's lines in this session (relative to the\n"
+        "                 sourcing file); its variables and defs stay.\n"
+        "\n"
+        "In the shell, the prompt is ...> until a block's end; Ctrl-C drops the\n"
+        "block being typed, or stops a running loop or long command.\n", f);
+}
+
 int help_topic(FILE *f, const char *topic)
 {
     const struct cmd *c;
@@ -166,6 +208,12 @@ int help_topic(FILE *f, const char *topic)
     }
     if (strcmp(topic, "expressions") == 0 || strcmp(topic, "expression") == 0) {
         help_expressions(f);
+        return 0;
+    }
+    if (strcmp(topic, "scripting") == 0 || strcmp(topic, "blocks") == 0 ||
+        strcmp(topic, "def") == 0 || strcmp(topic, "repeat") == 0 ||
+        strcmp(topic, "for") == 0 || strcmp(topic, "if") == 0) {
+        help_scripting(f);
         return 0;
     }
     if (strcmp(topic, "commands") == 0) {

@@ -6,6 +6,16 @@
 
 #include "cli.h"
 
+/* A word of the command line, safe to print in a message. */
+static void print_word(FILE *f, const char *fmt, const char *word)
+{
+    vml_text t = {0};
+
+    sb_escaped(&t, word, strlen(word));
+    fprintf(f, fmt, sb_str(&t));
+    vml_text_free(&t);
+}
+
 static void usage_short(FILE *f)
 {
     fprintf(f, "usage: vmlab run FILE [FILE...] | vmlab shell | vmlab tour | "
@@ -24,8 +34,8 @@ static int cmd_help(int argc, char **argv)
         return EXIT_SCRIPT;
     }
     if (help_topic(stdout, argv[2]) != 0) {
-        fprintf(stderr, "vmlab: no help for '%s' (vmlab help lists the commands and topics)\n",
-                argv[2]);
+        print_word(stderr, "vmlab: no help for '%s' (vmlab help lists the commands and topics)\n",
+                   argv[2]);
         return EXIT_SCRIPT;
     }
     return 0;
@@ -40,12 +50,17 @@ static int cmd_run_files(int argc, char **argv)
         usage_short(stderr);
         return EXIT_SCRIPT;
     }
-    for (i = 2; i < argc; i++) {
+    cli_sigint_install();
+    for (i = 2; i < argc && !cli_interrupted(); i++) {
         int st = script_run_file(argv[i], stdout, stderr);
         if (st > worst)
             worst = st;
         if (st == EXIT_INTERNAL)
             break;
+    }
+    if (cli_interrupted()) {          /* cleaned up: now die of the signal */
+        fflush(stdout);
+        cli_sigint_reraise();
     }
     return worst;
 }
@@ -53,6 +68,7 @@ static int cmd_run_files(int argc, char **argv)
 int main(int argc, char **argv)
 {
     const char *cmd;
+    int st;
 
     if (argc < 2) {
         usage_short(stderr);
@@ -82,9 +98,13 @@ int main(int argc, char **argv)
             fprintf(stderr, "vmlab: tour takes no arguments\n");
             return EXIT_SCRIPT;
         }
-        return tour_run(stdout, stderr);
+        cli_sigint_install();
+        st = tour_run(stdout, stderr);
+        if (cli_interrupted())
+            cli_sigint_reraise();
+        return st;
     }
-    fprintf(stderr, "vmlab: unknown command '%s'\n", cmd);
+    print_word(stderr, "vmlab: unknown command '%s'\n", cmd);
     usage_short(stderr);
     return EXIT_SCRIPT;
 }

@@ -1,6 +1,8 @@
 /*
-** script.c -- the scenario interpreter: lines, assignments, expect, echo,
-** files, the shell.
+** script.c -- the scenario interpreter: lines, assignments, the small
+** commands of the interpreter, and how an error is reported (its place and
+** the blocks, calls and sourced files around it).  Input is in input.c,
+** blocks in block.c, expect in expect.c.
 **
 ** A line is one of
 **   # comment                       (or empty)
@@ -10,23 +12,24 @@
 **   COMMAND ARGS...                 prints its result line or failure line
 **
 ** INVARIANTS:
-**   S1  A script error stops the file (run) or the line (shell); the
+**   SCR1  A script error stops the file (run) or the line (shell); the
 **       message is "FILE:LINE: error: ..." and the exit status becomes 2.
-**   S2  A simulated failure (Win32 error, errno, exception, status) is a
+**   SCR2  A simulated failure (Win32 error, errno, exception, status) is a
 **       result, never a script error: the script goes on.
-**   S3  VML_E_CORRUPT is fatal everywhere: "FILE:LINE: internal error:
+**   SCR3  VML_E_CORRUPT is fatal everywhere: "FILE:LINE: internal error:
 **       ...", exit status 3.
-**   S4  in->status only grows: 0 < EXIT_EXPECT < EXIT_SCRIPT < EXIT_INTERNAL.
+**   SCR4  in->status only grows: 0 < EXIT_EXPECT < EXIT_SCRIPT < EXIT_INTERNAL.
 */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
 
 #include "cli.h"
 
-static void raise_status(struct interp *in, int status)
+void script_raise_status(struct interp *in, int status)
 {
     if (status > in->status)
         in->status = status;
@@ -34,24 +37,6 @@ static void raise_status(struct interp *in, int status)
 
 /* ------------------------------------------------------------------ */
 /* Small handlers that belong to the interpreter                        */
-
-CLI_HANDLER(h_echo)
-{
-    vml_text b = {0};
-    size_t i;
-    enum rc rc = RC_OK;
-
-    (void)res;
-    for (i = 0; i < argc && rc == RC_OK; i++) {
-        if (i > 0)
-            vml_text_append(&b, " ", 1);
-        rc = expr_interpolate(in, argv[i], &b);
-    }
-    if (rc == RC_OK && in->quiet == 0)
-        fprintf(in->out, "%s\n", sb_str(&b));
-    vml_text_free(&b);
-    return rc;
-}
 
 CLI_HANDLER(h_events)
 {
@@ -105,310 +90,7 @@ CLI_HANDLER(h_vars)
 }
 
 /* ------------------------------------------------------------------ */
-/* expect                                                              */
-
-enum rkind { RK_NTSTATUS, RK_SICODE, RK_AV, RK_WIN32, RK_ERRNO, RK_STATUS };
-
-struct reason {
-    enum rkind kind;
-    uint64_t   code;
-    int        signo;    /* RK_SICODE: SIGSEGV or SIGBUS */
-};
-
-static const struct { const char *name; vml_status st; } status_names[] = {
-#define X_STATUS(name, value, text) { #name, name },
-    VML_STATUS_LIST(X_STATUS)
-#undef X_STATUS
-};
-
-static int name_is(const char *word, const char *full, const char *prefix)
-{
-    size_t n = strlen(prefix);
-
-    return strcmp(word, full) == 0 ||
-           (strncmp(full, prefix, n) == 0 && strcmp(word, full + n) == 0);
-}
-
-static enum rc reason_set(struct reason *r, enum rkind kind, uint64_t code, int signo)
-{
-    r->kind = kind;
-    r->code = code;
-    r->signo = signo;
-    return RC_OK;
-}
-
-/* The REASON of expect ... fails REASON: two bare NTSTATUS names, a
-** vmlab status, an exception reason, then the constant table's names
-** (ERROR_*, STATUS_*, SEGV_*, BUS_*, errno). */
-static enum rc parse_reason(struct interp *in, const char *w, struct reason *r)
-{
-    size_t i;
-    uint64_t v;
-
-    if (strcmp(w, "ACCESS_VIOLATION") == 0)
-        return reason_set(r, RK_NTSTATUS, VML_STATUS_ACCESS_VIOLATION, 0);
-    if (strcmp(w, "GUARD_PAGE_VIOLATION") == 0)
-        return reason_set(r, RK_NTSTATUS, VML_STATUS_GUARD_PAGE_VIOLATION, 0);
-    for (i = 0; i < sizeof status_names / sizeof status_names[0]; i++)
-        if (status_names[i].st < 0 && name_is(w, status_names[i].name, "VML_E_"))
-            return reason_set(r, RK_STATUS, (uint64_t)(int64_t)status_names[i].st, 0);
-    for (i = 1; i < VML_N_AV_REASONS; i++)
-        if (name_is(w, vml_av_reason_name((vml_av_reason)i), "VML_AV_"))
-            return reason_set(r, RK_AV, i, 0);
-    if (vml_const_lookup(w, &v) == VML_OK) {
-        if (strncmp(w, "ERROR_", 6) == 0)
-            return reason_set(r, RK_WIN32, v, 0);
-        if (strncmp(w, "STATUS_", 7) == 0)
-            return reason_set(r, RK_NTSTATUS, v, 0);
-        if (strncmp(w, "SEGV_", 5) == 0)
-            return reason_set(r, RK_SICODE, v, VML_SIGSEGV);
-        if (strncmp(w, "BUS_", 4) == 0)
-            return reason_set(r, RK_SICODE, v, VML_SIGBUS);
-        if (w[0] == 'E')
-            return reason_set(r, RK_ERRNO, v, 0);
-    }
-    return cli_error(in, "unknown failure reason '%s' (ACCESS_VIOLATION, GUARD_PAGE_VIOLATION, "
-                     "STATUS_IN_PAGE_ERROR, SEGV_MAPERR, SEGV_ACCERR, BUS_ADRERR, an ERROR_* or "
-                     "errno name, or a status like NOT_PRESENT)", w);
-}
-
-static int reason_matches(const struct reason *r, const struct result *res)
-{
-    switch (r->kind) {
-    case RK_NTSTATUS:
-        return res->fail == FAIL_EXCEPTION && res->ex.ntstatus == r->code;
-    case RK_SICODE:
-        return res->fail == FAIL_EXCEPTION && res->ex.signo == r->signo &&
-               (uint64_t)(int64_t)res->ex.si_code == r->code;
-    case RK_AV:
-        return res->fail == FAIL_EXCEPTION && (uint64_t)res->ex.reason == r->code;
-    case RK_WIN32:
-        return res->fail == FAIL_WIN32 && res->win32 == r->code;
-    case RK_ERRNO:
-        return res->fail == FAIL_ERRNO && (uint64_t)(int64_t)res->err == r->code;
-    case RK_STATUS:
-        return res->fail == FAIL_STATUS && (uint64_t)(int64_t)res->st == r->code;
-    }
-    return 0;
-}
-
-static int is_op(const char *w)
-{
-    return strcmp(w, "==") == 0 || strcmp(w, "!=") == 0 || strcmp(w, "<") == 0 ||
-           strcmp(w, "<=") == 0 || strcmp(w, ">") == 0 || strcmp(w, ">=") == 0;
-}
-
-static int all_digits(const char *w)
-{
-    if (*w == '\0')
-        return 0;
-    for (; *w != '\0'; w++)
-        if (*w < '0' || *w > '9')
-            return 0;
-    return 1;
-}
-
-static int is_ident(const char *w)
-{
-    if (!is_ident_start((unsigned char)*w))
-        return 0;
-    for (; *w != '\0'; w++)
-        if (!is_ident_char((unsigned char)*w))
-            return 0;
-    return 1;
-}
-
-/* a OP b: 1 holds, 0 does not, -1 cannot compare (string vs number). */
-static int compare(const struct value *a, const char *op, const struct value *b)
-{
-    int c;
-
-    if (a->kind != b->kind || a->kind == VAL_NONE)
-        return -1;
-    if (a->kind == VAL_NUM) {
-        c = a->num < b->num ? -1 : a->num > b->num;
-    } else {
-        size_t n = a->len < b->len ? a->len : b->len;
-        c = n ? memcmp(a->str, b->str, n) : 0;
-        if (c == 0)
-            c = a->len < b->len ? -1 : a->len > b->len;
-    }
-    if (strcmp(op, "==") == 0) return c == 0;
-    if (strcmp(op, "!=") == 0) return c != 0;
-    if (strcmp(op, "<") == 0)  return c < 0;
-    if (strcmp(op, "<=") == 0) return c <= 0;
-    if (strcmp(op, ">") == 0)  return c > 0;
-    return c >= 0;
-}
-
-static void describe_got(vml_text *b, const struct result *r, int decimal)
-{
-    if (r->fail != FAIL_NONE) {
-        sb_failure(b, r);
-        return;
-    }
-    if (r->val.kind == VAL_NONE) {
-        vml_text_printf(b, "success");
-        return;
-    }
-    sb_value(b, &r->val, 1);
-    if (r->val.kind == VAL_NUM && decimal && r->val.num >= 10)
-        vml_text_printf(b, " (%llu)", (unsigned long long)r->val.num);
-    else if (r->note[0] != '\0')
-        vml_text_printf(b, " (%s)", r->note);
-}
-
-static void expect_failed(struct interp *in, const vml_text *want, const vml_text *got)
-{
-    fflush(in->out);
-    fprintf(in->errout, "%s:%u: expect failed: expected %s, got %s\n", in->file, in->line,
-            sb_str(want), sb_str(got));
-    fflush(in->errout);
-    raise_status(in, EXIT_EXPECT);
-}
-
-CLI_HANDLER(h_expect)
-{
-    enum { M_SUCCEED, M_CMP, M_FAILS } mode = M_SUCCEED;
-    size_t nbody = argc;
-    const char *op = NULL, *want_word = NULL;
-    struct reason reason = { RK_NTSTATUS, 0, 0 };
-    int has_reason = 0, held, decimal;
-    struct value want = {0};
-    struct result got;
-    vml_text wb = {0}, gb = {0};
-    const struct cmd *c;
-    enum rc rc;
-
-    (void)res;
-    if (strcmp(argv[argc - 1], "fails") == 0) {
-        mode = M_FAILS;
-        nbody = argc - 1;
-    } else if (argc >= 2 && strcmp(argv[argc - 2], "fails") == 0) {
-        mode = M_FAILS;
-        has_reason = 1;
-        nbody = argc - 2;
-    } else if (argc >= 3 && is_op(argv[argc - 2])) {
-        mode = M_CMP;
-        op = argv[argc - 2];
-        want_word = argv[argc - 1];
-        nbody = argc - 2;
-    } else if (is_op(argv[argc - 1])) {
-        return cli_error(in, "expect: a VALUE must follow '%s'", argv[argc - 1]);
-    }
-    if (nbody == 0)
-        return cli_error(in, "expect needs a COMMAND or an (EXPRESSION) first");
-    if (has_reason && parse_reason(in, argv[argc - 1], &reason) != RC_OK)
-        return RC_ERROR;
-    if (want_word != NULL && arg_value(in, want_word, &want) != RC_OK)
-        return RC_ERROR;
-
-    memset(&got, 0, sizeof got);
-    c = cmd_find(argv[0]);
-    if (c != NULL) {
-        if (c->fn == h_expect || c->fn == h_quit || c->fn == h_machine) {
-            value_free(&want);
-            return cli_error(in, "expect cannot run '%s'", argv[0]);
-        }
-        if (mode == M_CMP && !(c->flags & CMD_VALUE)) {
-            value_free(&want);
-            return cli_error(in, "%s gives no value to compare (expect %s ... fails, or "
-                             "expect %s ... alone for success)", c->name, c->name, c->name);
-        }
-        in->quiet++;
-        rc = cmd_run(in, c, nbody - 1, argv + 1, &got);
-        in->quiet--;
-    } else {
-        if (nbody > 1)
-            rc = is_ident(argv[0]) ? cli_error(in, "unknown command '%s'", argv[0])
-                 : cli_error(in, "expect (EXPRESSION) takes one expression: put it in "
-                             "parentheses");
-        else if (mode == M_FAILS)
-            rc = cli_error(in, "an expression cannot fail: 'fails' needs a command");
-        else
-            rc = arg_value(in, argv[0], &got.val);
-    }
-    if (rc != RC_OK) {
-        value_free(&want);
-        result_reset(&got);
-        return rc;
-    }
-
-    decimal = want_word != NULL && all_digits(want_word);
-    switch (mode) {
-    case M_SUCCEED:
-        held = got.fail == FAIL_NONE &&
-               (c != NULL || (got.val.kind == VAL_NUM ? got.val.num != 0 : got.val.len != 0));
-        vml_text_printf(&wb, c != NULL ? "success" : "a non-zero value");
-        break;
-    case M_FAILS:
-        held = got.fail != FAIL_NONE && (!has_reason || reason_matches(&reason, &got));
-        vml_text_printf(&wb, "failure%s%s", has_reason ? " " : "", has_reason ? argv[argc - 1] : "");
-        break;
-    case M_CMP:
-    default:
-        if (got.fail != FAIL_NONE) {
-            held = 0;
-        } else if (got.val.kind == VAL_NONE) {
-            held = 0;
-        } else {
-            held = compare(&got.val, op, &want);
-            if (held < 0) {
-                rc = cli_error(in, "expect: cannot compare a %s with a %s",
-                               got.val.kind == VAL_STR ? "string" : "number",
-                               want.kind == VAL_STR ? "string" : "number");
-                break;
-            }
-        }
-        if (strcmp(op, "==") != 0)
-            vml_text_printf(&wb, "%s ", op);
-        sb_value(&wb, &want, 1);
-        if (want.kind == VAL_NUM && is_ident(want_word))
-            vml_text_printf(&wb, " (%s)", want_word);
-        else if (want.kind == VAL_NUM && decimal && want.num >= 10)
-            vml_text_printf(&wb, " (%llu)", (unsigned long long)want.num);
-        break;
-    }
-    if (rc == RC_OK && !held) {
-        describe_got(&gb, &got, decimal);
-        expect_failed(in, &wb, &gb);
-    }
-    vml_text_free(&wb);
-    vml_text_free(&gb);
-    value_free(&want);
-    result_reset(&got);
-    return rc;
-}
-
-/* ------------------------------------------------------------------ */
 /* Lines                                                               */
-
-/* Edit distance, for "did you mean"; words are short (capped by callers). */
-static size_t distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b), i, j;
-    size_t row[48];
-
-    if (la >= 47 || lb >= 47)
-        return 99;
-    for (j = 0; j <= lb; j++)
-        row[j] = j;
-    for (i = 1; i <= la; i++) {
-        size_t diag = row[0];
-        row[0] = i;
-        for (j = 1; j <= lb; j++) {
-            size_t up = row[j];
-            size_t best = diag + ((a[i - 1] | 0x20) == (b[j - 1] | 0x20) ? 0 : 1);
-            if (up + 1 < best)
-                best = up + 1;
-            if (row[j - 1] + 1 < best)
-                best = row[j - 1] + 1;
-            row[j] = best;
-            diag = up;
-        }
-    }
-    return row[lb];
-}
 
 static enum rc unknown_command(struct interp *in, const char *w)
 {
@@ -416,7 +98,7 @@ static enum rc unknown_command(struct interp *in, const char *w)
     size_t i, best_d = 3;
 
     for (i = 0; i < cmd_count(); i++) {
-        size_t d = distance(w, cmd_at(i)->name);
+        size_t d = cli_distance(w, cmd_at(i)->name);
         if (d < best_d) {
             best_d = d;
             best = cmd_at(i)->name;
@@ -434,7 +116,7 @@ static enum rc run_assign(struct interp *in, const struct words *ws)
     struct result res;
     enum rc rc;
 
-    if (!is_ident(name))
+    if (!is_ident_word(name))
         return cli_error(in, "bad variable name '%s' ($ then letters, digits, _)", ws->w[0]);
     if (ws->n < 2 || strcmp(ws->w[1], "=") != 0)
         return cli_error(in, "expected '=' after %s ($name = VALUE or $name = COMMAND ...)",
@@ -443,9 +125,11 @@ static enum rc run_assign(struct interp *in, const struct words *ws)
         return cli_error(in, "expected a value or a command after '%s ='", ws->w[0]);
     memset(&res, 0, sizeof res);
     c = cmd_find(ws->w[2]);
+    if (c == NULL && script_def_find(in, ws->w[2]))
+        return cli_error(in, "%s is a def: it gives no value to assign", ws->w[2]);
     if (c == NULL) {
         if (ws->n > 3)
-            return is_ident(ws->w[2]) ? unknown_command(in, ws->w[2])
+            return is_ident_word(ws->w[2]) ? unknown_command(in, ws->w[2])
                    : cli_error(in, "expected one value after '%s =' (put an expression with "
                                "blanks in parentheses)", ws->w[0]);
         rc = expr_eval(in, ws->w[2], &res.val);
@@ -489,7 +173,8 @@ enum rc script_line(struct interp *in, const char *line)
     if (ws.w[0][0] == '$') {
         rc = run_assign(in, &ws);
     } else if ((c = cmd_find(ws.w[0])) == NULL) {
-        rc = unknown_command(in, ws.w[0]);
+        if (!script_call(in, ws.w[0], ws.n - 1, ws.w + 1, &rc))
+            rc = unknown_command(in, ws.w[0]);
     } else {
         rc = cmd_run(in, c, ws.n - 1, ws.w + 1, &res);
         if (rc == RC_OK)
@@ -501,124 +186,79 @@ enum rc script_line(struct interp *in, const char *line)
 }
 
 /* ------------------------------------------------------------------ */
-/* Files, line arrays, the shell                                       */
+/* Where a line runs: the context after an error                       */
+
+/* Appends " (in the repeat block of line 5, pass 2 of 3, sourced from
+** main.vms:4)": every block, call and source around the line, innermost
+** first. */
+#define CTX_SHOWN 4     /* the innermost ones; then "and N more" */
+
+static void sb_context(vml_text *b, const struct interp *in)
+{
+    size_t i;
+
+    for (i = in->n_ctx; i-- > 0;) {
+        const struct ctx *c = &in->ctx[i];
+        if (in->n_ctx - i > CTX_SHOWN) {
+            vml_text_printf(b, ", and %zu more", i + 1);
+            break;
+        }
+        vml_text_append(b, i + 1 == in->n_ctx ? " (" : ", ", 2);
+        switch (c->kind) {
+        case CTX_SOURCE:
+            vml_text_printf(b, "sourced from %s:%u", c->file, c->line);
+            break;
+        case CTX_REPEAT:
+            vml_text_printf(b, "in the repeat block of line %u, pass %llu of %llu", c->line,
+                            (unsigned long long)c->pass, (unsigned long long)c->passes);
+            break;
+        case CTX_FOR:
+            vml_text_printf(b, "in the for block of line %u, $%s = %llu", c->line, c->name,
+                            (unsigned long long)c->pass);
+            break;
+        case CTX_IF:
+            vml_text_printf(b, "in the if block of line %u", c->line);
+            break;
+        case CTX_CALL:
+            vml_text_printf(b, "in %s, called from %s:%u", c->name, c->file, c->line);
+            break;
+        }
+    }
+    if (in->n_ctx > 0)
+        vml_text_append(b, ")", 1);
+}
+
+/* "FILE:LINE: KIND: MSG (context)" on errout. */
+void script_print_at(struct interp *in, const char *kind, const char *msg)
+{
+    vml_text b = {0};
+
+    vml_text_printf(&b, "%s:%u: %s: %s", in->file, in->line, kind, msg);
+    sb_context(&b, in);
+    fflush(in->out);
+    fprintf(in->errout, "%s\n", sb_str(&b));
+    fflush(in->errout);
+    vml_text_free(&b);
+}
 
 /* Reports a line's outcome; 1 when the run must stop. */
-static int report(struct interp *in, enum rc rc)
+int script_report(struct interp *in, enum rc rc)
 {
-    if (rc == RC_OK)
+    switch (rc) {
+    case RC_OK:
         return in->done;
-    fflush(in->out);
-    if (rc == RC_FATAL) {
-        fprintf(in->errout, "%s:%u: internal error: %s\n", in->file, in->line,
-                sb_str(&in->err));
-        raise_status(in, EXIT_INTERNAL);
-        fflush(in->errout);
+    case RC_FATAL:
+        script_print_at(in, "internal error", sb_str(&in->err));
+        script_raise_status(in, EXIT_INTERNAL);
         return 1;
+    case RC_STOP:                  /* printed where it happened */
+        script_raise_status(in, EXIT_SCRIPT);
+        return !in->interactive || in->status == EXIT_INTERNAL;
+    case RC_ERROR:
+    default:
+        script_print_at(in, "error", sb_str(&in->err));
+        script_raise_status(in, EXIT_SCRIPT);
+        return !in->interactive;
     }
-    fprintf(in->errout, "%s:%u: error: %s\n", in->file, in->line, sb_str(&in->err));
-    fflush(in->errout);
-    raise_status(in, EXIT_SCRIPT);
-    return !in->interactive;
 }
 
-static void run_stream(struct interp *in, FILE *f, int prompt)
-{
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t n;
-
-    for (;;) {
-        enum rc rc;
-        if (prompt) {
-            fputs("vmlab> ", in->out);
-            fflush(in->out);
-        }
-        n = getline(&line, &cap, f);
-        if (n < 0)
-            break;
-        in->line++;
-        if (strlen(line) != (size_t)n)
-            rc = cli_error(in, "the line contains a NUL byte");
-        else if (in->line == 1 && strncmp(line, "\xEF\xBB\xBF", 3) == 0)
-            rc = script_line(in, line + 3);       /* a UTF-8 byte-order mark */
-        else
-            rc = script_line(in, line);
-        fflush(in->out);
-        if (report(in, rc))
-            break;
-    }
-    if (prompt && n < 0)
-        fputc('\n', in->out);
-    free(line);
-}
-
-int script_run_file(const char *path, FILE *out, FILE *errout)
-{
-    struct interp in;
-    FILE *f;
-    int status;
-
-    if (strcmp(path, "-") == 0) {
-        f = stdin;
-    } else {
-        f = fopen(path, "r");
-        if (f == NULL) {
-            fprintf(errout, "vmlab: cannot open '%s': %s\n", path, strerror(errno));
-            return EXIT_SCRIPT;
-        }
-    }
-    interp_init(&in, out, errout);
-    in.file = path;
-    run_stream(&in, f, 0);
-    if (f != stdin && ferror(f)) {
-        fprintf(errout, "vmlab: error reading '%s'\n", path);
-        raise_status(&in, EXIT_SCRIPT);
-    }
-    if (f != stdin)
-        fclose(f);
-    fflush(out);
-    status = in.status;
-    interp_free(&in);
-    return status;
-}
-
-int script_run_lines(const char *name, const char *const *lines, size_t n,
-                     int trace, FILE *out, FILE *errout)
-{
-    struct interp in;
-    size_t i;
-    int status;
-
-    interp_init(&in, out, errout);
-    in.file = name;
-    in.trace = trace;
-    for (i = 0; i < n; i++) {
-        in.line = (unsigned)(i + 1);
-        if (report(&in, script_line(&in, lines[i])))
-            break;
-        fflush(out);
-    }
-    fflush(out);
-    status = in.status;
-    interp_free(&in);
-    return status;
-}
-
-int script_shell(FILE *f, FILE *out, FILE *errout)
-{
-    struct interp in;
-    int tty = isatty(fileno(f));
-    int status;
-
-    interp_init(&in, out, errout);
-    in.file = "<stdin>";
-    in.interactive = 1;
-    if (tty)
-        fprintf(out, "vmlab %s shell: help lists the commands, quit leaves.\n", VMLAB_VERSION);
-    run_stream(&in, f, tty);
-    fflush(out);
-    status = in.status;
-    interp_free(&in);
-    return status;
-}

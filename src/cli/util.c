@@ -2,15 +2,18 @@
 ** util.c -- values, growable strings, variables and the interpreter state.
 **
 ** INVARIANTS:
-**   U1  A struct value of kind VAL_STR owns str (len bytes and a NUL).
-**   U2  A vml_text is either empty (s == NULL) or s[len] == '\0' and
+**   CLI7  A struct value of kind VAL_STR owns str (len bytes and a NUL).
+**   CLI8  A vml_text is either empty (s == NULL) or s[len] == '\0' and
 **       len < cap; after a failed allocation oom is set and the text is
 **       kept as it was.
-**   U3  Variable names are unique in interp.vars.
+**   CLI9  Variable names are unique in interp.vars.
+**   CLI12 An error message (in->err) holds no control byte and only
+**         UTF-8: cli_error escapes what it quotes.
 */
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -120,12 +123,14 @@ void interp_init(struct interp *in, FILE *out, FILE *errout)
     in->out = out;
     in->errout = errout;
     in->fmt = VML_FMT_TEXT;
+    in->progress_tty = errout != NULL && isatty(fileno(errout));
 }
 
 void interp_free(struct interp *in)
 {
     size_t i;
 
+    script_blocks_free(in);
     for (i = 0; i < in->n_vars; i++) {
         free(in->vars[i].name);
         value_free(&in->vars[i].val);
@@ -133,23 +138,99 @@ void interp_free(struct interp *in)
     free(in->vars);
     in->vars = NULL;
     in->n_vars = in->cap_vars = 0;
+    for (i = 0; i < in->n_names; i++)
+        free(in->names[i]);
+    free(in->names);
+    in->names = NULL;
+    in->n_names = 0;
     if (in->m != NULL)
         vml_machine_destroy(in->m);
     in->m = NULL;
     vml_text_free(&in->err);
 }
 
+/* The length of the UTF-8 character at s (at most n bytes), or 0 when the
+** bytes there are not one (RFC 3629: no overlong forms, no surrogates,
+** nothing above U+10FFFF). */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+    size_t len, i;
+    unsigned lo = 0x80, hi = 0xBF;
+
+    if (s[0] < 0x80)
+        return 1;
+    if (s[0] >= 0xC2 && s[0] <= 0xDF)
+        len = 2;
+    else if (s[0] >= 0xE0 && s[0] <= 0xEF)
+        len = 3;
+    else if (s[0] >= 0xF0 && s[0] <= 0xF4)
+        len = 4;
+    else
+        return 0;
+    if (len > n)
+        return 0;
+    if (s[0] == 0xE0)
+        lo = 0xA0;
+    else if (s[0] == 0xED)
+        hi = 0x9F;
+    else if (s[0] == 0xF0)
+        lo = 0x90;
+    else if (s[0] == 0xF4)
+        hi = 0x8F;
+    if (s[1] < lo || s[1] > hi)
+        return 0;
+    for (i = 2; i < len; i++)
+        if (s[i] < 0x80 || s[i] > 0xBF)
+            return 0;
+    return len;
+}
+
+void sb_escaped(vml_text *b, const char *text, size_t n)
+{
+    const unsigned char *s = (const unsigned char *)text;
+    size_t i = 0;
+
+    while (i < n) {
+        size_t len = utf8_len(s + i, n - i);
+        int control = len == 1 ? s[i] < 0x20 || s[i] == 0x7F
+                               : len == 2 && s[i] == 0xC2 && s[i + 1] < 0xA0;   /* C1 */
+        if (len == 0 || control) {
+            size_t k, end = len ? i + len : i + 1;
+            for (k = i; k < end; k++) {
+                if (s[k] == '\t')
+                    vml_text_printf(b, "\\t");
+                else if (s[k] == '\n')
+                    vml_text_printf(b, "\\n");
+                else if (s[k] == '\r')
+                    vml_text_printf(b, "\\r");
+                else
+                    vml_text_printf(b, "\\x%02x", s[k]);
+            }
+            i = end;
+        } else {
+            vml_text_append(b, s + i, len);
+            i += len;
+        }
+    }
+}
+
 enum rc cli_error(struct interp *in, const char *fmt, ...)
 {
+    vml_text raw = {0};
     va_list ap;
 
+    va_start(ap, fmt);
+    vml_text_vprintf(&raw, fmt, ap);
+    va_end(ap);
+    /* A message quotes what was typed: its control bytes (an escape
+    ** sequence would act on the terminal) and bytes that are not UTF-8
+    ** are shown escaped, never sent raw. */
     in->err.len = 0;
     in->err.oom = 0;
     if (in->err.s != NULL)
         in->err.s[0] = '\0';
-    va_start(ap, fmt);
-    vml_text_vprintf(&in->err, fmt, ap);
-    va_end(ap);
+    sb_escaped(&in->err, sb_str(&raw), raw.len);
+    vml_text_free(&raw);
     return RC_ERROR;
 }
 
@@ -159,6 +240,50 @@ enum rc cli_fatal(struct interp *in, const char *what)
 
     cli_error(in, "%s", msg != NULL && *msg != '\0' ? msg : what);
     return RC_FATAL;
+}
+
+/* Edit distance ignoring case (Levenshtein), for "did you mean"; words
+** of 47 characters or more are "far" (99). */
+size_t cli_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b), i, j;
+    size_t row[48];
+
+    if (la >= 47 || lb >= 47)
+        return 99;
+    for (j = 0; j <= lb; j++)
+        row[j] = j;
+    for (i = 1; i <= la; i++) {
+        size_t diag = row[0];
+        row[0] = i;
+        for (j = 1; j <= lb; j++) {
+            size_t up = row[j];
+            size_t best = diag + ((a[i - 1] | 0x20) == (b[j - 1] | 0x20) ? 0 : 1);
+            if (up + 1 < best)
+                best = up + 1;
+            if (row[j - 1] + 1 < best)
+                best = row[j - 1] + 1;
+            row[j] = best;
+            diag = up;
+        }
+    }
+    return row[lb];
+}
+
+const char *cli_suggest_const(const char *word)
+{
+    const char *name, *group, *best = NULL;
+    size_t i, d, best_d = 3;
+    uint64_t v;
+
+    for (i = 0; (name = vml_const_at(i, &v, &group)) != NULL; i++) {
+        d = cli_distance(word, name);
+        if (d < best_d) {
+            best_d = d;
+            best = name;
+        }
+    }
+    return best_d <= (strlen(word) > 4 ? 2u : 1u) ? best : NULL;
 }
 
 /* ------------------------------------------------------------------ */
@@ -171,6 +296,20 @@ const struct value *var_get(const struct interp *in, const char *name, size_t le
         if (strlen(in->vars[i].name) == len && memcmp(in->vars[i].name, name, len) == 0)
             return &in->vars[i].val;
     return NULL;
+}
+
+void var_unset(struct interp *in, const char *name, size_t len)
+{
+    size_t i;
+
+    for (i = 0; i < in->n_vars; i++)
+        if (strlen(in->vars[i].name) == len && memcmp(in->vars[i].name, name, len) == 0) {
+            free(in->vars[i].name);
+            value_free(&in->vars[i].val);
+            memmove(&in->vars[i], &in->vars[i + 1], (in->n_vars - i - 1) * sizeof in->vars[i]);
+            in->n_vars--;
+            return;
+        }
 }
 
 int var_set(struct interp *in, const char *name, size_t len, const struct value *v)

@@ -40,7 +40,19 @@ struct cpu {
     unsigned         pcid;
     struct tlb       tlb;
     struct cpu_stats st;
+    char             broken[160]; /* MMU_VERIFY: the first walk that broke
+                                  ** MMU1-MMU3 ("" if none); mmu_check() */
 };
+
+/* Test builds verify every walk of mmu_translate() against mmu_inspect()
+** (mmu.c, MMU1-MMU3). */
+#ifndef MMU_VERIFY
+#ifdef VML_TEST_BUILD
+#define MMU_VERIFY 1
+#else
+#define MMU_VERIFY 0
+#endif
+#endif
 
 /* What a successful walk found (for the fill and for explain mode). */
 struct mmu_walk {
@@ -59,7 +71,8 @@ static inline unsigned mmu_need(unsigned access, unsigned user)
 }
 
 /* The hardware walk: reads entries from physical memory, combines
-** permissions, sets A in every entry used and D in the leaf on a write.
+** permissions, sets A in every entry used and D in the leaf on a write,
+** in one pass from CR3 (one walker per paging mode).
 ** Returns 0 and *w, or -1 and *f (nothing written on a fault). */
 int mmu_walk(const struct pg_mode *pm, struct phys *ph, vml_pa cr3, vml_va va,
              unsigned access, unsigned user, struct mmu_walk *w, struct mmu_fault *f);
@@ -76,5 +89,10 @@ void mmu_inspect(const struct pg_mode *pm, const struct phys *ph, vml_pa cr3,
 int mmu_translate(const struct pg_mode *pm, struct phys *ph, struct cpu *c,
                   vml_va va, unsigned access, unsigned user, vml_pa *pa,
                   struct mmu_fault *f, int *walked, struct mmu_walk *w, unsigned flags);
+
+/* MMU1-MMU5 for one CPU (mmu.c says what each checks and what cannot be
+** checked).  0, or -1 and a message naming the invariant. */
+int mmu_check(const struct pg_mode *pm, const struct phys *ph, const struct cpu *c,
+              char *msg, size_t size);
 
 #endif

@@ -1,10 +1,23 @@
 /*
 ** paging.c -- the table of paging modes (Intel SDM Vol. 3A, 4.1.1).
+** Levels are numbered from the bottom: 1 = PT, 2 = PD, 3 = PDPT, 4 = PML4,
+** 5 = PML5.  mmu.c's walkers have the same constants compiled in; its
+** test-build check of every walk against mmu_inspect(), which reads this
+** table, keeps the two in step.
 **
-** INVARIANTS: the table is constant; pg_mode_check() in mmu.c's check is
-** not needed.  Levels are numbered from the bottom: 1 = PT, 2 = PD,
-** 3 = PDPT, 4 = PML4, 5 = PML5.
+** INVARIANTS (of the constant table; checked by pg_check()):
+**   PGM1  Level L's index starts at va bit shift[L] = 12 + bits * (L - 1)
+**         and has `bits` bits (top_bits at the top level, whose index ends
+**         at va bit va_bits), and index_mask[L] has exactly those bits.
+**   PGM2  Entries are 8 bytes with 52-bit frames and NX, or 4 bytes with
+**         32-bit frames and no NX (legacy); a table of 2^bits entries fills
+**         one 4 KiB frame.
+**   PGM3  Only PDEs (level 2) and, with 4 or 5 levels, PDPTEs (level 3)
+**         may map large pages.
+**
+** TRANSITIONS: none.
 */
+#include <stdio.h>
 #include <string.h>
 #include "paging.h"
 
@@ -30,6 +43,39 @@ const struct pg_mode pg_modes[VML_N_PAGING] = {
         { "", "PTE", "PDE", "", "", "" },
         { 0, 12, 22, 0, 0, 0 }, { 0, 1023, 1023, 0, 0, 0 } },
 };
+
+int pg_check(const struct pg_mode *pm, char *msg, size_t size)
+{
+    for (unsigned level = 1; level <= pm->levels; level++) {
+        unsigned bits = level == pm->levels ? pm->top_bits : pm->bits;
+        if (pm->shift[level] != 12 + pm->bits * (level - 1) ||
+            pm->index_mask[level] != (UINT64_C(1) << bits) - 1) {
+            snprintf(msg, size, "PGM1: level %u of %s paging has shift %u, index mask %#llx",
+                     level, pm->name, pm->shift[level],
+                     (unsigned long long)pm->index_mask[level]);
+            return -1;
+        }
+    }
+    if (pm->shift[pm->levels] + pm->top_bits != pm->va_bits) {
+        snprintf(msg, size, "PGM1: the top level of %s paging ends at bit %u, not %u",
+                 pm->name, pm->shift[pm->levels] + pm->top_bits, pm->va_bits);
+        return -1;
+    }
+    int wide = pm->entry_size == 8 && pm->frame_mask == PG_FRAME64 && pm->has_nx;
+    int narrow = pm->entry_size == 4 && pm->frame_mask == PG_FRAME32 && !pm->has_nx;
+    if ((!wide && !narrow) || ((size_t)pm->entry_size << pm->bits) != VML_PAGE_SIZE) {
+        snprintf(msg, size, "PGM2: %s paging's %u-byte entries, frame mask %#llx and NX "
+                 "disagree, or a table does not fill a frame", pm->name, pm->entry_size,
+                 (unsigned long long)pm->frame_mask);
+        return -1;
+    }
+    if (pm->large_levels & ~((1u << 2) | (pm->levels >= 4 ? 1u << 3 : 0))) {
+        snprintf(msg, size, "PGM3: %s paging lets levels %#x map large pages", pm->name,
+                 pm->large_levels);
+        return -1;
+    }
+    return 0;
+}
 
 const char *vml_paging_name(vml_paging mode)
 {

@@ -19,6 +19,7 @@
 #ifndef VML_HW_PAGING_H
 #define VML_HW_PAGING_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include "vmlab.h"
 
@@ -53,6 +54,9 @@ struct pg_mode {
 };
 
 extern const struct pg_mode pg_modes[VML_N_PAGING];
+
+/* PGM1-PGM3 (paging.c) for one mode: 0, or -1 and a message. */
+int pg_check(const struct pg_mode *pm, char *msg, size_t size);
 
 static inline unsigned pg_shift(const struct pg_mode *pm, unsigned level)
 {

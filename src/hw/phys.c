@@ -2,7 +2,7 @@
 ** phys.c -- simulated physical memory.
 **
 ** INVARIANTS (checked by phys_check()):
-**   H1  mem holds n_frames * 4096 bytes and n_frames > 0.
+**   PHY1  mem holds n_frames * 4096 bytes and n_frames > 0.
 **
 ** TRANSITIONS: none; frames change owner in mm/pfn.c, bytes change through
 ** the MMU (mm/access.c) and the memory manager's own writes.
@@ -36,7 +36,7 @@ void phys_fini(struct phys *ph)
 int phys_check(const struct phys *ph, char *msg, size_t size)
 {
     if (ph->mem == NULL || ph->n_frames == 0) {
-        snprintf(msg, size, "H1: physical memory missing (%llu frames)",
+        snprintf(msg, size, "PHY1: physical memory missing (%llu frames)",
                  (unsigned long long)ph->n_frames);
         return -1;
     }

@@ -4,26 +4,39 @@
 ** global entries, an optional second level.
 **
 ** INVARIANTS (checked by tlb_check()):
-**   T1  An array holds n_sets * ways slots; every slot is empty or a key
-**       whose set index (of its page number) is the slot's set.
-**   T2  No two valid slots of one array hold the same key.
-**   T3  The large-page array holds no 4 KiB entry, and L1 no large one.
+**   TLB1  An array holds n_sets * ways slots; every slot is empty or a key
+**         whose set index (of its page number) is the slot's set.
+**   TLB2  No two valid slots of one array hold the same key.
+**   TLB3  The large-page array holds no 4 KiB entry, and L1 no large one.
+**   TLB4  n_valid and n_size[] count an array's valid slots (of each size
+**         code), so lookups and invlpg probe only the sizes that exist.
+**   TLB5  A slot's LRU stamp is 0 exactly when the slot is empty, else in
+**         1..clock.  A fill takes the slot with the same key, else the
+**         set's first slot with the lowest stamp: an empty slot before any
+**         valid one, else the least recently used.
+**   TLB6  A global entry is tagged PCID 0 (it matches every PCID), and a
+**         key's size code is its value's.
 **
 ** TRANSITIONS:
 **   empty -> valid       tlb_fill()        (after a successful walk)
-**   valid -> empty       tlb_invlpg(), tlb_flush()
+**   valid -> empty       tlb_invlpg(), tlb_flush(), tlb_drop()
 **   valid -> valid'      tlb_fill() evicting the set's LRU slot
 */
 #include <stdio.h>
 #include <stdlib.h>
 #include "tlb.h"
 
+static void array_fini(struct tlb_array *a)
+{
+    free(a->e);
+    free(a->sig);
+    a->e = NULL;
+    a->sig = NULL;
+}
+
 static vml_status array_init(struct tlb_array *a, unsigned entries, unsigned ways)
 {
-    a->e = NULL;
-    a->stamp = NULL;
-    a->n_sets = 0;
-    a->ways = 0;
+    *a = (struct tlb_array){ .n_sets = 0 };
     if (entries == 0)
         return VML_OK;
     if (ways == 0 || ways > entries || entries % ways != 0)
@@ -33,35 +46,22 @@ static vml_status array_init(struct tlb_array *a, unsigned entries, unsigned way
     a->pow2 = (a->n_sets & (a->n_sets - 1)) == 0;
     a->fastmod = UINT64_MAX / a->n_sets + 1;
     a->e = malloc(sizeof *a->e * entries);
-    a->stamp = calloc(entries, sizeof *a->stamp);
-    if (a->e == NULL || a->stamp == NULL) {
-        free(a->e);
-        free(a->stamp);
-        a->e = NULL;
-        a->stamp = NULL;
+    if (TLB_SIGS)
+        a->sig = calloc(entries, sizeof *a->sig);
+    if (a->e == NULL || (TLB_SIGS && a->sig == NULL)) {
+        array_fini(a);
         return VML_E_NOMEM;
     }
     for (unsigned i = 0; i < entries; i++)
-        a->e[i].key = TLB_EMPTY;
+        a->e[i] = (struct tlb_ent){ .key = TLB_EMPTY, .stamp = 0 };   /* TLB5 */
     return VML_OK;
-}
-
-static void array_fini(struct tlb_array *a)
-{
-    free(a->e);
-    free(a->stamp);
-    a->e = NULL;
-    a->stamp = NULL;
 }
 
 vml_status tlb_init(struct tlb *t, unsigned entries, unsigned ways,
                     unsigned l2_entries, unsigned l2_ways)
 {
     vml_status st;
-    t->clock = 0;
-    t->has_large = 0;
-    t->l1.e = t->l1_large.e = t->l2.e = NULL;
-    t->l1.stamp = t->l1_large.stamp = t->l2.stamp = NULL;
+    *t = (struct tlb){ .clock = 0 };
     if (entries == 0 || entries > (1u << 20) || (l2_entries > (1u << 22)))
         return VML_E_RANGE;
     if ((st = array_init(&t->l1, entries, ways)) != VML_OK)
@@ -82,46 +82,64 @@ void tlb_fini(struct tlb *t)
     array_fini(&t->l2);
 }
 
-static struct tlb_ent *array_lookup(struct tlb_array *a, uint32_t *clock,
+/* Slot i of a becomes empty (TLB4, TLB5). */
+static inline void slot_empty(struct tlb_array *a, size_t i)
+{
+    uint64_t key = a->e[i].key;
+    if (key == TLB_EMPTY)
+        return;
+    a->n_valid--;
+    a->n_size[tlb_key_size(key)]--;
+    a->e[i].key = TLB_EMPTY;
+    a->e[i].stamp = 0;
+}
+
+/* The slot of a's set for pn that translates (pn, sz) for pcid, or a
+** global one; NULL if none.  A hit is stamped as the most recent use. */
+static struct tlb_ent *array_lookup(struct tlb_array *a, uint64_t *clock,
                                     uint64_t pn, enum tlb_size sz, unsigned pcid)
 {
-    if (a->n_sets == 0)
-        return NULL;
-    uint32_t base = tlb_set_of(a, pn) * a->ways;
-    uint64_t key = tlb_key(pn, sz, pcid), gkey = tlb_key(pn, sz, 0);
-    for (unsigned w = 0; w < a->ways; w++) {
-        struct tlb_ent *e = &a->e[base + w];
+    struct tlb_ent *e = a->e + (size_t)tlb_set_of(a, pn) * a->ways, *end = e + a->ways;
+    const uint64_t key = tlb_key(pn, sz, pcid), gkey = tlb_key(pn, sz, 0);
+    for (; e < end; e++)
         if (e->key == key || (e->key == gkey && (e->val & TLB_G))) {
-            a->stamp[base + w] = ++*clock;
+            e->stamp = ++*clock;
             return e;
         }
-    }
     return NULL;
 }
 
-static void array_insert(struct tlb_array *a, uint32_t *clock, uint64_t pn,
-                         uint64_t key, uint64_t val)
+/* Puts (key, val) in pn's set of a (TLB5 says which slot) in one pass over
+** the ways; returns the slot. */
+static inline __attribute__((always_inline)) struct tlb_ent *
+array_insert(struct tlb_array *a, uint64_t *clock, uint64_t pn, uint64_t key, uint64_t val,
+             uint64_t sig)
 {
-    if (a->n_sets == 0)
-        return;
-    uint32_t base = tlb_set_of(a, pn) * a->ways;
-    unsigned victim = a->ways, empty = a->ways, lru = 0;
-    for (unsigned w = 0; w < a->ways; w++) {
-        uint64_t k = a->e[base + w].key;
-        if (k == key) {
-            victim = w;           /* the same translation: replace it (T2) */
-            break;
+    struct tlb_ent *const set = a->e + (size_t)tlb_set_of(a, pn) * a->ways;
+    struct tlb_ent *const end = set + a->ways, *e, *victim = set;
+    uint64_t oldest = set->stamp;
+    for (e = set; e < end; e++) {
+        if (e->key == key)
+            break;                /* the same translation: replace it (TLB2) */
+        if (e->stamp < oldest) {
+            oldest = e->stamp;
+            victim = e;
         }
-        if (k == TLB_EMPTY && empty == a->ways)
-            empty = w;
-        if (a->stamp[base + w] < a->stamp[base + lru])
-            lru = w;
     }
-    if (victim == a->ways)
-        victim = empty < a->ways ? empty : lru;
-    a->e[base + victim].key = key;
-    a->e[base + victim].val = val;
-    a->stamp[base + victim] = ++*clock;
+    if (e == end) {
+        e = victim;
+        if (e->key == TLB_EMPTY)
+            a->n_valid++;
+        else
+            a->n_size[tlb_key_size(e->key)]--;
+        a->n_size[tlb_key_size(key)]++;
+        e->key = key;
+    }
+    e->val = val;
+    e->stamp = ++*clock;
+    if (TLB_SIGS && a->sig)
+        a->sig[e - a->e] = sig;
+    return e;
 }
 
 struct tlb_ent *tlb_lookup_slow(struct tlb *t, vml_va va, unsigned pcid, int *l2_hit)
@@ -129,97 +147,118 @@ struct tlb_ent *tlb_lookup_slow(struct tlb *t, vml_va va, unsigned pcid, int *l2
     static const enum tlb_size large[] = { TLB_2M, TLB_4M, TLB_1G };
     struct tlb_ent *e;
     *l2_hit = 0;
-    for (unsigned i = 0; i < 3 && t->has_large; i++) {
-        uint64_t pn = va >> tlb_size_shift[large[i]];
-        if ((e = array_lookup(&t->l1_large, &t->clock, pn, large[i], pcid)) != NULL)
+    for (unsigned i = 0; i < 3 && t->l1_large.n_valid; i++) {
+        enum tlb_size sz = large[i];
+        if (t->l1_large.n_size[sz] &&
+            (e = array_lookup(&t->l1_large, &t->clock, va >> tlb_size_shift[sz], sz, pcid)))
             return e;
     }
-    if (t->l2.n_sets == 0)
-        return NULL;
-    for (unsigned s = TLB_4K; s <= (t->has_large ? TLB_1G : TLB_4K); s++) {
-        uint64_t pn = va >> tlb_size_shift[s];
-        if ((e = array_lookup(&t->l2, &t->clock, pn, (enum tlb_size)s, pcid)) != NULL) {
-            uint64_t key = e->key, val = e->val;
-            struct tlb_array *l1 = s == TLB_4K ? &t->l1 : &t->l1_large;
-            array_insert(l1, &t->clock, pn, key, val);
+    for (unsigned s = TLB_4K; s < TLB_N_SIZES && t->l2.n_valid; s++) {
+        enum tlb_size sz = (enum tlb_size)s;
+        uint64_t pn = va >> tlb_size_shift[sz];
+        if (t->l2.n_size[sz] && (e = array_lookup(&t->l2, &t->clock, pn, sz, pcid))) {
+            struct tlb_array *l1 = sz == TLB_4K ? &t->l1 : &t->l1_large;
             *l2_hit = 1;
-            return array_lookup(l1, &t->clock, pn, (enum tlb_size)s, (unsigned)(key & 0xFFF));
+            return array_insert(l1, &t->clock, pn, e->key, e->val, tlb_sig_of(&t->l2, e));
         }
     }
     return NULL;
 }
 
-void tlb_fill(struct tlb *t, vml_va va, unsigned pcid, uint64_t val)
+/* The one fill: tlb_fill() and tlb_fill_sig() inline it. */
+static inline __attribute__((always_inline)) void
+fill(struct tlb *t, vml_va va, unsigned pcid, uint64_t val, uint64_t sig)
 {
     enum tlb_size sz = tlb_val_size(val);
     uint64_t pn = va >> tlb_size_shift[sz];
-    unsigned tag = (val & TLB_G) ? 0 : pcid;
-    uint64_t key = tlb_key(pn, sz, tag);
-    t->has_large |= sz != TLB_4K;
-    array_insert(sz == TLB_4K ? &t->l1 : &t->l1_large, &t->clock, pn, key, val);
-    array_insert(&t->l2, &t->clock, pn, key, val);
+    uint64_t key = tlb_key(pn, sz, (val & TLB_G) ? 0 : pcid);   /* TLB6 */
+    array_insert(sz == TLB_4K ? &t->l1 : &t->l1_large, &t->clock, pn, key, val, sig);
+    if (t->l2.n_sets)
+        array_insert(&t->l2, &t->clock, pn, key, val, sig);
 }
 
-/* Empties the slots of a that match pred; returns how many. */
-static unsigned array_drop(struct tlb_array *a, vml_va va, unsigned pcid, int mode)
+void tlb_fill(struct tlb *t, vml_va va, unsigned pcid, uint64_t val)
 {
-    unsigned n = 0, total = a->n_sets * a->ways;
-    for (unsigned i = 0; i < total; i++) {
-        struct tlb_ent *e = &a->e[i];
-        if (e->key == TLB_EMPTY)
-            continue;
-        unsigned e_pcid = (unsigned)(e->key & 0xFFF);
-        int global = (e->val & TLB_G) != 0;
-        int drop;
-        if (mode == 0) {          /* invlpg: va's page of any size */
-            enum tlb_size sz = (enum tlb_size)((e->key >> 12) & 3);
-            drop = (e->key >> 16) == (va >> tlb_size_shift[sz]) &&
-                   (global || e_pcid == pcid);
-        } else if (mode == 1) {   /* non-global of one pcid */
-            drop = !global && e_pcid == pcid;
-        } else if (mode == 2) {   /* non-global of every pcid */
-            drop = !global;
-        } else {                  /* everything */
-            drop = 1;
+    fill(t, va, pcid, val, 0);
+}
+
+void tlb_fill_sig(struct tlb *t, vml_va va, unsigned pcid, uint64_t val, uint64_t sig)
+{
+    fill(t, va, pcid, val, sig);
+}
+
+void tlb_drop(struct tlb *t, struct tlb_ent *e)
+{
+    struct tlb_array *arrays[3] = { &t->l1, &t->l1_large, &t->l2 };
+    for (unsigned k = 0; k < 3; k++) {
+        struct tlb_array *a = arrays[k];
+        uintptr_t first = (uintptr_t)a->e, at = (uintptr_t)e;
+        if (a->e != NULL && at >= first &&
+            at < first + (uintptr_t)a->n_sets * a->ways * sizeof *e) {
+            slot_empty(a, (size_t)(e - a->e));
+            return;
         }
-        if (drop) {
-            e->key = TLB_EMPTY;
+    }
+}
+
+/* INVLPG in one array: empties the slots of pn's set that translate
+** (pn, sz) for pcid, or globally; returns how many. */
+static unsigned set_drop(struct tlb_array *a, uint64_t pn, enum tlb_size sz, unsigned pcid)
+{
+    const size_t base = (size_t)tlb_set_of(a, pn) * a->ways;
+    const uint64_t key = tlb_key(pn, sz, pcid), gkey = tlb_key(pn, sz, 0);
+    unsigned n = 0;
+    for (size_t i = base; i < base + a->ways; i++) {
+        const struct tlb_ent *e = &a->e[i];
+        if (e->key == key || (e->key == gkey && (e->val & TLB_G))) {
+            slot_empty(a, i);
             n++;
         }
     }
     return n;
 }
 
+/* Only va's set is probed for each size an array holds (TLB1, TLB4): an
+** invlpg costs a few compares whatever the size of the TLB. */
 unsigned tlb_invlpg(struct tlb *t, vml_va va, unsigned pcid)
 {
-    /* L1 holds only 4 KiB entries: probing va's set is enough.  The large
-    ** array and L2 hold several sizes in different sets: they are scanned. */
+    struct tlb_array *arrays[3] = { &t->l1, &t->l1_large, &t->l2 };
     unsigned n = 0;
-    struct tlb_array *a = &t->l1;
-    uint64_t vpn = va >> 12;
-    uint32_t base = tlb_set_of(a, vpn) * a->ways;
-    for (unsigned w = 0; w < a->ways; w++) {
-        struct tlb_ent *e = &a->e[base + w];
-        if (e->key != TLB_EMPTY && (e->key >> 16) == vpn &&
-            ((e->val & TLB_G) || (unsigned)(e->key & 0xFFF) == pcid)) {
-            e->key = TLB_EMPTY;
+    for (unsigned k = 0; k < 3; k++) {
+        struct tlb_array *a = arrays[k];
+        for (unsigned s = TLB_4K; s < TLB_N_SIZES && a->n_valid; s++)
+            if (a->n_size[s])
+                n += set_drop(a, va >> tlb_size_shift[s], (enum tlb_size)s, pcid);
+    }
+    return n;
+}
+
+enum flush_mode { FLUSH_PCID, FLUSH_NONGLOBAL, FLUSH_ALL };
+
+/* Empties the slots of a that the flush drops; returns how many. */
+static unsigned array_flush(struct tlb_array *a, unsigned pcid, enum flush_mode mode)
+{
+    unsigned n = 0;
+    const size_t total = (size_t)a->n_sets * a->ways;
+    for (size_t i = 0; i < total && a->n_valid; i++) {
+        const struct tlb_ent *e = &a->e[i];
+        if (e->key == TLB_EMPTY)
+            continue;
+        int global = (e->val & TLB_G) != 0;
+        if (mode == FLUSH_ALL || (!global && (mode == FLUSH_NONGLOBAL ||
+                                              (unsigned)(e->key & 0xFFF) == pcid))) {
+            slot_empty(a, i);
             n++;
         }
     }
-    n += array_drop(&t->l1_large, va, pcid, 0);
-    if (t->l2.n_sets)
-        n += array_drop(&t->l2, va, pcid, 0);
     return n;
 }
 
 unsigned tlb_flush(struct tlb *t, unsigned pcid, int all_pcids, int with_global)
 {
-    int mode = with_global ? 3 : all_pcids ? 2 : 1;
-    unsigned n = array_drop(&t->l1, 0, pcid, mode);
-    n += array_drop(&t->l1_large, 0, pcid, mode);
-    if (t->l2.n_sets)
-        n += array_drop(&t->l2, 0, pcid, mode);
-    return n;
+    enum flush_mode mode = with_global ? FLUSH_ALL : all_pcids ? FLUSH_NONGLOBAL : FLUSH_PCID;
+    return array_flush(&t->l1, pcid, mode) + array_flush(&t->l1_large, pcid, mode) +
+           array_flush(&t->l2, pcid, mode);
 }
 
 void tlb_visit(const struct tlb *t, tlb_visit_fn fn, void *ctx)
@@ -236,40 +275,76 @@ void tlb_visit(const struct tlb *t, tlb_visit_fn fn, void *ctx)
     }
 }
 
-static int array_check(const struct tlb_array *a, const char *name, int large,
+/* TLB1-TLB3, TLB5 and TLB6 for one slot. */
+static int slot_check(const struct tlb_array *a, const char *name, int large, uint64_t clock,
+                      unsigned s, unsigned w, char *msg, size_t size)
+{
+    const struct tlb_ent *e = &a->e[(size_t)s * a->ways + w];
+    if (e->key == TLB_EMPTY) {
+        if (e->stamp != 0) {
+            snprintf(msg, size, "TLB5: %s set %u way %u is empty with LRU stamp %llu",
+                     name, s, w, (unsigned long long)e->stamp);
+            return -1;
+        }
+        return 0;
+    }
+    unsigned sz = tlb_key_size(e->key);
+    if (tlb_set_of(a, e->key >> 16) != s) {
+        snprintf(msg, size, "TLB1: %s set %u way %u holds a key of set %u",
+                 name, s, w, tlb_set_of(a, e->key >> 16));
+        return -1;
+    }
+    if (large >= 0 && (sz != 0) != large) {
+        snprintf(msg, size, "TLB3: %s set %u way %u holds size code %u", name, s, w, sz);
+        return -1;
+    }
+    if (e->stamp == 0 || e->stamp > clock) {
+        snprintf(msg, size, "TLB5: %s set %u way %u is valid with LRU stamp %llu (clock %llu)",
+                 name, s, w, (unsigned long long)e->stamp, (unsigned long long)clock);
+        return -1;
+    }
+    if (((e->val & TLB_G) && (e->key & 0xFFF) != 0) || tlb_val_size(e->val) != sz) {
+        snprintf(msg, size, "TLB6: %s set %u way %u: key %#llx does not fit value %#llx",
+                 name, s, w, (unsigned long long)e->key, (unsigned long long)e->val);
+        return -1;
+    }
+    for (unsigned w2 = w + 1; w2 < a->ways; w2++)
+        if (a->e[(size_t)s * a->ways + w2].key == e->key) {
+            snprintf(msg, size, "TLB2: %s set %u holds key %#llx twice",
+                     name, s, (unsigned long long)e->key);
+            return -1;
+        }
+    return 0;
+}
+
+static int array_check(const struct tlb_array *a, const char *name, int large, uint64_t clock,
                        char *msg, size_t size)
 {
+    unsigned n_size[TLB_N_SIZES] = { 0 }, n_valid = 0;
     for (unsigned s = 0; s < a->n_sets; s++)
         for (unsigned w = 0; w < a->ways; w++) {
-            const struct tlb_ent *e = &a->e[s * a->ways + w];
-            if (e->key == TLB_EMPTY)
-                continue;
-            unsigned sz = (unsigned)((e->key >> 12) & 3);
-            if (tlb_set_of(a, e->key >> 16) != s) {
-                snprintf(msg, size, "T1: %s set %u way %u holds a key of set %u",
-                         name, s, w, tlb_set_of(a, e->key >> 16));
+            uint64_t key = a->e[(size_t)s * a->ways + w].key;
+            if (slot_check(a, name, large, clock, s, w, msg, size))
                 return -1;
+            if (key != TLB_EMPTY) {
+                n_valid++;
+                n_size[tlb_key_size(key)]++;
             }
-            if (large >= 0 && (sz != 0) != large) {
-                snprintf(msg, size, "T3: %s set %u way %u holds size code %u",
-                         name, s, w, sz);
-                return -1;
-            }
-            for (unsigned w2 = w + 1; w2 < a->ways; w2++)
-                if (a->e[s * a->ways + w2].key == e->key) {
-                    snprintf(msg, size, "T2: %s set %u holds key %#llx twice",
-                             name, s, (unsigned long long)e->key);
-                    return -1;
-                }
+        }
+    for (unsigned sz = 0; sz < TLB_N_SIZES; sz++)
+        if (n_size[sz] != a->n_size[sz] || n_valid != a->n_valid) {
+            snprintf(msg, size, "TLB4: %s counts %u valid slots, %u of size code %u; "
+                     "it holds %u, %u", name, a->n_valid, a->n_size[sz], sz, n_valid, n_size[sz]);
+            return -1;
         }
     return 0;
 }
 
 int tlb_check(const struct tlb *t, char *msg, size_t size)
 {
-    if (array_check(&t->l1, "L1", 0, msg, size) ||
-        array_check(&t->l1_large, "L1-large", 1, msg, size) ||
-        array_check(&t->l2, "L2", -1, msg, size))
+    if (array_check(&t->l1, "L1", 0, t->clock, msg, size) ||
+        array_check(&t->l1_large, "L1-large", 1, t->clock, msg, size) ||
+        array_check(&t->l2, "L2", -1, t->clock, msg, size))
         return -1;
     return 0;
 }

@@ -4,16 +4,34 @@
 ** ranges crossing pages and the batch path.
 **
 ** INVARIANTS:
-**   X1  An access either completes with the translation the MMU produced
-**       (possibly a stale TLB entry, as on hardware) or stops at the first
-**       page whose fault the handler turns into an exception.
-**   X2  A fault is retried at most twice; a third fault on one page is a
-**       bug (F1 broken) and marks the machine corrupt.
+**   ACC1  An access either completes with the translation the MMU produced
+**         (possibly a stale TLB entry, as on hardware) or stops at the
+**         first page whose fault the handler turns into an exception.
+**   ACC2  An access is translated at most three times: a fault may be
+**         resolved, or retried once more when memory reclaimed on the way
+**         took the page again (FLT1); a fourth translation is a bug and
+**         marks the machine corrupt.
 **
 ** TRANSITIONS: none of its own; faults go through fault.c.
 */
 #include <string.h>
-#include "mm.h"
+#include "machine.h"
+
+/* At a safe point: runs the background work when a threshold was crossed
+** or the access interval has passed. */
+static inline void background_due(vml_machine *m)
+{
+    if (m->bg_due || (m->cfg.bg_interval && m->n_accesses >= m->next_bg))
+        mm_background(m);
+}
+
+/* The global policy sees an access of a frame (a stale TLB entry may name
+** a frame that is no longer a resident user page: ignored). */
+static inline void policy_access(vml_machine *m, vml_pfn pfn)
+{
+    if (m->pfn[pfn].xflags & PFNX_RESIDENT)
+        m->pol->on_access(m->pol_st, (uint32_t)pfn, 0, 0);
+}
 
 static inline void load_cr3(vml_machine *m, unsigned cpu, vml_proc *p)
 {
@@ -39,8 +57,8 @@ int acc_translate_flags(vml_proc *p, unsigned cpu, vml_va va, unsigned access, v
         return -1;
     }
     /* A safe point for the background work: no fault is in progress. */
-    mm_count_accesses(m, 1);
-    mm_background_due(m);
+    m->n_accesses++;
+    background_due(m);
     for (unsigned tries = 0; tries < 3; tries++) {
         struct mmu_fault f;
         struct mmu_walk w;
@@ -56,14 +74,14 @@ int acc_translate_flags(vml_proc *p, unsigned cpu, vml_va va, unsigned access, v
             /* A global policy sees the access; after a fault the page was
             ** just loaded, and loading counted as its use. */
             if (m->pol && tries == 0)
-                mm_policy_access(m, *pa >> 12);
+                policy_access(m, *pa >> 12);
             return 0;
         }
         if (fault_resolve(p, &f, ex) != FAULT_RETRY)
             return -1;
         mmu_flags = 0;
     }
-    mm_corrupt(m, "X2: access at %#llx still faults after its fault was resolved",
+    mm_corrupt(m, "ACC2: access at %#llx still faults after its fault was resolved",
                (unsigned long long)va);
     fault_exception(p, va, access, VML_AV_NO_MEMORY, ex);
     return -1;
@@ -78,7 +96,7 @@ static vml_status check_args(vml_proc *p, unsigned cpu, const void *buf, size_t 
                        cpu, p->m->n_cpus);
     if (buf == NULL && len)
         return mm_fail(p->m, VML_E_INVALID, "no buffer");
-    if (p->m->corrupt)
+    if (mm_is_corrupt(p->m))
         return VML_E_CORRUPT;
     return VML_OK;
 }
@@ -98,7 +116,7 @@ static vml_status transfer(vml_proc *p, unsigned cpu, vml_va va, uint8_t *buf, s
         if (chunk > len)
             chunk = len;
         if (acc_translate(p, cpu, va, access, &pa, ex) != 0)
-            return mm_done(m, m->corrupt ? VML_E_CORRUPT : VML_FAULTED);
+            return mm_done(m, mm_is_corrupt(m) ? VML_E_CORRUPT : VML_FAULTED);
         if (access == VML_ACCESS_WRITE)
             memcpy(phys_ptr(&m->phys, pa), buf, chunk);
         else
@@ -156,10 +174,10 @@ vml_status vml_mem_batch(vml_proc *p, unsigned cpu, const vml_va *vas, size_t n,
             c->st.tlb_hits++;
             pa = (e->val & ~(uint64_t)0xFFF) | (va & 0xFFF);
             if (pol)
-                mm_policy_access(m, pa >> 12);
+                policy_access(m, pa >> 12);
         } else {
             /* (the slow path counts this access itself) */
-            mm_count_accesses(m, i - counted);
+            m->n_accesses += i - counted;
             counted = i + 1;
             if (acc_translate_flags(p, cpu, va, access, &pa, ex,
                                     e == NULL ? MMU_L1_MISSED : 0) != 0)
@@ -175,10 +193,10 @@ vml_status vml_mem_batch(vml_proc *p, unsigned cpu, const vml_va *vas, size_t n,
         }
     }
     if (i > counted)
-        mm_count_accesses(m, i - counted);
+        m->n_accesses += i - counted;
     if (sum)
         *sum += total;
     if (n_done)
         *n_done = i;
-    return mm_done(m, i == n ? VML_OK : m->corrupt ? VML_E_CORRUPT : VML_FAULTED);
+    return mm_done(m, i == n ? VML_OK : mm_is_corrupt(m) ? VML_E_CORRUPT : VML_FAULTED);
 }

@@ -1,62 +1,47 @@
 /*
 ** aspace.c -- address spaces: page tables that live in simulated frames,
-** the kernel half shared by every process, context switches and TLB
-** invalidation (shootdowns).
+** the kernel half shared by every process, context switches, PCIDs and
+** TLB invalidation (shootdowns).
 **
 ** INVARIANTS (checked by as_check(); cite the ID in assertions):
-**   A1  Every page-table frame is active, flagged VML_PFN_PAGETABLE with
-**       its level, and its share_count equals its number of non-zero
-**       entries; a non-top table's pte_pa is the parent entry pointing at it.
-**   A2  Every valid user leaf PTE maps an active data frame whose pte_pa is
-**       that PTE and whose share_count is 1, at a page inside a VAD.
-**   A3  Every transition PTE names a standby or modified frame whose
-**       pte_pa is that PTE.
-**   A4  A process's ws_pages equals its valid user leaf PTEs, its pt_pages
-**       its table frames; the system's pt_pages is the sum plus the kernel's.
-**   A5  The kernel half of every process's top table equals the template's.
-**   A6  Active frames = kernel image + page tables + every working set:
-**       no frame is lost.
-**   A7  A process's swap_pages equals its pagefile PTEs.
-**   G1  (pagefile.c's) Every slot in use is named once: by a pagefile PTE
-**       or by the original PTE of a valid or transition page's frame.
+**   AS1  Every page-table frame is active, flagged VML_PFN_PAGETABLE with
+**        its level, and its share_count equals its number of non-zero
+**        entries; a non-top table's pte_pa is the parent entry pointing
+**        at it, a top table's orig_pte its process's pid.
+**   AS2  A process's pt_pages counts its table frames, top one included;
+**        the system's pt_pages is their sum plus the kernel's tables.
+**   AS3  The kernel half of every process's top table equals the
+**        template's.
+**   MCH2 (as_pcid_check(), for machine.c) PCIDs: see there.
 **
 ** TRANSITIONS:
-**   table missing -> present   as_pte_slot(create)    (PT_ALLOC event)
-**   table present -> freed     as_pte_write() when its last entry clears
-**   CPU CR3 A -> B             as_switch()            (flushes without PCIDs)
+**   no tables  -> top table        as_create()
+**   top table  -> freed            as_destroy()
+**   CPU CR3 A -> B                 as_switch()   (flushes without PCIDs)
 */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "mm.h"
+#include "machine.h"
 
 #define KERNEL_IMAGE_PAGES 16
 
-static uint64_t table_entry_bits(const vml_machine *m, unsigned level, int user)
+static uint64_t kernel_table_bits(const vml_machine *m, unsigned level)
 {
     /* PAE PDPTEs take only P (RW/US are reserved there, SDM Table 4-8). */
     if (pg_is_pdpte_pae(m->pm, level + 1))
         return PG_P;
-    return PG_P | PG_RW | (user ? PG_US : 0);
-}
-
-static void entry_write_raw(vml_machine *m, vml_pa pa, uint64_t v)
-{
-    if (m->pm->entry_size == 8)
-        phys_write64(&m->phys, pa, v);
-    else
-        phys_write32(&m->phys, pa, (uint32_t)v);
+    return PG_P | PG_RW;
 }
 
 /* A zeroed frame for a page table of the given level. */
 static vml_pfn table_alloc(vml_machine *m, unsigned level, unsigned flags, unsigned pid)
 {
-    vml_pfn pfn = pfn_take(m, PFN_NEED_ZERO, pid, NULL);
+    vml_pfn pfn = m->take_table_frame(m, pid);
     if (pfn == VML_PFN_NONE)
         return pfn;
     m->pfn[pfn].flags = (uint8_t)(VML_PFN_PAGETABLE | flags);
     m->pfn[pfn].pt_level = (uint8_t)level;
-    m->pfn[pfn].ref_count = 1;
     m->st.pt_pages++;
     return pfn;
 }
@@ -69,20 +54,6 @@ static void table_event(vml_machine *m, vml_event_type type, unsigned pid, vml_v
     vml_event ev = { .type = type, .pid = pid, .va = va, .pfn = pfn, .level = level,
                      .what = m->pm->level_name[level] };
     mm_emit(m, &ev);
-}
-
-uint64_t as_make_valid(const vml_machine *m, vml_pfn pfn, unsigned mmprot, int dirty)
-{
-    uint64_t pte = ((uint64_t)pfn << 12) | PG_P | PG_US;
-    if (mmprot_writable(mmprot))
-        pte |= PG_RW;
-    if (m->pm->has_nx && !mmprot_executable(mmprot))
-        pte |= PG_NX;
-    if ((mmprot & 0x18u) == MM_NOCACHE)
-        pte |= PG_PCD | PG_PWT;
-    if (dirty)
-        pte |= PG_D;
-    return pte;
 }
 
 /* ---- the kernel half ----------------------------------------------------------- */
@@ -111,43 +82,36 @@ vml_status as_kernel_init(vml_machine *m)
             if (pd == VML_PFN_NONE)
                 return VML_E_NO_FRAMES;
             vml_pa epa = ((vml_pa)top << 12) + (vml_pa)i * 8;
-            entry_write_raw(m, epa, ((uint64_t)pd << 12) | PG_P);
+            pt_entry_write(m, epa, ((uint64_t)pd << 12) | PG_P);
             m->pfn[top].share_count++;
             m->pfn[pd].pte_pa = epa;
         }
 
     for (unsigned i = 0; i < KERNEL_IMAGE_PAGES; i++) {
         vml_va va = image + (vml_va)i * VML_PAGE_SIZE;
-        vml_pa table = (vml_pa)top << 12;
-        for (unsigned level = pm->levels; level >= 2; level--) {
-            vml_pa epa = table + (vml_pa)pg_index(pm, level, va) * pm->entry_size;
-            uint64_t e = pte_read(m, epa);
-            if (!(e & PG_P)) {
-                vml_pfn t = table_alloc(m, level - 1, VML_PFN_KERNEL, 0);
-                if (t == VML_PFN_NONE)
-                    return VML_E_NO_FRAMES;
-                e = ((uint64_t)t << 12) | table_entry_bits(m, level - 1, 0);
-                entry_write_raw(m, epa, e);
-                m->pfn[epa >> 12].share_count++;
-                m->pfn[t].pte_pa = epa;
-            }
-            table = pg_frame(pm, e);
+        struct pt_pos pos;
+        for (pt_find(m, top, va, &pos); pos.level > 1; pt_find(m, top, va, &pos)) {
+            vml_pfn t = table_alloc(m, pos.level - 1, VML_PFN_KERNEL, 0);
+            if (t == VML_PFN_NONE)
+                return VML_E_NO_FRAMES;
+            pt_entry_write(m, pos.slot, ((uint64_t)t << 12) | kernel_table_bits(m, pos.level - 1));
+            m->pfn[pos.slot >> 12].share_count++;
+            m->pfn[t].pte_pa = pos.slot;
         }
-        vml_pfn page = pfn_take(m, PFN_NEED_ZERO, 0, NULL);
+        vml_pfn page = m->take_table_frame(m, 0);
         if (page == VML_PFN_NONE)
             return VML_E_NO_FRAMES;
-        vml_pa pte_pa = table + (vml_pa)pg_index(pm, 1, va) * pm->entry_size;
+        vml_pa pte_pa = pos.slot;
         uint64_t pte = ((uint64_t)page << 12) | PG_P | PG_G | PG_A;
         if (i < KERNEL_IMAGE_PAGES / 2) {
             /* code: read-only, executable */
         } else {
             pte |= PG_RW | PG_D | (pm->has_nx ? PG_NX : 0);
         }
-        entry_write_raw(m, pte_pa, pte);
-        m->pfn[table >> 12].share_count++;
+        pt_entry_write(m, pte_pa, pte);
+        m->pfn[pte_pa >> 12].share_count++;
         m->pfn[page].pte_pa = pte_pa;
         m->pfn[page].share_count = 1;
-        m->pfn[page].ref_count = 1;
         m->pfn[page].flags = VML_PFN_KERNEL;
         m->pfn[page].orig_pte = sw_demand_zero(i < KERNEL_IMAGE_PAGES / 2 ? MM_EXECUTE_READ
                                                                             : MM_READWRITE);
@@ -171,11 +135,12 @@ vml_status as_create(vml_proc *p)
     for (unsigned i = m->kernel_first; i <= m->kernel_last; i++) {
         uint64_t e = pte_read(m, src + (vml_pa)i * pm->entry_size);
         if (e) {
-            entry_write_raw(m, dst + (vml_pa)i * pm->entry_size, e);
+            pt_entry_write(m, dst + (vml_pa)i * pm->entry_size, e);
             m->pfn[top].share_count++;
         }
     }
     p->top_pfn = top;
+    m->pfn[top].orig_pte = p->pid;    /* AS1: the owner of every PTE below */
     /* PAE CR3 holds the PDPT's 32-byte aligned address; ours is page aligned. */
     p->cr3 = dst;
     p->st.pt_pages = 1;
@@ -195,75 +160,12 @@ void as_destroy(vml_proc *p)
             m->cpus[c].st.flushes++;
             tlb_flush(&m->cpus[c].tlb, 0, 1, 0);
         }
-    if (m->cfg.flags & VML_CFG_PCID)
-        for (unsigned c = 0; c < m->n_cpus; c++)
-            tlb_flush(&m->cpus[c].tlb, p->pcid, 0, 0);
+    as_pcid_release(m, p);
     table_event(m, VML_EV_PT_FREE, p->pid, 0, p->top_pfn, m->pm->levels);
     m->pfn[p->top_pfn].share_count = 0;
     pfn_free(m, p->top_pfn, p->pid);
     m->st.pt_pages--;
     p->st.pt_pages = 0;
-}
-
-vml_status as_pte_slot(vml_proc *p, vml_va va, int create, vml_pa *pte_pa)
-{
-    vml_machine *m = p->m;
-    const struct pg_mode *pm = m->pm;
-    vml_pa table = (vml_pa)p->top_pfn << 12;
-    for (unsigned level = pm->levels; level >= 2; level--) {
-        vml_pa epa = table + (vml_pa)pg_index(pm, level, va) * pm->entry_size;
-        uint64_t e = pte_read(m, epa);
-        if (!(e & PG_P)) {
-            if (!create) {
-                *pte_pa = 0;
-                return VML_OK;
-            }
-            vml_pfn t = table_alloc(m, level - 1, 0, p->pid);
-            if (t == VML_PFN_NONE) {
-                *pte_pa = 0;
-                return VML_E_NO_FRAMES;
-            }
-            p->st.pt_pages++;
-            m->pfn[t].pte_pa = epa;
-            table_event(m, VML_EV_PT_ALLOC, p->pid, va, t, level - 1);
-            e = ((uint64_t)t << 12) | table_entry_bits(m, level - 1, 1);
-            as_pte_write(p, va, epa, e);
-        }
-        table = pg_frame(pm, e);
-    }
-    *pte_pa = table + (vml_pa)pg_index(pm, 1, va) * pm->entry_size;
-    return VML_OK;
-}
-
-void as_pte_write(vml_proc *p, vml_va va, vml_pa pte_pa, uint64_t pte)
-{
-    vml_machine *m = p->m;
-    uint64_t old = pte_read(m, pte_pa);
-    vml_pfn table = pte_pa >> 12;
-    struct pfn_entry *t = &m->pfn[table];
-    entry_write_raw(m, pte_pa, pte);
-    if (mm_tracing(m)) {
-        vml_event ev = { .type = VML_EV_PTE_WRITE, .pid = p->pid, .va = va,
-                         .pte_pa = pte_pa, .old_pte = old, .new_pte = pte,
-                         .level = t->pt_level, .what = m->pm->level_name[t->pt_level] };
-        mm_emit(m, &ev);
-    }
-    if ((old == 0) == (pte == 0))
-        return;
-    if (pte != 0) {
-        t->share_count++;
-        return;
-    }
-    if (--t->share_count > 0 || t->pt_level == m->pm->levels || (t->flags & VML_PFN_KERNEL))
-        return;
-    /* The table is empty: free it and clear the entry that points at it. */
-    vml_pa parent = t->pte_pa;
-    unsigned level = t->pt_level;
-    table_event(m, VML_EV_PT_FREE, p->pid, va, table, level);
-    pfn_free(m, table, p->pid);
-    m->st.pt_pages--;
-    p->st.pt_pages--;
-    as_pte_write(p, va, parent, 0);
 }
 
 void as_invalidate(vml_proc *p, vml_va va)
@@ -292,6 +194,117 @@ void as_invalidate(vml_proc *p, vml_va va)
     m->st.shootdowns += (unsigned)remote;
 }
 
+/* ---- PCIDs ---------------------------------------------------------------------- */
+
+/* PCID 0 is never a process's: it tags the entries of a CPU with PCIDs off
+** and stands for "none" in vml_proc.pcid.  Live processes hold distinct
+** PCIDs (MCH2); with more than 4095 of them, the PCID of the process that
+** ran least recently and is loaded on no CPU is taken back, its entries
+** flushed on every CPU first -- as Linux recycles its per-CPU ASIDs with a
+** flush (arch/x86/mm/tlb.c, choose_new_asid()), so no translation of one
+** address space is ever found under another's tag. */
+#define PCID_COUNT 4096u
+
+static int pcid_held(const vml_machine *m, unsigned pcid)
+{
+    return (m->pcid_map[pcid / 64] >> (pcid % 64)) & 1;
+}
+
+unsigned as_pcid_take_free(vml_machine *m)
+{
+    for (unsigned w = 0; w < PCID_COUNT / 64; w++) {
+        uint64_t free_bits = ~m->pcid_map[w] & (w == 0 ? ~UINT64_C(1) : UINT64_MAX);
+        if (free_bits) {
+            unsigned pcid = w * 64 + (unsigned)__builtin_ctzll(free_bits);
+            m->pcid_map[w] |= UINT64_C(1) << (pcid % 64);
+            /* A PCID given back by a process that died was flushed then;
+            ** flush again so the rule is local: a new holder starts clean. */
+            for (unsigned c = 0; c < m->n_cpus; c++)
+                tlb_flush(&m->cpus[c].tlb, pcid, 0, 0);
+            return pcid;
+        }
+    }
+    return 0;
+}
+
+void as_pcid_release(vml_machine *m, vml_proc *p)
+{
+    if (p->pcid == 0)
+        return;
+    for (unsigned c = 0; c < m->n_cpus; c++)
+        tlb_flush(&m->cpus[c].tlb, p->pcid, 0, 0);
+    m->pcid_map[p->pcid / 64] &= ~(UINT64_C(1) << (p->pcid % 64));
+    p->pcid = 0;
+    p->cpu_mask = 0;    /* no CPU holds an entry of it any more */
+}
+
+static int loaded_anywhere(const vml_machine *m, const vml_proc *p)
+{
+    for (unsigned c = 0; c < m->n_cpus; c++)
+        if (m->cpu_proc[c] == p)
+            return 1;
+    return 0;
+}
+
+/* p holds no PCID: a free one, or the least recently run idle holder's. */
+static void pcid_assign(vml_machine *m, vml_proc *p)
+{
+    vml_proc *victim = NULL;
+    p->pcid = as_pcid_take_free(m);
+    if (p->pcid != 0)
+        return;
+    for (size_t i = 0; i < m->n_procs; i++) {
+        vml_proc *q = m->procs[i];
+        if (q->pcid != 0 && !loaded_anywhere(m, q) &&
+            (victim == NULL || q->switched < victim->switched))
+            victim = q;
+    }
+    /* (At most 64 CPUs hold a process each: with 4095 holders there is
+    ** always an idle one.) */
+    unsigned pcid = victim->pcid;
+    as_pcid_release(m, victim);
+    m->pcid_map[pcid / 64] |= UINT64_C(1) << (pcid % 64);
+    p->pcid = pcid;
+}
+
+int as_pcid_check(vml_machine *m, char *msg, size_t size)
+{
+    uint64_t seen[PCID_COUNT / 64] = { 0 };
+    int on = (m->cfg.flags & VML_CFG_PCID) != 0;
+    for (size_t i = 0; i < m->n_procs; i++) {
+        const vml_proc *p = m->procs[i];
+        if (p->pcid == 0)
+            continue;
+        if (!on || p->pcid >= PCID_COUNT || (seen[p->pcid / 64] >> (p->pcid % 64)) & 1 ||
+            !pcid_held(m, p->pcid)) {
+            snprintf(msg, size, "MCH2: pid %u holds PCID %u, which %s", p->pid, p->pcid,
+                     !on ? "a machine without PCIDs has no use for"
+                     : p->pcid >= PCID_COUNT ? "does not exist"
+                     : !pcid_held(m, p->pcid) ? "the PCID map says is free"
+                     : "another live process holds too");
+            return -1;
+        }
+        seen[p->pcid / 64] |= UINT64_C(1) << (p->pcid % 64);
+    }
+    for (unsigned w = 0; w < PCID_COUNT / 64; w++)
+        if (seen[w] != m->pcid_map[w]) {
+            snprintf(msg, size, "MCH2: the PCID map holds %#llx in word %u, live processes %#llx",
+                     (unsigned long long)m->pcid_map[w], w, (unsigned long long)seen[w]);
+            return -1;
+        }
+    for (unsigned c = 0; c < m->n_cpus; c++) {
+        const vml_proc *p = m->cpu_proc[c];
+        if (on && p != NULL && (p->pcid == 0 || m->cpus[c].pcid != p->pcid)) {
+            snprintf(msg, size, "MCH2: cpu%u runs pid %u with PCID %u, the process holds %u", c,
+                     p->pid, m->cpus[c].pcid, p->pcid);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* ---- context switches ------------------------------------------------------------- */
+
 void as_switch(vml_machine *m, unsigned cpu, vml_proc *p)
 {
     struct cpu *c = &m->cpus[cpu];
@@ -300,6 +313,9 @@ void as_switch(vml_machine *m, unsigned cpu, vml_proc *p)
     if (old == p)
         return;
     int pcid = (m->cfg.flags & VML_CFG_PCID) != 0;
+    p->switched = ++m->switch_clock;
+    if (pcid && p->pcid == 0)
+        pcid_assign(m, p);
     c->cr3 = p->cr3;
     c->pcid = p->pcid;
     c->st.cr3_loads++;
@@ -319,119 +335,17 @@ void as_switch(vml_machine *m, unsigned cpu, vml_proc *p)
     }
 }
 
-void as_visit(vml_proc *p, vml_va va, vml_va end, as_visit_fn fn, void *ctx)
-{
-    vml_machine *m = p->m;
-    const struct pg_mode *pm = m->pm;
-    while (va < end) {
-        vml_pa table = (vml_pa)p->top_pfn << 12;
-        vml_va next = 0;
-        for (unsigned level = pm->levels; level >= 2; level--) {
-            uint64_t e = pte_read(m, table + (vml_pa)pg_index(pm, level, va) * pm->entry_size);
-            if (!(e & PG_P)) {
-                next = (va | (pg_span(pm, level) - 1)) + 1;
-                break;
-            }
-            table = pg_frame(pm, e);
-        }
-        if (next) {
-            if (next <= va)
-                return;
-            va = next;
-            continue;
-        }
-        vml_pfn tpfn = table >> 12;
-        vml_va pt_end = (va | (pg_span(pm, 2) - 1)) + 1;
-        if (pt_end > end || pt_end <= va)
-            pt_end = end;
-        for (; va < pt_end; va += VML_PAGE_SIZE) {
-            vml_pa pte_pa = table + (vml_pa)pg_index(pm, 1, va) * pm->entry_size;
-            fn(ctx, p, va, pte_pa, pte_read(m, pte_pa));
-            if (m->pfn[tpfn].list != VML_LIST_ACTIVE || m->pfn[tpfn].pt_level != 1) {
-                va += VML_PAGE_SIZE;   /* the table was freed: walk again */
-                break;
-            }
-        }
-    }
-}
-
-unsigned as_owner_of_pte(const vml_machine *m, vml_pa pte_pa)
-{
-    vml_pfn table = pte_pa >> 12;
-    for (unsigned guard = 0; guard < 6 && table < m->n_frames; guard++) {
-        const struct pfn_entry *t = &m->pfn[table];
-        if (!(t->flags & VML_PFN_PAGETABLE) || (t->flags & VML_PFN_KERNEL))
-            return 0;
-        if (t->pt_level == m->pm->levels) {
-            for (size_t i = 0; i < m->n_procs; i++)
-                if (m->procs[i]->top_pfn == table)
-                    return m->procs[i]->pid;
-            return 0;
-        }
-        table = t->pte_pa >> 12;
-    }
-    return 0;
-}
-
-int as_locate(vml_machine *m, vml_pa pte_pa, vml_proc **out, vml_va *va_out)
-{
-    const struct pg_mode *pm = m->pm;
-    vml_pa epa = pte_pa;
-    vml_va va = 0;
-    for (unsigned level = 1; level <= pm->levels; level++) {
-        vml_pfn table = epa >> 12;
-        if (table >= m->n_frames)
-            return -1;
-        const struct pfn_entry *t = &m->pfn[table];
-        if (!(t->flags & VML_PFN_PAGETABLE) || (t->flags & VML_PFN_KERNEL) || t->pt_level != level)
-            return -1;
-        va |= (vml_va)((epa & 0xFFF) / pm->entry_size) << pg_shift(pm, level);
-        if (level == pm->levels) {
-            for (size_t i = 0; i < m->n_procs; i++)
-                if (m->procs[i]->top_pfn == table) {
-                    *out = m->procs[i];
-                    *va_out = va;
-                    return 0;
-                }
-            return -1;
-        }
-        epa = t->pte_pa;
-    }
-    return -1;
-}
-
-void as_pte_update(vml_machine *m, vml_pa pte_pa, uint64_t pte)
-{
-    entry_write_raw(m, pte_pa, pte);
-}
-
 /* ---- check ------------------------------------------------------------------------------ */
 
 struct check_ctx {
     vml_machine *m;
     vml_proc    *p;
+    as_leaf_fn   leaf;
+    void        *leaf_ctx;
     char        *msg;
     size_t       size;
-    uint64_t     ws, pt, swap, slot_refs;
-    uint64_t    *seen;        /* slots named so far (G1) */
+    uint64_t     pt;
 };
-
-/* G1: slot is in use and named once. */
-static int note_slot(struct check_ctx *cx, uint64_t slot, vml_va va, const char *by)
-{
-    const struct pagefile *pf = &cx->m->pf;
-    if (slot >= pf->n_slots || !((pf->bitmap[slot / 64] >> (slot % 64)) & 1) ||
-        (cx->seen[slot / 64] >> (slot % 64)) & 1) {
-        snprintf(cx->msg, cx->size, "G1: pid %u va %#llx: %s names pagefile slot %#llx, which is "
-                 "%s", cx->p->pid, (unsigned long long)va, by, (unsigned long long)slot,
-                 slot >= pf->n_slots ? "past the end" :
-                 (cx->seen[slot / 64] >> (slot % 64)) & 1 ? "named twice" : "free");
-        return -1;
-    }
-    cx->seen[slot / 64] |= UINT64_C(1) << (slot % 64);
-    cx->slot_refs++;
-    return 0;
-}
 
 static int check_table(struct check_ctx *cx, vml_pfn table, unsigned level, vml_va base,
                        vml_pa parent_epa)
@@ -443,11 +357,12 @@ static int check_table(struct check_ctx *cx, vml_pfn table, unsigned level, vml_
     int top = level == pm->levels;
 
     if (t->list != VML_LIST_ACTIVE || !(t->flags & VML_PFN_PAGETABLE) || t->pt_level != level ||
-        (!top && t->pte_pa != parent_epa)) {
-        snprintf(cx->msg, cx->size, "A1: pid %u table pfn %#llx level %u: list %s flags %#x "
-                 "level %u pte_pa %#llx (expected %#llx)", cx->p->pid,
-                 (unsigned long long)table, level, vml_list_name(t->list), t->flags,
-                 t->pt_level, (unsigned long long)t->pte_pa, (unsigned long long)parent_epa);
+        (!top && t->pte_pa != parent_epa) || (top && t->orig_pte != cx->p->pid)) {
+        snprintf(cx->msg, cx->size, "AS1: pid %u table pfn %#llx level %u: list %s flags %#x "
+                 "level %u pte_pa %#llx (expected %#llx) owner %llu",
+                 cx->p->pid, (unsigned long long)table, level, vml_list_name(t->list), t->flags,
+                 t->pt_level, (unsigned long long)t->pte_pa, (unsigned long long)parent_epa,
+                 (unsigned long long)t->orig_pte);
         return -1;
     }
     cx->pt++;
@@ -459,7 +374,7 @@ static int check_table(struct check_ctx *cx, vml_pfn table, unsigned level, vml_
         if (top && i >= m->kernel_first) {
             uint64_t k = pte_read(m, ((vml_pa)m->kernel_top_pfn << 12) + (vml_pa)i * pm->entry_size);
             if (k != e) {
-                snprintf(cx->msg, cx->size, "A5: pid %u kernel slot %u is %#llx, template %#llx",
+                snprintf(cx->msg, cx->size, "AS3: pid %u kernel slot %u is %#llx, template %#llx",
                          cx->p->pid, i, (unsigned long long)e, (unsigned long long)k);
                 return -1;
             }
@@ -471,43 +386,11 @@ static int check_table(struct check_ctx *cx, vml_pfn table, unsigned level, vml_
                 return -1;
             continue;
         }
-        if (e & PG_P) {
-            vml_pfn f = pg_frame(pm, e) >> 12;
-            const struct pfn_entry *d = f < m->n_frames ? &m->pfn[f] : NULL;
-            if (d == NULL || d->list != VML_LIST_ACTIVE || (d->flags & VML_PFN_PAGETABLE) ||
-                d->pte_pa != epa || d->share_count != 1 || vad_find(&cx->p->vads, va >> 12) == NULL) {
-                snprintf(cx->msg, cx->size, "A2: pid %u va %#llx PTE %#llx: frame %s share %u "
-                         "pte_pa %#llx, VAD %s", cx->p->pid, (unsigned long long)va,
-                         (unsigned long long)e, d ? vml_list_name(d->list) : "out of range",
-                         d ? d->share_count : 0, d ? (unsigned long long)d->pte_pa : 0ULL,
-                         vad_find(&cx->p->vads, va >> 12) ? "present" : "missing");
-                return -1;
-            }
-            cx->ws++;
-            if (sw_slot(pm, d->orig_pte) != UINT64_MAX &&
-                note_slot(cx, sw_slot(pm, d->orig_pte), va, "a valid page's frame"))
-                return -1;
-        } else if (e && pte_kind(pm, e) == VML_PTE_PAGEFILE) {
-            cx->swap++;
-            if (note_slot(cx, sw_slot(pm, e), va, "a pagefile PTE"))
-                return -1;
-        } else if ((e & SW_TRANSITION) && !(e & SW_PROTOTYPE)) {
-            vml_pfn f = pg_frame(pm, e) >> 12;
-            const struct pfn_entry *d = f < m->n_frames ? &m->pfn[f] : NULL;
-            if (d == NULL || (d->list != VML_LIST_STANDBY && d->list != VML_LIST_MODIFIED &&
-                              d->list != VML_LIST_MODNOWRITE) || d->pte_pa != epa) {
-                snprintf(cx->msg, cx->size, "A3: pid %u va %#llx transition PTE %#llx: frame %s",
-                         cx->p->pid, (unsigned long long)va, (unsigned long long)e,
-                         d ? vml_list_name(d->list) : "out of range");
-                return -1;
-            }
-            if (sw_slot(pm, d->orig_pte) != UINT64_MAX &&
-                note_slot(cx, sw_slot(pm, d->orig_pte), va, "a transition page's frame"))
-                return -1;
-        }
+        if (e && cx->leaf && cx->leaf(cx->leaf_ctx, cx->p, va, epa, e))
+            return -1;
     }
     if (nonzero != t->share_count) {
-        snprintf(cx->msg, cx->size, "A1: pid %u table pfn %#llx level %u has %u non-zero entries, "
+        snprintf(cx->msg, cx->size, "AS1: pid %u table pfn %#llx level %u has %u non-zero entries, "
                  "share_count %u", cx->p->pid, (unsigned long long)table, level, nonzero,
                  t->share_count);
         return -1;
@@ -515,64 +398,32 @@ static int check_table(struct check_ctx *cx, vml_pfn table, unsigned level, vml_
     return 0;
 }
 
-static int check_procs(vml_machine *m, char *msg, size_t size, uint64_t *seen);
+int as_check_proc(vml_machine *m, vml_proc *p, as_leaf_fn leaf, void *leaf_ctx, char *msg,
+                  size_t size)
+{
+    struct check_ctx cx = { m, p, leaf, leaf_ctx, msg, size, 0 };
+    if (check_table(&cx, p->top_pfn, m->pm->levels, 0, 0))
+        return -1;
+    if (cx.pt != p->st.pt_pages) {
+        snprintf(msg, size, "AS2: pid %u counts %llu page tables, holds %llu", p->pid,
+                 (unsigned long long)p->st.pt_pages, (unsigned long long)cx.pt);
+        return -1;
+    }
+    return 0;
+}
 
 int as_check(vml_machine *m, char *msg, size_t size)
 {
-    uint64_t *seen = calloc((m->pf.n_slots + 63) / 64 + 1, sizeof *seen);
-    if (seen == NULL) {
-        snprintf(msg, size, "G1: no host memory to check the pagefile");
-        return -1;
-    }
-    int r = check_procs(m, msg, size, seen);
-    free(seen);
-    return r;
-}
-
-static int check_procs(vml_machine *m, char *msg, size_t size, uint64_t *seen)
-{
-    uint64_t pt_total = 0, ws_total = 0, kernel_pt = 0, slot_refs = 0;
+    uint64_t pt_total = 0, kernel_pt = 0;
     for (vml_pfn f = 0; f < m->n_frames; f++)
         if ((m->pfn[f].flags & (VML_PFN_PAGETABLE | VML_PFN_KERNEL)) ==
                 (VML_PFN_PAGETABLE | VML_PFN_KERNEL) && m->pfn[f].list == VML_LIST_ACTIVE)
             kernel_pt++;
-    for (size_t i = 0; i < m->n_procs; i++) {
-        struct check_ctx cx = { m, m->procs[i], msg, size, 0, 0, 0, 0, seen };
-        if (check_table(&cx, cx.p->top_pfn, m->pm->levels, 0, 0))
-            return -1;
-        if (cx.swap != cx.p->st.swap_pages) {
-            snprintf(msg, size, "A7: pid %u counts %llu pages in the pagefile, its PTEs hold %llu",
-                     cx.p->pid, (unsigned long long)cx.p->st.swap_pages,
-                     (unsigned long long)cx.swap);
-            return -1;
-        }
-        slot_refs += cx.slot_refs;
-        if (cx.ws != cx.p->st.ws_pages || cx.pt != cx.p->st.pt_pages) {
-            snprintf(msg, size, "A4: pid %u counts ws %llu pt %llu, tables hold ws %llu pt %llu",
-                     cx.p->pid, (unsigned long long)cx.p->st.ws_pages,
-                     (unsigned long long)cx.p->st.pt_pages, (unsigned long long)cx.ws,
-                     (unsigned long long)cx.pt);
-            return -1;
-        }
-        pt_total += cx.pt;
-        ws_total += cx.ws;
-    }
-    if (slot_refs != m->pf.used) {
-        snprintf(msg, size, "G1: %llu pagefile slots in use, pages name %llu",
-                 (unsigned long long)m->pf.used, (unsigned long long)slot_refs);
-        return -1;
-    }
+    for (size_t i = 0; i < m->n_procs; i++)
+        pt_total += m->procs[i]->st.pt_pages;
     if (pt_total + kernel_pt != m->st.pt_pages) {
-        snprintf(msg, size, "A4: system counts %llu page tables, processes and kernel hold %llu",
+        snprintf(msg, size, "AS2: system counts %llu page tables, processes and kernel hold %llu",
                  (unsigned long long)m->st.pt_pages, (unsigned long long)(pt_total + kernel_pt));
-        return -1;
-    }
-    uint64_t accounted = m->st.kernel_pages + m->st.pt_pages + ws_total;
-    if (accounted != m->lists[VML_LIST_ACTIVE].count) {
-        snprintf(msg, size, "A6: %llu active frames, but kernel %llu + tables %llu + working "
-                 "sets %llu = %llu", (unsigned long long)m->lists[VML_LIST_ACTIVE].count,
-                 (unsigned long long)m->st.kernel_pages, (unsigned long long)m->st.pt_pages,
-                 (unsigned long long)ws_total, (unsigned long long)accounted);
         return -1;
     }
     return 0;

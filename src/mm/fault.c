@@ -1,38 +1,45 @@
 /*
 ** fault.c -- the page-fault handler: what a fault reported by the MMU
-** means, decided from the PTE and the VAD.
+** means, decided from the PTE, the VAD and the prototype PTE.
 **
 ** INVARIANTS (the contract with access.c; the state it leaves behind is
-** checked by pfn_check() and as_check()):
-**   F1  FAULT_RETRY means the PTE for f->va is valid and permits the
-**       access: the retried translation cannot fault again.
-**   F2  FAULT_EXCEPTION changes nothing but the counters, except for a
-**       guard page, whose guard is cleared (Windows' one-shot alarm).
-**   F3  Every resolved fault is counted once per process and for the
-**       system, by kind.
-**
-**   F4  A fault that fails for want of a frame, of host memory or of a
-**       pagefile read leaves its PTE as it was and holds no frame (the
-**       access can be retried), and raises STATUS_NO_MEMORY / IN_PAGE_ERROR.
-**       (Memory reclaimed on the way -- trims, repurposed standby pages --
-**       stays reclaimed: no data is lost by it.)
+** checked by rmap.c and pfn.c):
+**   FLT1  FAULT_RETRY means the access can be retried: the PTE is valid
+**         and permits it, or memory reclaimed on the way took the page
+**         again (the retry faults afresh; see ACC2).
+**   FLT2  FAULT_EXCEPTION changes nothing but the counters, except for a
+**         guard page, whose guard is cleared (Windows' one-shot alarm).
+**   FLT3  Every resolved fault is counted once per process and for the
+**         system, by kind.
+**   FLT4  A fault that fails for want of a frame, of host memory or of a
+**         read leaves its PTE as it was and holds no frame (the access can
+**         be retried), and raises STATUS_NO_MEMORY / IN_PAGE_ERROR.
+**         (Memory reclaimed on the way -- trims, repurposed standby pages --
+**         stays reclaimed: no data is lost by it.)
 **
 ** TRANSITIONS:
-**   zero/demand-zero PTE -> valid   fault_zero()   (frame zeroed|free|standby -> active)
-**   transition PTE       -> valid   fault_soft()   (frame standby|modified -> active)
-**   pagefile PTE         -> valid   fault_hard()   (frame free|zeroed|standby -> active,
-**                                                   read from the slot, which the frame
-**                                                   keeps as its clean copy)
-**   guard protection     -> plain   fault_guard()  (raises GUARD_PAGE_VIOLATION)
+**   zero/demand-zero PTE -> valid     fault_zero()     (frame zeroed|free|standby
+**                                                       -> active; posix reads
+**                                                       map the zero page)
+**   transition PTE       -> valid     fault_soft()     (frame standby|modified -> active)
+**   pagefile PTE         -> valid     fault_hard()     (read from the slot, which
+**                                                       the frame keeps as its clean copy)
+**   zero PTE of a view, prototype PTE -> valid
+**                                     fault_shared()   (the shared page brought in
+**                                                       -- soft, from the pagefile,
+**                                                       from the file, demand-zero --
+**                                                       and mapped)
+**   write to a copy-on-write page -> private copy (or the page itself, once
+**                                     no one else has it)     fault_cow()
+**   guard protection     -> plain     fault_guard()    (raises GUARD_PAGE_VIOLATION)
 */
-#include "mm.h"
-
-static const char *fault_kind_zero = "demand-zero";
-static const char *fault_kind_soft = "transition";
-static const char *fault_kind_hard = "pagefile";
+#include <string.h>
+#include "machine.h"
 
 static void fault_event(vml_proc *p, vml_va va, vml_pfn pfn, vml_list from, const char *what)
 {
+    if (!mm_tracing(p->m))
+        return;
     vml_event ev = { .type = VML_EV_FAULT, .pid = p->pid, .cpu = p->last_cpu, .va = va,
                      .pfn = pfn, .from = from, .to = VML_LIST_ACTIVE, .what = what };
     mm_emit(p->m, &ev);
@@ -75,9 +82,11 @@ void fault_exception(vml_proc *p, vml_va va, unsigned access, vml_av_reason r, v
         e.si_code = VML_BUS_ADRERR;
         break;
     case VML_AV_IN_PAGE_ERROR:
+    case VML_AV_BEYOND_EOF:
         /* Windows: STATUS_IN_PAGE_ERROR, with the NTSTATUS of the failed
-        ** I/O in ExceptionInformation[2]; Linux: a swap-in I/O error is
-        ** VM_FAULT_SIGBUS (SIGBUS, BUS_ADRERR). */
+        ** I/O in ExceptionInformation[2]; Linux: a read error, or a file
+        ** page past the end of the file, is VM_FAULT_SIGBUS (SIGBUS,
+        ** BUS_ADRERR; mm/filemap.c, filemap_fault). */
         e.ntstatus = VML_STATUS_IN_PAGE_ERROR;
         e.signo = VML_SIGBUS;
         e.si_code = VML_BUS_ADRERR;
@@ -92,6 +101,9 @@ void fault_exception(vml_proc *p, vml_va va, unsigned access, vml_av_reason r, v
     } else if (r == VML_AV_NO_MEMORY || r == VML_AV_IN_PAGE_ERROR) {
         p->st.failed_faults++;       /* not an access violation: no memory, or no I/O */
         m->st.failed_faults++;
+    } else if (r == VML_AV_BEYOND_EOF) {
+        p->st.bus_errors++;
+        m->st.bus_errors++;
     } else {
         p->st.access_violations++;
         m->st.access_violations++;
@@ -105,76 +117,122 @@ void fault_exception(vml_proc *p, vml_va va, unsigned access, vml_av_reason r, v
         *ex = e;
 }
 
-/* Map an active frame at va with mmprot: the PFN entry points back at the
-** PTE and keeps orig (what to restore when the frame is repurposed), the
-** page joins the working set, the fault is counted.  A and D are left to
-** the retried walk, which sets them as the CPU does. */
-static void map_frame(vml_proc *p, vml_va va, vml_pa pte_pa, vml_pfn pfn, unsigned mmprot,
-                      uint64_t orig, vml_list from, const char *kind)
+/* ---- preparing ------------------------------------------------------------------------ */
+
+/* A fault in progress. */
+struct fault {
+    vml_proc   *p;
+    struct vad *v;
+    vml_va      va;
+    unsigned    access;
+    vml_pa      pte_pa;    /* the leaf slot, 0 while tables are missing */
+    uint64_t    pte;
+    unsigned    mmprot;    /* the mapping's protection */
+    vml_exception *ex;
+};
+
+static enum fault_outcome raise(struct fault *ft, vml_av_reason r)
 {
-    vml_machine *m = p->m;
-    struct pfn_entry *e = &m->pfn[pfn];
-    e->pte_pa = pte_pa;
-    e->share_count = 1;
-    e->ref_count = 1;
-    e->orig_pte = sw_with_prot(orig, mmprot);
-    e->priority = (uint8_t)p->mem_priority;
-    if (mm_tracing(m))
-        fault_event(p, va, pfn, from, kind);
-    as_pte_write(p, va, pte_pa, as_make_valid(m, pfn, mmprot, 0));
-    ws_insert(p, va, pfn);
-    p->st.page_faults++;
-    m->st.page_faults++;
+    fault_exception(ft->p, ft->va, ft->access, r, ft->ex);
+    return FAULT_EXCEPTION;
 }
 
-/* Before a fault changes anything: the working set may grow (a host
-** allocation, refused first) and must stay below its maximum.  On failure
-** it raises STATUS_NO_MEMORY (F4). */
-static int fault_prepare(vml_proc *p, vml_va va, unsigned access, vml_exception *ex)
+static void count_fault(vml_proc *p)
 {
-    if (ws_reserve(p) != VML_OK) {
-        fault_exception(p, va, access, VML_AV_NO_MEMORY, ex);
+    p->st.page_faults++;
+    p->m->st.page_faults++;
+}
+
+/* Before a fault changes anything: room in the working set (a host
+** allocation, refused first), the working set below its maximum, and --
+** when fewer than want frames are available -- memory reclaimed.  Memory
+** reclaimed may have changed the page: its PTE is read again. */
+static int fault_prepare(struct fault *ft, int make_room, uint64_t want)
+{
+    vml_machine *m = ft->p->m;
+    if (ws_reserve(ft->p) != VML_OK) {
+        raise(ft, VML_AV_NO_MEMORY);
         return -1;
     }
-    ws_make_room(p);
+    uint64_t trimmed = m->st.trimmed + m->st.repurposed;
+    if (make_room)
+        ws_make_room(ft->p);
+    if (want && pfn_available(m) < want)
+        mm_reclaim(m, want);
+    /* (trimming and repurposing write only non-zero PTEs: no table goes) */
+    if (ft->pte_pa && m->st.trimmed + m->st.repurposed != trimmed)
+        ft->pte = pte_read(m, ft->pte_pa);
     return 0;
 }
 
-/* A frame for the fault at va and the PTE slot it goes in: *pte_pa is the
-** slot the walk found, or 0 when page tables are missing (they are made
-** here).  Memory is reclaimed first when the frames left could not cover
-** the tables and the page.  On failure: STATUS_NO_MEMORY raised,
-** VML_PFN_NONE, nothing taken (F4). */
-static vml_pfn fault_frame(vml_proc *p, vml_va va, unsigned access, unsigned how,
-                           vml_pa *pte_pa, vml_list *from, vml_exception *ex)
+/* A frame taken without reclaiming more (fault_prepare did): on failure
+** STATUS_NO_MEMORY is raised and VML_PFN_NONE returned. */
+static vml_pfn take(struct fault *ft, unsigned how, vml_list *from)
 {
-    vml_machine *m = p->m;
-    if (fault_prepare(p, va, access, ex) != 0)
-        return VML_PFN_NONE;
-    /* (trimming and reclaiming write only non-zero PTEs: no table goes) */
-    uint64_t want = *pte_pa ? 1 : m->pm->levels;
-    if (pfn_available(m) < want)
-        mm_reclaim(m, want);
-    vml_pfn pfn = mm_take_frame(m, how, p->pid, from);
-    if (pfn != VML_PFN_NONE && *pte_pa == 0 && as_pte_slot(p, va, 1, pte_pa) != VML_OK) {
-        pfn_free(m, pfn, p->pid);
-        pfn = VML_PFN_NONE;
-    }
+    vml_pfn pfn = frame_take(ft->p->m, how, ft->p->pid, from);
     if (pfn == VML_PFN_NONE)
-        fault_exception(p, va, access, VML_AV_NO_MEMORY, ex);
+        raise(ft, VML_AV_NO_MEMORY);
     return pfn;
 }
 
-/* A committed page never touched: a zero-filled frame, zeroed list first. */
-static enum fault_outcome fault_zero(vml_proc *p, vml_va va, vml_pa pte_pa, unsigned mmprot,
-                                     unsigned access, vml_exception *ex)
+/* The PTE slot, making missing tables (frames were made available). */
+static int make_slot(struct fault *ft)
 {
+    if (ft->pte_pa == 0 && pt_slot_make(ft->p, ft->va, &ft->pte_pa) != VML_OK) {
+        raise(ft, VML_AV_NO_MEMORY);
+        return -1;
+    }
+    return 0;
+}
+
+/* A posix VMA gets its anon_vma with its first private page (the merge
+** rule of posix.c). */
+static void note_anon(struct fault *ft)
+{
+    if (ft->v->origin == VML_ORIGIN_POSIX && ft->v->anon_id == 0)
+        ft->v->anon_id = ++ft->p->m->last_anon_id;
+}
+
+/* ---- private pages ---------------------------------------------------------------------- */
+
+/* A committed page never touched: a zero-filled frame, zeroed list first;
+** a posix read maps the shared zero page instead (Linux's do_anonymous_page). */
+static enum fault_outcome fault_zero(struct fault *ft)
+{
+    vml_proc *p = ft->p;
     vml_machine *m = p->m;
     vml_list from;
-    vml_pfn pfn = fault_frame(p, va, access, PFN_NEED_ZERO, &pte_pa, &from, ex);
+    int zero_page = ft->access != VML_ACCESS_WRITE && ft->v->origin == VML_ORIGIN_POSIX &&
+                    ft->v->seg == NULL;
+    int need_zero_page = zero_page && m->zero_pfn == VML_PFN_NONE;
+    if (fault_prepare(ft, 1, ft->pte_pa ? (uint64_t)(!zero_page || need_zero_page)
+                                        : m->pm->levels) != 0)
+        return FAULT_EXCEPTION;
+    if (zero_page) {
+        if (need_zero_page) {           /* the first read that needs one makes it */
+            vml_pfn zp = take(ft, PFN_NEED_ZERO, NULL);
+            if (zp == VML_PFN_NONE)
+                return FAULT_EXCEPTION;
+            zero_page_make(m, zp);
+        }
+        if (make_slot(ft) != 0)
+            return FAULT_EXCEPTION;
+        fault_event(p, ft->va, m->zero_pfn, VML_LIST_ACTIVE, "zero-page");
+        page_map_zero(p, ft->va, ft->pte_pa, ft->mmprot);
+        count_fault(p);
+        return FAULT_RETRY;
+    }
+    vml_pfn pfn = take(ft, PFN_NEED_ZERO, &from);
     if (pfn == VML_PFN_NONE)
         return FAULT_EXCEPTION;
-    map_frame(p, va, pte_pa, pfn, mmprot, 0, from, fault_kind_zero);
+    if (make_slot(ft) != 0) {
+        pfn_free(m, pfn, p->pid);
+        return FAULT_EXCEPTION;
+    }
+    fault_event(p, ft->va, pfn, from, "demand-zero");
+    page_map(p, ft->va, ft->pte_pa, pfn, ft->mmprot, 0);
+    note_anon(ft);
+    count_fault(p);
     p->st.demand_zero_faults++;
     m->st.demand_zero_faults++;
     return FAULT_RETRY;
@@ -182,18 +240,20 @@ static enum fault_outcome fault_zero(vml_proc *p, vml_va va, vml_pa pte_pa, unsi
 
 /* The page is still in memory on the standby or modified list: a soft
 ** fault, no I/O. */
-static enum fault_outcome fault_soft(vml_proc *p, vml_va va, vml_pa pte_pa, unsigned mmprot,
-                                     unsigned access, vml_exception *ex)
+static enum fault_outcome fault_soft(struct fault *ft)
 {
+    vml_proc *p = ft->p;
     vml_machine *m = p->m;
-    if (fault_prepare(p, va, access, ex) != 0)
+    if (fault_prepare(ft, 1, 0) != 0)
         return FAULT_EXCEPTION;
     /* (trimming to make room touches valid pages only: the PTE still names
     ** the frame) */
-    vml_pfn pfn = pg_frame(m->pm, pte_read(m, pte_pa)) >> 12;
+    vml_pfn pfn = pg_frame(m->pm, ft->pte) >> 12;
     vml_list from = (vml_list)m->pfn[pfn].list;
     pfn_reclaim(m, pfn, p->pid);
-    map_frame(p, va, pte_pa, pfn, mmprot, m->pfn[pfn].orig_pte, from, fault_kind_soft);
+    fault_event(p, ft->va, pfn, from, "transition");
+    page_map(p, ft->va, ft->pte_pa, pfn, ft->mmprot, 0);
+    count_fault(p);
     p->st.transition_faults++;
     m->st.transition_faults++;
     return FAULT_RETRY;
@@ -201,118 +261,347 @@ static enum fault_outcome fault_soft(vml_proc *p, vml_va va, vml_pa pte_pa, unsi
 
 /* The page is in the pagefile: a hard fault reads it back.  The frame
 ** keeps the slot as its clean copy, so trimming it again costs no write. */
-static enum fault_outcome fault_hard(vml_proc *p, vml_va va, vml_pa pte_pa, unsigned mmprot,
-                                     unsigned access, vml_exception *ex)
+static enum fault_outcome fault_hard(struct fault *ft)
 {
+    vml_proc *p = ft->p;
     vml_machine *m = p->m;
     vml_list from;
-    vml_pfn pfn = fault_frame(p, va, access, PFN_PAGE_IN, &pte_pa, &from, ex);
+    if (fault_prepare(ft, 1, 1) != 0)
+        return FAULT_EXCEPTION;
+    if (pte_kind(m->pm, ft->pte) != VML_PTE_PAGEFILE)
+        return FAULT_RETRY;            /* (cannot happen: pagefile PTEs stay) */
+    vml_pfn pfn = take(ft, PFN_PAGE_IN, &from);
     if (pfn == VML_PFN_NONE)
         return FAULT_EXCEPTION;
-    uint64_t pte = pte_read(m, pte_pa);
-    uint64_t slot = sw_slot(m->pm, pte);
-    if (pf_read(m, slot, pfn) != 0) {
+    if (pf_read(m, sw_slot(m->pm, ft->pte), pfn) != 0) {
         pfn_free(m, pfn, p->pid);
-        fault_exception(p, va, access, VML_AV_IN_PAGE_ERROR, ex);
-        return FAULT_EXCEPTION;
+        return raise(ft, VML_AV_IN_PAGE_ERROR);
     }
     p->st.swap_pages--;
-    map_frame(p, va, pte_pa, pfn, mmprot, pte, from, fault_kind_hard);
+    m->pfn[pfn].orig_pte = ft->pte;
+    fault_event(p, ft->va, pfn, from, "pagefile");
+    page_map(p, ft->va, ft->pte_pa, pfn, ft->mmprot, 0);
+    count_fault(p);
     p->st.hard_faults++;
     m->st.hard_faults++;
     return FAULT_RETRY;
 }
 
+/* ---- shared pages ------------------------------------------------------------------------ */
+
+/* The frame of the shared page behind proto id, brought into memory if it
+** is not (its prototype PTE then valid; the frame active, mapped by no
+** one yet when it was not in use).  VML_PFN_NONE with the exception
+** raised when it cannot be. */
+static vml_pfn shared_page(struct fault *ft, uint64_t id, const char **kind)
+{
+    vml_proc *p = ft->p;
+    vml_machine *m = p->m;
+    uint64_t *proto = proto_ptr(m, id), index = 0;
+    struct segment *seg = proto_segment(m, id, &index);
+    vml_pfn pfn;
+    vml_list from = VML_LIST_ACTIVE;
+    switch (proto_kind(*proto)) {
+    case VML_PTE_VALID:
+        *kind = "prototype";
+        pfn = proto_pfn(*proto);
+        p->st.transition_faults++;     /* a soft fault: the page is in memory */
+        m->st.transition_faults++;
+        fault_event(p, ft->va, pfn, from, *kind);
+        return pfn;
+    case VML_PTE_TRANSITION:
+        *kind = "prototype transition";
+        pfn = proto_pfn(*proto);
+        from = (vml_list)m->pfn[pfn].list;
+        pfn_reclaim(m, pfn, p->pid);
+        p->st.transition_faults++;
+        m->st.transition_faults++;
+        break;
+    case VML_PTE_PAGEFILE:
+        *kind = "prototype pagefile";
+        if ((pfn = take(ft, PFN_PAGE_IN, &from)) == VML_PFN_NONE)
+            return pfn;
+        if (pf_read(m, proto_slot(*proto), pfn) != 0) {
+            pfn_free(m, pfn, p->pid);
+            raise(ft, VML_AV_IN_PAGE_ERROR);
+            return VML_PFN_NONE;
+        }
+        m->pfn[pfn].orig_pte = *proto;       /* its clean copy */
+        p->st.hard_faults++;
+        m->st.hard_faults++;
+        if (seg)
+            seg->n_frames++;
+        break;
+    case VML_PTE_ZERO:
+        if (seg && seg->kind != SEG_PAGEFILE) {
+            *kind = "file";
+            if ((index << VML_PAGE_SHIFT) >= seg->file->size) {
+                raise(ft, VML_AV_BEYOND_EOF);
+                return VML_PFN_NONE;
+            }
+            if ((pfn = take(ft, PFN_PAGE_IN, &from)) == VML_PFN_NONE)
+                return pfn;
+            if (file_read_page(m, seg->file, index << VML_PAGE_SHIFT, pfn) != 0) {
+                pfn_free(m, pfn, p->pid);
+                raise(ft, VML_AV_IN_PAGE_ERROR);
+                return VML_PFN_NONE;
+            }
+            p->st.hard_faults++;
+            m->st.hard_faults++;
+            p->st.file_faults++;
+            m->st.file_faults++;
+        } else {
+            *kind = "prototype demand-zero";
+            if ((pfn = take(ft, PFN_NEED_ZERO, &from)) == VML_PFN_NONE)
+                return pfn;
+            p->st.demand_zero_faults++;
+            m->st.demand_zero_faults++;
+        }
+        m->pfn[pfn].orig_pte = 0;
+        if (seg)
+            seg->n_frames++;
+        break;
+    default:
+        raise(ft, VML_AV_NOT_COMMITTED);
+        return VML_PFN_NONE;
+    }
+    struct pfn_entry *e = &m->pfn[pfn];
+    e->flags |= VML_PFN_PROTOTYPE;
+    e->pte_pa = proto_va(m, id);
+    e->priority = p->mem_priority & 7;
+    *proto = proto_valid(pfn);
+    fault_event(p, ft->va, pfn, from, *kind);
+    return pfn;
+}
+
+/* A frame brought in for a fault that does not keep it mapped. */
+static void shared_done(vml_machine *m, vml_pfn pfn, unsigned pid)
+{
+    if (m->pfn[pfn].share_count == 0)
+        page_cache(m, pfn, pid);
+}
+
+/* Takes a private copy of frame src for a write to the page at va. */
+static enum fault_outcome cow_copy(struct fault *ft, vml_pfn src)
+{
+    vml_proc *p = ft->p;
+    vml_machine *m = p->m;
+    vml_list from;
+    vml_pfn pfn = take(ft, PFN_ANY, &from);
+    if (pfn == VML_PFN_NONE)
+        return FAULT_EXCEPTION;
+    if (make_slot(ft) != 0) {
+        pfn_free(m, pfn, p->pid);
+        return FAULT_EXCEPTION;
+    }
+    memcpy(phys_frame(&m->phys, pfn), phys_frame(&m->phys, src), VML_PAGE_SIZE);
+    /* The old mapping goes (a placeholder keeps the page table), the copy comes. */
+    page_discard(p, ft->va, ft->pte_pa, sw_demand_zero(ft->mmprot));
+    if (m->pfn[src].list == VML_LIST_ACTIVE)
+        shared_done(m, src, p->pid);
+    if (mm_tracing(m)) {
+        vml_event ev = { .type = VML_EV_FAULT, .pid = p->pid, .cpu = p->last_cpu, .va = ft->va,
+                         .pfn = pfn, .from = from, .to = VML_LIST_ACTIVE, .what = "cow copy" };
+        mm_emit(m, &ev);
+    }
+    page_map(p, ft->va, ft->pte_pa, pfn, mmprot_copied(ft->mmprot), 0);
+    note_anon(ft);
+    p->st.cow_faults++;
+    m->st.cow_faults++;
+    return FAULT_RETRY;
+}
+
+/* The clone page id's only reference is (p, va): the page becomes p's
+** own again, without a copy (Linux's do_wp_page reuse). */
+static enum fault_outcome cow_reuse(struct fault *ft, uint64_t id, vml_pfn pfn)
+{
+    vml_proc *p = ft->p;
+    vml_machine *m = p->m;
+    struct pfn_entry *e = &m->pfn[pfn];
+    uint64_t slot = frame_orig_slot(m, pfn);
+    int mapped = e->share_count != 0;
+    uint32_t ws_slot = mapped ? ws_find(p, ft->va, pfn) : WSL_NIL;
+    clone_ref_del(m, id, p->pid, ft->va);
+    *proto_ptr(m, id) = 0;
+    clone_free(m, id);
+    e->flags &= (uint8_t)~VML_PFN_PROTOTYPE;
+    e->pte_pa = ft->pte_pa;
+    e->orig_pte = slot != UINT64_MAX ? sw_pagefile(m->pm, slot, ft->mmprot) : 0;
+    if (mapped) {
+        uint64_t keep = ft->pte & (PG_A | PG_D);
+        ws_to_frame(p, ws_slot);
+        pt_update(m, ft->pte_pa, pte_make_valid(m->pm, pfn, ft->mmprot, 0) | keep);
+        as_invalidate(p, ft->va);
+    } else {
+        page_map(p, ft->va, ft->pte_pa, pfn, ft->mmprot, 0);
+    }
+    fault_event(p, ft->va, pfn, VML_LIST_ACTIVE, "cow reuse");
+    note_anon(ft);
+    p->st.cow_faults++;
+    m->st.cow_faults++;
+    return FAULT_RETRY;
+}
+
+/* A fault on a shared page: through the view's prototype PTE (a zero
+** PTE) or the PTE's own (a prototype PTE).  A write through a
+** copy-on-write mapping, or to a clone page, takes a private copy. */
+static enum fault_outcome fault_shared(struct fault *ft, uint64_t id)
+{
+    vml_proc *p = ft->p;
+    vml_machine *m = p->m;
+    int clone = proto_is_clone(m, id);
+    int cow = ft->access == VML_ACCESS_WRITE && (clone || mmprot_writecopy(ft->mmprot));
+    if (fault_prepare(ft, 1, (uint64_t)(1 + cow) + (ft->pte_pa ? 0 : m->pm->levels)) != 0)
+        return FAULT_EXCEPTION;
+    if (ft->pte_pa && pte_kind(m->pm, ft->pte) == VML_PTE_VALID)
+        return FAULT_RETRY;            /* (cannot happen: trimming made it invalid) */
+    if (!cow && make_slot(ft) != 0)
+        return FAULT_EXCEPTION;
+    const char *kind;
+    vml_pfn pfn = shared_page(ft, id, &kind);
+    if (pfn == VML_PFN_NONE)
+        return FAULT_EXCEPTION;
+    count_fault(p);
+    p->st.prototype_faults++;
+    m->st.prototype_faults++;
+    if (cow) {
+        if (clone && clone_refs(m, id) == 1) {
+            if (make_slot(ft) != 0) {
+                shared_done(m, pfn, p->pid);
+                return FAULT_EXCEPTION;
+            }
+            return cow_reuse(ft, id, pfn);
+        }
+        enum fault_outcome r = cow_copy(ft, pfn);
+        if (r != FAULT_RETRY)
+            shared_done(m, pfn, p->pid);
+        return r;
+    }
+    page_map(p, ft->va, ft->pte_pa, pfn, ft->mmprot, clone ? PAGE_MAP_COW : 0);
+    return FAULT_RETRY;
+}
+
+/* ---- protection faults ------------------------------------------------------------------- */
+
 /* First touch of a guard page: raise STATUS_GUARD_PAGE_VIOLATION and drop
 ** the guard, so the next touch proceeds (MSDN, "Creating Guard Pages"). */
-static enum fault_outcome fault_guard(vml_proc *p, vml_va va, unsigned access, vml_pa pte_pa,
-                                      uint64_t pte, unsigned mmprot, vml_exception *ex)
+static enum fault_outcome fault_guard(struct fault *ft)
 {
-    unsigned plain = mmprot & ~MM_GUARD_PAGE;
-    if (pte != 0)       /* transition, pagefile or demand-zero: keep the rest */
-        as_pte_write(p, va, pte_pa, sw_with_prot(pte, plain));
-    else if (pte_pa != 0 || as_pte_slot(p, va, 1, &pte_pa) == VML_OK)
-        as_pte_write(p, va, pte_pa, sw_demand_zero(plain));
+    unsigned plain = ft->mmprot & ~MM_GUARD_PAGE;
+    if (ft->pte != 0)       /* transition, pagefile, demand-zero, prototype: keep the rest */
+        pt_write(ft->p, ft->va, ft->pte_pa, sw_with_prot(ft->pte, plain));
+    else if (ft->pte_pa != 0 || pt_slot_make(ft->p, ft->va, &ft->pte_pa) == VML_OK)
+        pt_write(ft->p, ft->va, ft->pte_pa,
+                 ft->v->seg ? sw_proto(ft->p->m->pm, ft->v->seg->proto_base + ft->v->seg_offset +
+                                      ((ft->va >> 12) - ft->v->start_vpn), plain)
+                            : sw_demand_zero(plain));
     /* (without a frame for the table the guard stays: the alarm repeats) */
-    fault_exception(p, va, access, VML_AV_GUARD, ex);
-    return FAULT_EXCEPTION;
+    return raise(ft, VML_AV_GUARD);
 }
 
-/* The walk found a valid PTE that does not permit the access. */
-static enum fault_outcome fault_protection(vml_proc *p, const struct mmu_fault *f,
-                                           vml_exception *ex)
+/* A write through a valid PTE that forbids it: copy-on-write (the COW
+** bit: a WRITECOPY view, a clone page; or the zero page), else an access
+** violation. */
+static enum fault_outcome fault_write_protected(struct fault *ft)
 {
-    vml_av_reason r;
-    if (!(f->entry & PG_US))
-        r = VML_AV_NOACCESS;    /* a user page made supervisor-only (setpte) */
-    else if (f->access == VML_ACCESS_WRITE)
-        r = VML_AV_READONLY;    /* copy-on-write breaks come with sections */
-    else if (f->access == VML_ACCESS_EXEC)
-        r = VML_AV_NX;
-    else
-        r = VML_AV_NOACCESS;
-    fault_exception(p, f->va, f->access, r, ex);
-    return FAULT_EXCEPTION;
+    vml_proc *p = ft->p;
+    vml_machine *m = p->m;
+    vml_pfn pfn = pg_frame(m->pm, ft->pte) >> 12;
+    int zero = pfn == m->zero_pfn;
+    if (!zero && !(ft->pte & PTE_COW))
+        return raise(ft, VML_AV_READONLY);
+    page_state(p, ft->v, ft->va, ft->pte, &ft->mmprot);
+    if (!mmprot_can_write(ft->mmprot))
+        return raise(ft, VML_AV_READONLY);
+    /* (the zero page joins the working set as a new page: room is made;
+    ** a copy takes its page's slot, whose page must not be trimmed now) */
+    if (fault_prepare(ft, zero, 1) != 0)
+        return FAULT_EXCEPTION;
+    if (pte_kind(m->pm, ft->pte) != VML_PTE_VALID || pg_frame(m->pm, ft->pte) >> 12 != pfn)
+        return FAULT_RETRY;            /* reclaim took the page: fault afresh */
+    count_fault(p);
+    if (zero) {
+        vml_list from;
+        vml_pfn page = take(ft, PFN_NEED_ZERO, &from);
+        if (page == VML_PFN_NONE)
+            return FAULT_EXCEPTION;
+        page_discard(p, ft->va, ft->pte_pa, sw_demand_zero(ft->mmprot));
+        fault_event(p, ft->va, page, from, "demand-zero");
+        page_map(p, ft->va, ft->pte_pa, page, ft->mmprot, 0);
+        note_anon(ft);
+        p->st.demand_zero_faults++;
+        m->st.demand_zero_faults++;
+        return FAULT_RETRY;
+    }
+    uint64_t id;
+    if (proto_id_of_va(m, m->pfn[pfn].pte_pa, &id) == 0 && proto_is_clone(m, id) &&
+        clone_refs(m, id) == 1)
+        return cow_reuse(ft, id, pfn);
+    return cow_copy(ft, pfn);
 }
 
-/* On entry: f comes from the MMU for a user-mode access of p (on the CPU
-** p last ran on).
-** On exit:  FAULT_RETRY means the PTE is valid and permits the access (F1). */
+static enum fault_outcome fault_protection(struct fault *ft, const struct mmu_fault *f)
+{
+    if (!(f->entry & PG_US))
+        return raise(ft, VML_AV_NOACCESS);   /* a user page made supervisor-only (setpte) */
+    if (f->access == VML_ACCESS_WRITE && ft->v != NULL) {
+        ft->pte_pa = f->entry_pa;
+        ft->pte = f->entry;
+        return fault_write_protected(ft);
+    }
+    if (f->access == VML_ACCESS_WRITE)
+        return raise(ft, VML_AV_READONLY);
+    if (f->access == VML_ACCESS_EXEC)
+        return raise(ft, VML_AV_NX);
+    return raise(ft, VML_AV_NOACCESS);
+}
+
+/* ---- the decision tree ------------------------------------------------------------------- */
+
 enum fault_outcome fault_resolve(vml_proc *p, const struct mmu_fault *f, vml_exception *ex)
 {
     vml_machine *m = p->m;
-    vml_va va = f->va;
-    unsigned mmprot;
+    struct fault ft = { .p = p, .va = f->va, .access = f->access, .ex = ex };
 
-    if (va > m->layout.user_highest) {
-        fault_exception(p, va, f->access,
-                        va >= m->layout.kernel_base ? VML_AV_KERNEL : VML_AV_NOT_RESERVED, ex);
-        return FAULT_EXCEPTION;
-    }
+    if (ft.va > m->layout.user_highest)
+        return raise(&ft, ft.va >= m->layout.kernel_base ? VML_AV_KERNEL : VML_AV_NOT_RESERVED);
+    ft.v = vad_find(&p->vads, ft.va >> 12);
     if (f->error_code & PF_P)
-        return fault_protection(p, f, ex);
-
-    const struct vad *v = vad_find(&p->vads, va >> 12);
-    if (v == NULL) {
-        fault_exception(p, va, f->access, VML_AV_NOT_RESERVED, ex);
-        return FAULT_EXCEPTION;
-    }
-    vml_pa pte_pa = f->level == 1 ? f->entry_pa : 0;
-    uint64_t pte = f->level == 1 ? f->entry : 0;
-    if (!vm_page_state(p, v, va, pte, &mmprot)) {
-        fault_exception(p, va, f->access, VML_AV_NOT_COMMITTED, ex);
-        return FAULT_EXCEPTION;
-    }
-    if (mmprot_guard(mmprot))
-        return fault_guard(p, va, f->access, pte_pa, pte, mmprot, ex);
-    if (mmprot_noaccess(mmprot)) {
-        fault_exception(p, va, f->access, VML_AV_NOACCESS, ex);
-        return FAULT_EXCEPTION;
-    }
-    if (f->access == VML_ACCESS_WRITE && !mmprot_writable(mmprot)) {
-        fault_exception(p, va, f->access, VML_AV_READONLY, ex);
-        return FAULT_EXCEPTION;
-    }
-    if (f->access == VML_ACCESS_EXEC && m->pm->has_nx && !mmprot_executable(mmprot)) {
-        fault_exception(p, va, f->access, VML_AV_NX, ex);
-        return FAULT_EXCEPTION;
-    }
-    switch (pte_kind(m->pm, pte)) {
+        return fault_protection(&ft, f);
+    if (ft.v == NULL)
+        return raise(&ft, VML_AV_NOT_RESERVED);
+    ft.pte_pa = f->level == 1 ? f->entry_pa : 0;
+    ft.pte = f->level == 1 ? f->entry : 0;
+    if (!page_state(p, ft.v, ft.va, ft.pte, &ft.mmprot))
+        return raise(&ft, VML_AV_NOT_COMMITTED);
+    if (mmprot_guard(ft.mmprot))
+        return fault_guard(&ft);
+    if (mmprot_noaccess(ft.mmprot))
+        return raise(&ft, VML_AV_NOACCESS);
+    if (ft.access == VML_ACCESS_WRITE && !mmprot_can_write(ft.mmprot))
+        return raise(&ft, VML_AV_READONLY);
+    if (ft.access == VML_ACCESS_EXEC && m->pm->has_nx && !mmprot_executable(ft.mmprot))
+        return raise(&ft, VML_AV_NX);
+    switch (pte_kind(m->pm, ft.pte)) {
     case VML_PTE_ZERO:
+        if (ft.v->seg)
+            return fault_shared(&ft, ft.v->seg->proto_base + ft.v->seg_offset +
+                                     ((ft.va >> 12) - ft.v->start_vpn));
+        return fault_zero(&ft);
     case VML_PTE_DEMAND_ZERO:
-        return fault_zero(p, va, pte_pa, mmprot, f->access, ex);
+        return fault_zero(&ft);
     case VML_PTE_TRANSITION:
-        return fault_soft(p, va, pte_pa, mmprot, f->access, ex);
+        return fault_soft(&ft);
     case VML_PTE_PAGEFILE:
-        return fault_hard(p, va, pte_pa, mmprot, f->access, ex);
-    case VML_PTE_PROTOTYPE:    /* sections come with their own issue */
+        return fault_hard(&ft);
+    case VML_PTE_PROTOTYPE:
+        return fault_shared(&ft, sw_proto_id(m->pm, ft.pte));
     case VML_PTE_VALID:
     case VML_PTE_DECOMMITTED:
     case VML_N_PTE_KINDS:
         break;
     }
-    mm_corrupt(m, "F1: fault at %#llx on PTE %#llx has no resolution",
-               (unsigned long long)va, (unsigned long long)pte);
-    fault_exception(p, va, f->access, VML_AV_NO_MEMORY, ex);
-    return FAULT_EXCEPTION;
+    mm_corrupt(m, "FLT1: fault at %#llx on PTE %#llx has no resolution",
+               (unsigned long long)ft.va, (unsigned long long)ft.pte);
+    return raise(&ft, VML_AV_NO_MEMORY);
 }

@@ -1,44 +1,30 @@
 /*
 ** machine.c -- a vml_machine: creation and destruction, processes, CPUs,
-** the invariant check of every module, errors and events.
+** the invariant check of every module, events, and the public glue that
+** reads several modules (the walk, raw PTE edits, VADs, PFN entries).
 **
 ** INVARIANTS (checked by vml_machine_check(), which runs every module's):
-**   H1 phys_check()   P1-P6 pfn_check()   T1-T3 tlb_check() per CPU
-**   A1-A7, G1 as_check()   V1-V5 vad_check()   V6-V7 vm_check()
-**   W1-W3 ws_check()  G2 pf_check()
-**   C1  Each CPU's CR3 is 0 or the CR3 of the process it names.
+**   PHY1 phys_check()   PFN1-PFN7 pfn_check()   TLB1-TLB6 tlb_check() and
+**   MMU1-MMU5, PGM1-PGM3 mmu_check() per CPU
+**   AS1-AS3 as_check() (through rmap_check)   VAD1-VAD5 vad_check()
+**   VM1-VM3 vm_check()   WS1-WS2 ws_check()   PF2 pf_check()   FL1-FL2
+**   file_check()   SEC1-SEC5 section_check()   RMAP1-RMAP6, WS3, PF1
+**   rmap_check()   MCH2 as_pcid_check()
+**   MCH1  Each CPU's CR3 is 0 or the CR3 of the process it names.
+**   MCH2  (as_pcid_check()) With PCIDs on, no two live processes hold one
+**         PCID, the PCID map holds exactly the live processes' PCIDs, and
+**         a CPU runs a process under that process's own PCID.
+**   MCH3  Processes are kept in pid order (mm_proc() searches them).
 **
 ** TRANSITIONS:
-**   no process -> process        vml_proc_create()   (top table allocated)
+**   no process -> process        vml_proc_create(), vm_fork()
 **   process    -> gone           vml_proc_destroy()  (every VAD released)
 */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "mm.h"
-
-/* ---- status and error text ------------------------------------------------------- */
-
-const char *vml_strerror(vml_status st)
-{
-    switch (st) {
-#define VML_X_TEXT(name, value, text) case name: return text;
-    VML_STATUS_LIST(VML_X_TEXT)
-#undef VML_X_TEXT
-    }
-    return "unknown status";
-}
-
-const char *vml_status_name(vml_status st)
-{
-    switch (st) {
-#define VML_X_NAME(name, value, text) case name: return #name;
-    VML_STATUS_LIST(VML_X_NAME)
-#undef VML_X_NAME
-    }
-    return "VML_UNKNOWN";
-}
+#include "machine.h"
 
 const char *vml_av_reason_text(vml_av_reason r)
 {
@@ -58,62 +44,6 @@ const char *vml_av_reason_name(vml_av_reason r)
 #undef VML_X_NAME
     };
     return (unsigned)r < VML_N_AV_REASONS ? names[r] : "?";
-}
-
-const char *vml_last_error(const vml_machine *m)
-{
-    return m ? m->err : "";
-}
-
-vml_status mm_fail(vml_machine *m, vml_status st, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(m->err, sizeof m->err, fmt, ap);
-    va_end(ap);
-    return st;
-}
-
-vml_status mm_corrupt(vml_machine *m, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(m->err, sizeof m->err, fmt, ap);
-    va_end(ap);
-    m->corrupt = 1;
-#ifdef VML_TEST_BUILD
-    fprintf(stderr, "vmlab: invariant broken: %s\n", m->err);
-    abort();
-#endif
-    return VML_E_CORRUPT;
-}
-
-vml_status mm_done(vml_machine *m, vml_status st)
-{
-    if (m->corrupt)
-        return VML_E_CORRUPT;
-    if (!(m->cfg.flags & VML_CFG_CHECK))
-        return st;
-    char saved[sizeof m->err];
-    memcpy(saved, m->err, sizeof saved);
-    if (vml_machine_check(m) != VML_OK)
-        return VML_E_CORRUPT;
-    memcpy(m->err, saved, sizeof saved);
-    return st;
-}
-
-void mm_emit(vml_machine *m, const vml_event *ev)
-{
-    if (m->ev_fn)
-        m->ev_fn(m->ev_ctx, ev);
-}
-
-void vml_set_event_handler(vml_machine *m, vml_event_fn fn, void *ctx)
-{
-    if (m == NULL)
-        return;
-    m->ev_fn = fn;
-    m->ev_ctx = ctx;
 }
 
 static const char *lower_list(vml_list l)
@@ -193,8 +123,20 @@ size_t vml_event_format(const vml_machine *m, const vml_event *ev, char *buf, si
                          (unsigned long long)ev->slot, (unsigned long long)ev->count, pfn);
         break;
     case VML_EV_REPURPOSE:
-        n = snprintf(buf, size, "repurpose pfn=%#llx from pid=%u va=%#llx: pte -> %s %#llx", pfn,
-                     ev->pid, va, ev->what, (unsigned long long)ev->new_pte);
+        if (ev->pid == 0)
+            n = snprintf(buf, size, "repurpose pfn=%#llx from prototype %#llx: -> %s %#llx", pfn,
+                         va, ev->what, (unsigned long long)ev->new_pte);
+        else
+            n = snprintf(buf, size, "repurpose pfn=%#llx from pid=%u va=%#llx: pte -> %s %#llx",
+                         pfn, ev->pid, va, ev->what, (unsigned long long)ev->new_pte);
+        break;
+    case VML_EV_FILE:
+        n = snprintf(buf, size, "file %s page=%#llx pfn=%#llx (prototype %#llx)", ev->what,
+                     (unsigned long long)ev->slot, pfn, va);
+        break;
+    case VML_EV_FORK:
+        n = snprintf(buf, size, "fork pid=%u -> pid=%llu: %llu pages now shared copy-on-write",
+                     ev->pid, (unsigned long long)ev->count, (unsigned long long)ev->new_pte);
         break;
     case VML_N_EVENTS:
         n = snprintf(buf, size, "?");
@@ -347,7 +289,20 @@ vml_status vml_machine_create_msg(const vml_config *cfg, vml_machine **out, char
     if (m == NULL)
         return VML_E_NOMEM;
     m->cfg = *cfg;
+    m->core.check_each_op = (cfg->flags & VML_CFG_CHECK) != 0;
+    m->core.check = vml_machine_check;
+    m->take_table_frame = frame_take_table;
+    mm_rng_seed(m, cfg->seed);
     m->pm = &pg_modes[cfg->paging];
+    /* Prototype PTEs live in the paged pool: Windows x64's starts at
+    ** 0xFFFF8A00'00000000 (Windows Internals, 6th ed., table 10-8), 32-bit
+    ** Windows' at 0xE1000000.  Clone pages take the upper half of the ids. */
+    m->proto_va_base = m->pm->va_bits == 32 ? UINT64_C(0xE1000000)
+                                            : UINT64_C(0xFFFF8A0000000000);
+    m->clones.base = sw_max_protos(m->pm) / 2;
+    m->clones.free_head = CLONE_NIL;
+    m->clones.refs_free = CLONE_NIL;
+    m->zero_pfn = VML_PFN_NONE;
     m->n_frames = cfg->ram_bytes >> VML_PAGE_SHIFT;
     m->next_pid = 1;
     layout_init(m);
@@ -368,12 +323,14 @@ vml_status vml_machine_create_msg(const vml_config *cfg, vml_machine **out, char
         }
     }
     m->pf.fd = -1;
-    if ((st = as_kernel_init(m)) != VML_OK || (st = ws_init_machine(m)) != VML_OK) {
-        snprintf(err, size, "%s", m->err[0] ? m->err : vml_strerror(st));
+    if ((st = as_kernel_init(m)) != VML_OK || (st = reclaim_init(m)) != VML_OK || (st = pf_open(m)) != VML_OK ||
+        (st = file_dir_open(m, cfg->files_path)) != VML_OK) {
+        snprintf(err, size, "%s", m->core.err[0] ? m->core.err : vml_strerror(st));
         vml_machine_destroy(m);
         return st;
     }
     m->cfg.pagefile_path = m->pf.path[0] ? m->pf.path : NULL;   /* not the caller's string */
+    m->cfg.files_path = m->files_dir;
     *out = m;
     return VML_OK;
 }
@@ -383,8 +340,10 @@ void vml_machine_destroy(vml_machine *m)
     if (m == NULL)
         return;
     while (m->n_procs)
-        vml_proc_destroy(m->procs[m->n_procs - 1]);
+        mm_proc_delete(m->procs[m->n_procs - 1]);
     free(m->procs);
+    section_fini(m);
+    file_dir_close(m);
     if (m->cpus)
         for (unsigned c = 0; c < m->n_cpus; c++)
             tlb_fini(&m->cpus[c].tlb);
@@ -399,18 +358,26 @@ void vml_machine_destroy(vml_machine *m)
 
 vml_status vml_machine_check(vml_machine *m)
 {
-    char msg[sizeof m->err];
+    char msg[sizeof m->core.err];
     if (m == NULL)
         return VML_E_INVALID;
     msg[0] = 0;
     int bad = phys_check(&m->phys, msg, sizeof msg) || pfn_check(m, msg, sizeof msg) ||
               as_check(m, msg, sizeof msg) || vm_check(m, msg, sizeof msg) ||
-              ws_check(m, msg, sizeof msg) || pf_check(m, msg, sizeof msg);
+              pf_check(m, msg, sizeof msg) || file_check(m, msg, sizeof msg) ||
+              section_check(m, msg, sizeof msg) || rmap_check(m, msg, sizeof msg) ||
+              as_pcid_check(m, msg, sizeof msg);
+    for (size_t i = 0; !bad && i < m->n_procs; i++)
+        bad = ws_check(m->procs[i], msg, sizeof msg) ||
+              (i > 0 && m->procs[i - 1]->pid >= m->procs[i]->pid &&
+               snprintf(msg, sizeof msg, "MCH3: pid %u follows pid %u", m->procs[i]->pid,
+                        m->procs[i - 1]->pid) >= 0);
     for (unsigned c = 0; !bad && c < m->n_cpus; c++) {
-        bad = tlb_check(&m->cpus[c].tlb, msg, sizeof msg);
+        bad = tlb_check(&m->cpus[c].tlb, msg, sizeof msg) ||
+              mmu_check(m->pm, &m->phys, &m->cpus[c], msg, sizeof msg);
         vml_proc *p = m->cpu_proc[c];
         if (!bad && m->cpus[c].cr3 != (p ? p->cr3 : 0)) {
-            snprintf(msg, sizeof msg, "C1: cpu%u CR3 %#llx is not its process's", c,
+            snprintf(msg, sizeof msg, "MCH1: cpu%u CR3 %#llx is not its process's", c,
                      (unsigned long long)m->cpus[c].cr3);
             bad = 1;
         }
@@ -422,10 +389,8 @@ vml_status vml_machine_check(vml_machine *m)
 
 /* ---- processes ------------------------------------------------------------------------------------ */
 
-vml_status vml_proc_create(vml_machine *m, const char *name, vml_proc **out)
+vml_status mm_proc_new(vml_machine *m, const char *name, vml_proc **out)
 {
-    if (m == NULL || name == NULL)
-        return VML_E_INVALID;
     size_t len = strlen(name);
     if (len == 0 || len >= sizeof ((vml_proc *)0)->name)
         return mm_fail(m, VML_E_INVALID, "a process name has 1 to 31 characters");
@@ -437,7 +402,7 @@ vml_status vml_proc_create(vml_machine *m, const char *name, vml_proc **out)
         return mm_fail(m, VML_E_EXISTS, "a process named '%s' exists", name);
     if (m->n_procs == m->cap_procs) {
         size_t cap = m->cap_procs ? m->cap_procs * 2 : 8;
-        vml_proc **np = realloc(m->procs, cap * sizeof *np);
+        vml_proc **np = mm_realloc(m, m->procs, cap * sizeof *np);
         if (np == NULL)
             return VML_E_NOMEM;
         m->procs = np;
@@ -454,39 +419,29 @@ vml_status vml_proc_create(vml_machine *m, const char *name, vml_proc **out)
     p->ws.free_head = WSL_NIL;
     p->ws.min_pages = m->cfg.ws_min_pages;
     p->ws.max_pages = m->cfg.ws_max_pages;
-    if (m->cfg.flags & VML_CFG_PCID)
-        p->pcid = 1 + (p->pid - 1) % 4095;
     vml_status st = as_create(p);
     if (st != VML_OK) {
         free(p);
         return mm_fail(m, st, "no frame for the page directory of '%s'", name);
     }
-    if (m->cfg.flags & VML_CFG_PCID)   /* a reused PCID must not find old entries */
-        for (unsigned c = 0; c < m->n_cpus; c++)
-            tlb_flush(&m->cpus[c].tlb, p->pcid, 0, 0);
+    if (m->cfg.flags & VML_CFG_PCID)
+        p->pcid = as_pcid_take_free(m);   /* 0: none free, one comes at its first switch */
     m->next_pid++;
-    m->procs[m->n_procs++] = p;
-    if (out)
-        *out = p;
-    return mm_done(m, VML_OK);
+    m->procs[m->n_procs++] = p;    /* MCH3: pids only grow */
+    *out = p;
+    return VML_OK;
 }
 
-static void free_vad(struct vad *v)
+void mm_proc_delete(vml_proc *p)
 {
-    free(v);
-}
-
-vml_status vml_proc_destroy(vml_proc *p)
-{
-    if (p == NULL)
-        return VML_E_INVALID;
     vml_machine *m = p->m;
     struct vad *v;
     while ((v = vad_first(&p->vads)) != NULL)
         vm_release(p, v);
-    vad_tree_clear(&p->vads, free_vad);
+    handle_table_free(m, &p->w32);
+    handle_table_free(m, &p->fds);
     as_destroy(p);
-    ws_fini_proc(p);
+    ws_fini(p);
     for (size_t i = 0; i < m->n_procs; i++)
         if (m->procs[i] == p) {
             memmove(&m->procs[i], &m->procs[i + 1], (m->n_procs - i - 1) * sizeof *m->procs);
@@ -494,6 +449,40 @@ vml_status vml_proc_destroy(vml_proc *p)
             break;
         }
     free(p);
+}
+
+vml_proc *mm_proc(const vml_machine *m, unsigned pid)
+{
+    size_t lo = 0, hi = m->n_procs;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (m->procs[mid]->pid < pid)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < m->n_procs && m->procs[lo]->pid == pid ? m->procs[lo] : NULL;
+}
+
+vml_status vml_proc_create(vml_machine *m, const char *name, vml_proc **out)
+{
+    vml_proc *p;
+    if (m == NULL || name == NULL)
+        return VML_E_INVALID;
+    vml_status st = mm_proc_new(m, name, &p);
+    if (st != VML_OK)
+        return st;
+    if (out)
+        *out = p;
+    return mm_done(m, VML_OK);
+}
+
+vml_status vml_proc_destroy(vml_proc *p)
+{
+    if (p == NULL)
+        return VML_E_INVALID;
+    vml_machine *m = p->m;
+    mm_proc_delete(p);
     return mm_done(m, VML_OK);
 }
 
@@ -509,12 +498,7 @@ vml_proc *vml_proc_find(vml_machine *m, const char *name)
 
 vml_proc *vml_proc_by_pid(vml_machine *m, unsigned pid)
 {
-    if (m == NULL)
-        return NULL;
-    for (size_t i = 0; i < m->n_procs; i++)
-        if (m->procs[i]->pid == pid)
-            return m->procs[i];
-    return NULL;
+    return m ? mm_proc(m, pid) : NULL;
 }
 
 size_t vml_proc_count(const vml_machine *m) { return m ? m->n_procs : 0; }
@@ -657,82 +641,3 @@ size_t vml_tlb_entries(const vml_machine *m, unsigned cpu, vml_tlb_entry_info *o
     return tc.n;
 }
 
-/* ---- page tables: inspection and raw edits --------------------------------------------------------- */
-
-vml_status vml_walk_va(vml_proc *p, vml_va va, vml_walk *w)
-{
-    if (p == NULL || w == NULL)
-        return VML_E_INVALID;
-    if (!pg_canonical(p->m->pm, va))
-        return mm_fail(p->m, VML_E_RANGE, "%#llx is not a canonical %u-bit address",
-                       (unsigned long long)va, p->m->pm->va_bits);
-    mmu_inspect(p->m->pm, &p->m->phys, p->cr3, va, w);
-    return VML_OK;
-}
-
-vml_status vml_pte_get(vml_proc *p, vml_va va, uint64_t *pte)
-{
-    vml_walk w;
-    vml_status st = vml_walk_va(p, va, &w);
-    if (st != VML_OK)
-        return st;
-    const vml_walk_step *last = &w.step[w.n_steps - 1];
-    if (!w.present && last->level != 1)
-        return mm_fail(p->m, VML_E_NOT_PRESENT, "no page table maps %#llx: the %s is not present",
-                       (unsigned long long)va, last->name);
-    *pte = last->entry;
-    return VML_OK;
-}
-
-vml_status vml_pte_set_raw(vml_proc *p, vml_va va, uint64_t pte)
-{
-    vml_walk w;
-    vml_status st = vml_walk_va(p, va, &w);
-    if (st != VML_OK)
-        return st;
-    vml_machine *m = p->m;
-    const vml_walk_step *last = &w.step[w.n_steps - 1];
-    if (!w.present || last->level != 1 || va > m->layout.user_highest)
-        return mm_fail(m, VML_E_INVALID, "setpte edits the valid 4K PTE of a user page; %#llx has none",
-                       (unsigned long long)va);
-    uint64_t editable = PG_RW | PG_US | PG_PWT | PG_PCD | PG_A | PG_D | PG_G | PG_PAT |
-                        (m->pm->has_nx ? PG_NX : 0);
-    if (m->pm->entry_size == 4)
-        pte &= UINT32_MAX;
-    if ((pte & ~editable) != (last->entry & ~editable))
-        return mm_fail(m, VML_E_INVALID, "setpte may change only RW, US, PWT, PCD, A, D, PAT, G and "
-                       "NX: the frame and P belong to the memory manager (%#llx -> %#llx)",
-                       (unsigned long long)last->entry, (unsigned long long)pte);
-    as_pte_write(p, va, last->entry_pa, pte);   /* no invalidation: that is the point */
-    return mm_done(m, VML_OK);
-}
-
-/* ---- VADs ------------------------------------------------------------------------------------------------ */
-
-vml_status vml_vad_next(vml_proc *p, vml_va va, vml_vad_info *out)
-{
-    if (p == NULL || out == NULL)
-        return VML_E_INVALID;
-    const struct vad *v = vad_lookup_ge(&p->vads, va >> 12);
-    if (v == NULL)
-        return VML_E_NOT_FOUND;
-    int prot = mmprot_from_win32(v->protect);
-    out->start_vpn = v->start_vpn;
-    out->end_vpn = v->end_vpn;
-    out->level = vad_depth(v);
-    out->commit_pages = v->commit_pages;
-    out->type = v->type;
-    out->origin = v->origin;
-    out->protect = v->protect;
-    out->prot = v->origin == VML_ORIGIN_POSIX ? v->prot
-              : mmprot_to_posix(prot < 0 ? MM_NOACCESS : (unsigned)prot);
-    out->map_flags = v->map_flags;
-    out->mem_commit = v->mem_commit;
-    out->name = v->name;
-    return VML_OK;
-}
-
-size_t vml_vad_count(const vml_proc *p)
-{
-    return p ? p->vads.count : 0;
-}

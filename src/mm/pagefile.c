@@ -1,24 +1,23 @@
 /*
-** pagefile.c -- the pagefile: a real host file of 4 KiB slots, its slot
-** allocator, the modified page writer that fills it, and the injection
-** points through which tests make its I/O (and host allocations) fail.
+** pagefile.c -- the pagefile: a real host file of 4 KiB slots and its slot
+** allocator.  Its I/O goes through the injection points of core.c.
 **
-** A slot is owned by exactly one page: by a pagefile PTE (the page is out
-** of memory), or by the original PTE of the frame holding a clean copy of
-** it (the page was read back, or written and not touched since).  When the
-** copy goes stale -- the page is written again, or freed -- the slot is
-** freed (Windows: MiReleasePageFileSpace).
+** A slot is owned by exactly one page: by a pagefile PTE or prototype PTE
+** (the page is out of memory), or by the original PTE of the frame holding
+** a clean copy of it (the page was read back, or written and not touched
+** since).  When the copy goes stale -- the page is written again, or freed
+** -- the slot is freed (Windows: MiReleasePageFileSpace).
 **
-** INVARIANTS (G1 is checked by as_check(), which walks every PTE; the rest
-** by pf_check()):
-**   G1  Every slot in use is named by exactly one pagefile PTE or one
-**       frame's original PTE, and `used` counts them.
-**   G2  used <= n_slots, peak >= used, and the bitmap holds `used` ones.
+** INVARIANTS (PF1 is checked with every PTE and prototype PTE by
+** rmap.c's page check; PF2 by pf_check()):
+**   PF1  Every slot in use is named by exactly one pagefile PTE (of a
+**        process or a prototype) or one frame's original PTE, and `used`
+**        counts them.
+**   PF2  used <= n_slots, peak >= used, and the bitmap holds `used` ones.
 **
 ** TRANSITIONS:
 **   slot free -> in use     pf_alloc_run()   (the modified page writer)
 **   slot in use -> free     pf_free_slot()   (page freed or rewritten)
-**   modified -> standby     mpw_run()        (through pfn_written())
 */
 #include <errno.h>
 #include <fcntl.h>
@@ -27,46 +26,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "mm.h"
+#include "machine.h"
 
-#define MPW_CLUSTER 16   /* pages per write (Windows writes up to 64 KiB too) */
-
-/* ---- injection ------------------------------------------------------------------ */
-
-int mm_injected(vml_machine *m, unsigned what)
-{
-    struct inject *in = &m->inj[what];
-    if (in->count == 0)
-        return 0;
-    if (in->after > 0) {
-        in->after--;
-        return 0;
-    }
-    in->count--;
-    return in->err;
-}
-
-void *mm_calloc(vml_machine *m, size_t n, size_t size)
-{
-    return mm_injected(m, VML_INJECT_HOST_ALLOC) ? NULL : calloc(n, size);
-}
-
-void *mm_realloc(vml_machine *m, void *ptr, size_t size)
-{
-    return mm_injected(m, VML_INJECT_HOST_ALLOC) ? NULL : realloc(ptr, size);
-}
-
-vml_status vml_inject(vml_machine *m, unsigned what, int err, uint64_t after, uint64_t count)
-{
-    if (m == NULL)
-        return VML_E_INVALID;
-    if (what >= VML_N_INJECT)
-        return mm_fail(m, VML_E_RANGE, "injection point %u does not exist", what);
-    if (count && err == 0)
-        return mm_fail(m, VML_E_INVALID, "an injected failure needs an error code");
-    m->inj[what] = (struct inject){ err, after, count };
-    return VML_OK;
-}
 
 /* ---- the host file ---------------------------------------------------------------------- */
 
@@ -159,7 +120,7 @@ void pf_free_slot(vml_machine *m, uint64_t slot)
 {
     struct pagefile *pf = &m->pf;
     if (slot >= pf->n_slots || !slot_used(pf, slot)) {
-        mm_corrupt(m, "G1: freeing pagefile slot %#llx, which is not in use",
+        mm_corrupt(m, "PF1: freeing pagefile slot %#llx, which is not in use",
                    (unsigned long long)slot);
         return;
     }
@@ -168,7 +129,7 @@ void pf_free_slot(vml_machine *m, uint64_t slot)
 }
 
 /* The whole of len bytes at off, despite short transfers; 0 or errno. */
-static int host_io(int fd, int write, uint64_t off, uint8_t *buf, size_t len)
+int bio_host_io(int fd, int write, uint64_t off, uint8_t *buf, size_t len)
 {
     while (len) {
         ssize_t n = write ? pwrite(fd, buf, len, (off_t)off) : pread(fd, buf, len, (off_t)off);
@@ -185,82 +146,30 @@ static int host_io(int fd, int write, uint64_t off, uint8_t *buf, size_t len)
     return 0;
 }
 
-/* One cluster (n <= MPW_CLUSTER frames) to consecutive slots, in one
-** host write; 0 or an errno. */
-static int pf_write(vml_machine *m, uint64_t first_slot, const vml_pfn *pfns, uint64_t n)
+int pf_write(vml_machine *m, uint64_t first_slot, const vml_pfn *pfns, uint64_t n)
 {
     uint8_t buf[MPW_CLUSTER * VML_PAGE_SIZE];
+    if (n > MPW_CLUSTER)
+        return VML_EIO;
     int err = mm_injected(m, VML_INJECT_PAGEFILE_WRITE);
     if (err)
         return err;
     for (uint64_t i = 0; i < n; i++)
         memcpy(buf + i * VML_PAGE_SIZE, phys_frame(&m->phys, pfns[i]), VML_PAGE_SIZE);
-    return host_io(m->pf.fd, 1, first_slot << VML_PAGE_SHIFT, buf, (size_t)n * VML_PAGE_SIZE);
+    return bio_host_io(m->pf.fd, 1, first_slot << VML_PAGE_SHIFT, buf, (size_t)n * VML_PAGE_SIZE);
 }
 
 int pf_read(vml_machine *m, uint64_t slot, vml_pfn pfn)
 {
     int err = mm_injected(m, VML_INJECT_PAGEFILE_READ);
     if (!err)
-        err = host_io(m->pf.fd, 0, slot << VML_PAGE_SHIFT, (uint8_t *)phys_frame(&m->phys, pfn),
+        err = bio_host_io(m->pf.fd, 0, slot << VML_PAGE_SHIFT, (uint8_t *)phys_frame(&m->phys, pfn),
                       VML_PAGE_SIZE);
     if (err)
         m->pf.read_errors++;
     else
         m->pf.reads++;
     return err;
-}
-
-/* ---- the modified page writer --------------------------------------------------------------- */
-
-static void pf_event(vml_machine *m, vml_pfn pfn, uint64_t slot, uint64_t n, const char *what)
-{
-    if (!mm_tracing(m))
-        return;
-    vml_event ev = { .type = VML_EV_PAGEFILE, .pfn = pfn, .slot = slot, .count = n, .what = what };
-    mm_emit(m, &ev);
-}
-
-uint64_t mpw_run(vml_machine *m, uint64_t max)
-{
-    uint64_t done = 0;
-    while (m->lists[VML_LIST_MODIFIED].count && (max == 0 || done < max)) {
-        vml_pfn pfns[MPW_CLUSTER];
-        uint64_t want = m->lists[VML_LIST_MODIFIED].count, first;
-        if (want > MPW_CLUSTER)
-            want = MPW_CLUSTER;
-        if (max && want > max - done)
-            want = max - done;
-        uint64_t got = pf_alloc_run(m, want, &first);
-        if (got == 0) {
-            pf_event(m, m->lists[VML_LIST_MODIFIED].head, UINT64_MAX, 0,
-                     m->pf.fd < 0 ? "absent: modified pages stay" : "full: modified pages stay");
-            break;
-        }
-        uint32_t f = m->lists[VML_LIST_MODIFIED].head;
-        for (uint64_t i = 0; i < got; i++, f = m->pfn[f].flink)
-            pfns[i] = f;
-        int err = pf_write(m, first, pfns, got);
-        if (err) {
-            /* The pages stay on the modified list with their data: no
-            ** page is lost, the next run tries again. */
-            for (uint64_t i = 0; i < got; i++)
-                pf_free_slot(m, first + i);
-            m->pf.write_errors++;
-            pf_event(m, pfns[0], first, got, err == VML_ENOSPC ? "write failed: ENOSPC"
-                                                               : "write failed: EIO");
-            break;
-        }
-        for (uint64_t i = 0; i < got; i++) {
-            uint64_t pte = pte_read(m, m->pfn[pfns[i]].pte_pa);
-            pfn_written(m, pfns[i], sw_pagefile(m->pm, first + i, sw_prot(pte)));
-        }
-        m->pf.writes += got;
-        m->pf.clusters++;
-        pf_event(m, pfns[0], first, got, "write");
-        done += got;
-    }
-    return done;
 }
 
 /* ---- public ---------------------------------------------------------------------------------- */
@@ -288,7 +197,7 @@ int pf_check(vml_machine *m, char *msg, size_t size)
     for (uint64_t w = 0; pf->bitmap && w < (pf->n_slots + 63) / 64; w++)
         ones += (uint64_t)__builtin_popcountll(pf->bitmap[w]);
     if (ones != pf->used || pf->used > pf->n_slots || pf->peak < pf->used) {
-        snprintf(msg, size, "G2: pagefile counts %llu slots used (peak %llu of %llu), bitmap holds "
+        snprintf(msg, size, "PF2: pagefile counts %llu slots used (peak %llu of %llu), bitmap holds "
                  "%llu", (unsigned long long)pf->used, (unsigned long long)pf->peak,
                  (unsigned long long)pf->n_slots, (unsigned long long)ones);
         return -1;

@@ -3,27 +3,26 @@
 ** the page lists (Windows' MMPFN and MmZeroedPageListHead & co.).
 **
 ** INVARIANTS (checked by pfn_check(); cite the ID in assertions):
-**   P1  Every frame is on exactly one page list, or is active; the entry's
-**       list field names it, and the links of each list agree both ways.
-**   P2  lists[L].count equals the number of frames whose list is L.
-**   P3  Zeroed, free and bad frames have share_count 0, ref_count 0 and no
-**       PTE back-pointer.
-**   P4  Modified frames carry VML_PFN_MODIFIED; standby frames do not.
-**   P5  Standby and modified frames have ref_count 0 and a PTE back-pointer
-**       to a transition PTE naming the frame.
-**   P6  The first frames of the zeroed list hold only zero bytes (sampled).
-**   P7  The standby list is ordered by page priority, lowest first, and
-**       sb_tail[k] is its last frame of priority k (PFN_NIL: none), so its
-**       head is the page to repurpose first (Windows keeps eight standby
-**       lists, one per priority, and repurposes from the lowest).
+**   PFN1  Every frame is on exactly one page list, or is active; the
+**         entry's list field names it, and the links of each list agree
+**         both ways.
+**   PFN2  lists[L].count equals the number of frames whose list is L.
+**   PFN3  Zeroed, free and bad frames have share_count 0 and no PTE
+**         back-pointer.
+**   PFN4  Modified frames carry VML_PFN_MODIFIED; standby frames do not.
+**   PFN5  Standby and modified frames have share_count 0
+**         (that their PTE or prototype PTE is a transition PTE naming them
+**         is RMAP3, checked with the page tables).
+**   PFN6  The first frames of the zeroed list hold only zero bytes (sampled).
+**   PFN7  The standby list is ordered by page priority, lowest first, and
+**         sb_tail[k] is its last frame of priority k (PFN_NIL: none), so its
+**         head is the page to repurpose first (Windows keeps eight standby
+**         lists, one per priority, and repurposes from the lowest).
 **
 ** TRANSITIONS (and the only function that performs each):
-**   zeroed|free   -> active            pfn_take()
-**   standby       -> active            pfn_take()      (repurposed: the old
-**                                      owner's PTE gets the frame's original
-**                                      PTE back: pagefile or demand-zero)
-**   active|standby|modified -> free    pfn_free()      (its pagefile copy, if
-**                                      any, is freed with it)
+**   zeroed|free|standby -> active      pfn_take()      (a standby page's old
+**                                      owner is told first, by reclaim.c)
+**   active|standby|modified -> free    pfn_free()
 **   active        -> standby|modified  pfn_release()   (clean | dirty)
 **   standby|modified -> active         pfn_reclaim()   (soft fault)
 **   modified      -> standby           pfn_written()   (modified page writer)
@@ -33,7 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "mm.h"
+#include "machine.h"
 
 static void list_event(vml_machine *m, vml_pfn pfn, vml_list from, vml_list to, unsigned pid)
 {
@@ -67,7 +66,7 @@ static void list_insert_after(vml_machine *m, vml_list l, uint32_t prev, vml_pfn
 static void list_push_tail(vml_machine *m, vml_list l, vml_pfn pfn)
 {
     if (l == VML_LIST_STANDBY) {
-        /* P7: behind the last page of the same or a lower priority. */
+        /* PFN7: behind the last page of the same or a lower priority. */
         unsigned k = m->pfn[pfn].priority & 7;
         int j = (int)k;
         while (j >= 0 && m->sb_tail[j] == PFN_NIL)
@@ -102,10 +101,10 @@ static void list_unlink(vml_machine *m, vml_pfn pfn)
 static void entry_reset(struct pfn_entry *e)
 {
     e->share_count = 0;
-    e->ref_count = 0;
     e->pte_pa = 0;
     e->orig_pte = 0;
     e->flags = 0;
+    e->xflags = 0;
     e->priority = 0;
     e->pt_level = 0;
 }
@@ -136,39 +135,11 @@ vml_status pfn_init(vml_machine *m)
     return VML_OK;
 }
 
-/* The standby page at pfn leaves its old owner: the owner's transition
-** PTE becomes the frame's original PTE (its pagefile slot, or demand-zero
-** when it was never written), with the protection the PTE has now. */
-static void repurpose(vml_machine *m, vml_pfn pfn)
+vml_pfn pfn_pick(const vml_machine *m, unsigned how, vml_list *list)
 {
-    struct pfn_entry *e = &m->pfn[pfn];
-    vml_proc *owner;
-    vml_va va;
-    if (as_locate(m, e->pte_pa, &owner, &va) != 0) {
-        mm_corrupt(m, "P5: standby pfn %#llx has no owner PTE", (unsigned long long)pfn);
-        return;
-    }
-    uint64_t now = pte_read(m, e->pte_pa);
-    uint64_t pte = sw_with_prot(e->orig_pte, sw_prot(now));
-    uint64_t slot = sw_slot(m->pm, pte);
-    as_pte_update(m, e->pte_pa, pte);
-    if (slot != UINT64_MAX)
-        owner->st.swap_pages++;
-    m->st.repurposed++;
-    if (mm_tracing(m)) {
-        vml_event ev = { .type = VML_EV_REPURPOSE, .pid = owner->pid, .va = va, .pfn = pfn,
-                         .pte_pa = e->pte_pa, .old_pte = now, .new_pte = pte, .slot = slot,
-                         .what = slot != UINT64_MAX ? "pagefile" : "demand-zero" };
-        mm_emit(m, &ev);
-    }
-}
-
-vml_pfn pfn_take(vml_machine *m, unsigned how, unsigned pid, vml_list *taken_from)
-{
-    vml_list from;
-    vml_pfn pfn;
     vml_list first = (how & PFN_PAGE_IN) ? VML_LIST_FREE : VML_LIST_ZEROED;
     vml_list second = (how & PFN_PAGE_IN) ? VML_LIST_ZEROED : VML_LIST_FREE;
+    vml_list from;
     if (m->lists[first].count)
         from = first;
     else if (m->lists[second].count)
@@ -177,27 +148,25 @@ vml_pfn pfn_take(vml_machine *m, unsigned how, unsigned pid, vml_list *taken_fro
         from = VML_LIST_STANDBY;
     else
         return VML_PFN_NONE;
-    pfn = m->lists[from].head;
-    if (from == VML_LIST_STANDBY)
-        repurpose(m, pfn);
+    *list = from;
+    return m->lists[from].head;
+}
+
+void pfn_take(vml_machine *m, vml_pfn pfn, unsigned how, unsigned pid)
+{
+    vml_list from = (vml_list)m->pfn[pfn].list;
     list_unlink(m, pfn);
     if (from != VML_LIST_ZEROED && (how & PFN_NEED_ZERO))
         phys_zero_frame(&m->phys, pfn);
     entry_reset(&m->pfn[pfn]);
     make_active(m, pfn);
     list_event(m, pfn, from, VML_LIST_ACTIVE, pid);
-    if (taken_from)
-        *taken_from = from;
-    return pfn;
 }
 
 void pfn_free(vml_machine *m, vml_pfn pfn, unsigned pid)
 {
     struct pfn_entry *e = &m->pfn[pfn];
     vml_list from = (vml_list)e->list;
-    uint64_t slot = sw_slot(m->pm, e->orig_pte);
-    if (slot != UINT64_MAX)   /* the page is gone: so is its pagefile copy */
-        pf_free_slot(m, slot);
     if (from == VML_LIST_ACTIVE)
         m->lists[VML_LIST_ACTIVE].count--;
     else
@@ -213,7 +182,6 @@ void pfn_release(vml_machine *m, vml_pfn pfn, int dirty, unsigned pid)
     vml_list to = dirty ? VML_LIST_MODIFIED : VML_LIST_STANDBY;
     m->lists[VML_LIST_ACTIVE].count--;
     e->share_count = 0;
-    e->ref_count = 0;
     if (dirty)
         e->flags |= VML_PFN_MODIFIED;
     else
@@ -281,30 +249,6 @@ vml_pfn vml_list_head(const vml_machine *m, vml_list l)
         m->lists[l].head == PFN_NIL)
         return VML_PFN_NONE;
     return m->lists[l].head;
-}
-
-vml_status vml_pfn_get(const vml_machine *m, vml_pfn pfn, vml_pfn_info *out)
-{
-    if (m == NULL || out == NULL)
-        return VML_E_INVALID;
-    if (pfn >= m->n_frames)
-        return mm_fail((vml_machine *)m, VML_E_RANGE,
-                       "pfn %#llx is beyond the last frame %#llx",
-                       (unsigned long long)pfn, (unsigned long long)(m->n_frames - 1));
-    const struct pfn_entry *e = &m->pfn[pfn];
-    out->pfn = pfn;
-    out->list = (vml_list)e->list;
-    out->flink = e->flink == PFN_NIL ? VML_PFN_NONE : e->flink;
-    out->blink = e->blink == PFN_NIL ? VML_PFN_NONE : e->blink;
-    out->pte_pa = e->pte_pa;
-    out->orig_pte = e->orig_pte;
-    out->share_count = e->share_count;
-    out->ref_count = e->ref_count;
-    out->priority = e->priority;
-    out->flags = e->flags;
-    out->pt_level = e->pt_level;
-    out->owner_pid = e->pte_pa ? as_owner_of_pte(m, e->pte_pa) : 0;
-    return VML_OK;
 }
 
 uint64_t vml_standby_count(const vml_machine *m, unsigned priority)
@@ -375,23 +319,23 @@ int pfn_check(vml_machine *m, char *msg, size_t size)
         uint64_t n = 0;
         for (uint32_t f = m->lists[l].head; f != PFN_NIL; f = m->pfn[f].flink) {
             if (f >= m->n_frames || ++n > m->n_frames) {
-                snprintf(msg, size, "P1: list %s is broken at pfn %#x", vml_list_name(l), f);
+                snprintf(msg, size, "PFN1: list %s is broken at pfn %#x", vml_list_name(l), f);
                 return -1;
             }
             if (m->pfn[f].list != l || m->pfn[f].blink != prev) {
-                snprintf(msg, size, "P1: pfn %#x is linked on %s but says %s (blink %#x, expected %#x)",
+                snprintf(msg, size, "PFN1: pfn %#x is linked on %s but says %s (blink %#x, expected %#x)",
                          f, vml_list_name(l), vml_list_name(m->pfn[f].list), m->pfn[f].blink, prev);
                 return -1;
             }
             prev = f;
         }
         if (prev != m->lists[l].tail) {
-            snprintf(msg, size, "P1: list %s ends at %#x, tail says %#x", vml_list_name(l), prev,
+            snprintf(msg, size, "PFN1: list %s ends at %#x, tail says %#x", vml_list_name(l), prev,
                      m->lists[l].tail);
             return -1;
         }
         if (n != m->lists[l].count) {
-            snprintf(msg, size, "P2: list %s counts %llu, holds %llu", vml_list_name(l),
+            snprintf(msg, size, "PFN2: list %s counts %llu, holds %llu", vml_list_name(l),
                      (unsigned long long)m->lists[l].count, (unsigned long long)n);
             return -1;
         }
@@ -399,32 +343,30 @@ int pfn_check(vml_machine *m, char *msg, size_t size)
     for (vml_pfn f = 0; f < m->n_frames; f++) {
         const struct pfn_entry *e = &m->pfn[f];
         if (e->list >= VML_N_LISTS) {
-            snprintf(msg, size, "P1: pfn %#llx has list %u", (unsigned long long)f, e->list);
+            snprintf(msg, size, "PFN1: pfn %#llx has list %u", (unsigned long long)f, e->list);
             return -1;
         }
         seen[e->list]++;
         switch (e->list) {
         case VML_LIST_ZEROED: case VML_LIST_FREE: case VML_LIST_BAD:
-            if (e->share_count || e->ref_count || e->pte_pa) {
-                snprintf(msg, size, "P3: %s pfn %#llx has share %u ref %u pte %#llx",
+            if (e->share_count || e->pte_pa) {
+                snprintf(msg, size, "PFN3: %s pfn %#llx has share %u pte %#llx",
                          vml_list_name(e->list), (unsigned long long)f, e->share_count,
-                         e->ref_count, (unsigned long long)e->pte_pa);
+                         (unsigned long long)e->pte_pa);
                 return -1;
             }
             break;
         case VML_LIST_STANDBY: case VML_LIST_MODIFIED: case VML_LIST_MODNOWRITE: {
             int modified = (e->flags & VML_PFN_MODIFIED) != 0;
             if ((e->list == VML_LIST_STANDBY) == modified) {
-                snprintf(msg, size, "P4: %s pfn %#llx has modified=%d", vml_list_name(e->list),
+                snprintf(msg, size, "PFN4: %s pfn %#llx has modified=%d", vml_list_name(e->list),
                          (unsigned long long)f, modified);
                 return -1;
             }
-            uint64_t pte = e->pte_pa ? pte_read(m, e->pte_pa) : 0;
-            if (e->ref_count || !(pte & SW_TRANSITION) || (pte & PG_P) ||
-                pg_frame(m->pm, pte) >> 12 != f) {
-                snprintf(msg, size, "P5: %s pfn %#llx: ref %u, PTE at %#llx is %#llx",
-                         vml_list_name(e->list), (unsigned long long)f, e->ref_count,
-                         (unsigned long long)e->pte_pa, (unsigned long long)pte);
+            if (e->share_count || e->pte_pa == 0) {
+                snprintf(msg, size, "PFN5: %s pfn %#llx: share %u, PTE at %#llx",
+                         vml_list_name(e->list), (unsigned long long)f, e->share_count,
+                         (unsigned long long)e->pte_pa);
                 return -1;
             }
             break;
@@ -434,7 +376,7 @@ int pfn_check(vml_machine *m, char *msg, size_t size)
         }
     }
     if (seen[VML_LIST_ACTIVE] != m->lists[VML_LIST_ACTIVE].count) {
-        snprintf(msg, size, "P2: list Active counts %llu, holds %llu",
+        snprintf(msg, size, "PFN2: list Active counts %llu, holds %llu",
                  (unsigned long long)m->lists[VML_LIST_ACTIVE].count,
                  (unsigned long long)seen[VML_LIST_ACTIVE]);
         return -1;
@@ -447,7 +389,7 @@ int pfn_check(vml_machine *m, char *msg, size_t size)
         for (uint32_t f = m->lists[VML_LIST_STANDBY].head; f != PFN_NIL; f = m->pfn[f].flink) {
             unsigned k = m->pfn[f].priority;
             if (k >= VML_STANDBY_PRIORITIES || k < prio) {
-                snprintf(msg, size, "P7: standby pfn %#x has priority %u after priority %u", f, k,
+                snprintf(msg, size, "PFN7: standby pfn %#x has priority %u after priority %u", f, k,
                          prio);
                 return -1;
             }
@@ -456,7 +398,7 @@ int pfn_check(vml_machine *m, char *msg, size_t size)
         }
         for (unsigned k = 0; k < VML_STANDBY_PRIORITIES; k++)
             if (last[k] != m->sb_tail[k]) {
-                snprintf(msg, size, "P7: the last standby page of priority %u is %#x, sb_tail "
+                snprintf(msg, size, "PFN7: the last standby page of priority %u is %#x, sb_tail "
                          "says %#x", k, last[k], m->sb_tail[k]);
                 return -1;
             }
@@ -467,7 +409,7 @@ int pfn_check(vml_machine *m, char *msg, size_t size)
         const uint8_t *b = phys_frame(&m->phys, f);
         for (unsigned i = 0; i < VML_PAGE_SIZE; i++)
             if (b[i]) {
-                snprintf(msg, size, "P6: zeroed pfn %#x has byte %#x at offset %#x", f, b[i], i);
+                snprintf(msg, size, "PFN6: zeroed pfn %#x has byte %#x at offset %#x", f, b[i], i);
                 return -1;
             }
     }

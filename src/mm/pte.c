@@ -5,7 +5,7 @@
 ** INVARIANTS: pure functions; mmprot_to_win32(mmprot_from_win32(x)) == x
 ** for every protection VirtualAlloc accepts (tested in test_pte.c).
 */
-#include "mm.h"
+#include "pte.h"
 
 static const uint32_t win32_of_access[8] = {
     VML_PAGE_NOACCESS, VML_PAGE_READONLY, VML_PAGE_EXECUTE, VML_PAGE_EXECUTE_READ,
@@ -104,31 +104,3 @@ const char *vml_pte_kind_name(vml_pte_kind k)
     return (unsigned)k < VML_N_PTE_KINDS ? names[k] : "?";
 }
 
-void vml_pte_decode(const vml_machine *m, uint64_t entry, unsigned level, vml_pte_info *out)
-{
-    const struct pg_mode *pm = m->pm;
-    *out = (vml_pte_info){ 0 };
-    if (pm->entry_size == 4)
-        entry &= UINT32_MAX;
-    out->kind = level == 1 || (entry & PG_P) ? pte_kind(pm, entry)
-              : entry == 0 ? VML_PTE_ZERO : pte_kind(pm, entry);
-    out->p = (entry & PG_P) != 0;
-    out->rw = (entry & PG_RW) != 0;
-    out->us = (entry & PG_US) != 0;
-    out->pwt = (entry & PG_PWT) != 0;
-    out->pcd = (entry & PG_PCD) != 0;
-    out->a = (entry & PG_A) != 0;
-    out->d = (entry & PG_D) != 0;
-    out->ps = (entry & PG_PS) != 0;
-    out->g = (entry & PG_G) != 0;
-    out->nx = pm->has_nx && (entry & PG_NX) != 0;
-    out->pfn = VML_PFN_NONE;
-    if (out->kind == VML_PTE_VALID || out->kind == VML_PTE_TRANSITION)
-        out->pfn = pg_frame(pm, entry) >> 12;
-    if (out->kind != VML_PTE_VALID && out->kind != VML_PTE_ZERO)
-        out->protect = mmprot_to_win32(sw_prot(entry));
-    if (out->kind == VML_PTE_PAGEFILE)
-        out->slot = sw_pagefile_field(pm, entry) - 1;
-    if (out->kind == VML_PTE_PROTOTYPE)
-        out->proto_index = entry >> 32;
-}

@@ -1,101 +1,27 @@
 /*
 ** stats.c -- the named counters of the system, of each process and of each
-** CPU: one table per scope drives vml_stat_get(), `vmlab help stat` and the
-** stats view, so names, meanings and values cannot drift apart.
+** CPU.  The lists in vmlab.h (VML_SYS_STAT_LIST & co.) give each counter
+** its name and meaning; the switches below give its value, one case per
+** enum member, so a counter cannot be listed without a value (-Wswitch)
+** nor named without being listed (the enum).
 **
 ** INVARIANTS: none of its own; the counters are kept by the modules that
-** count (pfn.c, fault.c, aspace.c, virtual.c) and checked there.
+** count (pfn.c, fault.c, page.c, virtual.c ...) and checked there.  The
+** working-set split (private, shareable, shared), Pss and the Rss kinds are
+** computed here from the working set when asked.
 */
 #include <string.h>
-#include "mm.h"
+#include "machine.h"
 
 struct stat_def {
     const char *name;
     const char *desc;
 };
 
-#define SYS_STATS(X) \
-    X(total_pages,        "physical frames in the machine") \
-    X(free_pages,         "frames on the free list (contents not zeroed)") \
-    X(zeroed_pages,       "frames on the zeroed list") \
-    X(standby_pages,      "frames on the standby list (clean, still holding data)") \
-    X(modified_pages,     "frames on the modified list (dirty, to be written)") \
-    X(modnowrite_pages,   "frames on the modified-no-write list") \
-    X(bad_pages,          "frames on the bad list (out of service)") \
-    X(active_pages,       "frames in use: working sets, page tables, kernel") \
-    X(pagetable_pages,    "frames holding page tables (every process and the kernel)") \
-    X(kernel_pages,       "frames of the kernel image") \
-    X(page_faults,        "page faults resolved") \
-    X(demand_zero_faults, "faults resolved with a zero-filled frame") \
-    X(transition_faults,  "soft faults resolved from the standby/modified lists") \
-    X(guard_page_faults,  "STATUS_GUARD_PAGE_VIOLATION exceptions raised") \
-    X(access_violations,  "access violations (0xC0000005) raised") \
-    X(pages_zeroed,       "frames zeroed by the zero-page worker") \
-    X(ipis,               "TLB shootdown interrupts sent to other CPUs") \
-    X(shootdowns,         "invalidations that needed other CPUs") \
-    X(processes,          "processes") \
-    X(soft_faults,        "faults resolved from the standby/modified lists, no I/O") \
-    X(hard_faults,        "faults that read the page from the pagefile (pgmajfault)") \
-    X(pagefile_reads,     "pages read from the pagefile (pswpin)") \
-    X(pagefile_writes,    "pages written to the pagefile (pswpout)") \
-    X(pagefile_write_clusters, "writes of the modified page writer (one per cluster)") \
-    X(pagefile_read_errors,  "pagefile reads that failed (STATUS_IN_PAGE_ERROR)") \
-    X(pagefile_write_errors, "pagefile writes that failed (pages stayed modified)") \
-    X(pagefile_total_pages, "slots in the pagefile") \
-    X(pagefile_used_pages, "pagefile slots holding a page") \
-    X(pagefile_peak_pages, "highest pagefile_used_pages") \
-    X(commit_charge,      "committed pages of every process (Committed_AS)") \
-    X(commit_limit,       "pages that can be committed: RAM + pagefile (CommitLimit)") \
-    X(commit_peak,        "highest commit_charge") \
-    X(available_pages,    "zeroed + free + standby pages (MemAvailable)") \
-    X(pages_trimmed,      "pages the working-set manager took from working sets") \
-    X(evictions,          "pages taken from working sets by trimming or a global policy") \
-    X(writebacks,         "of those, dirty ones (they must be written before reuse)") \
-    X(pages_repurposed,   "standby pages given to a new use") \
-    X(aging_passes,       "working sets aged by the working-set manager") \
-    X(background_runs,    "runs of the background work (tick, thresholds, interval)") \
-    X(no_frame_faults,    "faults that found no frame even after reclaiming") \
-    X(failed_faults,      "STATUS_NO_MEMORY and STATUS_IN_PAGE_ERROR exceptions raised")
-
-#define PROC_STATS(X) \
-    X(page_faults,        "page faults resolved (Task Manager: Page Faults)") \
-    X(demand_zero_faults, "faults resolved with a zero-filled frame") \
-    X(transition_faults,  "soft faults from the standby/modified lists") \
-    X(guard_page_faults,  "guard-page exceptions raised") \
-    X(access_violations,  "access violations (0xC0000005) raised") \
-    X(working_set,        "bytes of resident pages (Working Set, VmRSS)") \
-    X(peak_working_set,   "highest working_set (Peak Working Set, VmHWM)") \
-    X(private_bytes,      "bytes of committed private memory (Private Bytes / Commit size)") \
-    X(peak_private_bytes, "highest private_bytes") \
-    X(virtual_size,       "bytes reserved, committed or not (Virtual Size, VmSize)") \
-    X(peak_virtual_size,  "highest virtual_size (VmPeak)") \
-    X(pagetable_pages,    "page-table frames of the process (VmPTE / 4K)") \
-    X(vads,               "VADs (allocations) in the address space") \
-    X(soft_faults,        "faults resolved from the standby/modified lists, no I/O") \
-    X(hard_faults,        "faults that read the page from the pagefile") \
-    X(minflt,             "faults without I/O (Linux min_flt: page_faults - hard_faults)") \
-    X(majflt,             "faults with I/O (Linux maj_flt)") \
-    X(pagefile_pages,     "pages of the process in the pagefile (VmSwap / 4K)") \
-    X(pages_trimmed,      "pages taken from its working set") \
-    X(ws_min_pages,       "working-set minimum (pages)") \
-    X(ws_max_pages,       "working-set maximum (pages; 0 = none)") \
-    X(memory_priority,    "priority of its pages on the standby list (0..7)") \
-    X(failed_faults,      "STATUS_NO_MEMORY and STATUS_IN_PAGE_ERROR exceptions raised")
-
-#define CPU_STATS(X) \
-    X(tlb_hits,     "translations found in the TLB") \
-    X(tlb_misses,   "translations not in the TLB (each walks the tables)") \
-    X(tlb_l2_hits,  "hits in the second-level TLB") \
-    X(page_walks,   "page-table walks") \
-    X(invlpgs,      "invlpg instructions executed") \
-    X(flushes,      "TLB flushes (CR3 loads without PCIDs, explicit flushes)") \
-    X(cr3_loads,    "address-space switches") \
-    X(ipis,         "shootdown interrupts received")
-
 #define DEF(name, desc) { #name, desc },
-static const struct stat_def sys_defs[] = { SYS_STATS(DEF) };
-static const struct stat_def proc_defs[] = { PROC_STATS(DEF) };
-static const struct stat_def cpu_defs[] = { CPU_STATS(DEF) };
+static const struct stat_def sys_defs[] = { VML_SYS_STAT_LIST(DEF) };
+static const struct stat_def proc_defs[] = { VML_PROC_STAT_LIST(DEF) };
+static const struct stat_def cpu_defs[] = { VML_CPU_STAT_LIST(DEF) };
 #undef DEF
 
 #define N(a) (sizeof a / sizeof a[0])
@@ -129,50 +55,248 @@ const char *vml_stat_name(vml_scope scope, size_t i, const char **desc)
     return d[i].name;
 }
 
-static uint64_t sys_value(const vml_machine *m, size_t i)
+/* ---- derived counts -------------------------------------------------------------------- */
+
+/* What kind of memory a frame holds. */
+enum mem_kind { MEM_ANON, MEM_FILE, MEM_SHMEM };
+
+static enum mem_kind frame_kind(const vml_machine *m, vml_pfn pfn)
 {
-    const struct sys_stats *s = &m->st;
-    const uint64_t v[] = {
-        m->n_frames, m->lists[VML_LIST_FREE].count, m->lists[VML_LIST_ZEROED].count,
-        m->lists[VML_LIST_STANDBY].count, m->lists[VML_LIST_MODIFIED].count,
-        m->lists[VML_LIST_MODNOWRITE].count, m->lists[VML_LIST_BAD].count,
-        m->lists[VML_LIST_ACTIVE].count, s->pt_pages, s->kernel_pages, s->page_faults,
-        s->demand_zero_faults, s->transition_faults, s->guard_page_faults, s->access_violations,
-        s->pages_zeroed, s->ipis, s->shootdowns, m->n_procs, s->transition_faults,
-        s->hard_faults, m->pf.reads, m->pf.writes, m->pf.clusters, m->pf.read_errors,
-        m->pf.write_errors, m->pf.n_slots, m->pf.used, m->pf.peak, s->commit_charge,
-        m->commit_limit, s->commit_peak, pfn_available(m), s->trimmed, s->evictions,
-        s->writebacks, s->repurposed, s->aging_passes, s->bg_runs, s->oom_faults,
-        s->failed_faults,
-    };
-    _Static_assert(N(v) == N(sys_defs), "every system counter has a value");
-    return v[i];
+    uint64_t id;
+    struct segment *seg;
+    if (!pfn_is_proto(m, pfn) || proto_id_of_va(m, m->pfn[pfn].pte_pa, &id) != 0 ||
+        (seg = proto_segment(m, id, NULL)) == NULL)
+        return MEM_ANON;               /* private, or a clone page (anonymous) */
+    return seg->kind == SEG_PAGEFILE ? MEM_SHMEM : MEM_FILE;
 }
 
-static uint64_t proc_value(const vml_proc *p, size_t i)
+struct ws_split {
+    uint64_t private_pages, shareable, shared;
+    uint64_t anon, file, shmem;
+    uint64_t pss;                      /* bytes << PSS_SHIFT */
+};
+#define PSS_SHIFT 12                   /* Linux's fixed point (fs/proc/task_mmu.c) */
+
+static void ws_split(const vml_proc *p, struct ws_split *out)
 {
-    const struct proc_stats *s = &p->st;
-    const uint64_t v[] = {
-        s->page_faults, s->demand_zero_faults, s->transition_faults, s->guard_page_faults,
-        s->access_violations, s->ws_pages << 12, s->peak_ws_pages << 12, s->commit_pages << 12,
-        s->peak_commit_pages << 12, s->virtual_pages << 12, s->peak_virtual_pages << 12,
-        s->pt_pages, p->vads.count, s->transition_faults, s->hard_faults,
-        s->page_faults - s->hard_faults, s->hard_faults, s->swap_pages, s->trimmed,
-        p->ws.min_pages, p->ws.max_pages, p->mem_priority, s->failed_faults,
-    };
-    _Static_assert(N(v) == N(proc_defs), "every process counter has a value");
-    return v[i];
+    const vml_machine *m = p->m;
+    *out = (struct ws_split){ 0 };
+    for (uint32_t s = 0; s < p->ws.size; s++) {
+        const struct wsle *w = &p->ws.e[s];
+        if (w->va == 0)
+            continue;
+        const struct pfn_entry *e = &m->pfn[w->pfn];
+        unsigned share = e->share_count ? e->share_count : 1;
+        if (e->flags & VML_PFN_PROTOTYPE) {
+            out->shareable++;
+            out->shared += share > 1;
+        } else {
+            out->private_pages++;
+        }
+        switch (frame_kind(m, w->pfn)) {
+        case MEM_ANON:  out->anon++; break;
+        case MEM_FILE:  out->file++; break;
+        case MEM_SHMEM: out->shmem++; break;
+        }
+        out->pss += ((uint64_t)VML_PAGE_SIZE << PSS_SHIFT) / share;
+    }
 }
 
-static uint64_t cpu_value(const struct cpu *c, size_t i)
+static uint64_t count_frames(const vml_machine *m, int (*want)(const vml_machine *, vml_pfn))
 {
-    const struct cpu_stats *s = &c->st;
-    const uint64_t v[] = {
-        s->tlb_hits, s->tlb_misses, s->tlb_l2_hits, s->page_walks, s->invlpgs, s->flushes,
-        s->cr3_loads, s->ipis,
-    };
-    _Static_assert(N(v) == N(cpu_defs), "every CPU counter has a value");
-    return v[i];
+    uint64_t n = 0;
+    for (vml_pfn f = 0; f < m->n_frames; f++)
+        n += (uint64_t)want(m, f);
+    return n;
+}
+
+static int frame_shared(const vml_machine *m, vml_pfn f)
+{
+    const struct pfn_entry *e = &m->pfn[f];
+    return e->list == VML_LIST_ACTIVE && !(e->flags & (VML_PFN_PAGETABLE | VML_PFN_KERNEL)) &&
+           e->share_count > 1;
+}
+
+static int frame_holds(const vml_machine *m, vml_pfn f, enum mem_kind kind)
+{
+    const struct pfn_entry *e = &m->pfn[f];
+    int used = e->list == VML_LIST_ACTIVE || e->list == VML_LIST_STANDBY ||
+               e->list == VML_LIST_MODIFIED || e->list == VML_LIST_MODNOWRITE;
+    return used && pfn_is_proto(m, f) && frame_kind(m, f) == kind &&
+           !(e->flags & (VML_PFN_PAGETABLE | VML_PFN_KERNEL));
+}
+static int frame_cached(const vml_machine *m, vml_pfn f) { return frame_holds(m, f, MEM_FILE); }
+
+static int frame_in_use(const struct pfn_entry *e)
+{
+    return (e->list == VML_LIST_ACTIVE || e->list == VML_LIST_STANDBY ||
+            e->list == VML_LIST_MODIFIED || e->list == VML_LIST_MODNOWRITE) &&
+           !(e->flags & (VML_PFN_PAGETABLE | VML_PFN_KERNEL));
+}
+static int frame_anon(const vml_machine *m, vml_pfn f)
+{
+    return frame_in_use(&m->pfn[f]) && frame_kind(m, f) == MEM_ANON;
+}
+static int frame_mapped_file(const vml_machine *m, vml_pfn f)
+{
+    const struct pfn_entry *e = &m->pfn[f];
+    return e->list == VML_LIST_ACTIVE && e->share_count && frame_holds(m, f, MEM_FILE);
+}
+static int frame_dirty(const vml_machine *m, vml_pfn f)
+{
+    const struct pfn_entry *e = &m->pfn[f];
+    return frame_in_use(e) && (e->flags & VML_PFN_MODIFIED);
+}
+static int frame_swap_cached(const vml_machine *m, vml_pfn f)
+{
+    return frame_in_use(&m->pfn[f]) && frame_orig_slot(m, f) != UINT64_MAX;
+}
+static int frame_shmem(const vml_machine *m, vml_pfn f) { return frame_holds(m, f, MEM_SHMEM); }
+
+/* ---- values ------------------------------------------------------------------------------- */
+
+uint64_t vml_stat_sys(const vml_machine *m, vml_sys_stat s)
+{
+    const struct sys_stats *st = &m->st;
+    switch (s) {
+    case VML_STAT_SYS_total_pages:        return m->n_frames;
+    case VML_STAT_SYS_free_pages:         return m->lists[VML_LIST_FREE].count;
+    case VML_STAT_SYS_zeroed_pages:       return m->lists[VML_LIST_ZEROED].count;
+    case VML_STAT_SYS_standby_pages:      return m->lists[VML_LIST_STANDBY].count;
+    case VML_STAT_SYS_modified_pages:     return m->lists[VML_LIST_MODIFIED].count;
+    case VML_STAT_SYS_modnowrite_pages:   return m->lists[VML_LIST_MODNOWRITE].count;
+    case VML_STAT_SYS_bad_pages:          return m->lists[VML_LIST_BAD].count;
+    case VML_STAT_SYS_active_pages:       return m->lists[VML_LIST_ACTIVE].count;
+    case VML_STAT_SYS_pagetable_pages:    return st->pt_pages;
+    case VML_STAT_SYS_kernel_pages:       return st->kernel_pages;
+    case VML_STAT_SYS_page_faults:        return st->page_faults;
+    case VML_STAT_SYS_demand_zero_faults: return st->demand_zero_faults;
+    case VML_STAT_SYS_transition_faults:  return st->transition_faults;
+    case VML_STAT_SYS_guard_page_faults:  return st->guard_page_faults;
+    case VML_STAT_SYS_access_violations:  return st->access_violations;
+    case VML_STAT_SYS_pages_zeroed:       return st->pages_zeroed;
+    case VML_STAT_SYS_ipis:               return st->ipis;
+    case VML_STAT_SYS_shootdowns:         return st->shootdowns;
+    case VML_STAT_SYS_processes:          return m->n_procs;
+    case VML_STAT_SYS_soft_faults:        return st->transition_faults;
+    case VML_STAT_SYS_hard_faults:        return st->hard_faults;
+    case VML_STAT_SYS_pagefile_reads:     return m->pf.reads;
+    case VML_STAT_SYS_pagefile_writes:    return m->pf.writes;
+    case VML_STAT_SYS_pagefile_write_clusters: return m->pf.clusters;
+    case VML_STAT_SYS_pagefile_read_errors:  return m->pf.read_errors;
+    case VML_STAT_SYS_pagefile_write_errors: return m->pf.write_errors;
+    case VML_STAT_SYS_pagefile_total_pages: return m->pf.n_slots;
+    case VML_STAT_SYS_pagefile_used_pages: return m->pf.used;
+    case VML_STAT_SYS_pagefile_peak_pages: return m->pf.peak;
+    case VML_STAT_SYS_commit_charge:      return st->commit_charge;
+    case VML_STAT_SYS_commit_limit:       return m->commit_limit;
+    case VML_STAT_SYS_commit_peak:        return st->commit_peak;
+    case VML_STAT_SYS_available_pages:    return pfn_available(m);
+    case VML_STAT_SYS_pages_trimmed:      return st->trimmed;
+    case VML_STAT_SYS_evictions:          return st->evictions;
+    case VML_STAT_SYS_writebacks:         return st->writebacks;
+    case VML_STAT_SYS_pages_repurposed:   return st->repurposed;
+    case VML_STAT_SYS_aging_passes:       return st->aging_passes;
+    case VML_STAT_SYS_background_runs:    return st->bg_runs;
+    case VML_STAT_SYS_no_frame_faults:    return st->oom_faults;
+    case VML_STAT_SYS_failed_faults:      return st->failed_faults;
+    case VML_STAT_SYS_cow_faults:         return st->cow_faults;
+    case VML_STAT_SYS_prototype_faults:   return st->prototype_faults;
+    case VML_STAT_SYS_file_faults:        return st->file_faults;
+    case VML_STAT_SYS_bus_errors:         return st->bus_errors;
+    case VML_STAT_SYS_shared_pages:       return count_frames(m, frame_shared);
+    case VML_STAT_SYS_file_reads:         return st->file_reads;
+    case VML_STAT_SYS_file_writes:        return st->file_writes;
+    case VML_STAT_SYS_file_read_errors:   return st->file_read_errors;
+    case VML_STAT_SYS_file_write_errors:  return st->file_write_errors;
+    case VML_STAT_SYS_zero_page_maps:     return st->zero_page_maps;
+    case VML_STAT_SYS_sections:           return m->n_sections;
+    case VML_STAT_SYS_segments:           return m->n_segs;
+    case VML_STAT_SYS_cached_pages:       return count_frames(m, frame_cached);
+    case VML_STAT_SYS_shmem_pages:        return count_frames(m, frame_shmem);
+    case VML_STAT_SYS_clone_pages:        return m->clones.used;
+    case VML_STAT_SYS_forks:              return st->forks;
+    case VML_STAT_SYS_anon_pages:         return count_frames(m, frame_anon);
+    case VML_STAT_SYS_mapped_file_pages:  return count_frames(m, frame_mapped_file);
+    case VML_STAT_SYS_dirty_pages:        return count_frames(m, frame_dirty);
+    case VML_STAT_SYS_swap_cached_pages:  return count_frames(m, frame_swap_cached);
+    case VML_N_SYS_STATS:                 break;
+    }
+    return 0;
+}
+
+static uint64_t handles_open(const struct handle_table *t)
+{
+    uint64_t n = 0;
+    for (uint32_t i = 0; i < t->n; i++)
+        n += t->h[i].kind != OBJ_NONE;
+    return n;
+}
+
+uint64_t vml_stat_proc(const vml_proc *p, vml_proc_stat s)
+{
+    const struct proc_stats *st = &p->st;
+    struct ws_split w;
+    switch (s) {
+    case VML_STAT_PROC_page_faults:        return st->page_faults;
+    case VML_STAT_PROC_demand_zero_faults: return st->demand_zero_faults;
+    case VML_STAT_PROC_transition_faults:  return st->transition_faults;
+    case VML_STAT_PROC_guard_page_faults:  return st->guard_page_faults;
+    case VML_STAT_PROC_access_violations:  return st->access_violations;
+    case VML_STAT_PROC_working_set:        return p->ws.n_valid << 12;
+    case VML_STAT_PROC_peak_working_set:   return st->peak_ws_pages << 12;
+    case VML_STAT_PROC_private_bytes:      return st->commit_pages << 12;
+    case VML_STAT_PROC_peak_private_bytes: return st->peak_commit_pages << 12;
+    case VML_STAT_PROC_virtual_size:       return st->virtual_pages << 12;
+    case VML_STAT_PROC_peak_virtual_size:  return st->peak_virtual_pages << 12;
+    case VML_STAT_PROC_pagetable_pages:    return st->pt_pages;
+    case VML_STAT_PROC_vads:               return p->vads.count;
+    case VML_STAT_PROC_soft_faults:        return st->transition_faults;
+    case VML_STAT_PROC_hard_faults:        return st->hard_faults;
+    case VML_STAT_PROC_minflt:             return st->page_faults - st->hard_faults;
+    case VML_STAT_PROC_majflt:             return st->hard_faults;
+    case VML_STAT_PROC_pagefile_pages:     return st->swap_pages;
+    case VML_STAT_PROC_pages_trimmed:      return st->trimmed;
+    case VML_STAT_PROC_ws_min_pages:       return p->ws.min_pages;
+    case VML_STAT_PROC_ws_max_pages:       return p->ws.max_pages;
+    case VML_STAT_PROC_memory_priority:    return p->mem_priority;
+    case VML_STAT_PROC_failed_faults:      return st->failed_faults;
+    case VML_STAT_PROC_cow_faults:         return st->cow_faults;
+    case VML_STAT_PROC_prototype_faults:   return st->prototype_faults;
+    case VML_STAT_PROC_file_faults:        return st->file_faults;
+    case VML_STAT_PROC_bus_errors:         return st->bus_errors;
+    case VML_STAT_PROC_ws_private:         ws_split(p, &w); return w.private_pages << 12;
+    case VML_STAT_PROC_ws_shareable:       ws_split(p, &w); return w.shareable << 12;
+    case VML_STAT_PROC_ws_shared:          ws_split(p, &w); return w.shared << 12;
+    case VML_STAT_PROC_rss_anon:           ws_split(p, &w); return w.anon << 12;
+    case VML_STAT_PROC_rss_file:           ws_split(p, &w); return w.file << 12;
+    case VML_STAT_PROC_rss_shmem:          ws_split(p, &w); return w.shmem << 12;
+    case VML_STAT_PROC_pss:                ws_split(p, &w); return w.pss >> PSS_SHIFT;
+    case VML_STAT_PROC_zero_page_maps:     return st->zero_page_maps;
+    case VML_STAT_PROC_handles:            return handles_open(&p->w32);
+    case VML_STAT_PROC_fds:                return handles_open(&p->fds);
+    case VML_N_PROC_STATS:                 break;
+    }
+    return 0;
+}
+
+uint64_t vml_stat_cpu(const vml_machine *m, unsigned cpu, vml_cpu_stat s)
+{
+    if (cpu >= m->n_cpus)
+        return 0;
+    const struct cpu_stats *st = &m->cpus[cpu].st;
+    switch (s) {
+    case VML_STAT_CPU_tlb_hits:    return st->tlb_hits;
+    case VML_STAT_CPU_tlb_misses:  return st->tlb_misses;
+    case VML_STAT_CPU_tlb_l2_hits: return st->tlb_l2_hits;
+    case VML_STAT_CPU_page_walks:  return st->page_walks;
+    case VML_STAT_CPU_invlpgs:     return st->invlpgs;
+    case VML_STAT_CPU_flushes:     return st->flushes;
+    case VML_STAT_CPU_cr3_loads:   return st->cr3_loads;
+    case VML_STAT_CPU_ipis:        return st->ipis;
+    case VML_N_CPU_STATS:          break;
+    }
+    return 0;
 }
 
 vml_status vml_stat_get(vml_machine *m, vml_scope scope, unsigned id, const char *name,
@@ -194,20 +318,20 @@ vml_status vml_stat_get(vml_machine *m, vml_scope scope, unsigned id, const char
                        name);
     switch (scope) {
     case VML_SCOPE_SYSTEM:
-        *out = sys_value(m, i);
+        *out = vml_stat_sys(m, (vml_sys_stat)i);
         return VML_OK;
     case VML_SCOPE_PROC: {
-        const vml_proc *p = vml_proc_by_pid(m, id);
+        const vml_proc *p = mm_proc(m, id);
         if (p == NULL)
             return mm_fail(m, VML_E_NOT_FOUND, "no process with pid %u", id);
-        *out = proc_value(p, i);
+        *out = vml_stat_proc(p, (vml_proc_stat)i);
         return VML_OK;
     }
     case VML_SCOPE_CPU:
         if (id >= m->n_cpus)
             return mm_fail(m, VML_E_NOT_FOUND, "cpu %u does not exist (the machine has %u)", id,
                            m->n_cpus);
-        *out = cpu_value(&m->cpus[id], i);
+        *out = vml_stat_cpu(m, id, (vml_cpu_stat)i);
         return VML_OK;
     }
     return VML_E_INVALID;

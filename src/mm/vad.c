@@ -2,14 +2,14 @@
 ** vad.c -- the VAD tree: an AVL tree of address ranges ordered by start page.
 **
 ** INVARIANTS (checked by vad_check(); cite the ID in assertions):
-**   V1  In-order, start_vpn is strictly increasing and nodes do not
+**   VAD1  In-order, start_vpn is strictly increasing and nodes do not
 **       overlap: the end_vpn of one node < the start_vpn of the next.
-**   V2  start_vpn <= end_vpn for every node.
-**   V3  Parent and child links agree: n->left->parent == n and
+**   VAD2  start_vpn <= end_vpn for every node.
+**   VAD3  Parent and child links agree: n->left->parent == n and
 **       n->right->parent == n; the root's parent is NULL.
-**   V4  Every node's height is 1 + max(child heights) (a missing child
+**   VAD4  Every node's height is 1 + max(child heights) (a missing child
 **       has height 0) and its balance |h(left) - h(right)| <= 1.
-**   V5  count equals the number of nodes reachable from root.
+**   VAD5  count equals the number of nodes reachable from root.
 **
 ** TRANSITIONS (and the only function that performs each):
 **   not in tree -> in tree        vad_insert()  (then rebalance to the root)
@@ -17,7 +17,7 @@
 **   every node  -> freed          vad_tree_clear()
 **
 ** The tree owns no memory: nodes are allocated and freed by the caller
-** (vad_tree_clear() hands each node to the caller's free_fn).  Because V1
+** (vad_tree_clear() hands each node to the caller's free_fn).  Because VAD1
 ** holds, end_vpn is increasing in order as well, which is what lets
 ** vad_lookup_ge() descend on end_vpn.
 */
@@ -27,7 +27,7 @@
 #include <stdio.h>
 
 /* An AVL tree of 2^64 nodes is at most ~93 high; deeper means a cycle or
-** a broken V4, and vad_check() stops there rather than recurse forever. */
+** a broken VAD4, and vad_check() stops there rather than recurse forever. */
 #define VAD_MAX_DEPTH 128
 
 static int vad_height(const struct vad *n)
@@ -94,7 +94,7 @@ static struct vad *vad_rotate_right(struct vad_tree *t, struct vad *x)
     return y;
 }
 
-/* Restores V4 on the path from n up to the root after one node was
+/* Restores VAD4 on the path from n up to the root after one node was
 ** linked in or unlinked below n.  The path is O(log n) long. */
 static void vad_rebalance(struct vad_tree *t, struct vad *n)
 {
@@ -429,7 +429,7 @@ void vad_tree_clear(struct vad_tree *t, void (*free_fn)(struct vad *v))
 struct vad_check_ctx {
     const struct vad *prev;   /* last node visited in order */
     size_t n_seen;
-    size_t n_limit;           /* the tree's count: more means V5 */
+    size_t n_limit;           /* the tree's count: more means VAD5 */
     char  *msg;
     size_t size;
 };
@@ -452,22 +452,22 @@ static int vad_check_node(struct vad_check_ctx *c, const struct vad *n,
     int hl, hr;
 
     if (n->parent != parent)
-        return vad_fail(c, "V3", n, "parent link disagrees with its parent");
+        return vad_fail(c, "VAD3", n, "parent link disagrees with its parent");
     if (depth >= VAD_MAX_DEPTH)
-        return vad_fail(c, "V4", n, "too deep: cycle or unbalanced tree");
+        return vad_fail(c, "VAD4", n, "too deep: cycle or unbalanced tree");
     if (++c->n_seen > c->n_limit) {
         snprintf(what, sizeof what, "beyond count %zu", c->n_limit);
-        return vad_fail(c, "V5", n, what);
+        return vad_fail(c, "VAD5", n, what);
     }
     hl = n->left != NULL ? vad_check_node(c, n->left, n, depth + 1) : 0;
     if (hl < 0)
         return -1;
     if (n->start_vpn > n->end_vpn)
-        return vad_fail(c, "V2", n, "starts after it ends");
+        return vad_fail(c, "VAD2", n, "starts after it ends");
     if (c->prev != NULL && c->prev->end_vpn >= n->start_vpn) {
         snprintf(what, sizeof what, "not after 0x%" PRIx64 "-0x%" PRIx64,
                  c->prev->start_vpn, c->prev->end_vpn);
-        return vad_fail(c, "V1", n, what);
+        return vad_fail(c, "VAD1", n, what);
     }
     c->prev = n;
     hr = n->right != NULL ? vad_check_node(c, n->right, n, depth + 1) : 0;
@@ -476,7 +476,7 @@ static int vad_check_node(struct vad_check_ctx *c, const struct vad *n,
     if (n->height != 1 + vad_max(hl, hr) || hl - hr > 1 || hr - hl > 1) {
         snprintf(what, sizeof what, "height %d, children %d/%d",
                  n->height, hl, hr);
-        return vad_fail(c, "V4", n, what);
+        return vad_fail(c, "VAD4", n, what);
     }
     return n->height;
 }
@@ -491,7 +491,7 @@ int vad_check(const struct vad_tree *t, char *msg, size_t size)
         return -1;
     if (c.n_seen != t->count) {
         if (msg != NULL && size > 0)
-            snprintf(msg, size, "V5: count %zu but %zu nodes in the tree",
+            snprintf(msg, size, "VAD5: count %zu but %zu nodes in the tree",
                      t->count, c.n_seen);
         return -1;
     }

@@ -10,8 +10,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct section;   /* sections and views come with a later issue */
+struct segment;
+struct section;
+struct vml_proc;
 
+/* How fork passes a VAD to the child (Linux's VM_SHARED / VM_DONTCOPY;
+** Windows' ViewShare/ViewUnmap inheritance of views). */
+enum vad_inherit { VAD_INHERIT_COPY = 0, VAD_INHERIT_SHARE, VAD_INHERIT_NONE };
+
+/* A VAD describes a range of one process's addresses and what backs it:
+** private memory (seg == NULL: its PTEs are the only record of its pages),
+** or a view of a segment at a page offset. */
 struct vad {
     struct vad *left, *right, *parent;
     int         height;        /* AVL height; a leaf has height 1 */
@@ -19,14 +28,25 @@ struct vad {
     uint64_t    end_vpn;       /* last page, inclusive (as WinDbg prints) */
     uint64_t    alloc_base_vpn;/* VirtualQuery's AllocationBase (win32) */
     uint64_t    commit_pages;  /* committed pages charged to this VAD */
-    uint32_t    protect;       /* Win32 PAGE_* it was created with */
+    uint32_t    protect;       /* Win32 PAGE_* it was created with; a
+                               ** zero PTE's protection */
     int         prot;          /* posix PROT_* (posix VMAs) */
     int         map_flags;     /* posix MAP_* (posix VMAs) */
     uint8_t     type;          /* VML_VAD_PRIVATE / MAPPED / IMAGE */
     uint8_t     origin;        /* VML_ORIGIN_WIN32 / POSIX */
     uint8_t     mem_commit;    /* whole range committed at creation: a zero
                                ** PTE inside it means demand-zero */
-    struct section *section;   /* NULL for private memory */
+    uint8_t     inherit;       /* enum vad_inherit */
+    uint8_t     cow;           /* a view whose writes take private copies
+                               ** (FILE_MAP_COPY, MAP_PRIVATE) */
+    uint32_t    anon_id;       /* posix: its anon_vma (0: never faulted) */
+    uint32_t    mmprot_of;     /* the protect value mmprot was computed for */
+    uint8_t     mmprot;        /* MM protection of protect (a cache: page.c) */
+    struct vml_proc *proc;     /* the process it belongs to */
+    struct segment *seg;       /* views: what they map; NULL: private */
+    struct section *section;   /* views made from a section object */
+    uint64_t    seg_offset;    /* views: the segment page at start_vpn */
+    struct vad *next_view;     /* the segment's other views */
     char        name[48];      /* "" or a description ("[heap]") */
 };
 

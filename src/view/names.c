@@ -192,17 +192,6 @@ unsigned vw_walk_stop(const vml_walk *w)
     return w->n_steps ? w->n_steps - 1 : 0;
 }
 
-uint64_t vw_stat(vml_machine *m, vml_scope scope, unsigned id, const char *name,
-                 int *exists)
-{
-    uint64_t v = 0;
-    vml_status st = vml_stat_get(m, scope, id, name, &v);
-
-    if (exists)
-        *exists = st == VML_OK;
-    return st == VML_OK ? v : 0;
-}
-
 const char *vw_scope_name(vml_scope scope)
 {
     switch (scope) {

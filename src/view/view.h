@@ -99,13 +99,18 @@ int         vw_vad_next(vml_proc *p, vml_va *cursor, int *done, vml_vad_info *v)
 /* Index of the step that stops a walk (its entry has P = 0), or n_steps
 ** when the walk completed. */
 unsigned    vw_walk_stop(const vml_walk *w);
-/* A counter's value; *exists (may be NULL) says whether the name exists.
-** A missing counter reads 0. */
-uint64_t    vw_stat(vml_machine *m, vml_scope scope, unsigned id, const char *name,
-                    int *exists);
 const char *vw_scope_name(vml_scope scope);
 /* "MEM_COMMIT" / "MEM_PRIVATE" ..., NULL when v is not one of them. */
 const char *vw_mem_state_name(uint32_t v);
 const char *vw_mem_type_name(uint32_t v);
+
+/* ---- view_linux.c: shared with view_share.c ---------------------------- */
+
+/* One /proc/PID/maps line of a VAD (smaps begins each VMA with it). */
+void        vw_maps_line(vml_text *out, const vml_vad_info *v, int ptr);
+/* The r/w/x of a VMA as PROT_* bits; its 's' (VM_MAYSHARE). */
+int         vw_vma_prot(const vml_vad_info *v);
+int         vw_vma_shared(const vml_vad_info *v);
+int         vw_vma_stack(const vml_vad_info *v);
 
 #endif /* VML_VIEW_H */

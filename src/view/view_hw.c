@@ -57,9 +57,9 @@ static void tlb_cpu_text(vml_text *out, vml_machine *m, unsigned cpu,
 
     vml_text_printf(out, "cpu %u: hits %llu  misses %llu  walks %llu  (cr3: %s",
                     cpu,
-                    (unsigned long long)vw_stat(m, VML_SCOPE_CPU, cpu, "tlb_hits", NULL),
-                    (unsigned long long)vw_stat(m, VML_SCOPE_CPU, cpu, "tlb_misses", NULL),
-                    (unsigned long long)vw_stat(m, VML_SCOPE_CPU, cpu, "page_walks", NULL),
+                    (unsigned long long)vml_stat_cpu(m, cpu, VML_STAT_CPU_tlb_hits),
+                    (unsigned long long)vml_stat_cpu(m, cpu, VML_STAT_CPU_tlb_misses),
+                    (unsigned long long)vml_stat_cpu(m, cpu, VML_STAT_CPU_page_walks),
                     cur ? vml_proc_name(cur) : "none");
     if (cur)
         vml_text_printf(out, " pid %u", vml_proc_pid(cur));
@@ -91,9 +91,9 @@ static void tlb_cpu_json(struct jw *j, vml_machine *m, unsigned cpu,
 
     jw_obj(j, NULL);
     jw_u64(j, "cpu", cpu);
-    jw_u64(j, "tlb_hits", vw_stat(m, VML_SCOPE_CPU, cpu, "tlb_hits", NULL));
-    jw_u64(j, "tlb_misses", vw_stat(m, VML_SCOPE_CPU, cpu, "tlb_misses", NULL));
-    jw_u64(j, "page_walks", vw_stat(m, VML_SCOPE_CPU, cpu, "page_walks", NULL));
+    jw_u64(j, "tlb_hits", vml_stat_cpu(m, cpu, VML_STAT_CPU_tlb_hits));
+    jw_u64(j, "tlb_misses", vml_stat_cpu(m, cpu, VML_STAT_CPU_tlb_misses));
+    jw_u64(j, "page_walks", vml_stat_cpu(m, cpu, VML_STAT_CPU_page_walks));
     if (cur)
         jw_u64(j, "current_pid", vml_proc_pid(cur));
     else
@@ -245,7 +245,8 @@ VML_API vml_status vml_view_stats(vml_machine *m, vml_scope scope, unsigned id, 
 
         if (name == NULL)
             continue;
-        v = vw_stat(m, scope, id, name, NULL);
+        v = 0;
+        (void)vml_stat_get(m, scope, id, name, &v);   /* the name comes from the list */
         if (fmt == VML_FMT_TEXT)
             vml_text_printf(out, "%13llu %-*s  %s\n", (unsigned long long)v, (int)namew, name,
                             desc ? desc : "");

@@ -50,17 +50,41 @@ static int vma_stack(const vml_vad_info *v)
            (v->name != NULL && strcmp(v->name, "[stack]") == 0);
 }
 
-/* Name shown in maps: the VAD's, or, as Linux shows a MAP_SHARED anonymous
-** mapping (a shmem file), "/dev/zero (deleted)". */
-static const char *vma_name(const vml_vad_info *v)
+/* Name shown in maps: the VAD's; a file's path (vmlab's files live at the
+** root of its file system: a relative name shows as /name); or, as Linux
+** shows shared anonymous memory (a shmem file) and a pagefile-backed
+** section has no better name, "/dev/zero (deleted)". */
+static const char *vma_name(const vml_vad_info *v, char *buf, size_t size)
 {
     if (v->name != NULL && v->name[0] != '\0')
         return v->name;
-    if (v->origin == VML_ORIGIN_POSIX && (v->map_flags & VML_MAP_SHARED) &&
-        (v->map_flags & VML_MAP_ANONYMOUS))
+    if (v->backing == VML_BACKING_FILE || v->backing == VML_BACKING_IMAGE) {
+        snprintf(buf, size, "%s%s", v->file[0] == '/' ? "" : "/", v->file);
+        return buf;
+    }
+    if (v->backing == VML_BACKING_PAGEFILE)
         return "/dev/zero (deleted)";
     return NULL;
 }
+
+/* The device and inode maps shows: vmlab's file system is device 08:01
+** (a first disk's first partition), shmem Linux's 00:01. */
+static void vma_dev(const vml_vad_info *v, unsigned *major, unsigned *minor,
+                    unsigned long long *ino)
+{
+    *major = *minor = 0;
+    *ino = v->inode;
+    if (v->backing == VML_BACKING_FILE || v->backing == VML_BACKING_IMAGE) {
+        *major = 8;
+        *minor = 1;
+    } else if (v->backing == VML_BACKING_PAGEFILE) {
+        *minor = 1;
+    }
+}
+
+int vw_vma_prot(const vml_vad_info *v) { return vma_prot(v); }
+int vw_vma_shared(const vml_vad_info *v) { return vma_shared(v); }
+int vw_vma_stack(const vml_vad_info *v) { return vma_stack(v); }
 
 static vml_va vma_start(const vml_vad_info *v) { return v->start_vpn << VML_PAGE_SHIFT; }
 static vml_va vma_end(const vml_vad_info *v)   { return (v->end_vpn + 1) << VML_PAGE_SHIFT; }
@@ -80,23 +104,21 @@ static vml_va vma_end(const vml_vad_info *v)   { return (v->end_vpn + 1) << VML_
 ** one more space, so the name starts at column 73 (49).  An unnamed line
 ** keeps the space after the inode.  Anonymous memory: offset 0, 00:00, 0;
 ** shared anonymous memory is a shmem file (device 00:01). */
-static void maps_line(vml_text *out, const vml_vad_info *v, unsigned pid, int ptr)
+void vw_maps_line(vml_text *out, const vml_vad_info *v, int ptr)
 {
     size_t line = out->len;
     int prot = vma_prot(v);
-    const char *name = vma_name(v);
-    unsigned dev_minor = 0;
-    unsigned long long ino = 0;
+    char nbuf[300];
+    const char *name = vma_name(v, nbuf, sizeof nbuf);
+    unsigned major, minor;
+    unsigned long long ino;
 
-    if (name != NULL && strcmp(name, "/dev/zero (deleted)") == 0) {
-        dev_minor = 1;   /* shmem: a stable made-up inode number */
-        ino = 1000u + ((unsigned long long)pid << 16) + (v->start_vpn & 0xFFFFu);
-    }
+    vma_dev(v, &major, &minor, &ino);
     vml_text_printf(out, "%08llx-%08llx %c%c%c%c %08llx %02x:%02x %llu ",
                     (unsigned long long)vma_start(v), (unsigned long long)vma_end(v),
                     (prot & VML_PROT_READ) ? 'r' : '-', (prot & VML_PROT_WRITE) ? 'w' : '-',
                     (prot & VML_PROT_EXEC) ? 'x' : '-', vma_shared(v) ? 's' : 'p',
-                    0ull, 0u, dev_minor, ino);
+                    (unsigned long long)v->offset, major, minor, ino);
     if (name != NULL) {
         vt_pad_to(out, line, (size_t)(25 + ptr * 6 - 1));
         vt_putc(out, ' ');
@@ -126,11 +148,13 @@ VML_API vml_status vml_view_maps(vml_proc *p, unsigned fmt, vml_text *out)
     }
     while (vw_vad_next(p, &cursor, &done, &v)) {
         if (fmt == VML_FMT_TEXT) {
-            maps_line(out, &v, pid, ptr);
+            vw_maps_line(out, &v, ptr);
         } else {
             int prot = vma_prot(&v);
-            char perms[5];
-            const char *name = vma_name(&v);
+            char perms[5], nbuf[300], dev[8];
+            const char *name = vma_name(&v, nbuf, sizeof nbuf);
+            unsigned major, minor;
+            unsigned long long ino;
 
             perms[0] = (prot & VML_PROT_READ) ? 'r' : '-';
             perms[1] = (prot & VML_PROT_WRITE) ? 'w' : '-';
@@ -142,8 +166,11 @@ VML_API vml_status vml_view_maps(vml_proc *p, unsigned fmt, vml_text *out)
             jw_hex(&j, "end", vma_end(&v));
             jw_u64(&j, "size", vma_end(&v) - vma_start(&v));
             jw_str(&j, "perms", perms);
-            jw_u64(&j, "offset", 0);
-            jw_str(&j, "dev", name && strcmp(name, "/dev/zero (deleted)") == 0 ? "00:01" : "00:00");
+            vma_dev(&v, &major, &minor, &ino);
+            snprintf(dev, sizeof dev, "%02x:%02x", major & 0xFFu, minor & 0xFFu);
+            jw_u64(&j, "offset", v.offset);
+            jw_str(&j, "dev", dev);
+            jw_u64(&j, "inode", ino);
             jw_str(&j, "pathname", name ? name : "");
             jw_obj_end(&j);
         }
@@ -182,12 +209,10 @@ static const struct { const char *label, *key; } st_lines[N_ST] = {
 
 static void status_values(vml_proc *p, uint64_t kb[N_ST])
 {
-    vml_machine *m = vml_proc_machine(p);
-    unsigned pid = vml_proc_pid(p);
     uint64_t total_pages = 0, data = 0, stk = 0, exe = 0, lib = 0, v64;
     vml_vad_info v;
     vml_va cursor = 0;
-    int done = 0, have;
+    int done = 0;
 
     while (vw_vad_next(p, &cursor, &done, &v)) {
         uint64_t pages = v.end_vpn - v.start_vpn + 1;
@@ -206,25 +231,25 @@ static void status_values(vml_proc *p, uint64_t kb[N_ST])
         }
     }
     memset(kb, 0, sizeof(uint64_t) * N_ST);
-    v64 = vw_stat(m, VML_SCOPE_PROC, pid, "virtual_size", &have);
-    kb[ST_SIZE] = have ? v64 >> 10 : total_pages * VW_PAGE_KB;
-    kb[ST_PEAK] = vw_stat(m, VML_SCOPE_PROC, pid, "peak_virtual_size", NULL) >> 10;
+    v64 = vml_stat_proc(p, VML_STAT_PROC_virtual_size);
+    kb[ST_SIZE] = v64 ? v64 >> 10 : total_pages * VW_PAGE_KB;
+    kb[ST_PEAK] = vml_stat_proc(p, VML_STAT_PROC_peak_virtual_size) >> 10;
     if (kb[ST_PEAK] < kb[ST_SIZE])      /* task_mem: hiwater_vm >= total_vm */
         kb[ST_PEAK] = kb[ST_SIZE];
-    kb[ST_RSS] = vw_stat(m, VML_SCOPE_PROC, pid, "working_set", NULL) >> 10;
-    kb[ST_HWM] = vw_stat(m, VML_SCOPE_PROC, pid, "peak_working_set", NULL) >> 10;
+    kb[ST_RSS] = vml_stat_proc(p, VML_STAT_PROC_working_set) >> 10;
+    kb[ST_HWM] = vml_stat_proc(p, VML_STAT_PROC_peak_working_set) >> 10;
     if (kb[ST_HWM] < kb[ST_RSS])
         kb[ST_HWM] = kb[ST_RSS];
-    kb[ST_FILE] = vw_stat(m, VML_SCOPE_PROC, pid, "rss_file", NULL) >> 10;
-    kb[ST_SHMEM] = vw_stat(m, VML_SCOPE_PROC, pid, "rss_shmem", NULL) >> 10;
+    kb[ST_FILE] = vml_stat_proc(p, VML_STAT_PROC_rss_file) >> 10;
+    kb[ST_SHMEM] = vml_stat_proc(p, VML_STAT_PROC_rss_shmem) >> 10;
     /* VmRSS = RssAnon + RssFile + RssShmem */
-    kb[ST_ANON] = kb[ST_RSS] > kb[ST_FILE] + kb[ST_SHMEM] ? kb[ST_RSS] - kb[ST_FILE] - kb[ST_SHMEM] : 0;
+    kb[ST_ANON] = vml_stat_proc(p, VML_STAT_PROC_rss_anon) >> 10;
     kb[ST_DATA] = data * VW_PAGE_KB;
     kb[ST_STK] = stk * VW_PAGE_KB;
     kb[ST_EXE] = exe * VW_PAGE_KB;
     kb[ST_LIB] = lib * VW_PAGE_KB;
-    kb[ST_PTE] = vw_stat(m, VML_SCOPE_PROC, pid, "pagetable_pages", NULL) * VW_PAGE_KB;
-    kb[ST_SWAP] = vw_stat(m, VML_SCOPE_PROC, pid, "pagefile_pages", NULL) * VW_PAGE_KB;
+    kb[ST_PTE] = vml_stat_proc(p, VML_STAT_PROC_pagetable_pages) * VW_PAGE_KB;
+    kb[ST_SWAP] = vml_stat_proc(p, VML_STAT_PROC_pagefile_pages) * VW_PAGE_KB;
 }
 
 VML_API vml_status vml_view_status(vml_proc *p, unsigned fmt, vml_text *out)

@@ -19,16 +19,6 @@
 
 #include "view/view.h"
 
-static uint64_t sys_stat(vml_machine *m, const char *name)
-{
-    return vw_stat(m, VML_SCOPE_SYSTEM, 0, name, NULL);
-}
-
-static uint64_t proc_stat(vml_machine *m, unsigned pid, const char *name)
-{
-    return vw_stat(m, VML_SCOPE_PROC, pid, name, NULL);
-}
-
 /* ---- !vm ---------------------------------------------------------------- */
 
 /* WinDbg's !vm (Debugger Reference sample, and Windows Internals 6th ed.):
@@ -141,11 +131,11 @@ VML_API vml_status vml_view_vm(vml_machine *m, unsigned fmt, vml_text *out)
             continue;
         v->pid = vml_proc_pid(p);
         v->name = vml_proc_name(p);
-        v->private_pages = proc_stat(m, v->pid, "private_bytes") / VML_PAGE_SIZE;
-        v->ws_pages = proc_stat(m, v->pid, "working_set") / VML_PAGE_SIZE;
-        v->swap_pages = proc_stat(m, v->pid, "pagefile_pages");
-        v->hard = proc_stat(m, v->pid, "hard_faults");
-        v->soft = proc_stat(m, v->pid, "soft_faults");
+        v->private_pages = vml_stat_proc(vml_proc_by_pid(m, v->pid), VML_STAT_PROC_private_bytes) / VML_PAGE_SIZE;
+        v->ws_pages = vml_stat_proc(vml_proc_by_pid(m, v->pid), VML_STAT_PROC_working_set) / VML_PAGE_SIZE;
+        v->swap_pages = vml_stat_proc(vml_proc_by_pid(m, v->pid), VML_STAT_PROC_pagefile_pages);
+        v->hard = vml_stat_proc(vml_proc_by_pid(m, v->pid), VML_STAT_PROC_hard_faults);
+        v->soft = vml_stat_proc(vml_proc_by_pid(m, v->pid), VML_STAT_PROC_soft_faults);
         total_private += v->private_pages;
         n++;
     }
@@ -160,17 +150,17 @@ VML_API vml_status vml_view_vm(vml_machine *m, unsigned fmt, vml_text *out)
         vt_puts(out, "\n*** Virtual Memory Usage ***\n");
         vm_line(out, "Physical Memory:", vml_pfn_total(m));
         vm_pagefile_text(out, &pf);
-        vm_line(out, "Available Pages:", sys_stat(m, "available_pages"));
+        vm_line(out, "Available Pages:", vml_stat_sys(m, VML_STAT_SYS_available_pages));
         vm_line(out, "  Zeroed Pages:", vml_list_count(m, VML_LIST_ZEROED));
         vm_line(out, "  Free Pages:", vml_list_count(m, VML_LIST_FREE));
         vm_line(out, "  Standby Pages:", vml_list_count(m, VML_LIST_STANDBY));
         vm_line(out, "Modified Pages:", vml_list_count(m, VML_LIST_MODIFIED));
         vm_line(out, "Modified No Write Pages:", vml_list_count(m, VML_LIST_MODNOWRITE));
         vm_line(out, "Active Pages:", vml_list_count(m, VML_LIST_ACTIVE));
-        vm_line(out, "Page Table Pages:", sys_stat(m, "pagetable_pages"));
-        vm_line(out, "Committed pages:", sys_stat(m, "commit_charge"));
-        vm_line(out, "Commit limit:", sys_stat(m, "commit_limit"));
-        vm_line(out, "Peak Commit:", sys_stat(m, "commit_peak"));
+        vm_line(out, "Page Table Pages:", vml_stat_sys(m, VML_STAT_SYS_pagetable_pages));
+        vm_line(out, "Committed pages:", vml_stat_sys(m, VML_STAT_SYS_commit_charge));
+        vm_line(out, "Commit limit:", vml_stat_sys(m, VML_STAT_SYS_commit_limit));
+        vm_line(out, "Peak Commit:", vml_stat_sys(m, VML_STAT_SYS_commit_peak));
         vm_line(out, "Total Private:", total_private);
         for (i = 0; i < n; i++)
             vml_text_printf(out, "\t   %04x %-16s %10llu (%10llu Kb)\n", procs[i].pid,
@@ -180,18 +170,18 @@ VML_API vml_status vml_view_vm(vml_machine *m, unsigned fmt, vml_text *out)
                         "pagefile reads %llu, writes %llu in %llu clusters; trimmed %llu, "
                         "repurposed %llu\n",
                         vml_policy_name(cfg.policy),
-                        (unsigned long long)sys_stat(m, "hard_faults"),
-                        (unsigned long long)sys_stat(m, "soft_faults"),
+                        (unsigned long long)vml_stat_sys(m, VML_STAT_SYS_hard_faults),
+                        (unsigned long long)vml_stat_sys(m, VML_STAT_SYS_soft_faults),
                         (unsigned long long)pf.reads, (unsigned long long)pf.writes,
                         (unsigned long long)pf.write_clusters,
-                        (unsigned long long)sys_stat(m, "pages_trimmed"),
-                        (unsigned long long)sys_stat(m, "pages_repurposed"));
+                        (unsigned long long)vml_stat_sys(m, VML_STAT_SYS_pages_trimmed),
+                        (unsigned long long)vml_stat_sys(m, VML_STAT_SYS_pages_repurposed));
     } else {
         jw_begin(&j, out);
         jw_str(&j, "view", "vm");
         jw_u64(&j, "page_size", VML_PAGE_SIZE);
         jw_u64(&j, "physical_pages", vml_pfn_total(m));
-        jw_u64(&j, "available_pages", sys_stat(m, "available_pages"));
+        jw_u64(&j, "available_pages", vml_stat_sys(m, VML_STAT_SYS_available_pages));
         jw_u64(&j, "zeroed_pages", vml_list_count(m, VML_LIST_ZEROED));
         jw_u64(&j, "free_pages", vml_list_count(m, VML_LIST_FREE));
         jw_u64(&j, "standby_pages", vml_list_count(m, VML_LIST_STANDBY));
@@ -202,16 +192,16 @@ VML_API vml_status vml_view_vm(vml_machine *m, unsigned fmt, vml_text *out)
         jw_u64(&j, "modified_pages", vml_list_count(m, VML_LIST_MODIFIED));
         jw_u64(&j, "modified_no_write_pages", vml_list_count(m, VML_LIST_MODNOWRITE));
         jw_u64(&j, "active_pages", vml_list_count(m, VML_LIST_ACTIVE));
-        jw_u64(&j, "pagetable_pages", sys_stat(m, "pagetable_pages"));
-        jw_u64(&j, "commit_charge", sys_stat(m, "commit_charge"));
-        jw_u64(&j, "commit_limit", sys_stat(m, "commit_limit"));
-        jw_u64(&j, "commit_peak", sys_stat(m, "commit_peak"));
+        jw_u64(&j, "pagetable_pages", vml_stat_sys(m, VML_STAT_SYS_pagetable_pages));
+        jw_u64(&j, "commit_charge", vml_stat_sys(m, VML_STAT_SYS_commit_charge));
+        jw_u64(&j, "commit_limit", vml_stat_sys(m, VML_STAT_SYS_commit_limit));
+        jw_u64(&j, "commit_peak", vml_stat_sys(m, VML_STAT_SYS_commit_peak));
         vm_pagefile_json(&j, &pf);
         jw_str(&j, "policy", vml_policy_name(cfg.policy));
-        jw_u64(&j, "hard_faults", sys_stat(m, "hard_faults"));
-        jw_u64(&j, "soft_faults", sys_stat(m, "soft_faults"));
-        jw_u64(&j, "pages_trimmed", sys_stat(m, "pages_trimmed"));
-        jw_u64(&j, "pages_repurposed", sys_stat(m, "pages_repurposed"));
+        jw_u64(&j, "hard_faults", vml_stat_sys(m, VML_STAT_SYS_hard_faults));
+        jw_u64(&j, "soft_faults", vml_stat_sys(m, VML_STAT_SYS_soft_faults));
+        jw_u64(&j, "pages_trimmed", vml_stat_sys(m, VML_STAT_SYS_pages_trimmed));
+        jw_u64(&j, "pages_repurposed", vml_stat_sys(m, VML_STAT_SYS_pages_repurposed));
         jw_u64(&j, "total_private_pages", total_private);
         jw_arr(&j, "processes");
         for (i = 0; i < n; i++) {
@@ -377,12 +367,12 @@ static const char *const vmstat_names[] = {
 static void vmstat_values(vml_machine *m, uint64_t v[N_VMSTAT])
 {
     v[0] = vml_list_count(m, VML_LIST_ZEROED) + vml_list_count(m, VML_LIST_FREE);
-    v[1] = sys_stat(m, "pagefile_reads") * VW_PAGE_KB;
-    v[2] = sys_stat(m, "pagefile_writes") * VW_PAGE_KB;
-    v[3] = sys_stat(m, "pagefile_reads");
-    v[4] = sys_stat(m, "pagefile_writes");
-    v[5] = sys_stat(m, "page_faults");
-    v[6] = sys_stat(m, "hard_faults");
+    v[1] = vml_stat_sys(m, VML_STAT_SYS_pagefile_reads) * VW_PAGE_KB;
+    v[2] = vml_stat_sys(m, VML_STAT_SYS_pagefile_writes) * VW_PAGE_KB;
+    v[3] = vml_stat_sys(m, VML_STAT_SYS_pagefile_reads);
+    v[4] = vml_stat_sys(m, VML_STAT_SYS_pagefile_writes);
+    v[5] = vml_stat_sys(m, VML_STAT_SYS_page_faults);
+    v[6] = vml_stat_sys(m, VML_STAT_SYS_hard_faults);
 }
 
 VML_API vml_status vml_view_vmstat(vml_machine *m, unsigned fmt, vml_text *out)

@@ -51,9 +51,36 @@ struct vad_totals {
     uint64_t n, level_sum, max_level, private_commit, shared_commit;
 };
 
-static void vad_row_text(vml_text *out, const vml_vad_info *v, unsigned pid, int ptr)
+/* The name column of a view: WinDbg prints the file's path, or for a
+** pagefile-backed section "Pagefile section, shared commit 0x<pages>". */
+static const char *vad_name(vml_machine *m, const vml_vad_info *v, char *buf, size_t size)
+{
+    vml_segment_info si;
+    if (v->name != NULL && v->name[0] != '\0')
+        return v->name;
+    if (v->backing == VML_BACKING_PRIVATE || vml_segment_get(m, v->segment, &si) != VML_OK)
+        return "";
+    if (v->backing == VML_BACKING_PAGEFILE) {
+        snprintf(buf, size, "Pagefile section, shared commit %#llx",
+                 (unsigned long long)si.commit_pages);
+        return buf;
+    }
+    size_t n = 0;
+    const char *f = v->file;
+    if (f[0] != '/' && n + 1 < size)
+        buf[n++] = '\\';
+    for (; *f && n + 1 < size; f++)
+        buf[n++] = *f == '/' ? '\\' : *f;
+    buf[n] = '\0';
+    return buf;
+}
+
+static void vad_row_text(vml_machine *m, vml_text *out, const vml_vad_info *v, unsigned pid,
+                         int ptr)
 {
     size_t line = out->len;
+    char nbuf[300];
+    const char *name = vad_name(m, v, nbuf, sizeof nbuf);
 
     vml_text_printf(out, "%0*llx %2u %9llx %9llx %6llu %-7s%-6s",
                     ptr * 2, (unsigned long long)vw_vad_node_addr(pid, v->start_vpn, ptr),
@@ -61,17 +88,28 @@ static void vad_row_text(vml_text *out, const vml_vad_info *v, unsigned pid, int
                     (unsigned long long)v->end_vpn, (unsigned long long)v->commit_pages,
                     vad_type_name(v->type), v->type == VML_VAD_IMAGE ? " Exe" : "");
     vt_puts(out, vw_vad_protect_name(vad_protect(v)));
-    if (v->name != NULL && v->name[0] != '\0') {
+    if (name[0] != '\0') {
         vt_pad_to(out, line, (size_t)ptr * 2 + 44 + 19);
-        vt_puts(out, v->name);
+        vt_puts(out, name);
     }
     vt_putc(out, '\n');
 }
 
-static void vad_row_json(struct jw *j, const vml_vad_info *v, unsigned pid, int ptr)
+static const char *backing_name(unsigned b)
+{
+    switch (b) {
+    case VML_BACKING_PAGEFILE: return "pagefile";
+    case VML_BACKING_FILE:     return "file";
+    case VML_BACKING_IMAGE:    return "image";
+    default:                   return "private";
+    }
+}
+
+static void vad_row_json(vml_machine *m, struct jw *j, const vml_vad_info *v, unsigned pid,
+                         int ptr)
 {
     uint32_t protect = vad_protect(v);
-    char pbuf[96];
+    char pbuf[96], nbuf[300];
 
     jw_obj(j, NULL);
     jw_hex(j, "node", vw_vad_node_addr(pid, v->start_vpn, ptr));
@@ -88,7 +126,15 @@ static void vad_row_json(struct jw *j, const vml_vad_info *v, unsigned pid, int 
     jw_str(j, "protect_name", vml_win_protect_name(protect, pbuf, sizeof pbuf));
     jw_str(j, "origin", v->origin == VML_ORIGIN_POSIX ? "posix" : "win32");
     jw_bool(j, "mem_commit", v->mem_commit);
-    jw_str(j, "name", v->name ? v->name : "");
+    jw_str(j, "name", vad_name(m, v, nbuf, sizeof nbuf));
+    jw_str(j, "backing", backing_name(v->backing));
+    if (v->backing != VML_BACKING_PRIVATE) {
+        jw_u64(j, "control_area", v->segment);
+        jw_u64(j, "section", v->section);
+        jw_hex(j, "offset", v->offset);
+        jw_bool(j, "copy_on_write", v->cow);
+        jw_str(j, "file", v->file);
+    }
     jw_obj_end(j);
 }
 
@@ -130,9 +176,9 @@ VML_API vml_status vml_view_vad(vml_proc *p, unsigned fmt, vml_text *out)
         else
             tot.shared_commit += v.commit_pages;
         if (fmt == VML_FMT_TEXT)
-            vad_row_text(out, &v, pid, ptr);
+            vad_row_text(m, out, &v, pid, ptr);
         else
-            vad_row_json(&j, &v, pid, ptr);
+            vad_row_json(m, &j, &v, pid, ptr);
     }
     {
         uint64_t avg = tot.n ? (tot.level_sum + tot.n) / tot.n : 0;
@@ -353,7 +399,7 @@ VML_API vml_status vml_view_memusage(vml_machine *m, unsigned fmt, vml_text *out
     }
     total = vml_pfn_total(m);
     unknown = total > sum ? total - sum : 0;
-    pt = vw_stat(m, VML_SCOPE_SYSTEM, 0, "pagetable_pages", NULL);
+    pt = vml_stat_sys(m, VML_STAT_SYS_pagetable_pages);
     n_procs = vml_proc_count(m);
 
     for (k = 0; k < VML_STANDBY_PRIORITIES; k++)
@@ -404,8 +450,8 @@ VML_API vml_status vml_view_memusage(vml_machine *m, unsigned fmt, vml_text *out
         if (p == NULL)
             continue;
         pid = vml_proc_pid(p);
-        ws = vw_stat(m, VML_SCOPE_PROC, pid, "working_set", NULL);
-        ptp = vw_stat(m, VML_SCOPE_PROC, pid, "pagetable_pages", NULL);
+        ws = vml_stat_proc(vml_proc_by_pid(m, pid), VML_STAT_PROC_working_set);
+        ptp = vml_stat_proc(vml_proc_by_pid(m, pid), VML_STAT_PROC_pagetable_pages);
         if (fmt == VML_FMT_TEXT) {
             vml_text_printf(out, "%8u %10llu %10llu  %s\n", pid, (unsigned long long)(ws >> 10),
                             (unsigned long long)(ptp * VW_PAGE_KB), vml_proc_name(p));
@@ -506,15 +552,25 @@ VML_API vml_status vml_view_query(vml_proc *p, vml_va va, unsigned fmt, vml_text
 ** private_bytes, virtual_size (bytes), page_faults and hard_faults.
 ** "Page faults" is Task Manager's column (every resolved fault, soft or
 ** hard); "Hard faults" is the total behind Resource Monitor's
-** "Hard Faults/sec" column: faults that read the page from the pagefile. */
-#define N_TM 6
-static const char *const tm_counters[N_TM] = {
-    "working_set", "peak_working_set", "private_bytes", "virtual_size", "page_faults",
-    "hard_faults"
+** "Hard Faults/sec" column: faults that read the page from the pagefile
+** or a file.  The working set splits as Process Explorer's columns do:
+** WS Private (pages only this process can have), WS Shareable (section
+** and clone pages) and WS Shared (the shareable ones another PTE maps
+** too); Private + Shareable = Working set. */
+#define N_TM 9
+#define N_TM_SIZES 7        /* the first ones are sizes, shown in K */
+static const vml_proc_stat tm_counters[N_TM] = {
+    VML_STAT_PROC_working_set, VML_STAT_PROC_ws_private, VML_STAT_PROC_ws_shareable,
+    VML_STAT_PROC_ws_shared, VML_STAT_PROC_peak_working_set, VML_STAT_PROC_private_bytes,
+    VML_STAT_PROC_virtual_size, VML_STAT_PROC_page_faults, VML_STAT_PROC_hard_faults
+};
+static const char *const tm_keys[N_TM] = {
+    "working_set", "ws_private", "ws_shareable", "ws_shared", "peak_working_set",
+    "private_bytes", "virtual_size", "page_faults", "hard_faults"
 };
 static const char *const tm_headers[N_TM] = {
-    "Working set (memory)", "Peak working set", "Commit size", "Virtual size", "Page faults",
-    "Hard faults"
+    "Working set (memory)", "WS Private", "WS Shareable", "WS Shared", "Peak working set",
+    "Commit size", "Virtual size", "Page faults", "Hard faults"
 };
 
 VML_API vml_status vml_view_taskmgr(vml_machine *m, unsigned fmt, vml_text *out)
@@ -551,11 +607,11 @@ VML_API vml_status vml_view_taskmgr(vml_machine *m, unsigned fmt, vml_text *out)
             continue;
         pid = vml_proc_pid(p);
         for (k = 0; k < N_TM; k++)
-            v[k] = vw_stat(m, VML_SCOPE_PROC, pid, tm_counters[k], NULL);
+            v[k] = vml_stat_proc(p, tm_counters[k]);
         if (fmt == VML_FMT_TEXT) {
             vml_text_printf(out, "%-*s %7u", (int)namew, vml_proc_name(p), pid);
             for (k = 0; k < N_TM; k++) {
-                if (k < 4)
+                if (k < N_TM_SIZES)
                     snprintf(cell, sizeof cell, "%s K", vt_group(v[k] >> 10, g, sizeof g));
                 else
                     snprintf(cell, sizeof cell, "%s", vt_group(v[k], g, sizeof g));
@@ -567,11 +623,11 @@ VML_API vml_status vml_view_taskmgr(vml_machine *m, unsigned fmt, vml_text *out)
             jw_str(&j, "name", vml_proc_name(p));
             jw_u64(&j, "pid", pid);
             for (k = 0; k < N_TM; k++)
-                jw_u64(&j, tm_counters[k], v[k]);
+                jw_u64(&j, tm_keys[k], v[k]);
             jw_u64(&j, "working_set_kb", v[0] >> 10);
-            jw_u64(&j, "peak_working_set_kb", v[1] >> 10);
-            jw_u64(&j, "commit_size_kb", v[2] >> 10);
-            jw_u64(&j, "virtual_size_kb", v[3] >> 10);
+            jw_u64(&j, "peak_working_set_kb", v[4] >> 10);
+            jw_u64(&j, "commit_size_kb", v[5] >> 10);
+            jw_u64(&j, "virtual_size_kb", v[6] >> 10);
             jw_obj_end(&j);
         }
     }

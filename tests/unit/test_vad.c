@@ -3,14 +3,7 @@
 ** property test against a brute-force reference (a sorted array and a
 ** page bitmap).
 */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <cmocka.h>
-
-#include <string.h>
-
+#include "testutil.h"
 #include "mm/vad.h"
 
 /* Fails the test with vad_check()'s message when an invariant is broken. */
@@ -253,35 +246,35 @@ static void check_names_the_broken_invariant(void **state)
 
     (void)state;
 
-    three_init(&s);                       /* V1: a now runs into b */
+    three_init(&s);                       /* VAD1: a now runs into b */
     s.a.end_vpn = 0x30;
     assert_int_equal(-1, vad_check(&s.t, msg, sizeof msg));
-    assert_string_equal("V1: node 0x30-0x30 not after 0x10-0x30", msg);
+    assert_string_equal("VAD1: node 0x30-0x30 not after 0x10-0x30", msg);
 
-    three_init(&s);                       /* V2 */
+    three_init(&s);                       /* VAD2 */
     s.c.start_vpn = 0x90;
     assert_int_equal(-1, vad_check(&s.t, msg, sizeof msg));
-    assert_string_equal("V2: node 0x90-0x7f starts after it ends", msg);
+    assert_string_equal("VAD2: node 0x90-0x7f starts after it ends", msg);
 
-    three_init(&s);                       /* V3 */
+    three_init(&s);                       /* VAD3 */
     s.a.parent = &s.c;
     assert_int_equal(-1, vad_check(&s.t, msg, sizeof msg));
-    assert_memory_equal("V3:", msg, 3);
+    assert_memory_equal("VAD3:", msg, 5);
 
-    three_init(&s);                       /* V4 */
+    three_init(&s);                       /* VAD4 */
     s.b.height = 3;
     assert_int_equal(-1, vad_check(&s.t, msg, sizeof msg));
-    assert_string_equal("V4: node 0x30-0x30 height 3, children 1/1", msg);
+    assert_string_equal("VAD4: node 0x30-0x30 height 3, children 1/1", msg);
 
-    three_init(&s);                       /* V5 */
+    three_init(&s);                       /* VAD5 */
     s.t.count = 4;
     assert_int_equal(-1, vad_check(&s.t, msg, sizeof msg));
-    assert_string_equal("V5: count 4 but 3 nodes in the tree", msg);
+    assert_string_equal("VAD5: count 4 but 3 nodes in the tree", msg);
 
     three_init(&s);                       /* a cycle is caught, not followed */
     s.a.left = &s.b;
     assert_int_equal(-1, vad_check(&s.t, msg, sizeof msg));
-    assert_memory_equal("V3:", msg, 3);
+    assert_memory_equal("VAD3:", msg, 5);
 }
 
 /* ---- gap search ---------------------------------------------------- */
@@ -408,20 +401,9 @@ struct ref {
     uint64_t rng;
 };
 
-static uint64_t xorshift(uint64_t *s)
-{
-    uint64_t x = *s;
-
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    *s = x;
-    return x;
-}
-
 static uint64_t rnd(struct ref *r, uint64_t n)
 {
-    return xorshift(&r->rng) % n;
+    return xorshift64(&r->rng) % n;
 }
 
 static void ref_mark(struct ref *r, const struct vad *v, int taken)

@@ -4,17 +4,7 @@
 ** text checked against the real tools' formats, the JSON checked to be
 ** valid by a small parser below.
 */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <cmocka.h>
-
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include "vmlab.h"
+#include "testutil.h"
 #include "view/view.h"   /* the JSON writer, tested directly */
 
 /* ---- a minimal JSON validity checker (RFC 8259 grammar) -------------- */
