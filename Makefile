@@ -98,7 +98,7 @@ $(TB)/vmlab: $(CLI_SRC) $(CLI_HDR) $(TB)/libvmlab.a | deps-build
 
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(TB)/unit/%)
-$(TB)/unit/%: tests/unit/%.c tests/unit/testutil.h $(TB)/libvmlab.a | deps-test
+$(TB)/unit/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(TB)/libvmlab.a | deps-test
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_TAPP) $< $(TB)/libvmlab.a -lcmocka -o $@
 

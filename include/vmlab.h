@@ -93,8 +93,9 @@ typedef enum vml_paging {
 ** process has a working set, aged with the Accessed bit and trimmed when
 ** it passes its maximum or memory runs low (Windows' working-set manager).
 ** The others are global policies over every user page of the machine;
-** OPT (Belady) needs the future and so runs only where the reference
-** string is known up front (vml_policy_simulate, replay). */
+** OPT (Belady) and optclean need the future and so run only where the
+** reference string is known up front (vml_policy_simulate, replay).
+** docs/policies.md defines each and its parameters. */
 #define VML_POLICY_LIST(X)                                                     \
     X(VML_POLICY_WS,     "ws",     "working-set manager: per-process working sets aged with the Accessed bit") \
     X(VML_POLICY_FIFO,   "fifo",   "first in, first out")                       \
@@ -102,7 +103,19 @@ typedef enum vml_paging {
     X(VML_POLICY_MRU,    "mru",    "most recently used")                        \
     X(VML_POLICY_CLOCK,  "clock",  "second chance; reference bit set on load (as the Accessed bit)") \
     X(VML_POLICY_CLOCK0, "clock0", "second chance; reference bit clear on load (libCacheSim's Clock)") \
-    X(VML_POLICY_OPT,    "opt",    "Belady's optimal: evict the page used farthest in the future")
+    X(VML_POLICY_OPT,    "opt",    "Belady's optimal: evict the page used farthest in the future") \
+    X(VML_POLICY_LFU,    "lfu",    "least frequently used since loaded; ties: least recently used") \
+    X(VML_POLICY_ARC,    "arc",    "adaptive replacement cache (Megiddo & Modha, FAST'03)") \
+    X(VML_POLICY_2Q,     "2q",     "2Q full version: A1in FIFO, A1out ghosts, Am LRU (Johnson & Shasha)") \
+    X(VML_POLICY_LRU2,   "lru2",   "LRU-K, K=2: oldest second-to-last reference (O'Neil et al.)") \
+    X(VML_POLICY_CLOCKPRO, "clockpro", "CLOCK-Pro: hot/cold pages, test periods (Jiang et al., USENIX'05)") \
+    X(VML_POLICY_SIEVE,  "sieve",  "SIEVE: FIFO, a visited bit, a hand that leaves survivors in place") \
+    X(VML_POLICY_S3FIFO, "s3fifo", "S3-FIFO: small, main and ghost FIFO queues (Yang et al., SOSP'23)") \
+    X(VML_POLICY_WSCLOCK, "wsclock", "WSClock: working-set clock, tau = frames refs (Carr & Hennessy)") \
+    X(VML_POLICY_NRU,    "nru",    "not recently used: R/D classes, R cleared every frames references") \
+    X(VML_POLICY_AGING,  "aging",  "aging: 8-bit counters shifted every frames references") \
+    X(VML_POLICY_RANDOM, "random", "a resident page at random (fixed seed)") \
+    X(VML_POLICY_OPTCLEAN, "optclean", "OPT, and of the pages never used again a clean one first")
 
 typedef enum vml_policy {
 #define VML_X_ENUM(name, text, desc) name,
@@ -729,7 +742,8 @@ typedef struct vml_ref {
 
 typedef struct vml_policy_result {
     uint64_t refs, hits, faults;
-    uint64_t evictions, writebacks;   /* writebacks: dirty pages evicted */
+    uint64_t evictions, writebacks;   /* writebacks: dirty pages evicted, and
+                                      ** pages the policy cleaned (wsclock) */
     uint64_t *resident;              /* the pages resident at the end, sorted */
     size_t   n_resident;
 } vml_policy_result;

@@ -128,6 +128,7 @@ struct fault {
     vml_pa      pte_pa;    /* the leaf slot, 0 while tables are missing */
     uint64_t    pte;
     unsigned    mmprot;    /* the mapping's protection */
+    uint64_t    want;      /* the policy key of the page a frame is taken for; 0: (pid, va) */
     vml_exception *ex;
 };
 
@@ -169,7 +170,12 @@ static int fault_prepare(struct fault *ft, int make_room, uint64_t want)
 ** STATUS_NO_MEMORY is raised and VML_PFN_NONE returned. */
 static vml_pfn take(struct fault *ft, unsigned how, vml_list *from)
 {
-    vml_pfn pfn = frame_take(ft->p->m, how, ft->p->pid, from);
+    /* A global policy choosing a victim learns which page it is for
+    ** (policy.h Q1; page.c's keys). */
+    vml_machine *m = ft->p->m;
+    m->pol_want = ft->want ? ft->want : ((uint64_t)ft->p->pid << 48) | (ft->va >> 12);
+    vml_pfn pfn = frame_take(m, how, ft->p->pid, from);
+    m->pol_want = 0;
     if (pfn == VML_PFN_NONE)
         raise(ft, VML_AV_NO_MEMORY);
     return pfn;
@@ -194,6 +200,13 @@ static int anon_compatible(const struct vad *v, const struct vad *n)
            (n->end_vpn + 1 == v->start_vpn || v->end_vpn + 1 == n->start_vpn) &&
            n->seg == v->seg && n->cow == v->cow && n->map_flags == v->map_flags &&
            n->inherit == v->inherit && n->mem_commit == v->mem_commit;
+}
+
+/* page_map()'s flags for the page a fault maps: the global policy learns
+** whether the access that brings it in writes. */
+static unsigned map_how(const struct fault *ft, unsigned how)
+{
+    return how | (ft->access == VML_ACCESS_WRITE ? PAGE_MAP_WRITE : 0);
 }
 
 /* A posix VMA gets its anon_vma with its first private page (the merge
@@ -247,7 +260,7 @@ static enum fault_outcome fault_zero(struct fault *ft)
         return FAULT_EXCEPTION;
     }
     fault_event(p, ft->va, pfn, from, "demand-zero");
-    page_map(p, ft->va, ft->pte_pa, pfn, ft->mmprot, 0);
+    page_map(p, ft->va, ft->pte_pa, pfn, ft->mmprot, map_how(ft, 0));
     note_anon(ft);
     count_fault(p);
     p->st.demand_zero_faults++;
@@ -269,7 +282,7 @@ static enum fault_outcome fault_soft(struct fault *ft)
     vml_list from = (vml_list)m->pfn[pfn].list;
     pfn_reclaim(m, pfn, p->pid);
     fault_event(p, ft->va, pfn, from, "transition");
-    page_map(p, ft->va, ft->pte_pa, pfn, ft->mmprot, 0);
+    page_map(p, ft->va, ft->pte_pa, pfn, ft->mmprot, map_how(ft, 0));
     count_fault(p);
     p->st.transition_faults++;
     m->st.transition_faults++;
@@ -297,7 +310,7 @@ static enum fault_outcome fault_hard(struct fault *ft)
     p->st.swap_pages--;
     m->pfn[pfn].orig_pte = ft->pte;
     fault_event(p, ft->va, pfn, from, "pagefile");
-    page_map(p, ft->va, ft->pte_pa, pfn, ft->mmprot, 0);
+    page_map(p, ft->va, ft->pte_pa, pfn, ft->mmprot, map_how(ft, 0));
     count_fault(p);
     p->st.hard_faults++;
     m->st.hard_faults++;
@@ -312,6 +325,7 @@ static enum fault_outcome fault_hard(struct fault *ft)
 ** raised when it cannot be. */
 static vml_pfn shared_page(struct fault *ft, uint64_t id, const char **kind)
 {
+    ft->want = (1ull << 63) | proto_va(ft->p->m, id);   /* page.c's key of a section page */
     vml_proc *p = ft->p;
     vml_machine *m = p->m;
     uint64_t *proto = proto_ptr(m, id), index = 0;
@@ -423,7 +437,7 @@ static enum fault_outcome cow_copy(struct fault *ft, vml_pfn src)
     page_discard(p, ft->va, ft->pte_pa, pte_make_valid(m->pm, pfn, prot, 0));
     if (m->pfn[src].list == VML_LIST_ACTIVE)
         shared_done(m, src, p->pid);
-    page_map(p, ft->va, ft->pte_pa, pfn, prot, PAGE_MAP_PTE_WRITTEN);
+    page_map(p, ft->va, ft->pte_pa, pfn, prot, map_how(ft, PAGE_MAP_PTE_WRITTEN));
     note_anon(ft);
     p->st.cow_faults++;
     m->st.cow_faults++;
@@ -452,7 +466,7 @@ static enum fault_outcome cow_reuse(struct fault *ft, uint64_t id, vml_pfn pfn)
         pt_write(p, ft->va, ft->pte_pa, pte_make_valid(m->pm, pfn, ft->mmprot, 0) | keep);
         as_invalidate(p, ft->va);
     } else {
-        page_map(p, ft->va, ft->pte_pa, pfn, ft->mmprot, 0);
+        page_map(p, ft->va, ft->pte_pa, pfn, ft->mmprot, map_how(ft, 0));
     }
     fault_event(p, ft->va, pfn, VML_LIST_ACTIVE, "cow reuse");
     note_anon(ft);
@@ -478,6 +492,7 @@ static enum fault_outcome fault_shared(struct fault *ft, uint64_t id)
         return FAULT_EXCEPTION;
     const char *kind;
     vml_pfn pfn = shared_page(ft, id, &kind);
+    ft->want = 0;                      /* a copy is (pid, va)'s */
     if (pfn == VML_PFN_NONE)
         return FAULT_EXCEPTION;
     count_fault(p);
@@ -496,7 +511,7 @@ static enum fault_outcome fault_shared(struct fault *ft, uint64_t id)
             shared_done(m, pfn, p->pid);
         return r;
     }
-    page_map(p, ft->va, ft->pte_pa, pfn, ft->mmprot, clone ? PAGE_MAP_COW : 0);
+    page_map(p, ft->va, ft->pte_pa, pfn, ft->mmprot, map_how(ft, clone ? PAGE_MAP_COW : 0));
     return FAULT_RETRY;
 }
 
@@ -543,7 +558,7 @@ static enum fault_outcome fault_write_protected(struct fault *ft)
             return FAULT_EXCEPTION;
         page_discard(p, ft->va, ft->pte_pa, sw_demand_zero(ft->mmprot));
         fault_event(p, ft->va, page, from, "demand-zero");
-        page_map(p, ft->va, ft->pte_pa, page, ft->mmprot, 0);
+        page_map(p, ft->va, ft->pte_pa, page, ft->mmprot, map_how(ft, 0));
         note_anon(ft);
         p->st.demand_zero_faults++;
         m->st.demand_zero_faults++;

@@ -167,6 +167,7 @@ struct vml_machine {
     const struct policy_ops *pol;          /* global policy; NULL: working sets */
     void                 *pol_st;
     uint64_t              pol_resident;    /* frames the policy holds */
+    uint64_t              pol_want;        /* key of the page a fault wants a frame for, or 0 */
 };
 
 /* ---- small helpers every module uses ------------------------------------- */

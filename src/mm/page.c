@@ -97,13 +97,18 @@ void zero_page_make(vml_machine *m, vml_pfn pfn)
 
 /* ---- the global policy ------------------------------------------------------------ */
 
-static void policy_add(vml_machine *m, vml_pfn pfn)
+/* policy.h Q4: a page's key -- a section page's prototype PTE, else the
+** (pid, vpn) that mapped it. */
+static void policy_add(vml_machine *m, vml_pfn pfn, const vml_proc *p, vml_va va,
+                       unsigned access)
 {
     struct pfn_entry *e = &m->pfn[pfn];
     if (m->pol == NULL || (e->xflags & PFNX_RESIDENT))
         return;
     e->xflags |= PFNX_RESIDENT;
-    m->pol->on_insert(m->pol_st, (uint32_t)pfn, 0);
+    uint64_t key = (e->flags & VML_PFN_PROTOTYPE) ? (1ull << 63) | e->pte_pa
+                                                  : ((uint64_t)p->pid << 48) | (va >> 12);
+    m->pol->on_insert(m->pol_st, (uint32_t)pfn, key, 0, access);
     m->pol_resident++;
 }
 
@@ -134,7 +139,7 @@ void page_map(vml_proc *p, vml_va va, vml_pa pte_pa, vml_pfn pfn, unsigned mmpro
     ws_insert(p, va, pfn, mmprot);
     if (p->ws.n_valid > p->st.peak_ws_pages)
         p->st.peak_ws_pages = p->ws.n_valid;
-    policy_add(m, pfn);
+    policy_add(m, pfn, p, va, (how & PAGE_MAP_WRITE) ? POLICY_WRITE : 0);
 }
 
 void page_map_zero(vml_proc *p, vml_va va, vml_pa pte_pa, unsigned mmprot)

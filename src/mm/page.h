@@ -35,6 +35,9 @@ unsigned vad_mmprot(const struct vad *v);
 /* page_map(): the caller wrote the valid PTE already (page_discard()'s
 ** new_pte, so that one write replaces a mapping). */
 #define PAGE_MAP_PTE_WRITTEN 2u
+/* page_map(): the access that maps the page writes it (for the global
+** policy, policy.h Q5). */
+#define PAGE_MAP_WRITE 4u
 
 /* Maps active frame pfn valid at va (PTE slot pte_pa) under the mapping's
 ** protection mmprot: the page joins p's working set (room reserved with
