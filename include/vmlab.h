@@ -131,6 +131,9 @@ VML_API vml_status  vml_policy_parse(const char *name, vml_policy *out);
 /* vml_config.flags */
 #define VML_CFG_PCID        0x1u  /* TLB entries tagged with PCIDs */
 #define VML_CFG_CHECK       0x2u  /* run vml_machine_check() after every op */
+#define VML_CFG_NO_ASLR     0x4u  /* images, heaps, stacks at their fixed places */
+#define VML_CFG_STRICT_IMPORTS 0x8u  /* an image whose imported module is missing
+                                  ** fails to load (STATUS_DLL_NOT_FOUND, ENOENT) */
 
 typedef struct vml_config {
     uint64_t   ram_bytes;     /* physical memory; default 64 MiB */
@@ -346,6 +349,10 @@ typedef uint64_t vml_handle;
 #define VML_ERROR_IO_DEVICE          1117u
 #define VML_ERROR_USER_MAPPED_FILE   1224u
 #define VML_ERROR_INVALID_HANDLE     6u
+#define VML_ERROR_MOD_NOT_FOUND      126u
+#define VML_ERROR_PROC_NOT_FOUND     127u
+#define VML_ERROR_BAD_EXE_FORMAT     193u
+#define VML_ERROR_EXE_MACHINE_TYPE_MISMATCH 216u
 #define VML_ERROR_NOT_SUPPORTED      50u
 #define VML_ERROR_NOT_ENOUGH_MEMORY  8u
 #define VML_ERROR_OUTOFMEMORY        14u
@@ -406,6 +413,32 @@ VML_API uint32_t vml_win_MapViewOfFile(vml_proc *p, vml_handle section, uint32_t
 VML_API uint32_t vml_win_UnmapViewOfFile(vml_proc *p, vml_va base);
 VML_API uint32_t vml_win_FlushViewOfFile(vml_proc *p, vml_va base, uint64_t size);
 VML_API uint32_t vml_win_CloseHandle(vml_proc *p, vml_handle h);
+/* ---- images (loader/) ---- */
+
+/* CreateProcess: a process named name from the PE executable at path
+** (relative: in the machine's file directory; absolute: a read-only host
+** file), loaded as Windows' loader does (see docs/images.md): its image
+** and the DLLs it imports that can be found (its directory, then the
+** machine's), imports resolved or marked unresolved, the entry point's
+** page fetched unless flags has VML_CREATE_SUSPENDED.  ERROR_FILE_NOT_FOUND,
+** ERROR_BAD_EXE_FORMAT (malformed: vml_last_error() names the place),
+** ERROR_EXE_MACHINE_TYPE_MISMATCH, ERROR_MOD_NOT_FOUND (imports=strict),
+** ERROR_ALREADY_EXISTS (the name), ERROR_NOT_ENOUGH_MEMORY,
+** ERROR_COMMITMENT_LIMIT; nothing is created on failure. */
+#define VML_CREATE_SUSPENDED 0x4u
+VML_API uint32_t vml_win_CreateProcess(vml_machine *m, const char *name, const char *path,
+                                       unsigned flags, vml_proc **out);
+/* LoadLibrary: *module is the image's base (HMODULE); a loaded module's
+** count goes up.  ERROR_MOD_NOT_FOUND, ERROR_BAD_EXE_FORMAT,
+** ERROR_INVALID_ADDRESS (no relocations and its base taken), ... */
+VML_API uint32_t vml_win_LoadLibrary(vml_proc *p, const char *path, vml_va *module);
+VML_API uint32_t vml_win_FreeLibrary(vml_proc *p, vml_va module);
+/* name NULL or "": the executable.  ERROR_MOD_NOT_FOUND. */
+VML_API uint32_t vml_win_GetModuleHandle(vml_proc *p, const char *name, vml_va *module);
+/* name, or "#N" for ordinal N.  ERROR_PROC_NOT_FOUND, ERROR_MOD_NOT_FOUND. */
+VML_API uint32_t vml_win_GetProcAddress(vml_proc *p, vml_va module, const char *name,
+                                        vml_va *addr);
+
 /* The code the last failed Win32 call of p returned -- or the last
 ** CreateFile, CreateFileMapping or OpenFileMapping, which set it on
 ** success too (0, or ERROR_ALREADY_EXISTS for an object that existed). */
@@ -906,6 +939,7 @@ typedef enum vml_scope { VML_SCOPE_SYSTEM, VML_SCOPE_PROC, VML_SCOPE_CPU } vml_s
     X(cow_faults,         "copy-on-write faults (a private copy, or the page kept by its last user)") \
     X(prototype_faults,   "faults resolved through a prototype PTE (a shared page)") \
     X(file_faults,        "hard faults served from a mapped file") \
+    X(image_faults,       "hard faults served from an image file (pages read from images)") \
     X(bus_errors,         "SIGBUS raised for file pages past the end of the file") \
     X(shared_pages,       "frames mapped by more than one PTE (share count > 1)") \
     X(file_reads,         "pages read from mapped files") \
@@ -951,6 +985,7 @@ typedef enum vml_scope { VML_SCOPE_SYSTEM, VML_SCOPE_PROC, VML_SCOPE_CPU } vml_s
     X(cow_faults,         "copy-on-write faults") \
     X(prototype_faults,   "faults resolved through a prototype PTE (a shared page)") \
     X(file_faults,        "hard faults served from a mapped file") \
+    X(image_faults,       "hard faults served from an image file (pages read from images)") \
     X(bus_errors,         "SIGBUS raised for file pages past the end of the file") \
     X(ws_private,         "bytes of its working set no other process can share (WS Private)") \
     X(ws_shareable,       "bytes of its working set that are section or clone pages (WS Shareable)") \

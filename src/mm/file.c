@@ -90,6 +90,8 @@ void file_close_all(vml_machine *m)
         struct mm_file *f = m->files[i];
         if (f->fd >= 0)
             close(f->fd);
+        if (f->aux_free)
+            f->aux_free(f->aux);
         free(f->path);
         free(f->host);
         free(f);

@@ -47,6 +47,8 @@ struct vad {
     struct section *section;   /* views made from a section object */
     uint64_t    seg_offset;    /* views: the segment page at start_vpn */
     struct vad *next_view;     /* the segment's other views */
+    uint32_t    load_count;    /* a loaded module's first mapping: the
+                               ** loader's references (LoadLibrary, dlopen) */
     char        name[48];      /* "" or a description ("[heap]") */
 };
 

@@ -1,0 +1,116 @@
+/*
+** cmd_image.c -- handlers of the commands of programs: Windows' images
+** (CreateProcess, LoadLibrary, GetModuleHandle, GetProcAddress,
+** FreeLibrary), Linux's (execve, dlopen) and their views (lm, !dh, vmmap).
+**
+** As in cmd_mem.c: every argument is evaluated and checked first (CLI1),
+** then the library is called; a Win32 error or an errno is a result, not
+** a script error, and a loader's failure carries its message (the file,
+** the field, the offset).
+*/
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+/* A loader's failure: the code, and the library's message with it. */
+static void load_failed_win32(struct interp *in, struct result *res, uint32_t e)
+{
+    result_win32(res, e);
+    snprintf(res->detail, sizeof res->detail, "%s", vml_last_error(in->m));
+}
+
+/* CreateProcess NAME PATH [SUSPENDED]: value: the pid */
+CLI_HANDLER(h_createprocess)
+{
+    char *path = NULL;
+    vml_proc *p;
+    unsigned flags = 0;
+    if (arg_new_proc_name(in, argv[0]) || arg_name(in, argv[1], "PATH", &path))
+        return RC_ERROR;
+    if (argc > 2) {
+        if (strcmp(argv[2], "SUSPENDED") != 0 && strcmp(argv[2], "CREATE_SUSPENDED") != 0) {
+            free(path);
+            return cli_error(in, "CreateProcess: the third word is SUSPENDED, not '%s'", argv[2]);
+        }
+        flags |= VML_CREATE_SUSPENDED;
+    }
+    uint32_t e = vml_win_CreateProcess(in->m, argv[0], path, flags, &p);
+    free(path);
+    if (e != 0) {
+        load_failed_win32(in, res, e);
+        return RC_OK;
+    }
+    value_set_num(&res->val, vml_proc_pid(p));
+    snprintf(res->note, sizeof res->note, "pid %u, cr3 0x%llx", vml_proc_pid(p),
+             (unsigned long long)vml_proc_cr3(p));
+    return RC_OK;
+}
+
+/* LoadLibrary PROC PATH: value: the module's base */
+CLI_HANDLER(h_loadlibrary)
+{
+    vml_proc *p;
+    char *path = NULL;
+    vml_va base = 0;
+    (void)argc;
+    if (arg_proc(in, argv[0], &p) || arg_name(in, argv[1], "PATH", &path))
+        return RC_ERROR;
+    uint32_t e = vml_win_LoadLibrary(p, path, &base);
+    free(path);
+    if (e != 0)
+        load_failed_win32(in, res, e);
+    else
+        value_set_num(&res->val, base);
+    return RC_OK;
+}
+
+/* GetModuleHandle PROC [NAME]: value: the module's base */
+CLI_HANDLER(h_getmodulehandle)
+{
+    vml_proc *p;
+    char *name = NULL;
+    vml_va base = 0;
+    if (arg_proc(in, argv[0], &p) || (argc > 1 && arg_name(in, argv[1], "NAME", &name)))
+        return RC_ERROR;
+    uint32_t e = vml_win_GetModuleHandle(p, name, &base);
+    free(name);
+    if (e != 0)
+        result_win32(res, e);
+    else
+        value_set_num(&res->val, base);
+    return RC_OK;
+}
+
+/* GetProcAddress PROC MODULE NAME: value: the export's address */
+CLI_HANDLER(h_getprocaddress)
+{
+    vml_proc *p;
+    uint64_t mod;
+    char *name = NULL;
+    vml_va at = 0;
+    (void)argc;
+    if (arg_proc(in, argv[0], &p) || arg_num(in, argv[1], "MODULE", &mod) ||
+        arg_name(in, argv[2], "NAME", &name))
+        return RC_ERROR;
+    uint32_t e = vml_win_GetProcAddress(p, mod, name, &at);
+    free(name);
+    if (e != 0)
+        result_win32(res, e);
+    else
+        value_set_num(&res->val, at);
+    return RC_OK;
+}
+
+/* FreeLibrary PROC MODULE */
+CLI_HANDLER(h_freelibrary)
+{
+    vml_proc *p;
+    uint64_t mod;
+    (void)argc;
+    if (arg_proc(in, argv[0], &p) || arg_num(in, argv[1], "MODULE", &mod))
+        return RC_ERROR;
+    result_win32(res, vml_win_FreeLibrary(p, mod));
+    return RC_OK;
+}
