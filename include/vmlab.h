@@ -491,6 +491,7 @@ VML_API uint32_t vml_win_GetLastError(vml_proc *p);
 #define VML_ENOSPC  28
 #define VML_EOPNOTSUPP 95
 #define VML_ENOENT  2
+#define VML_ENOEXEC 8
 #define VML_EBUSY   16
 #define VML_EISDIR  21
 #define VML_EMFILE  24
@@ -512,6 +513,20 @@ VML_API int vml_posix_msync(vml_proc *p, vml_va addr, uint64_t len, int flags);
 VML_API int vml_posix_madvise(vml_proc *p, vml_va addr, uint64_t len, int advice);
 /* fork(2): a child named child_name (its pid in *pid). */
 VML_API int vml_posix_fork(vml_proc *parent, const char *child_name, unsigned *pid);
+/* execve: a process named name from the ELF executable at path, loaded as
+** Linux's kernel and ld.so do (docs/images.md): its segments, its
+** interpreter, the shared objects it needs found in the system library
+** directories, every object relocated in the process, RELRO read-only.
+** ENOENT (the file, or its interpreter), ENOEXEC (malformed:
+** vml_last_error() names the place), EEXIST (the name), ENOMEM. */
+VML_API int vml_posix_execve(vml_machine *m, const char *name, const char *path,
+                             vml_proc **out);
+/* dlopen: a shared object and what it needs, mapped and relocated as
+** ld.so does; *base is its load address (l_addr + preferred base).  A
+** loaded object gets one more reference.  ENOENT, ENOEXEC, ENOMEM. */
+VML_API int vml_posix_dlopen(vml_proc *p, const char *path, vml_va *base);
+VML_API int vml_posix_dlclose(vml_proc *p, vml_va base);
+VML_API int vml_posix_dlsym(vml_proc *p, vml_va base, const char *name, vml_va *addr);
 
 /* ------------------------------------------------------------------ */
 /* The machine's files                                                 */

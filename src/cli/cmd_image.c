@@ -114,3 +114,88 @@ CLI_HANDLER(h_freelibrary)
     result_win32(res, vml_win_FreeLibrary(p, mod));
     return RC_OK;
 }
+
+/* ---- Linux ---------------------------------------------------------------------------- */
+
+static void load_failed_errno(struct interp *in, struct result *res, int err)
+{
+    res->fail = FAIL_ERRNO;
+    res->err = err;
+    snprintf(res->detail, sizeof res->detail, "%s", vml_last_error(in->m));
+}
+
+/* execve NAME PATH [ARG...]: value: the pid */
+CLI_HANDLER(h_execve)
+{
+    char *path = NULL;
+    vml_proc *p;
+    (void)argc;
+    if (arg_new_proc_name(in, argv[0]) || arg_name(in, argv[1], "PATH", &path))
+        return RC_ERROR;
+    int e = vml_posix_execve(in->m, argv[0], path, &p);
+    free(path);
+    if (e != 0) {
+        load_failed_errno(in, res, e);
+        return RC_OK;
+    }
+    value_set_num(&res->val, vml_proc_pid(p));
+    snprintf(res->note, sizeof res->note, "pid %u, cr3 0x%llx", vml_proc_pid(p),
+             (unsigned long long)vml_proc_cr3(p));
+    return RC_OK;
+}
+
+/* dlopen PROC PATH: value: the load address */
+CLI_HANDLER(h_dlopen)
+{
+    vml_proc *p;
+    char *path = NULL;
+    vml_va base = 0;
+    (void)argc;
+    if (arg_proc(in, argv[0], &p) || arg_name(in, argv[1], "PATH", &path))
+        return RC_ERROR;
+    int e = vml_posix_dlopen(p, path, &base);
+    free(path);
+    if (e != 0)
+        load_failed_errno(in, res, e);
+    else
+        value_set_num(&res->val, base);
+    return RC_OK;
+}
+
+/* dlclose PROC BASE */
+CLI_HANDLER(h_dlclose)
+{
+    vml_proc *p;
+    uint64_t base;
+    (void)argc;
+    if (arg_proc(in, argv[0], &p) || arg_num(in, argv[1], "BASE", &base))
+        return RC_ERROR;
+    int e = vml_posix_dlclose(p, base);
+    if (e != 0) {
+        res->fail = FAIL_ERRNO;
+        res->err = e;
+    }
+    return RC_OK;
+}
+
+/* dlsym PROC BASE NAME: value: the symbol's address */
+CLI_HANDLER(h_dlsym)
+{
+    vml_proc *p;
+    uint64_t base;
+    char *name = NULL;
+    vml_va at = 0;
+    (void)argc;
+    if (arg_proc(in, argv[0], &p) || arg_num(in, argv[1], "BASE", &base) ||
+        arg_name(in, argv[2], "NAME", &name))
+        return RC_ERROR;
+    int e = vml_posix_dlsym(p, base, name, &at);
+    free(name);
+    if (e != 0) {
+        res->fail = FAIL_ERRNO;
+        res->err = e;
+    } else {
+        value_set_num(&res->val, at);
+    }
+    return RC_OK;
+}

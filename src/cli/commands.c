@@ -292,6 +292,31 @@ static const struct cmd cmds[] = {
   "FreeLibrary: the last reference unmaps the image and releases the\n"
   "modules it imported.",
   "FreeLibrary A $h", M, h_freelibrary },
+{ "execve", NULL, "Programs", 2, -1, "NAME PATH [ARG...]",
+  "a Linux process from an ELF executable",
+  "execve: a process named NAME from the ELF executable at PATH (relative:\n"
+  "the machine's file directory; absolute: a read-only host file, e.g.\n"
+  "/usr/bin/ls).  The kernel's part (segments, .bss, the interpreter) and\n"
+  "ld.so's (the needed shared objects from the system library directories,\n"
+  "relocations written in the process, RELRO made read-only) are done; no\n"
+  "code runs.  ENOENT, ENOEXEC with the place and the problem.  Value: the\n"
+  "pid.",
+  "$pid = execve A /usr/bin/ls", M | V, h_execve },
+{ "dlopen", NULL, "Programs", 2, 2, "PROCESS PATH",
+  "map a shared object as ld.so does",
+  "dlopen: maps the object and the objects it needs (not loaded yet),\n"
+  "relocates them, protects RELRO.  A loaded object gets one more\n"
+  "reference.  Value: its load address.",
+  "$b = dlopen A /lib/x86_64-linux-gnu/libz.so.1", M | V, h_dlopen },
+{ "dlclose", NULL, "Programs", 2, 2, "PROCESS BASE",
+  "drop a reference to a shared object",
+  "dlclose: the last reference unmaps the object.",
+  "dlclose A $b", M, h_dlclose },
+{ "dlsym", NULL, "Programs", 3, 3, "PROCESS BASE NAME",
+  "the address of a shared object's symbol",
+  "dlsym: a dynamic symbol the object defines.  ENOENT.  Value: the\n"
+  "address.",
+  "$f = dlsym A $b zlibVersion", M | V, h_dlsym },
 { "GetLastError", NULL, "Win32 personality", 1, 1, "PROCESS",
   "the process's last Win32 error code",
   "GetLastError: the code of the process's last failed Win32 call, or of its\n"

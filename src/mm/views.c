@@ -100,6 +100,8 @@ uint64_t vm_view_charge(const struct vad *v)
             n += mmprot_writecopy(v->seg->page_prot[i]) != 0;
         return n;
     }
+    if (v->origin == VML_ORIGIN_POSIX)
+        return v->accounted ? v->end_vpn - v->start_vpn + 1 : 0;
     int prot = mmprot_from_win32(v->protect);
     return v->cow && prot >= 0 && mmprot_writecopy((unsigned)prot) ? v->end_vpn - v->start_vpn + 1
                                                                    : 0;
@@ -119,6 +121,9 @@ void vm_map_view(vml_proc *p, struct vad *v, vml_va va, uint64_t n_pages, struct
     v->section = s;
     v->seg_offset = offset;
     v->inherit = VAD_INHERIT_SHARE;
+    int mmprot = mmprot_from_win32(protect);
+    v->accounted = origin == VML_ORIGIN_POSIX && cow && mmprot >= 0 &&
+                   mmprot_writecopy((unsigned)mmprot);
     uint64_t charge = vm_view_charge(v);
     seg_ref(seg);
     seg_view_add(seg, v);
@@ -127,6 +132,14 @@ void vm_map_view(vml_proc *p, struct vad *v, vml_va va, uint64_t n_pages, struct
     vm_insert(p, v);
     vm_stat_commit(p, v, (int64_t)charge);
     vm_vad_event(p, v, cow ? "map view (copy-on-write)" : "map view");
+}
+
+void vm_view_account(vml_proc *p, struct vad *v)
+{
+    if (v->accounted || v->origin != VML_ORIGIN_POSIX)
+        return;
+    v->accounted = 1;
+    vm_stat_commit(p, v, (int64_t)(v->end_vpn - v->start_vpn + 1));
 }
 
 /* Writes the modified pages of segment pages [first, first + n) of a file

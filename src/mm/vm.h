@@ -128,6 +128,9 @@ void       vm_map_view(vml_proc *p, struct vad *node, vml_va va, uint64_t n_page
                        struct segment *seg, struct section *s, uint64_t offset,
                        uint32_t protect, int cow, unsigned origin);
 struct segment *vm_section_segment(const struct section *s);
+/* mprotect gives a posix private view write: it is charged from now on
+** (Linux's VM_ACCOUNT), and stays charged when write goes again. */
+void       vm_view_account(vml_proc *p, struct vad *v);
 /* Flush: every modified page of [va, end) of file view v -- the Dirty
 ** bits of every PTE that maps one gathered first -- written to its file.
 ** 0 or an errno (the pages that failed stay modified). */

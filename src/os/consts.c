@@ -135,6 +135,7 @@ static const struct konst table[] = {
     { "EIO", VML_EIO, "errno" },
     { "ENOSPC", VML_ENOSPC, "errno" },
     { "ENOENT", VML_ENOENT, "errno" },
+    { "ENOEXEC", VML_ENOEXEC, "errno" },
     { "EBUSY", VML_EBUSY, "errno" },
     { "EISDIR", VML_EISDIR, "errno" },
     { "EMFILE", VML_EMFILE, "errno" },
