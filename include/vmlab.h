@@ -439,6 +439,79 @@ VML_API uint32_t vml_win_GetModuleHandle(vml_proc *p, const char *name, vml_va *
 VML_API uint32_t vml_win_GetProcAddress(vml_proc *p, vml_va module, const char *name,
                                         vml_va *addr);
 
+/* ---- loaded modules (lm, !dh, vmmap) ---- */
+
+#define VML_IMAGE_PE32      1u
+#define VML_IMAGE_PE32PLUS  2u
+#define VML_IMAGE_ELF32     3u
+#define VML_IMAGE_ELF64     4u
+/* vml_module_info.flags */
+#define VML_MODULE_DLL          0x1u  /* a DLL / shared object */
+#define VML_MODULE_DYNAMIC_BASE 0x2u  /* may load anywhere (DYNAMICBASE, ET_DYN) */
+#define VML_MODULE_REBASED      0x4u  /* not at its preferred base */
+#define VML_MODULE_SECTION_BASE 0x8u  /* PE: at its image section's per-boot base */
+
+typedef struct vml_module_info {
+    vml_va      base;             /* its lowest address */
+    vml_va      end;              /* one past its last page */
+    const char *path;             /* the file as named (host files: real path) */
+    const char *name;             /* its base name */
+    unsigned    format;           /* VML_IMAGE_* */
+    unsigned    flags;            /* VML_MODULE_* */
+    uint64_t    preferred_base;   /* ImageBase; ELF: lowest p_vaddr, page aligned */
+    int64_t     delta;            /* base - preferred_base */
+    vml_va      entry;            /* its entry point, 0 when none */
+    uint32_t    load_count;       /* the loader's references */
+    size_t      n_imports;        /* PE: imported functions; ELF: needed objects */
+    size_t      n_unresolved;     /* PE: imports left unresolved */
+    size_t      n_missing;        /* imported modules / needed objects not loaded */
+} vml_module_info;
+/* The first module of p whose base is >= from (modules in address order);
+** VML_E_NOT_FOUND past the last. */
+VML_API vml_status vml_module_next(vml_proc *p, vml_va from, vml_module_info *out);
+/* The name of missing module i (0..n_missing-1) of the module at base,
+** or NULL. */
+VML_API const char *vml_module_missing(vml_proc *p, vml_va base, size_t i);
+
+/* !dh: an image's headers, as the format has them. */
+typedef struct vml_image_header {
+    unsigned format;                     /* VML_IMAGE_* */
+    /* PE: IMAGE_FILE_HEADER and IMAGE_OPTIONAL_HEADER */
+    uint16_t machine, number_of_sections, characteristics, magic, subsystem,
+             dll_characteristics, size_of_optional_header;
+    uint32_t time_date_stamp, pointer_to_symbol_table, number_of_symbols;
+    uint8_t  major_linker_version, minor_linker_version;
+    uint32_t size_of_code, size_of_initialized_data, size_of_uninitialized_data,
+             address_of_entry_point, base_of_code, base_of_data, section_alignment,
+             file_alignment, size_of_image, size_of_headers, check_sum, loader_flags,
+             number_of_rva_and_sizes;
+    uint16_t major_os_version, minor_os_version, major_image_version, minor_image_version,
+             major_subsystem_version, minor_subsystem_version;
+    uint64_t image_base, size_of_stack_reserve, size_of_stack_commit, size_of_heap_reserve,
+             size_of_heap_commit;
+    struct { uint32_t rva, size; } dirs[16];
+    /* ELF: the ELF header */
+    uint8_t  elf_class, osabi;
+    uint16_t elf_type, elf_machine, phnum, shnum;
+    uint64_t elf_entry, phoff, shoff;
+    uint32_t elf_flags;
+} vml_image_header;
+/* An image section (PE) or program header (ELF). */
+typedef struct vml_image_section {
+    char     name[12];                   /* PE section name; ELF: "" */
+    uint32_t type;                       /* ELF p_type; PE: 0 */
+    uint32_t flags;                      /* PE Characteristics; ELF p_flags */
+    uint64_t virtual_address;            /* PE VirtualAddress (RVA); ELF p_vaddr */
+    uint64_t virtual_size;               /* PE VirtualSize; ELF p_memsz */
+    uint64_t file_offset;                /* PointerToRawData; p_offset */
+    uint64_t file_size;                  /* SizeOfRawData; p_filesz */
+    uint64_t align;                      /* ELF p_align */
+} vml_image_section;
+VML_API vml_status vml_module_header(vml_proc *p, vml_va base, vml_image_header *out);
+/* Section (PE) or program header (ELF) i; VML_E_NOT_FOUND past the last. */
+VML_API vml_status vml_module_section(vml_proc *p, vml_va base, size_t i,
+                                      vml_image_section *out);
+
 /* The code the last failed Win32 call of p returned -- or the last
 ** CreateFile, CreateFileMapping or OpenFileMapping, which set it on
 ** success too (0, or ERROR_ALREADY_EXISTS for an object that existed). */
@@ -1150,6 +1223,11 @@ VML_API vml_status vml_view_wsle(vml_proc *p, unsigned fmt, vml_text *out);     
 VML_API vml_status vml_view_vmstat(vml_machine *m, unsigned fmt, vml_text *out);        /* /proc/vmstat */
 VML_API vml_status vml_view_smaps(vml_proc *p, unsigned fmt, vml_text *out);            /* /proc/PID/smaps */
 VML_API vml_status vml_view_pmap(vml_proc *p, unsigned fmt, vml_text *out);             /* pmap -x */
+VML_API vml_status vml_view_lm(vml_proc *p, unsigned fmt, vml_text *out);               /* WinDbg lm */
+/* WinDbg !dh of the module at base (ELF: readelf -h -l's fields);
+** VML_E_NOT_FOUND when no module starts there. */
+VML_API vml_status vml_view_dh(vml_proc *p, vml_va base, unsigned fmt, vml_text *out);
+VML_API vml_status vml_view_vmmap(vml_proc *p, unsigned fmt, vml_text *out);            /* VMMap summary */
 VML_API vml_status vml_view_meminfo(vml_machine *m, unsigned fmt, vml_text *out);       /* /proc/meminfo */
 VML_API vml_status vml_view_free(vml_machine *m, unsigned fmt, vml_text *out);          /* free -k */
 /* The control area of the section mapped at va (WinDbg's !ca), with its

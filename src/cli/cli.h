@@ -326,6 +326,7 @@ CLI_HANDLER(h_getlasterror);
 CLI_HANDLER(h_createprocess); CLI_HANDLER(h_loadlibrary); CLI_HANDLER(h_getmodulehandle);
 CLI_HANDLER(h_getprocaddress); CLI_HANDLER(h_freelibrary);
 CLI_HANDLER(h_execve); CLI_HANDLER(h_dlopen); CLI_HANDLER(h_dlclose); CLI_HANDLER(h_dlsym);
+CLI_HANDLER(h_lm); CLI_HANDLER(h_vmmap); CLI_HANDLER(h_view_dh);
 CLI_HANDLER(h_open);      CLI_HANDLER(h_close);     CLI_HANDLER(h_msync);
 CLI_HANDLER(h_madvise);   CLI_HANDLER(h_fork);      CLI_HANDLER(h_view_ca);
 CLI_HANDLER(h_smaps);     CLI_HANDLER(h_pmap);      CLI_HANDLER(h_meminfo);

@@ -199,3 +199,35 @@ CLI_HANDLER(h_dlsym)
     }
     return RC_OK;
 }
+
+/* ---- views ------------------------------------------------------------------------------ */
+
+CLI_HANDLER(h_lm)
+{
+    (void)argc;
+    return proc_view(in, argv[0], res, vml_view_lm);
+}
+
+CLI_HANDLER(h_vmmap)
+{
+    (void)argc;
+    return proc_view(in, argv[0], res, vml_view_vmmap);
+}
+
+/* !dh PROC ADDRESS */
+CLI_HANDLER(h_view_dh)
+{
+    vml_proc *p;
+    uint64_t addr = 0;
+    vml_text t = {0};
+    (void)argc;
+    if (arg_proc(in, argv[0], &p) || arg_num(in, argv[1], "ADDRESS", &addr))
+        return RC_ERROR;
+    vml_status st = vml_view_dh(p, addr, in->fmt, &t);
+    if (st == VML_E_NOT_FOUND) {
+        vml_text_free(&t);
+        return cli_error(in, "!dh: no module starts at %#llx (lm lists them)",
+                         (unsigned long long)addr);
+    }
+    return emit_view(in, st, &t, res);
+}

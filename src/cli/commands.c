@@ -569,6 +569,24 @@ static const struct cmd cmds[] = {
   "ADDRESS, each prototype PTE with its state (valid, transition, pagefile,\n"
   "in the file, demand zero).",
   "!ca A $v", M | J, h_view_ca },
+{ "lm", NULL, "Views", 1, 1, "PROCESS",
+  "the loaded modules (WinDbg lm)",
+  "WinDbg's lm: start, end and name of each module the loader mapped\n"
+  "(PE images, ELF objects), then the imported modules it did not find.\n"
+  "--json adds paths, bases, deltas and counts.",
+  "lm A", M | J, h_lm },
+{ "!dh", NULL, "Views", 2, 2, "PROCESS ADDRESS",
+  "an image's headers (WinDbg !dh)",
+  "WinDbg's !dh: a PE image's file and optional headers, data directories\n"
+  "and section table; an ELF object's header and program headers (readelf\n"
+  "-h -l's fields).  ADDRESS is the module's base (lm).",
+  "!dh A $h", M | J, h_view_dh },
+{ "vmmap", NULL, "Views", 1, 1, "PROCESS",
+  "the address space by kind of memory (VMMap)",
+  "Sysinternals VMMap's summary: Image, Mapped File, Shareable, Heap, Stack,\n"
+  "Private Data, Page Table and Free, each with size, committed, working\n"
+  "set (private, shareable, shared) and blocks.",
+  "vmmap A", M | J, h_vmmap },
 { "smaps", NULL, "Views", 1, 1, "PROCESS",
   "/proc/PID/smaps",
   "Each mapping's Size, Rss, Pss, Shared/Private Clean/Dirty, Referenced,\n"
