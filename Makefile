@@ -26,6 +26,11 @@ CFLAGS_TAPP := $(CSTD) $(WARN) -O1 -g $(SAN) -DVML_TEST_BUILD -Iinclude -Isrc
 # Layers, bottom up: hw, policy <- mm <- os <- view (trace and loader come later).
 LIB_SRC := $(wildcard src/hw/*.c) $(wildcard src/policy/*.c) $(wildcard src/mm/*.c) $(wildcard src/os/*.c) \
            $(wildcard src/view/*.c)
+# Traces (src/trace/): readers, decompression, replay engines.  They need
+# Debian's libzstd-dev, liblzma-dev and zlib1g-dev (rule tracedeps below);
+# the library's users link LIBS too (vmlab.pc says so).
+LIB_SRC += $(wildcard src/trace/*.c)
+LIBS    := -lzstd -llzma -lz -lpthread -lm
 LIB_HDR := include/vmlab.h $(wildcard src/*/*.h)
 CLI_SRC := $(wildcard src/cli/*.c)
 CLI_HDR := $(wildcard src/cli/*.h)
@@ -44,9 +49,9 @@ $(B)/%.o: %.c $(LIB_HDR)
 $(B)/libvmlab.a: $(LIB_OBJ)
 	ar rcs $@ $^
 $(B)/libvmlab.so: $(LIB_OBJ)
-	$(CC) -shared -o $@ $^
+	$(CC) -shared -o $@ $^ $(LIBS)
 $(B)/vmlab: $(CLI_SRC) $(CLI_HDR) $(B)/libvmlab.a
-	$(CC) $(CFLAGS_APP) $(CLI_SRC) $(B)/libvmlab.a -o $@
+	$(CC) $(CFLAGS_APP) $(CLI_SRC) $(B)/libvmlab.a $(LIBS) -o $@
 
 run: $(B)/vmlab
 	./$(B)/vmlab tour
@@ -58,13 +63,13 @@ $(TB)/%.o: %.c $(LIB_HDR)
 $(TB)/libvmlab.a: $(TLIB_OBJ)
 	ar rcs $@ $^
 $(TB)/vmlab: $(CLI_SRC) $(CLI_HDR) $(TB)/libvmlab.a
-	$(CC) $(CFLAGS_TAPP) $(CLI_SRC) $(TB)/libvmlab.a -o $@
+	$(CC) $(CFLAGS_TAPP) $(CLI_SRC) $(TB)/libvmlab.a $(LIBS) -o $@
 
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(TB)/unit/%)
 $(TB)/unit/%: tests/unit/%.c tests/unit/testutil.h $(TB)/libvmlab.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_TAPP) $< $(TB)/libvmlab.a -lcmocka -o $@
+	$(CC) $(CFLAGS_TAPP) $< $(TB)/libvmlab.a -lcmocka $(LIBS) -o $@
 
 # The unit tests use cmocka (Debian: libcmocka-dev); installed when missing.
 cmocka:
@@ -73,7 +78,30 @@ cmocka:
 	  (apt-get update -qq && apt-get install -y -qq libcmocka-dev) >/dev/null || \
 	  { echo "could not install libcmocka-dev"; exit 1; }; fi
 
-test: cmocka $(UNIT_BIN) $(TB)/vmlab
+# The trace layer's libraries (and, for tests, valgrind to record traces and
+# clang's libFuzzer), installed when missing: as root with apt-get, saying
+# so; otherwise the missing packages and the command are printed.
+TRACE_PKGS := libzstd-dev:/usr/include/zstd.h liblzma-dev:/usr/include/lzma.h \
+              zlib1g-dev:/usr/include/zlib.h
+TEST_PKGS  := valgrind:/usr/bin/valgrind clang:/usr/bin/clang \
+              libclang-rt-14-dev:/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a
+define need_pkgs
+	@missing=""; for pf in $(1); do [ -e "$${pf#*:}" ] || missing="$$missing $${pf%%:*}"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then echo "installing$$missing"; \
+	    (apt-get update -qq && apt-get install -y -qq $$missing) >/dev/null || \
+	    { echo "could not install$$missing"; exit 1; }; \
+	  else echo "missing Debian packages:$$missing"; \
+	    echo "install them with: sudo apt-get install -y$$missing"; exit 1; fi; fi
+endef
+.PHONY: tracedeps testdeps
+tracedeps:
+	$(call need_pkgs,$(TRACE_PKGS))
+testdeps: tracedeps
+	$(call need_pkgs,$(TEST_PKGS))
+$(filter $(B)/src/trace/%,$(LIB_OBJ)) $(filter $(TB)/src/trace/%,$(TLIB_OBJ)): | tracedeps
+
+test: cmocka testdeps $(UNIT_BIN) $(TB)/vmlab
 	@./tests/run_tests.sh $(TB)
 
 unit: cmocka $(UNIT_BIN)
@@ -81,7 +109,7 @@ unit: cmocka $(UNIT_BIN)
 
 # ---- benchmarks --------------------------------------------------------
 $(B)/bench: bench/bench.c $(B)/libvmlab.a
-	$(CC) $(CSTD) $(WARN) -O2 -g -Iinclude bench/bench.c $(B)/libvmlab.a -o $@
+	$(CC) $(CSTD) $(WARN) -O2 -g -Iinclude bench/bench.c $(B)/libvmlab.a $(LIBS) -o $@
 bench: $(B)/bench
 	./$(B)/bench
 

@@ -1,0 +1,309 @@
+/*
+** mrc.c -- miss-ratio curves: the faults of LRU and of OPT for every
+** number of frames from 1 to the footprint, each in one pass.
+**
+** Both policies are stack algorithms (Mattson, Gecsei, Slutz and Traiger,
+** "Evaluation techniques for storage hierarchies", IBM Systems Journal
+** 9(2), 1970): the pages resident with c frames are the top c of one
+** stack, so a reference found at depth d hits for every c >= d and faults
+** for every c < d; a page never seen faults everywhere.  faults(c) =
+** cold + #{references with d > c}.
+**
+** LRU: the stack is recency order.  d - 1 is the number of distinct pages
+** referenced since the page's last reference, counted with a Fenwick tree
+** over "time slots" holding a 1 at each page's last reference: O(log S)
+** per reference.  When the slots run out they are renumbered in order
+** (compaction), and their number doubles when more than half are live, so
+** memory is O(footprint) whatever the trace's length and the renumbering
+** is amortized O(1).  A reference to the page referenced just before
+** (d = 1, most of a real trace) touches nothing.
+**
+** OPT: the stack is ordered by Mattson's priority rule with "next use
+** sooner" as the priority.  A reference found at depth p moves to the top;
+** the page that was on top is carried down, and at each depth k < p the
+** page needed later of (carried, stk[k]) is carried on, the other stays;
+** the last one carried takes depth p.  At every size c this evicts the
+** page of the top c needed farthest ahead: Belady's choice.  Cost O(p)
+** per reference, with one shortcut: a page never used again (next use
+** FUT_NEVER) is needed later than anything, so once it is carried it goes
+** straight to depth p.  Total O(n + sum of depths), at worst O(n *
+** footprint) (each cold miss walks until the first dead page).
+**
+** INVARIANTS:
+**   MR1 LRU: live equals the pages seen; every seen page has exactly one
+**       slot whose bit is 1, its last reference; t <= cap.
+**   MR2 OPT: pos[stk[k].id] == k for k < depth, and the stack holds each
+**       seen page once.
+*/
+#include <stdlib.h>
+#include <string.h>
+
+#include "trace.h"
+
+#define MRC_NONE UINT32_MAX
+
+static int grow_u32(uint32_t **v, size_t *cap, size_t need, uint8_t fill)
+{
+    size_t n = *cap ? *cap : 1024;
+    uint32_t *p;
+
+    if (need <= *cap)
+        return 0;
+    while (n < need)
+        n *= 2;
+    p = realloc(*v, n * sizeof *p);
+    if (p == NULL)
+        return -1;
+    memset(p + *cap, fill, (n - *cap) * sizeof *p);
+    *v = p;
+    *cap = n;
+    return 0;
+}
+
+static int grow_u64(uint64_t **v, size_t *cap, size_t need)
+{
+    size_t n = *cap ? *cap : 1024;
+    uint64_t *p;
+
+    if (need <= *cap)
+        return 0;
+    while (n < need)
+        n *= 2;
+    p = realloc(*v, n * sizeof *p);
+    if (p == NULL)
+        return -1;
+    memset(p + *cap, 0, (n - *cap) * sizeof *p);
+    *v = p;
+    *cap = n;
+    return 0;
+}
+
+/* faults[c - 1] = cold + sum over d > c of hist[d], c = 1..footprint. */
+static int curve(const uint64_t *hist, size_t n_hist, uint64_t cold, uint64_t footprint,
+                 uint64_t **faults)
+{
+    uint64_t *f = malloc((footprint ? footprint : 1) * sizeof *f);
+    uint64_t above = 0;
+
+    if (f == NULL)
+        return -1;
+    for (uint64_t c = footprint; c >= 1; c--) {
+        f[c - 1] = cold + above;
+        if (c < n_hist)
+            above += hist[c];
+    }
+    *faults = f;
+    return 0;
+}
+
+/* ---- LRU ------------------------------------------------------------------------- */
+
+struct lru_mrc {
+    uint32_t *last;        /* id -> slot of its last reference, MRC_NONE */
+    size_t    n_last;
+    uint32_t *owner;       /* slot -> id */
+    uint32_t *tree;        /* Fenwick tree, 1-based, cap + 1 entries */
+    uint32_t  cap, t, live;
+    uint64_t *hist;        /* hist[d]: references at stack depth d */
+    size_t    n_hist;
+    uint64_t  cold;
+};
+
+struct lru_mrc *lru_mrc_create(void)
+{
+    return calloc(1, sizeof(struct lru_mrc));
+}
+
+void lru_mrc_destroy(struct lru_mrc *m)
+{
+    if (m == NULL)
+        return;
+    free(m->last);
+    free(m->owner);
+    free(m->tree);
+    free(m->hist);
+    free(m);
+}
+
+/* Ones at slots 0..live-1 and nothing else: tree[i] covers (i - lowbit, i]. */
+static void fen_build(uint32_t *tree, uint32_t cap, uint32_t live)
+{
+    for (uint32_t i = 1; i <= cap; i++) {
+        uint32_t lo = i - (i & -i);
+        tree[i] = (i < live ? i : live) - (lo < live ? lo : live);
+    }
+}
+
+static uint32_t fen_prefix(const uint32_t *tree, uint32_t slot)   /* ones in [0, slot] */
+{
+    uint32_t sum = 0;
+
+    for (uint32_t i = slot + 1; i > 0; i -= i & -i)
+        sum += tree[i];
+    return sum;
+}
+
+static void fen_add(uint32_t *tree, uint32_t cap, uint32_t slot, int32_t v)
+{
+    for (uint32_t i = slot + 1; i <= cap; i += i & -i)
+        tree[i] += (uint32_t)v;
+}
+
+/* Renumbers the live slots 0..t-1 in order; doubles cap when more than
+** half would be live (MR1). */
+static int lru_compact(struct lru_mrc *m)
+{
+    uint32_t j = 0;
+
+    for (uint32_t s = 0; s < m->t; s++) {
+        uint32_t id = m->owner[s];
+        if (m->last[id] == s) {
+            m->last[id] = j;
+            m->owner[j++] = id;
+        }
+    }
+    m->t = j;                   /* the pages with a slot: all but the one
+                                ** being referenced, whose slot just died */
+    if (m->cap == 0 || 2 * (uint64_t)m->live > m->cap) {
+        uint32_t cap = m->cap ? 2 * m->cap : 4096;
+        uint32_t *owner, *tree;
+        if (cap > (UINT32_MAX >> 1))
+            return -1;
+        owner = realloc(m->owner, (size_t)cap * sizeof *owner);
+        if (owner == NULL)
+            return -1;
+        m->owner = owner;
+        tree = realloc(m->tree, ((size_t)cap + 1) * sizeof *tree);
+        if (tree == NULL)
+            return -1;
+        m->tree = tree;
+        m->cap = cap;
+    }
+    fen_build(m->tree, m->cap, m->t);
+    return 0;
+}
+
+int lru_mrc_feed(struct lru_mrc *m, const uint32_t *refs, size_t n, uint32_t n_ids)
+{
+    if (grow_u32(&m->last, &m->n_last, n_ids, 0xff) != 0)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t id = PREF_ID(refs[i]), s = m->last[id];
+        if (s != MRC_NONE && s + 1 == m->t) {      /* the top of the stack */
+            if (m->n_hist < 2 && grow_u64(&m->hist, &m->n_hist, 2) != 0)
+                return -1;
+            m->hist[1]++;
+            continue;
+        }
+        if (s == MRC_NONE) {
+            m->cold++;
+            m->live++;
+        } else {
+            uint32_t d = m->live - fen_prefix(m->tree, s) + 1;
+            if (d >= m->n_hist && grow_u64(&m->hist, &m->n_hist, (size_t)d + 1) != 0)
+                return -1;
+            m->hist[d]++;
+            fen_add(m->tree, m->cap, s, -1);      /* the old slot dies */
+            m->last[id] = MRC_NONE;
+        }
+        if (m->t == m->cap && lru_compact(m) != 0)
+            return -1;
+        fen_add(m->tree, m->cap, m->t, 1);
+        m->last[id] = m->t;
+        m->owner[m->t] = id;
+        m->t++;
+    }
+    return 0;
+}
+
+int lru_mrc_faults(const struct lru_mrc *m, uint64_t **faults, uint64_t *footprint)
+{
+    *footprint = m->live;
+    return curve(m->hist, m->n_hist, m->cold, m->live, faults);
+}
+
+/* ---- OPT ------------------------------------------------------------------------ */
+
+struct ostk {
+    uint64_t nu;           /* next use: the priority (sooner = kept) */
+    uint32_t id;
+    uint32_t pad;
+};
+
+struct opt_mrc {
+    struct ostk *stk;
+    size_t    depth, cap;
+    uint32_t *pos;         /* id -> depth (MR2), MRC_NONE when not seen */
+    size_t    n_pos;
+    uint64_t *hist;
+    size_t    n_hist;
+    uint64_t  cold;
+};
+
+struct opt_mrc *opt_mrc_create(void)
+{
+    return calloc(1, sizeof(struct opt_mrc));
+}
+
+void opt_mrc_destroy(struct opt_mrc *m)
+{
+    if (m == NULL)
+        return;
+    free(m->stk);
+    free(m->pos);
+    free(m->hist);
+    free(m);
+}
+
+int opt_mrc_feed(struct opt_mrc *m, const uint32_t *refs, const uint64_t *next, size_t n,
+                 uint32_t n_ids)
+{
+    if (grow_u32(&m->pos, &m->n_pos, n_ids, 0xff) != 0)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t id = PREF_ID(refs[i]);
+        size_t p = m->pos[id];
+        struct ostk *stk, y;
+
+        if (p == MRC_NONE) {
+            if (m->depth == m->cap) {
+                size_t cap = m->cap ? 2 * m->cap : 1024;
+                struct ostk *v = realloc(m->stk, cap * sizeof *v);
+                if (v == NULL)
+                    return -1;
+                m->stk = v;
+                m->cap = cap;
+            }
+            m->cold++;
+            p = m->depth++;
+        } else {
+            if (p + 1 >= m->n_hist && grow_u64(&m->hist, &m->n_hist, p + 2) != 0)
+                return -1;
+            m->hist[p + 1]++;
+        }
+        stk = m->stk;
+        if (p > 0) {
+            size_t k;
+            y = stk[0];
+            for (k = 1; k < p && y.nu != FUT_NEVER; k++)
+                if (stk[k].nu > y.nu) {       /* stk[k] is needed later: carried on */
+                    struct ostk z = stk[k];
+                    stk[k] = y;
+                    m->pos[y.id] = (uint32_t)k;
+                    y = z;
+                }
+            stk[p] = y;
+            m->pos[y.id] = (uint32_t)p;
+        }
+        stk[0].nu = next[i];
+        stk[0].id = id;
+        m->pos[id] = 0;
+    }
+    return 0;
+}
+
+int opt_mrc_faults(const struct opt_mrc *m, uint64_t **faults, uint64_t *footprint)
+{
+    *footprint = m->depth;
+    return curve(m->hist, m->n_hist, m->cold, m->depth, faults);
+}
