@@ -177,13 +177,17 @@ static void print_text(FILE *f, vml_machine *m, const char *trace, const vml_mac
             (unsigned long long)stat_of(m, VML_SCOPE_CPU, 0, "tlb_l2_hits"),
             (unsigned long long)stat_of(m, VML_SCOPE_CPU, 0, "page_walks"),
             (unsigned long long)stat_of(m, VML_SCOPE_CPU, 0, "cr3_loads"));
+    /* Each page committed on first touch was first an access violation
+    ** (no VAD, or not committed), then the access was retried. */
     fprintf(f, "  faults     %llu page faults: %llu demand-zero, %llu soft, %llu hard; "
-               "%llu access violations\n",
+               "%llu access violations (and %llu first touches committed)\n",
             (unsigned long long)stat_of(m, VML_SCOPE_SYSTEM, 0, "page_faults"),
             (unsigned long long)stat_of(m, VML_SCOPE_SYSTEM, 0, "demand_zero_faults"),
             (unsigned long long)stat_of(m, VML_SCOPE_SYSTEM, 0, "soft_faults"),
             (unsigned long long)stat_of(m, VML_SCOPE_SYSTEM, 0, "hard_faults"),
-            (unsigned long long)stat_of(m, VML_SCOPE_SYSTEM, 0, "access_violations"));
+            (unsigned long long)(stat_of(m, VML_SCOPE_SYSTEM, 0, "access_violations")
+                                 - r->pages_committed),
+            (unsigned long long)r->pages_committed);
     fprintf(f, "  pagefile   %llu pages read, %llu written\n",
             (unsigned long long)stat_of(m, VML_SCOPE_SYSTEM, 0, "pagefile_reads"),
             (unsigned long long)stat_of(m, VML_SCOPE_SYSTEM, 0, "pagefile_writes"));

@@ -233,21 +233,25 @@ static int shown_size(uint64_t c, uint64_t footprint)
     return c == footprint || (c & (c - 1)) == 0;
 }
 
+/* One character per log-spaced size from 1 frame to the footprint; the
+** height is the fault ratio on a log scale between the curve's smallest
+** and largest ratios (a linear scale would show only the first frames). */
 static void sparkline(FILE *f, const char *label, const uint64_t *faults, uint64_t footprint,
                       uint64_t refs)
 {
     static const char *const bars[8] = { "\u2581", "\u2582", "\u2583", "\u2584",
                                          "\u2585", "\u2586", "\u2587", "\u2588" };
     unsigned width = footprint < 64 ? (unsigned)footprint : 64;
+    double lo = log(ratio(faults[footprint - 1] ? faults[footprint - 1] : 1, refs));
+    double hi = log(ratio(faults[0] ? faults[0] : 1, refs));
 
     fprintf(f, "%-4s ", label);
     for (unsigned x = 0; x < width; x++) {
-        /* log-spaced sizes from 1 to the footprint */
         double frac = width > 1 ? (double)x / (width - 1) : 0.0;
         uint64_t c = (uint64_t)llround(pow((double)footprint, frac));
-        double r = ratio(faults[(c ? c : 1) - 1], refs);
-        int level = r <= 0 ? 0 : (int)(r * 7.999);
-        fputs(bars[level > 7 ? 7 : level], f);
+        uint64_t n = faults[(c ? c : 1) - 1];
+        int level = hi > lo && n > 0 ? (int)(8.0 * (log(ratio(n, refs)) - lo) / (hi - lo)) : 0;
+        fputs(bars[level < 0 ? 0 : level > 7 ? 7 : level], f);
     }
     fputc('\n', f);
 }
@@ -279,7 +283,7 @@ void mrc_print_text(FILE *f, const char *trace, const vml_mrc *m, const vml_repl
         fputc('\n', f);
     }
     if (m->footprint > 1) {
-        fprintf(f, "fault ratio from 1 frame (left) to %llu (right), log scale:\n",
+        fprintf(f, "fault ratio (log scale) from 1 frame (left) to %llu (right, log scale):\n",
                 (unsigned long long)m->footprint);
         if (m->lru_faults)
             sparkline(f, "lru", m->lru_faults, m->footprint, m->refs);

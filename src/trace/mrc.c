@@ -9,14 +9,18 @@
 ** for every c < d; a page never seen faults everywhere.  faults(c) =
 ** cold + #{references with d > c}.
 **
-** LRU: the stack is recency order.  d - 1 is the number of distinct pages
-** referenced since the page's last reference, counted with a Fenwick tree
-** over "time slots" holding a 1 at each page's last reference: O(log S)
-** per reference.  When the slots run out they are renumbered in order
-** (compaction), and their number doubles when more than half are live, so
-** memory is O(footprint) whatever the trace's length and the renumbering
-** is amortized O(1).  A reference to the page referenced just before
-** (d = 1, most of a real trace) touches nothing.
+** LRU: the stack is recency order.  Its top LRU_TOP pages are an array in
+** MRU order (a real trace finds most references there: d is the position,
+** no tree is touched).  Below, d - 1 is LRU_TOP plus the number of pages
+** below the top referenced since this one, counted with a Fenwick tree
+** over "time slots" holding a 1 for each page below the top: a page takes
+** the next slot when it drops out of the top array (every page below the
+** top was referenced before every page in it, so slots stay in recency
+** order), and loses it when it comes back to the top.  O(log S) per
+** reference that misses the top.  When the slots run out they are
+** renumbered in order (compaction), and their number doubles when more
+** than half are live, so memory is O(footprint) whatever the trace's
+** length and the renumbering is amortized O(1).
 **
 ** OPT: the stack is ordered by Mattson's priority rule with "next use
 ** sooner" as the priority.  A reference found at depth p moves to the top;
@@ -30,8 +34,9 @@
 ** footprint) (each cold miss walks until the first dead page).
 **
 ** INVARIANTS:
-**   MR1 LRU: live equals the pages seen; every seen page has exactly one
-**       slot whose bit is 1, its last reference; t <= cap.
+**   MR1 LRU: every page seen is either in top[] (in_top set, once) or
+**       has exactly one slot whose bit is 1 (last[] names it); slots
+**       below t are in recency order; t <= cap.
 **   MR2 OPT: pos[stk[k].id] == k for k < depth, and the stack holds each
 **       seen page once.
 */
@@ -98,12 +103,18 @@ static int curve(const uint64_t *hist, size_t n_hist, uint64_t cold, uint64_t fo
 
 /* ---- LRU ------------------------------------------------------------------------- */
 
+#define LRU_TOP 16
+
 struct lru_mrc {
-    uint32_t *last;        /* id -> slot of its last reference, MRC_NONE */
+    uint32_t  top[LRU_TOP];   /* the most recently used pages, MRU first */
+    unsigned  n_top;
+    uint8_t  *in_top;      /* id -> in top[] */
+    uint32_t *last;        /* id -> its slot below the top, MRC_NONE */
     size_t    n_last;
     uint32_t *owner;       /* slot -> id */
     uint32_t *tree;        /* Fenwick tree, 1-based, cap + 1 entries */
-    uint32_t  cap, t, live;
+    uint32_t  cap, t;      /* slots; the next free one */
+    uint32_t  below;       /* pages with a slot (bits set) */
     uint64_t *hist;        /* hist[d]: references at stack depth d */
     size_t    n_hist;
     uint64_t  cold;
@@ -111,13 +122,20 @@ struct lru_mrc {
 
 struct lru_mrc *lru_mrc_create(void)
 {
-    return calloc(1, sizeof(struct lru_mrc));
+    struct lru_mrc *m = calloc(1, sizeof(struct lru_mrc));
+
+    if (m != NULL && grow_u64(&m->hist, &m->n_hist, LRU_TOP + 2) != 0) {
+        free(m);
+        return NULL;
+    }
+    return m;
 }
 
 void lru_mrc_destroy(struct lru_mrc *m)
 {
     if (m == NULL)
         return;
+    free(m->in_top);
     free(m->last);
     free(m->owner);
     free(m->tree);
@@ -125,12 +143,12 @@ void lru_mrc_destroy(struct lru_mrc *m)
     free(m);
 }
 
-/* Ones at slots 0..live-1 and nothing else: tree[i] covers (i - lowbit, i]. */
-static void fen_build(uint32_t *tree, uint32_t cap, uint32_t live)
+/* Ones at slots 0..n-1 and nothing else: tree[i] covers (i - lowbit, i]. */
+static void fen_build(uint32_t *tree, uint32_t cap, uint32_t n)
 {
     for (uint32_t i = 1; i <= cap; i++) {
         uint32_t lo = i - (i & -i);
-        tree[i] = (i < live ? i : live) - (lo < live ? lo : live);
+        tree[i] = (i < n ? i : n) - (lo < n ? lo : n);
     }
 }
 
@@ -149,8 +167,8 @@ static void fen_add(uint32_t *tree, uint32_t cap, uint32_t slot, int32_t v)
         tree[i] += (uint32_t)v;
 }
 
-/* Renumbers the live slots 0..t-1 in order; doubles cap when more than
-** half would be live (MR1). */
+/* Renumbers the slots with a bit 0..below-1 in order; doubles cap when more
+** than half would be used (MR1). */
 static int lru_compact(struct lru_mrc *m)
 {
     uint32_t j = 0;
@@ -162,9 +180,8 @@ static int lru_compact(struct lru_mrc *m)
             m->owner[j++] = id;
         }
     }
-    m->t = j;                   /* the pages with a slot: all but the one
-                                ** being referenced, whose slot just died */
-    if (m->cap == 0 || 2 * (uint64_t)m->live > m->cap) {
+    m->t = j;
+    if (m->cap == 0 || 2 * (uint64_t)m->below + 2 > m->cap) {
         uint32_t cap = m->cap ? 2 * m->cap : 4096;
         uint32_t *owner, *tree;
         if (cap > (UINT32_MAX >> 1))
@@ -183,43 +200,73 @@ static int lru_compact(struct lru_mrc *m)
     return 0;
 }
 
+/* The page at the bottom of top[] drops below: it takes the next slot. */
+static int lru_drop(struct lru_mrc *m, uint32_t id)
+{
+    if (m->t == m->cap && lru_compact(m) != 0)
+        return -1;
+    m->in_top[id] = 0;
+    fen_add(m->tree, m->cap, m->t, 1);
+    m->last[id] = m->t;
+    m->owner[m->t++] = id;
+    m->below++;
+    return 0;
+}
+
 int lru_mrc_feed(struct lru_mrc *m, const uint32_t *refs, size_t n, uint32_t n_ids)
 {
+    size_t before = m->n_last;
+
     if (grow_u32(&m->last, &m->n_last, n_ids, 0xff) != 0)
         return -1;
+    if (m->n_last != before) {
+        uint8_t *v = realloc(m->in_top, m->n_last);
+        if (v == NULL)
+            return -1;
+        memset(v + before, 0, m->n_last - before);
+        m->in_top = v;
+    }
     for (size_t i = 0; i < n; i++) {
-        uint32_t id = PREF_ID(refs[i]), s = m->last[id];
-        if (s != MRC_NONE && s + 1 == m->t) {      /* the top of the stack */
-            if (m->n_hist < 2 && grow_u64(&m->hist, &m->n_hist, 2) != 0)
-                return -1;
-            m->hist[1]++;
+        uint32_t id = PREF_ID(refs[i]), d;
+        unsigned j;
+
+        if (m->in_top[id]) {                      /* in the top: d = position */
+            for (j = 0; m->top[j] != id; j++)
+                ;
+            m->hist[j + 1]++;
+            memmove(&m->top[1], &m->top[0], j * sizeof m->top[0]);
+            m->top[0] = id;
             continue;
         }
-        if (s == MRC_NONE) {
+        if (m->last[id] == MRC_NONE) {
             m->cold++;
-            m->live++;
-        } else {
-            uint32_t d = m->live - fen_prefix(m->tree, s) + 1;
+        } else {                                  /* below: top + newer below */
+            uint32_t s = m->last[id];
+            d = m->n_top + 1 + (m->below - fen_prefix(m->tree, s));
             if (d >= m->n_hist && grow_u64(&m->hist, &m->n_hist, (size_t)d + 1) != 0)
                 return -1;
             m->hist[d]++;
-            fen_add(m->tree, m->cap, s, -1);      /* the old slot dies */
+            fen_add(m->tree, m->cap, s, -1);
             m->last[id] = MRC_NONE;
+            m->below--;
         }
-        if (m->t == m->cap && lru_compact(m) != 0)
-            return -1;
-        fen_add(m->tree, m->cap, m->t, 1);
-        m->last[id] = m->t;
-        m->owner[m->t] = id;
-        m->t++;
+        if (m->n_top == LRU_TOP) {
+            if (lru_drop(m, m->top[LRU_TOP - 1]) != 0)
+                return -1;
+            m->n_top--;
+        }
+        memmove(&m->top[1], &m->top[0], m->n_top * sizeof m->top[0]);
+        m->top[0] = id;
+        m->n_top++;
+        m->in_top[id] = 1;
     }
     return 0;
 }
 
 int lru_mrc_faults(const struct lru_mrc *m, uint64_t **faults, uint64_t *footprint)
 {
-    *footprint = m->live;
-    return curve(m->hist, m->n_hist, m->cold, m->live, faults);
+    *footprint = m->n_top + m->below;
+    return curve(m->hist, m->n_hist, m->cold, *footprint, faults);
 }
 
 /* ---- OPT ------------------------------------------------------------------------ */

@@ -57,6 +57,7 @@ struct mrun {
     struct mr_pid *pids;
     size_t       n_pids, cap_pids;
     vml_proc    *cur;          /* the run being gathered: its process */
+    uint32_t     cur_pid;      /* the trace PID of cur */
     unsigned     cur_access;   /* and kind */
     vml_va      *run;
     size_t       n_run;
@@ -177,40 +178,85 @@ static vml_status mr_flush(struct mrun *r)
     return r->st;
 }
 
-static vml_status mr_issue(struct mrun *r, vml_proc *p, unsigned access, vml_va va)
+/* The further pages of an access that crosses pages (VML_REPLAY_STRADDLE). */
+static vml_status mr_straddle(struct mrun *r, const vml_trace_access *a)
 {
-    if ((p != r->cur || access != r->cur_access || r->n_run == MR_MAX_RUN) && r->n_run > 0
-        && mr_flush(r) != VML_OK)
-        return r->st;
-    r->cur = p;
-    r->cur_access = access;
-    r->run[r->n_run++] = va;
+    vml_va last = a->va + (a->size - 1u);
+
+    for (vml_va page = (a->va >> VML_PAGE_SHIFT) + 1; page <= last >> VML_PAGE_SHIFT; page++) {
+        if (r->n_run == MR_MAX_RUN && mr_flush(r) != VML_OK)
+            return r->st;
+        r->run[r->n_run++] = page << VML_PAGE_SHIFT;
+    }
     return VML_OK;
 }
 
-static vml_status mr_access(struct mrun *r, const vml_trace_access *a)
+/* Gathers the accesses of a batch into runs of one process and kind and
+** issues them (MP1); stops early at a sample point.  Returns how many
+** accesses it took.  The run's state lives in locals inside the loop (the
+** stores to run[] could alias r's fields). */
+static size_t mr_batch(struct mrun *r, const vml_trace_access *acc, size_t n, uint64_t limit)
 {
-    static const unsigned access_of[4] = { VML_ACCESS_READ, VML_ACCESS_WRITE, VML_ACCESS_EXEC,
-                                           VML_ACCESS_WRITE };
-    unsigned flags = r->o->flags;
-    vml_proc *p;
-    vml_va va = a->va, last = va;
+    const unsigned flags = r->o->flags;
+    /* A fetch is an execute access on a process given by the caller (its
+    ** NX pages refuse it); on the processes of --machine, whose memory is
+    ** all committed read-write-execute on first touch, it is a read (the
+    ** same outcome, and longer runs for the batch path). */
+    const unsigned access_of[4] = { VML_ACCESS_READ, VML_ACCESS_WRITE,
+                                    r->fixed != NULL ? VML_ACCESS_EXEC : VML_ACCESS_READ,
+                                    VML_ACCESS_WRITE };
+    /* kinds dropped: fetches under NO_IFETCH */
+    const unsigned drop_kind = (flags & VML_REPLAY_NO_IFETCH) ? VML_TRACE_IFETCH : 4u;
+    const unsigned drop_cont = (flags & VML_REPLAY_STRADDLE) ? 0u : VML_TRACE_CONT;
+    vml_va *const run = r->run;
+    vml_proc *cur = r->cur;
+    unsigned cur_access = r->cur_access;
+    uint32_t cur_pid = r->cur_pid;
+    size_t n_run = r->n_run, i;
 
-    if (a->kind == VML_TRACE_IFETCH && (flags & VML_REPLAY_NO_IFETCH))
-        return VML_OK;
-    if ((a->flags & VML_TRACE_CONT) && !(flags & VML_REPLAY_STRADDLE))
-        return VML_OK;
-    p = mr_proc(r, a->pid);
-    if (p == NULL)
-        return r->st;
-    if ((flags & VML_REPLAY_STRADDLE) && a->size > 1 && va + (a->size - 1u) > va)
-        last = va + (a->size - 1u);
-    if (mr_issue(r, p, access_of[a->kind & 3], va) != VML_OK)
-        return r->st;
-    for (vml_va page = (va >> VML_PAGE_SHIFT) + 1; page <= last >> VML_PAGE_SHIFT; page++)
-        if (mr_issue(r, p, access_of[a->kind & 3], page << VML_PAGE_SHIFT) != VML_OK)
-            return r->st;
-    return VML_OK;
+    if (n > limit)
+        n = (size_t)limit;
+    for (i = 0; i < n; i++) {
+        const vml_trace_access *a = &acc[i];
+        unsigned access = access_of[a->kind & 3];
+        vml_proc *p = cur;
+
+        if (a->kind == drop_kind || (a->flags & drop_cont))
+            continue;
+        if (a->pid != cur_pid || p == NULL) {
+            p = mr_proc(r, a->pid);
+            if (p == NULL)
+                break;
+            cur_pid = a->pid;
+        }
+        if ((p != cur || access != cur_access || n_run == MR_MAX_RUN) && n_run > 0) {
+            r->cur = cur;
+            r->cur_access = cur_access;
+            r->n_run = n_run;
+            if (mr_flush(r) != VML_OK)
+                break;
+            n_run = 0;
+        }
+        cur = p;
+        cur_access = access;
+        run[n_run++] = a->va;
+        if ((flags & VML_REPLAY_STRADDLE) && a->size > 1
+            && (a->va & (VML_PAGE_SIZE - 1)) + a->size > VML_PAGE_SIZE
+            && a->va + (a->size - 1u) > a->va) {
+            r->cur = cur;
+            r->cur_access = cur_access;
+            r->n_run = n_run;
+            if (mr_straddle(r, a) != VML_OK)
+                break;
+            n_run = r->n_run;
+        }
+    }
+    r->cur = cur;
+    r->cur_access = cur_access;
+    r->cur_pid = cur_pid;
+    r->n_run = n_run;
+    r->out->accesses += i;
+    return i;
 }
 
 static double mr_now(void)
@@ -228,6 +274,7 @@ vml_status vml_replay_machine(vml_machine *m, vml_proc *proc, vml_trace *t,
     struct mrun r;
     vml_trace_access *acc;
     double t0 = mr_now(), last_report = t0;
+    uint64_t next_sample = 0;
     int stopped = 0;
 
     if (out != NULL)
@@ -245,6 +292,8 @@ vml_status vml_replay_machine(vml_machine *m, vml_proc *proc, vml_trace *t,
     r.fixed = proc;
     r.o = o;
     r.out = out;
+    if (o->sample != NULL && o->sample_every > 0)
+        next_sample = o->sample_every;
     r.run = malloc(MR_MAX_RUN * sizeof r.run[0]);
     acc = malloc(MR_BATCH * sizeof acc[0]);
     if (r.run == NULL || acc == NULL) {
@@ -265,13 +314,12 @@ vml_status vml_replay_machine(vml_machine *m, vml_proc *proc, vml_trace *t,
             break;
         }
         while (i < n && r.st == VML_OK) {
-            if (mr_access(&r, &acc[i]) != VML_OK)
-                break;
-            out->accesses++;
-            i++;
-            if (o->sample != NULL && o->sample_every > 0 && out->accesses % o->sample_every == 0
-                && mr_flush(&r) == VML_OK)
+            uint64_t limit = next_sample ? next_sample - out->accesses : UINT64_MAX;
+            i += mr_batch(&r, acc + i, n - i, limit);
+            if (next_sample && out->accesses == next_sample && mr_flush(&r) == VML_OK) {
                 o->sample(o->sample_ctx, m, out->accesses);
+                next_sample += o->sample_every;
+            }
         }
         if (o->progress != NULL && mr_now() - last_report >= 0.2) {
             vml_trace_info info;
@@ -286,12 +334,9 @@ vml_status vml_replay_machine(vml_machine *m, vml_proc *proc, vml_trace *t,
             p.work_total = info.size_in;
             p.elapsed = last_report - t0;
             stopped = o->progress(o->progress_ctx, &p) != 0;
-            if (stopped)
-                mr_flush(&r);
         }
     }
-    if (o->sample != NULL && o->sample_every > 0 && out->accesses % o->sample_every != 0
-        && r.n_run == 0)
+    if (next_sample && out->accesses != next_sample - o->sample_every && r.n_run == 0)
         o->sample(o->sample_ctx, m, out->accesses);    /* the last point */
     free(r.run);
     free(acc);

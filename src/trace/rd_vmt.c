@@ -276,11 +276,35 @@ static vml_status vmt_step(vml_trace *t, struct vmt_rec *r)
 static vml_status vmt_read(vml_trace *t, vml_trace_access *out, size_t max, size_t *n)
 {
     static const uint8_t kinds[3] = { VML_TRACE_READ, VML_TRACE_WRITE, VML_TRACE_IFETCH };
+    struct src *s = &t->src;
     struct vmt_state *v = &t->vmt;
     size_t k = 0;
 
     while (k < max && !v->ended) {
         struct vmt_rec r;
+        const uint8_t *p = s->buf + s->pos, *end = s->buf + s->len;
+
+        /* Fast path: short references (see vmt_read_refs). */
+        if (end - p >= VMT_MAX_RECORD && !v->cont && v->n_refs >= VMT_BACK) {
+            const uint8_t *stop = end - VMT_MAX_RECORD;
+            const uint8_t *lim = (size_t)(stop - p) < max - k ? stop : p + (max - k);
+            uint64_t nref = v->n_refs;
+            while (p < lim && *p < VMT_SHORT_END) {
+                unsigned b = *p++;
+                uint32_t id = v->ring[(nref - 1 - (b & (VMT_BACK - 1))) & (VMT_BACK - 1)];
+                v->ring[nref++ & (VMT_BACK - 1)] = id;
+                out[k].va = v->page_of[id] << VML_PAGE_SHIFT;
+                out[k].pid = v->pid_of[id];
+                out[k].size = 0;
+                out[k].kind = kinds[b >> 6];
+                out[k].flags = 0;
+                k++;
+            }
+            s->pos = (size_t)(p - s->buf);
+            v->n_refs = nref;
+            if (k == max)
+                break;
+        }
         if (vmt_step(t, &r) != VML_OK)
             return t->st;
         if (!r.is_ref)
