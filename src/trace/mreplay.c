@@ -255,7 +255,8 @@ static size_t mr_batch(struct mrun *r, const vml_trace_access *acc, size_t n, ui
     r->cur_access = cur_access;
     r->cur_pid = cur_pid;
     r->n_run = n_run;
-    r->out->accesses += i;
+    for (size_t k = 0; k < i; k++)       /* a continuation is part of an access */
+        r->out->accesses += !(acc[k].flags & VML_TRACE_CONT);
     return i;
 }
 

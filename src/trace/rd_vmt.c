@@ -266,6 +266,7 @@ static vml_status vmt_step(vml_trace *t, struct vmt_rec *r)
     }
     r->is_ref = 1;
     r->cont = v->cont;
+    v->n_conts += (uint64_t)v->cont;
     v->cont = 0;
     v->ring[v->n_refs & (VMT_BACK - 1)] = r->id;     /* VT3 */
     v->n_refs++;
@@ -390,7 +391,7 @@ static vml_status vmt_read_refs(vml_trace *t, struct prefs *ps, uint32_t *out, s
         }
     }
     ps->n_ids = v->n_ids;
-    t->accesses = v->n_refs;        /* TR2: every reference of the file is an access */
+    t->accesses = v->n_refs - v->n_conts;   /* TR2: a straddle's pages are one access */
     *n = k;
     return VML_OK;
 }

@@ -507,7 +507,10 @@ vml_status vml_replay_sweep(const char *const *traces, size_t n_traces, vml_repl
         return VML_E_NOMEM;
     for (size_t tr = 0; tr < n_traces; tr++) {
         int regular;
-        uint64_t size = file_size(traces[tr], &regular);
+        uint64_t size;
+        if (traces[tr] == NULL)          /* no cell of it in this run */
+            continue;
+        size = file_size(traces[tr], &regular);
         size_t before = sw.n_units, added = plan_trace(&sw, tr, n_cells, jobs, regular);
         if (added == (size_t)-1) {
             sweep_free(&sw);

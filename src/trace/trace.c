@@ -7,7 +7,9 @@
 **       returns it again and t->err names the file, the line or byte
 **       offset, and the problem.  A failed trace never reports its end:
 **       results read from it are never complete.
-**   TR2 t->accesses counts the accesses handed out by vml_trace_read.
+**   TR2 t->accesses counts the accesses read: the records handed out by
+**       vml_trace_read but a vmt straddle's continuations (part of the
+**       access before them).
 **
 ** TRANSITIONS: open -> reading -> at end | failed (sticky).
 */
@@ -378,7 +380,8 @@ vml_status vml_trace_read(vml_trace *t, vml_trace_access *buf, size_t max, size_
     if (max == 0)
         return VML_OK;
     st = t->rd->read(t, buf, max, n);
-    t->accesses += *n;
+    for (size_t i = 0; i < *n; i++)      /* TR2: a straddle's further pages */
+        t->accesses += !(buf[i].flags & VML_TRACE_CONT);     /* are one access */
     return st;
 }
 

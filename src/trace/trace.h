@@ -106,6 +106,7 @@ struct vmt_state {
     uint32_t pid;          /* the current process */
     uint64_t last_page;    /* page of the last new-page record (delta base) */
     uint64_t n_refs;       /* references decoded */
+    uint64_t n_conts;      /* of which continuations of a straddle */
     uint32_t ring[VMT_BACK];  /* ids of the last references: ring[n & 63] */
     int      cont;         /* the next reference continues a straddle */
     int      ended;        /* the end record was read */
