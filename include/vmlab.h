@@ -875,8 +875,8 @@ typedef struct vml_replay_progress {
     uint64_t work_total;   /* 0 when unknown (a pipe) */
     double   elapsed;      /* seconds */
 } vml_replay_progress;
-/* Called on the caller's thread about every 200 ms; returning non-zero
-** stops the replay (the results then say partial). */
+/* Called on the caller's thread about every progress_ms (200 ms); returning
+** non-zero stops the replay (the results then say partial). */
 typedef int (*vml_progress_fn)(void *ctx, const vml_replay_progress *p);
 /* Called every sample_every accesses of a machine replay (vml_stat_get
 ** reads the counters), and once at the end. */
@@ -888,6 +888,7 @@ typedef struct vml_replay_opts {
     unsigned        jobs;           /* worker threads; 0 = 1 */
     vml_progress_fn progress;       /* may be NULL */
     void           *progress_ctx;
+    unsigned        progress_ms;    /* between calls; 0 = 200 */
     /* OPT's future (next-use positions, 12 bytes per reference) is kept
     ** in memory up to future_memory bytes, the rest in an unlinked
     ** temporary file in tmp_dir.  0 = 1 GiB; NULL = $TMPDIR or /tmp. */

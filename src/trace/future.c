@@ -48,6 +48,8 @@ static void *big_alloc(size_t bytes)
 {
     void *p = NULL;
 
+    if (bytes < (2u << 20))
+        return malloc(bytes);
     if (posix_memalign(&p, 2u << 20, bytes) != 0)
         return NULL;
 #ifdef MADV_HUGEPAGE

@@ -122,11 +122,13 @@ static int mr_commit(struct mrun *r, vml_proc *p, const vml_exception *ex)
     vml_va page = ex->va & ~(vml_va)(VML_PAGE_SIZE - 1), got;
     uint32_t e;
 
+    if (page < MR_GRANULE)
+        return 0;       /* the NULL region (and address 0 would mean "anywhere") */
     if (ex->reason == VML_AV_NOT_RESERVED) {
         e = vml_win_VirtualAlloc(p, page & ~(MR_GRANULE - 1), MR_GRANULE, VML_MEM_RESERVE,
                                  VML_PAGE_EXECUTE_READWRITE, &got);
         if (e != 0)
-            return 0;   /* the NULL region, the top of user space, another VAD */
+            return 0;   /* the top of user space, another VAD in the way */
     }
     e = vml_win_VirtualAlloc(p, page, VML_PAGE_SIZE, VML_MEM_COMMIT, VML_PAGE_EXECUTE_READWRITE,
                              &got);
@@ -322,7 +324,8 @@ vml_status vml_replay_machine(vml_machine *m, vml_proc *proc, vml_trace *t,
                 next_sample += o->sample_every;
             }
         }
-        if (o->progress != NULL && mr_now() - last_report >= 0.2) {
+        if (o->progress != NULL
+            && mr_now() - last_report >= (o->progress_ms ? o->progress_ms : 200) / 1000.0) {
             vml_trace_info info;
             vml_replay_progress p;
             if (mr_flush(&r) != VML_OK)

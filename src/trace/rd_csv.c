@@ -10,8 +10,9 @@
 **   pid, process                     decimal (default 0)
 **   size, len, bytes, obj_size       decimal bytes (default 1)
 **
-** and other columns are ignored; an address or a page column is required.
-** Without a header the columns are op,address[,pid[,size]].
+** and other columns are ignored; an address or a page column is required,
+** and every row has the header's number of fields.  Without a header a
+** row is op,address[,pid[,size]].
 */
 #include <string.h>
 #include <strings.h>
@@ -117,11 +118,13 @@ static int csv_columns(vml_trace *t, const struct field *f, unsigned n)
         any_name |= known;
     }
     t->csv_n_cols = n;
+    t->csv_header = any_name;
     if (any_name)
         return 1;
     static const enum csv_col by_position[] = { CSV_OP, CSV_ADDR, CSV_PID, CSV_SIZE };
-    for (unsigned i = 0; i < n; i++)
+    for (unsigned i = 0; i < CSV_MAX_COLS; i++)
         t->csv_cols[i] = i < 4 ? by_position[i] : CSV_SKIP;
+    t->csv_n_cols = 4;
     return 0;
 }
 
@@ -130,8 +133,9 @@ static vml_status csv_record(vml_trace *t, const char *s, size_t len, const stru
 {
     int have_addr = 0, overflow;
 
-    if (n != t->csv_n_cols)
-        return csv_bad(t, s, len, "wrong number of fields for the columns", 0);
+    if (t->csv_header ? n != t->csv_n_cols : n < 2 || n > 4)
+        return csv_bad(t, s, len, t->csv_header ? "wrong number of fields for the header's columns"
+                                                : "expected op,address[,pid[,size]]", 0);
     a->kind = VML_TRACE_READ;
     a->pid = 0;
     a->size = 1;

@@ -113,10 +113,10 @@ static vml_status vmt_start(vml_trace *t)
 }
 
 /* Records a new page (VT1): its number and process. */
-static vml_status vmt_new_page(vml_trace *t, const uint8_t *at, int64_t delta)
+static vml_status vmt_new_page(vml_trace *t, const uint8_t *at, uint64_t delta)
 {
     struct vmt_state *v = &t->vmt;
-    uint64_t page = v->last_page + (uint64_t)delta;
+    uint64_t page = v->last_page + delta;     /* wraps: a negative delta */
 
     if (page >> (64 - VML_PAGE_SHIFT))
         return tr_fail_byte(t, VML_E_SYNTAX, vmt_offset(t, at),
@@ -255,7 +255,7 @@ static vml_status vmt_step(vml_trace *t, struct vmt_rec *r)
             if ((st = vmt_varint(t, &p, end, rec, "a new page's number", &a)) != VML_OK)
                 return st;
             /* zigzag: 0, -1, 1, -2 ... as 0, 1, 2, 3 ... */
-            if ((st = vmt_new_page(t, rec, (int64_t)(a >> 1) ^ -(int64_t)(a & 1))) != VML_OK)
+            if ((st = vmt_new_page(t, rec, a >> 1 ^ (a & 1 ? UINT64_MAX : 0))) != VML_OK)
                 return st;
         }
         r->id = (uint32_t)x;

@@ -382,7 +382,8 @@ static vml_status sweep_run(struct sweep *sw)
     while (sw->running > 0) {
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_nsec += 200 * 1000 * 1000;
+        ts.tv_nsec += (long)(sw->o->progress_ms ? sw->o->progress_ms : 200) % 1000 * 1000000;
+        ts.tv_sec += (sw->o->progress_ms ? sw->o->progress_ms : 200) / 1000;
         if (ts.tv_nsec >= 1000000000) {
             ts.tv_sec++;
             ts.tv_nsec -= 1000000000;

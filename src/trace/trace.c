@@ -220,9 +220,11 @@ int tr_hex(const char *s, size_t len, size_t *i, uint64_t *out, int *overflow)
     int d;
 
     *overflow = 0;
-    if (k + 1 < len && s[k] == '0' && (s[k + 1] == 'x' || s[k + 1] == 'X')
-        && k + 2 < len && hex_digit((unsigned char)s[k + 2]) >= 0)
+    if (k + 1 < len && s[k] == '0' && (s[k + 1] == 'x' || s[k + 1] == 'X')) {
+        if (k + 2 >= len || hex_digit((unsigned char)s[k + 2]) < 0)
+            return -1;                /* "0x" and no digit */
         k += 2;
+    }
     if (k >= len || hex_digit((unsigned char)s[k]) < 0)
         return -1;
     while (k < len && (d = hex_digit((unsigned char)s[k])) >= 0) {

@@ -125,6 +125,7 @@ struct vml_trace {
     /* per-format state */
     enum csv_col csv_cols[CSV_MAX_COLS];
     unsigned  csv_n_cols;
+    int       csv_header;  /* the columns came from a header line */
     struct vmt_state vmt;
 };
 
@@ -217,7 +218,11 @@ int        pid_set_add(struct pid_set *s, uint32_t pid);   /* 0, or -1 out of me
 /* ---- OPT's future: next-use positions (future.c) ------------------------ */
 
 #define FUT_NEVER UINT64_MAX
+#ifdef VML_TEST_BUILD
+#define FUT_CHUNK (1u << 12)    /* small: the tests reach the temporary file */
+#else
 #define FUT_CHUNK (1u << 20)    /* references per chunk */
+#endif
 
 struct fut_chunk;
 

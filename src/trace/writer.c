@@ -131,8 +131,8 @@ static size_t vmt_ref(vml_trace_writer *w, uint8_t *p, uint32_t pid, uint64_t pa
         p[n++] = (uint8_t)(VMT_LONG | kind);
         n += put_varint(p + n, id);
         if (is_new) {
-            int64_t d = (int64_t)(page - w->last_page);
-            n += put_varint(p + n, (uint64_t)(d << 1) ^ (uint64_t)(d >> 63));   /* zigzag */
+            uint64_t d = page - w->last_page;     /* a signed delta, two's complement */
+            n += put_varint(p + n, d << 1 ^ (d >> 63 ? UINT64_MAX : 0));   /* zigzag */
             w->last_page = page;
         }
     }
