@@ -826,7 +826,9 @@ VML_API void       vml_trace_close(vml_trace *t);
 /* Reads up to max accesses into buf; *n == 0 at the end of the trace.
 ** VML_E_SYNTAX (malformed line, truncated record, bad field), VML_E_IO
 ** (read error, corrupt compressed stream): vml_trace_error() names the
-** file, the line or byte offset and the problem; the trace stays failed. */
+** file, the line or byte offset and the problem; the trace stays failed.
+** The accesses before a failure are returned first (VML_OK), the failure
+** by the next call. */
 VML_API vml_status vml_trace_read(vml_trace *t, vml_trace_access *buf, size_t max, size_t *n);
 VML_API const char *vml_trace_error(const vml_trace *t);   /* "" when none */
 

@@ -16,15 +16,17 @@
 ** PIDs interleave on one CPU (opts.cpu; each change of process is a CR3
 ** load).
 **
-** VML_REPLAY_AUTOCOMMIT: an access that faults because its address is not
-** reserved reserves the 64 KiB allocation-granularity region around it
-** (PAGE_EXECUTE_READWRITE) and commits its page; one that faults on a
-** reserved page not committed commits the page; the access is then
-** retried.  So memory is committed on first touch of each page, as the
-** traced program's own allocator did before its trace began.  Any other
-** exception (and these, without the flag) is counted and the replay goes
-** on.  A commit refused by the commit limit stops the replay: the trace
-** needs more RAM + pagefile than the machine has.
+** VML_REPLAY_AUTOCOMMIT: an access that faults because its address is in
+** no VAD maps its page (posix mmap, anonymous, read-write-execute, fixed:
+** page-granular, and adjacent pages merge into one VMA); one that faults
+** on a reserved page not committed commits the page (VirtualAlloc); the
+** access is then retried.  So memory is committed on first touch of each
+** page, as the traced program's own allocator did before its trace began.
+** Any other exception (and these, without the flag) is counted and the
+** replay goes on.  A commit refused by the commit limit stops the replay:
+** the trace needs more RAM + pagefile than the machine has (mmap
+** overcommits as Linux does: a machine out of frames raises
+** STATUS_NO_MEMORY exceptions, counted).
 **
 ** INVARIANTS:
 **   MP1 Accesses are issued in trace order; a batch is flushed before the
@@ -42,7 +44,7 @@
 
 #define MR_BATCH    4096
 #define MR_MAX_RUN  (MR_BATCH * 18)   /* a batch of straddling accesses */
-#define MR_GRANULE  0x10000ull        /* Windows' allocation granularity */
+#define MR_GRANULE  0x10000ull        /* the NULL region's end (mmap_min_addr) */
 
 struct mr_pid {
     uint32_t  pid;
@@ -116,7 +118,11 @@ static vml_proc *mr_proc(struct mrun *r, uint32_t pid)
 }
 
 /* VML_REPLAY_AUTOCOMMIT: 1 when va's page is now committed (retry), 0 when
-** it cannot be (count the exception), -1 when the replay must stop. */
+** it cannot be (count the exception), -1 when the replay must stop.  A page
+** in no VAD is mapped by mmap (anonymous, private, read-write-execute,
+** fixed without replacing: page-granular, and neighbouring pages merge
+** into one VMA as on Linux, where lackey's traces come from); a page of a
+** reserved region is committed by VirtualAlloc. */
 static int mr_commit(struct mrun *r, vml_proc *p, const vml_exception *ex)
 {
     vml_va page = ex->va & ~(vml_va)(VML_PAGE_SIZE - 1), got;
@@ -125,10 +131,12 @@ static int mr_commit(struct mrun *r, vml_proc *p, const vml_exception *ex)
     if (page < MR_GRANULE)
         return 0;       /* the NULL region (and address 0 would mean "anywhere") */
     if (ex->reason == VML_AV_NOT_RESERVED) {
-        e = vml_win_VirtualAlloc(p, page & ~(MR_GRANULE - 1), MR_GRANULE, VML_MEM_RESERVE,
-                                 VML_PAGE_EXECUTE_READWRITE, &got);
-        if (e != 0)
-            return 0;   /* the top of user space, another VAD in the way */
+        if (vml_posix_mmap(p, page, VML_PAGE_SIZE, VML_PROT_READ | VML_PROT_WRITE | VML_PROT_EXEC,
+                           VML_MAP_PRIVATE | VML_MAP_ANONYMOUS | VML_MAP_FIXED_NOREPLACE, -1, 0,
+                           &got) != 0)
+            return 0;   /* the top of user space */
+        r->out->pages_committed++;
+        return 1;
     }
     e = vml_win_VirtualAlloc(p, page, VML_PAGE_SIZE, VML_MEM_COMMIT, VML_PAGE_EXECUTE_READWRITE,
                              &got);

@@ -115,6 +115,8 @@ vml_status prefs_read(struct prefs *ps, uint32_t *out, size_t max, size_t *n)
         if (ps->acc_pos == ps->acc_n) {
             size_t got;
             vml_status st = vml_trace_read(t, ps->acc, PREF_ACC_BATCH, &got);
+            if (st != VML_OK && k > 0)
+                break;               /* what came before the failure first */
             if (st != VML_OK)
                 return st;
             ps->acc_pos = 0;

@@ -199,27 +199,31 @@ static vml_status csv_read(vml_trace *t, vml_trace_access *out, size_t max, size
         if (r > 0)
             break;
         if (r < 0)
-            return t->st;
+            break;
         if (len == 0 || s[0] == '#')
             continue;
         nf = csv_split(s, len, f);
-        if (nf > CSV_MAX_COLS)
-            return csv_bad(t, s, len, "more than 32 fields", 0);
+        if (nf > CSV_MAX_COLS) {
+            csv_bad(t, s, len, "more than 32 fields", 0);
+            break;
+        }
         if (t->csv_n_cols == 0 && csv_columns(t, f, nf)) {
             int addr = 0;
             for (unsigned c = 0; c < nf; c++)
                 addr |= t->csv_cols[c] == CSV_ADDR || t->csv_cols[c] == CSV_PAGE;
-            if (!addr)
-                return csv_bad(t, s, len, "the header names no address column "
-                                          "(address, addr, va, page, vpn or obj_id)", 0);
+            if (!addr) {
+                csv_bad(t, s, len, "the header names no address column "
+                                   "(address, addr, va, page, vpn or obj_id)", 0);
+                break;
+            }
             continue;
         }
         if (csv_record(t, s, len, f, nf, &out[k]) != VML_OK)
-            return t->st;
+            break;
         k++;
     }
     *n = k;
-    return VML_OK;
+    return k > 0 ? VML_OK : t->st;   /* TR1: a failure comes after what came before it */
 }
 
 const struct rd_ops rd_csv = {

@@ -91,15 +91,15 @@ static vml_status lackey_read(vml_trace *t, vml_trace_access *out, size_t max, s
         if (r > 0)
             break;
         if (r < 0)
-            return t->st;
+            break;
         if (len == 0 || is_valgrind_message(s, len))
             continue;
         if (lackey_parse(t, s, len, &out[k]) != VML_OK)
-            return t->st;
+            break;
         k++;
     }
     *n = k;
-    return VML_OK;
+    return k > 0 ? VML_OK : t->st;   /* TR1: a failure comes after what came before it */
 }
 
 const struct rd_ops rd_lackey = {

@@ -39,22 +39,26 @@ static vml_status oracle_read(vml_trace *t, vml_trace_access *out, size_t max, s
         uint64_t id;
 
         if (s->len - s->pos < ORACLE_RECORD) {
-            if (src_fill(s, ORACLE_RECORD) != 0)
-                return tr_fail_src(t);
+            if (src_fill(s, ORACLE_RECORD) != 0) {
+                tr_fail_src(t);
+                break;
+            }
             if (s->len - s->pos < ORACLE_RECORD) {
                 if (s->len == s->pos)
                     break;
-                return tr_fail_byte(t, VML_E_SYNTAX, s->off + s->pos,
-                                    "truncated record: %zu of its 24 bytes",
-                                    s->len - s->pos);
+                tr_fail_byte(t, VML_E_SYNTAX, s->off + s->pos,
+                             "truncated record: %zu of its 24 bytes", s->len - s->pos);
+                break;
             }
         }
         p = s->buf + s->pos;
         id = le64(p + 4);
-        if (id >> (64 - VML_PAGE_SHIFT))
-            return tr_fail_byte(t, VML_E_SYNTAX, s->off + s->pos,
-                                "object id 0x%llx is not a page number (it must be below 2^52)",
-                                (unsigned long long)id);
+        if (id >> (64 - VML_PAGE_SHIFT)) {
+            tr_fail_byte(t, VML_E_SYNTAX, s->off + s->pos,
+                         "object id 0x%llx is not a page number (it must be below 2^52)",
+                         (unsigned long long)id);
+            break;
+        }
         out[k].va = id << VML_PAGE_SHIFT;
         out[k].pid = 0;
         out[k].size = 0;
@@ -64,7 +68,7 @@ static vml_status oracle_read(vml_trace *t, vml_trace_access *out, size_t max, s
         k++;
     }
     *n = k;
-    return VML_OK;
+    return k > 0 ? VML_OK : t->st;   /* TR1: a failure comes after what came before it */
 }
 
 const struct rd_ops rd_oracle = {

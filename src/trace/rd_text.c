@@ -75,16 +75,16 @@ static vml_status text_read(vml_trace *t, vml_trace_access *out, size_t max, siz
         if (r > 0)
             break;
         if (r < 0)
-            return t->st;
+            break;
         i = skip_blanks(s, len, 0);
         if (i == len || s[i] == '#')
             continue;
         if (text_parse(t, s, len, &out[k]) != VML_OK)
-            return t->st;
+            break;
         k++;
     }
     *n = k;
-    return VML_OK;
+    return k > 0 ? VML_OK : t->st;   /* TR1: a failure comes after what came before it */
 }
 
 const struct rd_ops rd_text = {

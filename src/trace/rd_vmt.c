@@ -307,7 +307,7 @@ static vml_status vmt_read(vml_trace *t, vml_trace_access *out, size_t max, size
                 break;
         }
         if (vmt_step(t, &r) != VML_OK)
-            return t->st;
+            break;
         if (!r.is_ref)
             continue;
         out[k].va = v->page_of[r.id] << VML_PAGE_SHIFT;
@@ -318,7 +318,7 @@ static vml_status vmt_read(vml_trace *t, vml_trace_access *out, size_t max, size
         k++;
     }
     *n = k;
-    return VML_OK;
+    return k > 0 ? VML_OK : t->st;   /* TR1: a failure comes after what came before it */
 }
 
 /* The page-reference path: the file's ids are the references' ids.  The
@@ -378,13 +378,15 @@ static vml_status vmt_read_refs(vml_trace *t, struct prefs *ps, uint32_t *out, s
         {
             struct vmt_rec r;
             if (vmt_step(t, &r) != VML_OK)
-                return t->st;
+                break;
             /* Processes: every pid record, and pid 0 when references come
             ** before any (the first reference always comes this way: it
             ** defines a page). */
             if ((r.pid_record || (r.is_ref && ps->pids.n == 0))
-                && pid_set_add(&ps->pids, v->pid) != 0)
-                return tr_fail_byte(t, VML_E_NOMEM, t->src.off + t->src.pos, "out of memory");
+                && pid_set_add(&ps->pids, v->pid) != 0) {
+                tr_fail_byte(t, VML_E_NOMEM, t->src.off + t->src.pos, "out of memory");
+                break;
+            }
             if (!r.is_ref || (r.cont && !keep_cont) || (r.kind == VMT_KIND_IFETCH && !keep_ifetch))
                 continue;
             out[k++] = r.id << 1 | (r.kind == VMT_KIND_WRITE);
@@ -393,7 +395,7 @@ static vml_status vmt_read_refs(vml_trace *t, struct prefs *ps, uint32_t *out, s
     ps->n_ids = v->n_ids;
     t->accesses = v->n_refs - v->n_conts;   /* TR2: a straddle's pages are one access */
     *n = k;
-    return VML_OK;
+    return k > 0 ? VML_OK : t->st;   /* TR1: a failure comes after what came before it */
 }
 
 const struct rd_ops rd_vmt = {

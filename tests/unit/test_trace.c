@@ -492,6 +492,9 @@ static void a_failed_trace_stays_failed(void **state)
     (void)state;
     write_text("f.txt", "R 0x1\nbad\nR 0x2\n");
     assert_int_equal(VML_OK, vml_trace_open(path_of("f.txt"), VML_TRACE_TEXT, &t, err, sizeof err));
+    /* the access before the bad line first, then the failure, for good */
+    assert_int_equal(VML_OK, vml_trace_read(t, a, 8, &n));
+    assert_int_equal(1, n);
     assert_int_equal(VML_E_SYNTAX, vml_trace_read(t, a, 8, &n));
     assert_int_equal(VML_E_SYNTAX, vml_trace_read(t, a, 8, &n));   /* TR1 */
     assert_int_equal(0, n);
