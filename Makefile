@@ -101,11 +101,39 @@ testdeps: tracedeps
 	$(call need_pkgs,$(TEST_PKGS))
 $(filter $(B)/src/trace/%,$(LIB_OBJ)) $(filter $(TB)/src/trace/%,$(TLIB_OBJ)): | tracedeps
 
-test: cmocka testdeps $(UNIT_BIN) $(TB)/vmlab
+test: cmocka testdeps $(UNIT_BIN) $(TB)/vmlab $(FUZZ_BIN)
 	@./tests/run_tests.sh $(TB)
 
 unit: cmocka $(UNIT_BIN)
 	@for t in $(UNIT_BIN); do $$t || exit 1; done
+
+# ---- fuzzing (libFuzzer: clang, Debian libclang-rt-14-dev) -----------------
+# One target per trace reader (tests/fuzz/fuzz_trace.c built with
+# -DFUZZ_FORMAT=...), on the library built with clang's coverage
+# instrumentation and ASan/UBSan.  make test runs each for FUZZ_SHORT
+# seconds (tests/run_tests.sh); make fuzz for FUZZ_TIME seconds each.
+FZ          := build/fuzz
+FUZZ_NAMES  := lackey text csv vmt oracle auto
+FUZZ_BIN    := $(FUZZ_NAMES:%=$(FZ)/fuzz_%)
+FUZZ_TIME   ?= 60
+FUZZ_FLAGS  := $(CSTD) -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer -DVML_TEST_BUILD \
+               -fsanitize=address,undefined -fno-sanitize-recover=all -Iinclude -Isrc
+FUZZ_OBJ    := $(LIB_SRC:%.c=$(FZ)/%.o)
+fuzz_format  = $(if $(filter auto,$(1)),VML_TRACE_AUTO,VML_TRACE_$(shell echo $(1) | tr a-z A-Z))
+$(FZ)/%.o: %.c $(LIB_HDR) | testdeps
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+$(FZ)/libvmlab.a: $(FUZZ_OBJ)
+	ar rcs $@ $^
+$(FZ)/fuzz_%: tests/fuzz/fuzz_trace.c $(FZ)/libvmlab.a
+	clang $(FUZZ_FLAGS) -fsanitize=fuzzer -DFUZZ_FORMAT=$(call fuzz_format,$*) $< \
+	    $(FZ)/libvmlab.a $(LIBS) -o $@
+.PHONY: fuzz
+fuzz: $(FUZZ_BIN)
+	@for n in $(FUZZ_NAMES); do mkdir -p $(FZ)/corpus-$$n; \
+	  echo "fuzz_$$n for $(FUZZ_TIME) s"; \
+	  $(FZ)/fuzz_$$n -max_total_time=$(FUZZ_TIME) -rss_limit_mb=2048 \
+	    $(FZ)/corpus-$$n tests/fuzz/corpus/$$n || exit 1; done
 
 # ---- benchmarks --------------------------------------------------------
 $(B)/bench: bench/bench.c $(B)/libvmlab.a

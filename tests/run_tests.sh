@@ -7,7 +7,9 @@
 #   4. determinism: a scenario run twice gives byte-identical output,
 #   5. the guided tour (what `make run` shows) exits 0,
 #   6. every command-line test tests/cli/*.sh (run as: bash T VMLAB; must
-#      exit 0).
+#      exit 0),
+#   7. a short run (FUZZ_SHORT seconds, default 3) of every libFuzzer
+#      target in build/fuzz (the trace readers).
 # Ends with the plain closing line "N passed, N failed".
 set -u
 tb=${1:-build/test}
@@ -60,6 +62,18 @@ for t in tests/cli/*.sh; do
     [ -f "$t" ] || continue
     if bash "$t" "$vmlab" >/tmp/vmlab-cli.log 2>&1; then ok; echo "ok   $t"
     else bad "$t"; tail -n 20 /tmp/vmlab-cli.log; fi
+done
+
+echo "== fuzz (short runs; make fuzz runs longer)"
+fz="$(dirname "$tb")/fuzz"
+for f in "$fz"/fuzz_*; do
+    [ -x "$f" ] || continue
+    name=${f##*/fuzz_}
+    mkdir -p "$fz/corpus-$name"
+    if "$f" -max_total_time="${FUZZ_SHORT:-3}" -rss_limit_mb=2048 "$fz/corpus-$name" \
+           "tests/fuzz/corpus/$name" >"$fz/fuzz_$name.log" 2>&1; then
+        ok; echo "ok   fuzz_$name"
+    else bad "fuzz_$name"; tail -n 30 "$fz/fuzz_$name.log"; fi
 done
 
 echo
