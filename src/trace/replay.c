@@ -9,7 +9,9 @@
 ** evicts the policy's victim; a page written since it was loaded is dirty
 ** and its eviction is a write-back; frames are the policy's slots,
 ** numbered in the order they first fill.  A policy with
-** POLICY_NEEDS_FUTURE (OPT) is given each reference's next use.
+** POLICY_NEEDS_FUTURE (OPT) is given each reference's next use.  A policy
+** whose on_access is the slot list's sl_op_ignore (FIFO) is not called on
+** hits at all: the call would do nothing.
 **
 ** INVARIANTS (S1-S3 of sim.c, restated for ids):
 **   RP1 Slots 0..n_used-1 are exactly the resident slots; a victim is
@@ -23,6 +25,7 @@
 #include <string.h>
 
 #include "policy/policy.h"
+#include "policy/slotlist.h"
 #include "trace.h"
 
 #define CELL_NONE UINT32_MAX
@@ -166,12 +169,23 @@ static size_t feed_hits(struct cell_run *c, const uint32_t *refs, size_t i, size
     const uint32_t *const slot_of = c->slot_of;
     uint8_t *const dirty = c->dirty;
 
+    if (on_access == sl_op_ignore) {      /* FIFO: a hit changes nothing but dirt */
+        for (; i < n; i++) {
+            uint32_t r = refs[i], slot = slot_of[PREF_ID(r)];
+            if (slot == CELL_NONE)
+                break;
+            if (PREF_WRITE(r))
+                dirty[slot] = 1;
+        }
+        return i;
+    }
     for (; i < n; i++) {
         uint32_t r = refs[i], slot = slot_of[PREF_ID(r)];
         if (slot == CELL_NONE)
             break;
         on_access(st, slot, 0);
-        dirty[slot] |= (uint8_t)PREF_WRITE(r);
+        if (PREF_WRITE(r))
+            dirty[slot] = 1;
     }
     return i;
 }
@@ -189,7 +203,8 @@ static size_t feed_hits_future(struct cell_run *c, const uint32_t *refs, const u
         if (slot == CELL_NONE)
             break;
         on_access(st, slot, next[i]);
-        dirty[slot] |= (uint8_t)PREF_WRITE(r);
+        if (PREF_WRITE(r))
+            dirty[slot] = 1;
     }
     return i;
 }

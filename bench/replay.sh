@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# bench/replay.sh -- trace replay against libCacheSim's cachesim, side by
+# side in one run (make bench runs it after build/bench).
+#
+# The trace: bench/workload.c (deterministic, ~38 M accesses, ~2900 pages)
+# recorded once with `vmlab record` (Valgrind's lackey) into
+# build/bench-trace.vmt.zst and reused; converted once to libCacheSim's
+# oracleGeneral (the same page references, with next-access times for
+# Belady).  Timings are wall time end to end, the best of 3 runs, as
+# ratios within this run (the machine is shared).  Fault counts are
+# checked equal to libCacheSim's miss counts (bench/lcs_count, through its
+# library) for LRU, FIFO, CLOCK (our clock0 is libCacheSim's Clock) and
+# OPT (Belady).
+#
+# Usage: bench/replay.sh [BUILD_DIR]   (the directory holding vmlab)
+set -u
+B=${1:-build}
+vmlab=$B/vmlab
+trace=$B/bench-trace.vmt.zst
+oracle=$B/bench-trace.oracleGeneral
+sizes=64,256,1024,2048
+runs=3
+
+now() { date +%s.%N; }
+# best_of N CMD...: the smallest wall time of N runs, in seconds
+best_of() {
+    local n=$1 best= t0 t1 t
+    shift
+    for _ in $(seq "$n"); do
+        t0=$(now); "$@" >/dev/null 2>&1 || { echo "FAILED"; return; }; t1=$(now)
+        t=$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')
+        if [ -z "$best" ] || awk -v t="$t" -v b="$best" 'BEGIN { exit !(t < b) }'; then best=$t; fi
+    done
+    printf "%.3f" "$best"
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+meets() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a >= b) }' && echo met || echo "NOT met"; }
+per_s() { awk -v n="$1" -v t="$2" 'BEGIN { printf "%.1f", n / t / 1e6 }'; }
+
+echo
+echo "== trace replay (bench/replay.sh)"
+if [ ! -f "$trace" ]; then
+    if ! command -v valgrind >/dev/null; then
+        echo "valgrind is missing (Debian: apt-get install valgrind): no trace, no replay benchmark"
+        exit 0
+    fi
+    cc -O1 -o "$B/bench-workload" bench/workload.c || exit 1
+    echo "recording bench/workload.c under lackey into $trace (once; a minute or two)"
+    "$vmlab" record -o "$trace.part" -- "$B/bench-workload" >/dev/null || exit 1
+    mv "$trace.part" "$trace"
+fi
+if [ ! -f "$oracle" ] || [ "$trace" -nt "$oracle" ]; then
+    "$vmlab" convert "$trace" -o "$oracle" 2>/dev/null || exit 1
+fi
+info=$("$vmlab" replay "$trace" -p lru -f 1 --json -q -j 1)
+accesses=$(echo "$info" | sed -n 's/.*"accesses":\([0-9]*\).*/\1/p')
+pages=$(echo "$info" | sed -n 's/.*"footprint":\([0-9]*\).*/\1/p')
+echo "trace $trace: $accesses accesses, $pages pages (recorded from bench/workload.c)"
+
+cachesim= lcs_count=
+if out=$(bench/libcachesim.sh 2>"$B/libcachesim.log"); then
+    cachesim=$(echo "$out" | sed -n 's/^CACHESIM=//p')
+    lcs_count=$(echo "$out" | sed -n 's/^LCS_COUNT=//p')
+else
+    sed 's/^/  /' "$B/libcachesim.log"
+    echo "  (the comparison columns stay empty)"
+fi
+
+echo "policy-only replay, $sizes frames, every size in one command, wall time (best of $runs):"
+printf "  %-14s %10s %10s %9s %8s %-8s %s\n" "vmlab/cachesim" "vmlab" "cachesim" "speedup" "target" "" \
+       "faults = libCacheSim misses"
+for pair in lru:lru:5 fifo:fifo:5 clock0:clock:5 opt:belady:3; do
+    ours=${pair%%:*}; rest=${pair#*:}; theirs=${rest%%:*}; target=${rest#*:}
+    tv=$(best_of $runs "$vmlab" replay "$trace" -p "$ours" -f $sizes -q)
+    check="(no libCacheSim)"
+    if [ -n "$cachesim" ]; then
+        tc=$(best_of $runs "$cachesim" "$oracle" oracleGeneral "$theirs" $sizes --ignore-obj-size 1)
+        sp=$(ratio "$tc" "$tv")
+        got=$("$vmlab" replay "$trace" -p "$ours" -f $sizes --csv -q | awk -F, 'NR > 1 { printf "%s ", $5 }')
+        want=$("$lcs_count" "$oracle" "$theirs" ${sizes//,/ } 2>/dev/null | awk '{ printf "%s ", $4 }')
+        if [ "$got" = "$want" ]; then check="equal: $got"; else check="DIFFER: vmlab $got, libCacheSim $want"; fi
+        printf "  %-14s %9ss %9ss %8sx %7sx %-8s %s\n" "$ours/$theirs" "$tv" "$tc" "$sp" ">= $target" \
+               "$(meets "$sp" "$target")" "$check"
+    else
+        printf "  %-14s %9ss %10s\n" "$ours" "$tv" "-"
+    fi
+done
+
+tm=$(best_of $runs "$vmlab" replay "$trace" --mrc=lru -q -j 1)
+rate=$(per_s "$accesses" "$tm")
+printf "LRU miss-ratio curve, all %s sizes, one thread: %ss = %s M accesses/s   target >= 20 M/s: %s\n" \
+       "$pages" "$tm" "$rate" "$(meets "$rate" 20)"
+to=$(best_of $runs "$vmlab" replay "$trace" --mrc=opt -q -j 1)
+printf "OPT miss-ratio curve, all %s sizes, one thread: %ss = %s M accesses/s\n" \
+       "$pages" "$to" "$(per_s "$accesses" "$to")"
+
+for machine in "ram=16M tlb=64x4" "ram=8M tlb=64x4 pagefile=64M"; do
+    tf=$(best_of $runs "$vmlab" replay "$trace" --machine "$machine" -q)
+    line=$(printf "full-stack replay, --machine \"%s\" (4-level walks): %ss = %s M accesses/s" \
+           "$machine" "$tf" "$(per_s "$accesses" "$tf")")
+    if [ -n "$cachesim" ]; then
+        tl=$(best_of $runs "$cachesim" "$oracle" oracleGeneral lru 1024 --ignore-obj-size 1)
+        sp=$(ratio "$tl" "$tf")
+        line="$line; cachesim lru (1 size) ${tl}s: ${sp}x, target >= 2x: $(meets "$sp" 2)"
+    fi
+    echo "$line"
+done
