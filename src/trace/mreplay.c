@@ -278,6 +278,91 @@ static double mr_now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* The vmt fast path (--machine on a vmt trace, no straddles, no samples):
+** page references straight from the decoder (its ids index the pages and
+** processes it defined), no vml_trace_access in between.  A reference is
+** an 8-byte read or write at its page's start. */
+static vml_status mr_run_vmt(struct mrun *r, vml_trace *t, double t0)
+{
+    const vml_replay_opts *o = r->o;
+    struct prefs ps;
+    uint32_t *refs = malloc(MR_BATCH * sizeof *refs);
+    double last_report = t0;
+    int stopped = 0;
+
+    if (refs == NULL || prefs_init(&ps, t, o->flags) != VML_OK) {
+        free(refs);
+        return mr_fail(r, VML_E_NOMEM, "out of memory");
+    }
+    while (r->st == VML_OK && !stopped) {
+        const uint64_t *page_of;
+        const uint32_t *pid_of;
+        vml_proc *cur = r->cur;
+        unsigned cur_access = r->cur_access;
+        uint32_t cur_pid = r->cur_pid;
+        size_t n, i, n_run = r->n_run;
+        vml_status st = prefs_read(&ps, refs, MR_BATCH, &n);
+
+        if (st != VML_OK) {
+            mr_fail(r, st, "%s", vml_trace_error(t));
+            break;
+        }
+        if (n == 0) {
+            if (mr_flush(r) == VML_OK)
+                r->out->done = 1;            /* MP2 */
+            break;
+        }
+        page_of = t->vmt.page_of;            /* (the decoder may have grown them) */
+        pid_of = t->vmt.pid_of;
+        for (i = 0; i < n; i++) {
+            uint32_t id = PREF_ID(refs[i]);
+            unsigned access = PREF_WRITE(refs[i]) ? VML_ACCESS_WRITE : VML_ACCESS_READ;
+            vml_proc *p = cur;
+            if (pid_of[id] != cur_pid || p == NULL) {
+                p = mr_proc(r, pid_of[id]);
+                if (p == NULL)
+                    break;
+                cur_pid = pid_of[id];
+            }
+            if ((p != cur || access != cur_access || n_run == MR_MAX_RUN) && n_run > 0) {
+                r->cur = cur;
+                r->cur_access = cur_access;
+                r->n_run = n_run;
+                if (mr_flush(r) != VML_OK)
+                    break;
+                n_run = 0;
+            }
+            cur = p;
+            cur_access = access;
+            r->run[n_run++] = page_of[id] << VML_PAGE_SHIFT;
+        }
+        r->cur = cur;
+        r->cur_access = cur_access;
+        r->cur_pid = cur_pid;
+        r->n_run = n_run;
+        r->out->accesses = t->accesses;
+        if (o->progress != NULL
+            && mr_now() - last_report >= (o->progress_ms ? o->progress_ms : 200) / 1000.0) {
+            vml_trace_info info;
+            vml_replay_progress pr;
+            if (mr_flush(r) != VML_OK)
+                break;
+            vml_trace_info_get(t, &info);
+            last_report = mr_now();
+            pr.accesses = r->out->accesses;
+            pr.refs = r->out->refs;
+            pr.work_done = info.bytes_in;
+            pr.work_total = info.size_in;
+            pr.elapsed = last_report - t0;
+            stopped = o->progress(o->progress_ctx, &pr) != 0;
+        }
+    }
+    r->out->accesses = t->accesses;
+    prefs_free(&ps);
+    free(refs);
+    return r->st;
+}
+
 vml_status vml_replay_machine(vml_machine *m, vml_proc *proc, vml_trace *t,
                               const vml_replay_opts *o, vml_machine_replay *out)
 {
@@ -306,6 +391,13 @@ vml_status vml_replay_machine(vml_machine *m, vml_proc *proc, vml_trace *t,
     if (o->sample != NULL && o->sample_every > 0)
         next_sample = o->sample_every;
     r.run = malloc(MR_MAX_RUN * sizeof r.run[0]);
+    if (r.run != NULL && proc == NULL && next_sample == 0 && t->rd == &rd_vmt
+        && !(o->flags & VML_REPLAY_STRADDLE)) {
+        vml_status st = mr_run_vmt(&r, t, t0);
+        free(r.run);
+        free(r.pids);
+        return st;
+    }
     acc = malloc(MR_BATCH * sizeof acc[0]);
     if (r.run == NULL || acc == NULL) {
         free(r.run);

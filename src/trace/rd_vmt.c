@@ -317,6 +317,7 @@ static vml_status vmt_read(vml_trace *t, vml_trace_access *out, size_t max, size
         out[k].flags = r.cont ? VML_TRACE_CONT : 0;
         k++;
     }
+    t->accesses = v->n_refs - v->n_conts;   /* TR2: a straddle's pages are one access */
     *n = k;
     return k > 0 ? VML_OK : t->st;   /* TR1: a failure comes after what came before it */
 }

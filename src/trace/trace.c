@@ -382,8 +382,8 @@ vml_status vml_trace_read(vml_trace *t, vml_trace_access *buf, size_t max, size_
     if (max == 0)
         return VML_OK;
     st = t->rd->read(t, buf, max, n);
-    for (size_t i = 0; i < *n; i++)      /* TR2: a straddle's further pages */
-        t->accesses += !(buf[i].flags & VML_TRACE_CONT);     /* are one access */
+    if (t->rd != &rd_vmt)                /* vmt counts its own (TR2) */
+        t->accesses += *n;
     return st;
 }
 
