@@ -15,8 +15,9 @@
 ** can be read once only: their cells form one unit.
 **
 ** INVARIANTS:
-**   SW1 A cell is done only when its unit read the trace to the end
-**       without error or stop; a trace's summary is done likewise.
+**   SW1 A cell is done only when every reference of the trace reached it
+**       (pass 1, or pass 3 for a cell that needs the future) without error
+**       or stop; a trace's summary is done when pass 1 read it all.
 **   SW2 progress() runs only on the caller's thread, about every 200 ms,
 **       and its stop request is seen by every worker at its next batch.
 */
@@ -245,15 +246,18 @@ static int run_future(struct run *r)
     return 0;
 }
 
-static void run_results(struct run *r, int done)
+/* read: the trace was read to its end (pass 1); future_done: the cells
+** that need the future saw all of it too (pass 3). */
+static void run_results(struct run *r, int read, int future_done)
 {
     struct sweep *sw = r->sw;
     vml_replay_summary *s = &sw->sums[r->u->trace];
+    int done = read;
 
     for (size_t c = 0; c < r->u->n_cells; c++) {
         vml_replay_cell *cell = &sw->cells[r->u->cell[c]];
         cell_results(r->cell[c], cell);
-        cell->done = done;
+        cell->done = cell_needs_future(r->cell[c]) ? future_done : read;
     }
     pthread_mutex_lock(&sw->lock);
     if (!s->done) {              /* several units read one trace: all agree */
@@ -273,6 +277,8 @@ static void run_results(struct run *r, int done)
             m->footprint = fp;
         if (r->opt != NULL && m->opt_faults == NULL && opt_mrc_faults(r->opt, &m->opt_faults, &fp) == 0)
             m->footprint = fp;
+        if (r->opt != NULL && !future_done)
+            s->done = 0;        /* vml_replay_mrc's done: every curve complete */
         pthread_mutex_unlock(&sw->lock);
     }
 }
@@ -281,7 +287,7 @@ static void run_unit(struct sweep *sw, const struct unit *u, uint32_t *buf)
 {
     struct run r;
     char err[320];
-    int st = -1;
+    int st = -1, read;
 
     memset(&r, 0, sizeof r);
     r.sw = sw;
@@ -312,9 +318,10 @@ static void run_unit(struct sweep *sw, const struct unit *u, uint32_t *buf)
         }
     }
     st = run_pass1(&r, buf);
+    read = st == 0;
     if (st == 0 && u->future)
         st = run_future(&r);
-    run_results(&r, st == 0);      /* SW1: partial counts say so */
+    run_results(&r, read, st == 0);      /* SW1: partial counts say so */
 out:
     for (size_t c = 0; r.cell != NULL && c < u->n_cells; c++)
         cell_destroy(r.cell[c]);
