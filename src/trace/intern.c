@@ -9,6 +9,7 @@
 **   IM1 Ids 0..n-1 are given, each to exactly one (pid, page).
 **   IM2 At most half of the entries are used (mask + 1 >= 2 n).
 */
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "trace.h"
@@ -101,5 +102,36 @@ found:
     m->last_page = page;
     m->last_pid = pid;
     m->last_id = *id;
+    return 0;
+}
+
+int imap_check(const struct imap *m, char *err, size_t size)
+{
+    uint8_t *seen = calloc((size_t)m->n + 1, 1);
+    uint32_t used = 0;
+
+    if (seen == NULL) {
+        snprintf(err, size, "out of memory");
+        return -1;
+    }
+    for (size_t i = 0; i <= m->mask; i++) {
+        if (m->e[i].id1 == 0)
+            continue;
+        used++;
+        if (m->e[i].id1 > m->n || seen[m->e[i].id1 - 1]++) {
+            snprintf(err, size, "IM1: id %u given twice or out of 0..%u", m->e[i].id1 - 1, m->n);
+            free(seen);
+            return -1;
+        }
+    }
+    free(seen);
+    if (used != m->n) {
+        snprintf(err, size, "IM1: %u entries hold %u ids", used, m->n);
+        return -1;
+    }
+    if (2 * (size_t)m->n > m->mask + 1) {
+        snprintf(err, size, "IM2: %u ids in %zu entries", m->n, m->mask + 1);
+        return -1;
+    }
     return 0;
 }

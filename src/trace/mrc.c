@@ -40,6 +40,7 @@
 **   MR2 OPT: pos[stk[k].id] == k for k < depth, and the stack holds each
 **       seen page once.
 */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -353,4 +354,48 @@ int opt_mrc_faults(const struct opt_mrc *m, uint64_t **faults, uint64_t *footpri
 {
     *footprint = m->depth;
     return curve(m->hist, m->n_hist, m->cold, m->depth, faults);
+}
+
+/* ---- checks --------------------------------------------------------------------- */
+
+int lru_mrc_check(const struct lru_mrc *m, char *err, size_t size)
+{
+    uint32_t bits = 0;
+
+    if (m->t > m->cap) {
+        snprintf(err, size, "MR1: slot %u past the %u slots", m->t, m->cap);
+        return -1;
+    }
+    for (unsigned j = 0; j < m->n_top; j++)
+        if (!m->in_top[m->top[j]] || m->last[m->top[j]] != MRC_NONE) {
+            snprintf(err, size, "MR1: page %u in top[] is not marked so, or has a slot",
+                     m->top[j]);
+            return -1;
+        }
+    for (uint32_t s = 0; s < m->t; s++) {
+        uint32_t bit = fen_prefix(m->tree, s) - (s ? fen_prefix(m->tree, s - 1) : 0);
+        uint32_t id = m->owner[s];
+        if (bit != (m->last[id] == s)) {
+            snprintf(err, size, "MR1: slot %u has bit %u, its page %u's slot is %u", s, bit, id,
+                     m->last[id]);
+            return -1;
+        }
+        bits += bit;
+    }
+    if (bits != m->below) {
+        snprintf(err, size, "MR1: %u bits set, %u pages below the top", bits, m->below);
+        return -1;
+    }
+    return 0;
+}
+
+int opt_mrc_check(const struct opt_mrc *m, char *err, size_t size)
+{
+    for (size_t k = 0; k < m->depth; k++)
+        if (m->stk[k].id >= m->n_pos || m->pos[m->stk[k].id] != k) {
+            snprintf(err, size, "MR2: depth %zu holds page %u, whose depth is %u", k,
+                     m->stk[k].id, m->stk[k].id < m->n_pos ? m->pos[m->stk[k].id] : MRC_NONE);
+            return -1;
+        }
+    return 0;
 }

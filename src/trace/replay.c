@@ -243,3 +243,31 @@ void cell_results(const struct cell_run *c, vml_replay_cell *out)
     out->evictions = c->evictions;
     out->writebacks = c->writebacks;
 }
+
+int cell_check(const struct cell_run *c, char *err, size_t size)
+{
+    uint32_t resident = 0;
+
+    for (size_t id = 0; id < c->n_slot_of; id++) {
+        uint32_t slot = c->slot_of[id];
+        if (slot == CELL_NONE)
+            continue;
+        resident++;
+        if (slot >= c->n_used || c->slot_id[slot] != id) {        /* RP1, RP2 */
+            snprintf(err, size, "RP2: page %zu maps slot %u, whose page is %u", id, slot,
+                     slot < c->n_used ? c->slot_id[slot] : UINT32_MAX);
+            return -1;
+        }
+    }
+    if (resident != c->n_used) {
+        snprintf(err, size, "RP1: %u slots used, %u pages resident", c->n_used, resident);
+        return -1;
+    }
+    if (c->hits + c->faults != c->refs || c->evictions != c->faults - c->n_used) {   /* RP3 */
+        snprintf(err, size, "RP3: %llu hits + %llu faults, %llu refs, %llu evictions",
+                 (unsigned long long)c->hits, (unsigned long long)c->faults,
+                 (unsigned long long)c->refs, (unsigned long long)c->evictions);
+        return -1;
+    }
+    return 0;
+}

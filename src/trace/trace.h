@@ -184,6 +184,8 @@ void imap_free(struct imap *m);
 /* The id of (pid, page), given on first use: 0, or -1 when out of memory
 ** or past VMT_MAX_IDS ids.  *is_new says whether it was just given. */
 int  imap_id(struct imap *m, uint32_t pid, uint64_t page, uint32_t *id, int *is_new);
+/* IM1-IM2: 0, or -1 with the broken invariant in err. */
+int  imap_check(const struct imap *m, char *err, size_t size);
 
 /* ---- the page-reference stream (prefs.c) -------------------------------- */
 
@@ -262,6 +264,7 @@ int  cell_needs_future(const struct cell_run *c);
 int  cell_feed(struct cell_run *c, const uint32_t *refs, const uint64_t *next, size_t n,
                uint32_t n_ids, char *err, size_t size);
 void cell_results(const struct cell_run *c, vml_replay_cell *out);
+int  cell_check(const struct cell_run *c, char *err, size_t size);   /* RP1-RP3 */
 
 /* ---- miss-ratio curves (mrc.c) --------------------------------------------- */
 
@@ -277,6 +280,9 @@ void opt_mrc_destroy(struct opt_mrc *m);
 int  opt_mrc_feed(struct opt_mrc *m, const uint32_t *refs, const uint64_t *next, size_t n,
                   uint32_t n_ids);
 int  opt_mrc_faults(const struct opt_mrc *m, uint64_t **faults, uint64_t *footprint);
+/* MR1, MR2: 0, or -1 with the broken invariant in err. */
+int  lru_mrc_check(const struct lru_mrc *m, char *err, size_t size);
+int  opt_mrc_check(const struct opt_mrc *m, char *err, size_t size);
 
 /* ---- output: the compressing byte sink (sink.c) ------------------------------ */
 
