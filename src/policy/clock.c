@@ -47,12 +47,16 @@ static void clock_insert_ref(void *st, uint32_t slot, uint64_t next_use)
     l->flags[slot] |= CLOCK_REF;
 }
 
+/* The bit is written only when it was clear: replayed traces touch one
+** page many times in a row, and a store each time would make every access
+** wait for the one before it. */
 static void clock_access(void *st, uint32_t slot, uint64_t next_use)
 {
     struct slot_list *l = st;
 
     (void)next_use;
-    l->flags[slot] |= CLOCK_REF;
+    if (!(l->flags[slot] & CLOCK_REF))
+        l->flags[slot] |= CLOCK_REF;
 }
 
 /* SL_NIL, which is POLICY_NO_SLOT, when nothing is resident (Q1). */

@@ -348,11 +348,15 @@ static vml_status vmt_read_refs(vml_trace *t, struct prefs *ps, uint32_t *out, s
             uint64_t nref = v->n_refs;
             uint32_t *ring = v->ring;
             const uint32_t n_ids = v->n_ids;
+            /* The last id stays in a register: "the page just referenced"
+            ** (most short references) must not wait for the ring's store. */
+            uint32_t last = ring[(nref - 1) & (VMT_BACK - 1)];
             while (p < lim) {
                 unsigned b = *p, kind;
                 uint32_t id;
                 if (b < VMT_SHORT_END) {                /* short: 93% of real traces */
-                    id = ring[(nref - 1 - (b & (VMT_BACK - 1))) & (VMT_BACK - 1)];
+                    uint32_t older = ring[(nref - 1 - (b & (VMT_BACK - 1))) & (VMT_BACK - 1)];
+                    id = (b & (VMT_BACK - 1)) == 0 ? last : older;
                     kind = b >> 6;
                     p++;
                 } else if (b < VMT_CTRL && p[1] < 0x80 && p[1] < n_ids) {
@@ -367,6 +371,7 @@ static vml_status vmt_read_refs(vml_trace *t, struct prefs *ps, uint32_t *out, s
                     break;       /* a new page, a control record, a longer id */
                 }
                 ring[nref++ & (VMT_BACK - 1)] = id;
+                last = id;
                 out[k] = id << 1 | (kind & 1);
                 k += inc[kind];
             }
