@@ -9,9 +9,11 @@
 ** evicts the policy's victim; a page written since it was loaded is dirty
 ** and its eviction is a write-back; frames are the policy's slots,
 ** numbered in the order they first fill.  A policy with
-** POLICY_NEEDS_FUTURE (OPT) is given each reference's next use.  A policy
-** whose on_access is the slot list's sl_op_ignore (FIFO) is not called on
-** hits at all: the call would do nothing.
+** POLICY_NEEDS_FUTURE (OPT) is given each reference's next use.  Two
+** on_access functions of the slot list (slotlist.h) are known for what
+** they do: sl_op_ignore (FIFO) is not called on hits at all, and
+** sl_op_move_to_tail (LRU, MRU) is called directly, only when the slot is
+** not the tail already (the tail moved to the tail stays put).
 **
 ** INVARIANTS (S1-S3 of sim.c, restated for ids):
 **   RP1 Slots 0..n_used-1 are exactly the resident slots; a victim is
@@ -169,6 +171,19 @@ static size_t feed_hits(struct cell_run *c, const uint32_t *refs, size_t i, size
     const uint32_t *const slot_of = c->slot_of;
     uint8_t *const dirty = c->dirty;
 
+    if (on_access == sl_op_move_to_tail) {   /* LRU, MRU: the list, called directly */
+        struct slot_list *l = st;
+        for (; i < n; i++) {
+            uint32_t r = refs[i], slot = slot_of[PREF_ID(r)];
+            if (slot == CELL_NONE)
+                break;
+            if (l->tail != slot)              /* the tail is already the last used */
+                sl_move_to_tail(l, slot);
+            if (PREF_WRITE(r))
+                dirty[slot] = 1;
+        }
+        return i;
+    }
     if (on_access == sl_op_ignore) {      /* FIFO: a hit changes nothing but dirt */
         for (; i < n; i++) {
             uint32_t r = refs[i], slot = slot_of[PREF_ID(r)];
