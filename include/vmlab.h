@@ -868,12 +868,12 @@ VML_API const char *vml_trace_writer_error(const vml_trace_writer *w);
 #define VML_REPLAY_NO_IFETCH 0x1u  /* drop instruction fetches (lackey I) */
 #define VML_REPLAY_STRADDLE  0x2u  /* an access crossing pages references each */
 #define VML_REPLAY_AUTOCOMMIT 0x4u /* machine replay: commit a page on its first
-                                   ** touch (reserving its 64 KiB region) */
+                                   ** touch (vml_replay_machine) */
 
 typedef struct vml_replay_progress {
     uint64_t accesses;     /* trace accesses read so far (every worker) */
     uint64_t refs;         /* page references simulated */
-    uint64_t work_done;    /* work units done of work_total (for an ETA); */
+    uint64_t work_done;    /* work units done of work_total (for an ETA) */
     uint64_t work_total;   /* 0 when unknown (a pipe) */
     double   elapsed;      /* seconds */
 } vml_replay_progress;
@@ -881,7 +881,9 @@ typedef struct vml_replay_progress {
 ** non-zero stops the replay (the results then say partial). */
 typedef int (*vml_progress_fn)(void *ctx, const vml_replay_progress *p);
 /* Called every sample_every accesses of a machine replay (vml_stat_get
-** reads the counters), and once at the end. */
+** reads the counters), and once at the end.  (The machine replay's fast
+** path for vmt traces is not taken while samples are asked for; the
+** counters are the same.) */
 typedef void (*vml_sample_fn)(void *ctx, vml_machine *m, uint64_t accesses);
 
 typedef struct vml_replay_opts {
@@ -891,9 +893,10 @@ typedef struct vml_replay_opts {
     vml_progress_fn progress;       /* may be NULL */
     void           *progress_ctx;
     unsigned        progress_ms;    /* between calls; 0 = 200 */
-    /* OPT's future (next-use positions, 12 bytes per reference) is kept
-    ** in memory up to future_memory bytes, the rest in an unlinked
-    ** temporary file in tmp_dir.  0 = 1 GiB; NULL = $TMPDIR or /tmp. */
+    /* OPT's future (each reference's next use: 8 bytes a reference, 12
+    ** past 2^32 references) is kept in memory up to future_memory bytes,
+    ** the rest in an unlinked temporary file in tmp_dir.  0 = 1 GiB;
+    ** NULL = $TMPDIR or /tmp. */
     uint64_t        future_memory;
     const char     *tmp_dir;
     unsigned        cpu;            /* machine replay: the CPU (default 0) */
@@ -911,7 +914,7 @@ typedef struct vml_replay_cell {
     uint64_t   frames;
     /* results */
     uint64_t   refs, faults, hits, evictions, writebacks;
-    int        done;         /* 1: the whole trace was simulated */
+    int        done;         /* 1: every reference of the trace reached it */
 } vml_replay_cell;
 
 typedef struct vml_replay_summary {
@@ -919,7 +922,8 @@ typedef struct vml_replay_summary {
     uint64_t refs;           /* page references after the definitions */
     uint64_t footprint;      /* distinct pages referenced */
     uint64_t n_pids;         /* distinct processes */
-    int      done;           /* 1: read to its end */
+    int      done;           /* 1: read to its end (for vml_replay_mrc: and
+                             ** every curve complete) */
     vml_status status;       /* the trace's error, VML_OK when none */
     char     error[512];
 } vml_replay_summary;
@@ -938,7 +942,8 @@ VML_API vml_status vml_replay_sweep(const char *const *traces, size_t n_traces,
 /* Miss-ratio curves: faults for every number of frames from 1 to the
 ** footprint, in one pass per curve (LRU: exact stack distances over a
 ** Fenwick tree, O(n log footprint); OPT: Mattson's stack with next-use
-** priorities, O(n + sum of OPT stack depths)). */
+** priorities, O(n + sum of OPT stack depths)).  jobs > 1 computes the two
+** curves on two threads.  Free with vml_mrc_free (also after a failure). */
 #define VML_MRC_LRU 0x1u
 #define VML_MRC_OPT 0x2u
 typedef struct vml_mrc {
@@ -952,13 +957,16 @@ VML_API vml_status vml_replay_mrc(const char *trace, unsigned which, const vml_r
 VML_API void vml_mrc_free(vml_mrc *mrc);
 
 /* Full-stack replay: every access of trace t through machine m's TLB, page
-** walker, fault handler, working sets and pagefile.  proc NULL: a process
-** per trace PID, created on first use ("trace-pid-N"); else every access
-** goes to proc.  With VML_REPLAY_AUTOCOMMIT an access to memory not
-** reserved or not committed commits its page (a read-write-execute
-** region); without, it counts as an exception and the replay goes on.
-** Consecutive accesses of one process and kind go through the batch path
-** (vml_mem_batch), 8 bytes each. */
+** walker, fault handler, working sets and pagefile, on CPU o->cpu.  proc
+** NULL: a process per trace PID, created on first use ("trace-pid-N"),
+** whose instruction fetches are reads; else every access goes to proc and
+** a fetch is an execute access.  With VML_REPLAY_AUTOCOMMIT an access to a
+** page in no VAD maps it (posix mmap: anonymous, read-write-execute, fixed;
+** neighbours merge) and one to a reserved page commits it (VirtualAlloc),
+** then the access is retried; without, it counts as an exception and the
+** replay goes on, as do other exceptions.  Consecutive accesses of one
+** process and kind go through the batch path (vml_mem_batch), 8 bytes
+** each.  VML_E_COMMIT: a commit beyond the commit limit stopped it. */
 typedef struct vml_machine_replay {
     uint64_t accesses;       /* trace accesses read */
     uint64_t refs;           /* memory accesses issued (straddles counted) */
