@@ -2,7 +2,9 @@
 #   make            library (build/libvmlab.a, build/libvmlab.so) and build/vmlab
 #   make run        the guided tour on a built-in default machine
 #   make test       unit + scenario + bad-input tests under ASan/UBSan
-#   make bench      benchmarks (optimised build), operations per second
+#   make bench      benchmarks (optimised build), operations per second, and
+#                   trace replay against libCacheSim (bench/replay.sh)
+#   make fuzz       the libFuzzer targets, FUZZ_TIME seconds each
 #   make install    PREFIX=/usr/local: header, libraries, pkg-config file, vmlab
 
 PREFIX  ?= /usr/local
@@ -138,8 +140,9 @@ fuzz: $(FUZZ_BIN)
 # ---- benchmarks --------------------------------------------------------
 $(B)/bench: bench/bench.c $(B)/libvmlab.a
 	$(CC) $(CSTD) $(WARN) -O2 -g -Iinclude bench/bench.c $(B)/libvmlab.a $(LIBS) -o $@
-bench: $(B)/bench
+bench: $(B)/bench $(B)/vmlab
 	./$(B)/bench
+	@bash bench/replay.sh $(B)
 
 # ---- install -------------------------------------------------------------
 install: all
