@@ -40,6 +40,10 @@ void     sl_op_destroy(void *st);
 void     sl_op_push_tail(void *st, uint32_t slot, uint64_t next_use);
 void     sl_op_move_to_tail(void *st, uint32_t slot, uint64_t next_use);
 void     sl_op_ignore(void *st, uint32_t slot, uint64_t next_use);   /* does nothing */
+/* Sets SL_MARK in flags[slot] (CLOCK's reference bit), writing only when
+** it was clear. */
+#define SL_MARK 0x1u
+void     sl_op_mark(void *st, uint32_t slot, uint64_t next_use);
 void     sl_op_unlink(void *st, uint32_t slot);
 uint32_t sl_op_head(void *st);   /* SL_NIL when the list is empty */
 uint32_t sl_op_tail(void *st);   /* SL_NIL when the list is empty */

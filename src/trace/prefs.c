@@ -16,6 +16,11 @@
 ** INVARIANTS:
 **   PR1 Every id handed out is below n_ids.
 **   PR2 refs counts the references handed out.
+**   PR3 Every id below n_ids has been handed out, except those listed in
+**       maybe[] (pages a vmt file defined by a reference the definitions
+**       dropped: a fetch under NO_IFETCH, a continuation without
+**       STRADDLE), which may have been: so the footprint is n_ids when
+**       maybe[] is empty, and needs a look at maybe[]'s pages otherwise.
 */
 #include <stdlib.h>
 #include <string.h>
@@ -61,8 +66,24 @@ vml_status prefs_init(struct prefs *ps, vml_trace *t, unsigned flags)
     return VML_OK;
 }
 
+int prefs_maybe(struct prefs *ps, uint32_t id)
+{
+    if (ps->n_maybe == ps->cap_maybe) {
+        size_t cap = ps->cap_maybe ? 2 * ps->cap_maybe : 16;
+        uint32_t *v = realloc(ps->maybe, cap * sizeof *v);
+        if (v == NULL)
+            return -1;
+        ps->maybe = v;
+        ps->cap_maybe = cap;
+    }
+    ps->maybe[ps->n_maybe++] = id;
+    return 0;
+}
+
 void prefs_free(struct prefs *ps)
 {
+    free(ps->maybe);
+    ps->maybe = NULL;
     free(ps->acc);
     free(ps->pids.v);
     imap_free(&ps->map);

@@ -50,6 +50,7 @@ struct vmt_rec {
     unsigned kind;         /* VMT_KIND_READ, WRITE, IFETCH */
     int      cont;         /* continues a straddling access */
     int      pid_record;   /* a control record that changed the process */
+    int      new_page;     /* the reference defined its page */
 };
 
 static uint64_t vmt_offset(const vml_trace *t, const uint8_t *p)
@@ -204,6 +205,7 @@ static vml_status vmt_step(vml_trace *t, struct vmt_rec *r)
     b = *p++;
     r->is_ref = 0;
     r->pid_record = 0;
+    r->new_page = 0;
     if (b == VMT_CTRL) {
         if ((st = vmt_varint(t, &p, end, rec, "a control record", &code)) != VML_OK)
             return st;
@@ -252,6 +254,7 @@ static vml_status vmt_step(vml_trace *t, struct vmt_rec *r)
                                 "reference to page id %llu, but only %u pages are defined",
                                 (unsigned long long)x, v->n_ids);
         if (x == v->n_ids) {
+            r->new_page = 1;
             if ((st = vmt_varint(t, &p, end, rec, "a new page's number", &a)) != VML_OK)
                 return st;
             /* zigzag: 0, -1, 1, -2 ... as 0, 1, 2, 3 ... */
@@ -393,8 +396,17 @@ static vml_status vmt_read_refs(vml_trace *t, struct prefs *ps, uint32_t *out, s
                 tr_fail_byte(t, VML_E_NOMEM, t->src.off + t->src.pos, "out of memory");
                 break;
             }
-            if (!r.is_ref || (r.cont && !keep_cont) || (r.kind == VMT_KIND_IFETCH && !keep_ifetch))
+            if (!r.is_ref)
                 continue;
+            if ((r.cont && !keep_cont) || (r.kind == VMT_KIND_IFETCH && !keep_ifetch)) {
+                /* a page defined by a reference dropped here may never be
+                ** referenced at all: the footprint must look (PR3) */
+                if (r.new_page && prefs_maybe(ps, r.id) != 0) {
+                    tr_fail_byte(t, VML_E_NOMEM, t->src.off + t->src.pos, "out of memory");
+                    break;
+                }
+                continue;
+            }
             out[k++] = r.id << 1 | (r.kind == VMT_KIND_WRITE);
         }
     }

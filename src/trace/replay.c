@@ -9,11 +9,12 @@
 ** evicts the policy's victim; a page written since it was loaded is dirty
 ** and its eviction is a write-back; frames are the policy's slots,
 ** numbered in the order they first fill.  A policy with
-** POLICY_NEEDS_FUTURE (OPT) is given each reference's next use.  Two
+** POLICY_NEEDS_FUTURE (OPT) is given each reference's next use.  Three
 ** on_access functions of the slot list (slotlist.h) are known for what
-** they do: sl_op_ignore (FIFO) is not called on hits at all, and
-** sl_op_move_to_tail (LRU, MRU) is called directly, only when the slot is
-** not the tail already (the tail moved to the tail stays put).
+** they do and done inline on hits: sl_op_ignore (FIFO: nothing),
+** sl_op_mark (CLOCK: the reference bit) and sl_op_move_to_tail (LRU, MRU:
+** called directly, and only when the slot is not the tail already).  Any
+** other policy is called through its pointer.
 **
 ** INVARIANTS (S1-S3 of sim.c, restated for ids):
 **   RP1 Slots 0..n_used-1 are exactly the resident slots; a victim is
@@ -179,6 +180,19 @@ static size_t feed_hits(struct cell_run *c, const uint32_t *refs, size_t i, size
                 break;
             if (l->tail != slot)              /* the tail is already the last used */
                 sl_move_to_tail(l, slot);
+            if (PREF_WRITE(r))
+                dirty[slot] = 1;
+        }
+        return i;
+    }
+    if (on_access == sl_op_mark) {        /* CLOCK: the reference bit, inline */
+        uint8_t *const flags = ((struct slot_list *)st)->flags;
+        for (; i < n; i++) {
+            uint32_t r = refs[i], slot = slot_of[PREF_ID(r)];
+            if (slot == CELL_NONE)
+                break;
+            if (!(flags[slot] & SL_MARK))
+                flags[slot] |= SL_MARK;
             if (PREF_WRITE(r))
                 dirty[slot] = 1;
         }

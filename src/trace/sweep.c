@@ -131,10 +131,14 @@ struct run {
     char             err[320];
 };
 
-/* Marks the pages referenced (stores only: the footprint is counted once,
-** at the end, by run_footprint). */
+/* The footprint: every id handed out is a page referenced, but for the
+** pages of ps.maybe[] (PR3), which count only when referenced; from the
+** batch the first of them appeared in, the references are marked (a store
+** each) so that the end can tell. */
 static int run_seen(struct run *r, const uint32_t *refs, size_t n)
 {
+    if (r->ps.n_maybe == 0)
+        return 0;
     if (r->ps.n_ids > r->n_seen) {
         size_t cap = r->n_seen ? r->n_seen : 4096;
         uint8_t *v;
@@ -154,10 +158,12 @@ static int run_seen(struct run *r, const uint32_t *refs, size_t n)
 
 static uint64_t run_footprint(const struct run *r)
 {
-    uint64_t n = 0;
+    uint64_t n = r->ps.n_ids;
 
-    for (size_t i = 0; i < r->n_seen; i++)
-        n += r->seen[i];
+    for (size_t i = 0; i < r->ps.n_maybe; i++) {
+        uint32_t id = r->ps.maybe[i];
+        n -= id >= r->n_seen || !r->seen[id];
+    }
     return n;
 }
 

@@ -209,6 +209,8 @@ struct prefs {
     uint32_t   n_ids;          /* ids given so far (arrays indexed by id fit n_ids) */
     uint64_t   refs;           /* references given */
     struct pid_set pids;
+    uint32_t  *maybe;          /* PR3: pages defined by a dropped reference */
+    size_t     n_maybe, cap_maybe;
 };
 
 vml_status prefs_init(struct prefs *ps, vml_trace *t, unsigned flags);
@@ -216,6 +218,8 @@ void       prefs_free(struct prefs *ps);
 /* Up to max references "id << 1 | write"; *n == 0 at the end. */
 vml_status prefs_read(struct prefs *ps, uint32_t *out, size_t max, size_t *n);
 int        pid_set_add(struct pid_set *s, uint32_t pid);   /* 0, or -1 out of memory */
+/* Records a page whose defining reference was dropped (vmt): 0 or -1. */
+int        prefs_maybe(struct prefs *ps, uint32_t id);
 
 /* ---- OPT's future: next-use positions (future.c) ------------------------ */
 
