@@ -39,6 +39,7 @@ best_of() {
     done
     echo "$bw $bc"
 }
+run_cachesim() { (cd "$cachesim_dir" && "$real_cachesim" "$@"); }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 meets() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a >= b) }' && echo met || echo "NOT met"; }
 per_s() { awk -v n="$1" -v t="$2" 'BEGIN { printf "%.1f", n / t / 1e6 }'; }
@@ -67,6 +68,13 @@ cachesim= lcs_count=
 if out=$(bench/libcachesim.sh 2>"$B/libcachesim.log"); then
     cachesim=$(echo "$out" | sed -n 's/^CACHESIM=//p')
     lcs_count=$(echo "$out" | sed -n 's/^LCS_COUNT=//p')
+    # cachesim writes result files into its current directory: keep them
+    # in the build directory, not in the source tree
+    mkdir -p "$B/cachesim-out"
+    cachesim_dir=$(cd "$B/cachesim-out" && pwd)
+    oracle=$(cd "$(dirname "$oracle")" && pwd)/$(basename "$oracle")
+    real_cachesim=$cachesim
+    cachesim=run_cachesim
 else
     sed 's/^/  /' "$B/libcachesim.log"
     echo "  (the comparison columns stay empty)"
