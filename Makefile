@@ -2,11 +2,13 @@
 #   make            library (build/libvmlab.a, build/libvmlab.so) and build/vmlab
 #   make run        the guided tour on a built-in default machine
 #   make test       unit + scenario + bad-input tests under ASan/UBSan
-#   make bench      benchmarks (optimised build), operations per second
+#   make bench      benchmarks (optimised build), operations per second, and
+#                   trace replay against libCacheSim (bench/replay.sh)
 #   make bench-cg   instruction counts of the hardware's hot paths (callgrind)
 #   make install    PREFIX=/usr/local (DESTDIR=): header, libraries,
 #                   pkg-config file, vmlab
-#   make fuzz       FUZZ_TIME=SECONDS of each libFuzzer target (API, script, PE, ELF)
+#   make fuzz       FUZZ_TIME=SECONDS of each libFuzzer target (API, script, PE, ELF,
+#                   a trace reader per format)
 
 PREFIX  ?= /usr/local
 CC      ?= cc
@@ -30,9 +32,14 @@ SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fram
 CFLAGS_TLIB := $(CSTD) $(WARN) -O1 -g $(SAN) -DVML_TEST_BUILD -Iinclude -Isrc
 CFLAGS_TAPP := $(CSTD) $(WARN) -O1 -g $(SAN) -DVML_TEST_BUILD -Iinclude -Isrc
 
-# Layers, bottom up: hw, policy <- mm <- os, loader <- view (trace comes later).
+# Layers, bottom up: hw, policy <- mm <- os, loader <- trace <- view.
 LIB_SRC := $(wildcard src/hw/*.c) $(wildcard src/policy/*.c) $(wildcard src/mm/*.c) $(wildcard src/os/*.c) \
            $(wildcard src/view/*.c) $(wildcard src/loader/*.c)
+# Traces (src/trace/): readers, decompression, replay engines.  They need
+# Debian's libzstd-dev, liblzma-dev and zlib1g-dev (tools/deps.sh, group
+# build); whatever links the library links LIBS too (vmlab.pc says so).
+LIB_SRC += $(wildcard src/trace/*.c)
+LIBS    := -lzstd -llzma -lz -lpthread -lm
 LIB_HDR := include/vmlab.h $(wildcard src/*/*.h)
 CLI_SRC := $(wildcard src/cli/*.c)
 CLI_HDR := $(wildcard src/cli/*.h)
@@ -40,7 +47,10 @@ CLI_HDR := $(wildcard src/cli/*.h)
 B  := build
 TB := build/test
 FZ := build/fuzz
-FUZZ_BIN := $(FZ)/fuzz_api $(FZ)/fuzz_script $(FZ)/fuzz_pe $(FZ)/fuzz_elf
+# One trace target per reader (tests/fuzz/fuzz_trace.c, -DFUZZ_FORMAT=...).
+FUZZ_TRACE_FORMATS := lackey text csv vmt oracle auto
+FUZZ_BIN := $(FZ)/fuzz_api $(FZ)/fuzz_script $(FZ)/fuzz_pe $(FZ)/fuzz_elf \
+            $(FUZZ_TRACE_FORMATS:%=$(FZ)/fuzz_trace_%)
 # Seconds of each fuzz target in make test.
 FUZZ_TEST_TIME ?= 5
 LIB_OBJ  := $(LIB_SRC:%.c=$(B)/%.o)
@@ -65,7 +75,7 @@ $(B)/libvmlab.a: $(B)/vmlab.o
 	ar rcs $@ $<
 # The shared library: a versioned file, its SONAME and the link-time name.
 $(B)/$(SO_FILE): $(LIB_OBJ)
-	$(CC) -shared -Wl,-soname,$(SONAME) -o $@ $^
+	$(CC) -shared -Wl,-soname,$(SONAME) -o $@ $^ $(LIBS)
 $(B)/libvmlab.so: $(B)/$(SO_FILE)
 	ln -sf $(SO_FILE) $(B)/$(SONAME)
 	ln -sf $(SONAME) $@
@@ -79,9 +89,12 @@ deps-test:
 deps-fuzz:
 	@tools/deps.sh fuzz
 
+# The trace layer includes zstd.h, lzma.h and zlib.h (group build).
+$(filter %/src/trace/%,$(LIB_OBJ) $(TLIB_OBJ) $(LIB_SRC:%.c=$(FZ)/%.o)): | deps-build
+
 CLI_LIBS := -ledit
 $(B)/vmlab: $(CLI_SRC) $(CLI_HDR) $(B)/libvmlab.a | deps-build
-	$(CC) $(CFLAGS_APP) $(CLI_SRC) $(B)/libvmlab.a $(CLI_LIBS) -o $@
+	$(CC) $(CFLAGS_APP) $(CLI_SRC) $(B)/libvmlab.a $(CLI_LIBS) $(LIBS) -o $@
 
 run: $(B)/vmlab
 	./$(B)/vmlab tour
@@ -94,13 +107,13 @@ $(TB)/libvmlab.a: $(TLIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 $(TB)/vmlab: $(CLI_SRC) $(CLI_HDR) $(TB)/libvmlab.a | deps-build
-	$(CC) $(CFLAGS_TAPP) $(CLI_SRC) $(TB)/libvmlab.a $(CLI_LIBS) -o $@
+	$(CC) $(CFLAGS_TAPP) $(CLI_SRC) $(TB)/libvmlab.a $(CLI_LIBS) $(LIBS) -o $@
 
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(TB)/unit/%)
 $(TB)/unit/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(TB)/libvmlab.a | deps-test
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_TAPP) $< $(TB)/libvmlab.a -lcmocka -o $@
+	$(CC) $(CFLAGS_TAPP) $< $(TB)/libvmlab.a -lcmocka $(LIBS) -o $@
 
 # ptyexpect plays dialogues with `vmlab shell` on a pseudo-terminal.
 $(TB)/ptyexpect: tests/cli/ptyexpect.c
@@ -113,7 +126,7 @@ EXAMPLE_SRC := $(wildcard examples/*.c)
 EXAMPLE_BIN := $(EXAMPLE_SRC:examples/%.c=$(TB)/examples/%)
 $(TB)/examples/%: examples/%.c include/vmlab.h $(TB)/libvmlab.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CSTD) $(WARN) -O1 -g $(SAN) -Iinclude $< $(TB)/libvmlab.a -o $@
+	$(CC) $(CSTD) $(WARN) -O1 -g $(SAN) -Iinclude $< $(TB)/libvmlab.a $(LIBS) -o $@
 
 test: deps-test loader-images $(UNIT_BIN) $(TB)/vmlab $(TB)/ptyexpect $(EXAMPLE_BIN) all $(FUZZ_BIN)
 	@FUZZ_TEST_TIME=$(FUZZ_TEST_TIME) ./tests/run_tests.sh $(TB) $(B) $(FZ)
@@ -146,10 +159,16 @@ $(FZ)/%.o: %.c $(LIB_HDR)
 	$(FUZZ_CC) $(FUZZ_LIB_FLAGS) -Iinclude -Isrc -c $< -o $@
 $(FUZZ_LIB_OBJ): | deps-fuzz
 $(FZ)/fuzz_api: tests/fuzz/fuzz_api.c $(FUZZ_LIB_OBJ)
-	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -Iinclude $^ -o $@
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -Iinclude $^ $(LIBS) -o $@
 $(FZ)/fuzz_script: tests/fuzz/fuzz_script.c $(FUZZ_CLI_SRC) $(CLI_HDR) $(FUZZ_LIB_OBJ)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -Iinclude -Isrc/cli tests/fuzz/fuzz_script.c \
-	    $(FUZZ_CLI_SRC) $(FUZZ_LIB_OBJ) $(CLI_LIBS) -o $@
+	    $(FUZZ_CLI_SRC) $(FUZZ_LIB_OBJ) $(CLI_LIBS) $(LIBS) -o $@
+# A trace reader per target: fuzz_trace_FORMAT reads its input as
+# VML_TRACE_FORMAT (fuzz_trace_auto: detection and the decompressors).
+fuzz_format = VML_TRACE_$(shell echo $(1) | tr a-z A-Z)
+$(FUZZ_TRACE_FORMATS:%=$(FZ)/fuzz_trace_%): $(FZ)/fuzz_trace_%: tests/fuzz/fuzz_trace.c $(FUZZ_LIB_OBJ)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -DFUZZ_FORMAT=$(call fuzz_format,$*) -Iinclude \
+	    $^ $(LIBS) -o $@
 
 # The PE and ELF parsers alone, fully instrumented: they use nothing else.
 LOADER_SRC := $(wildcard src/loader/*.c)
@@ -204,25 +223,27 @@ $(IMG)/pie32: tests/images/elfhello.c
 
 # ---- benchmarks --------------------------------------------------------
 $(B)/bench: bench/bench.c tests/unit/testutil.h $(B)/libvmlab.a
-	$(CC) $(CSTD) $(WARN) -O2 -g -Iinclude -Itests/unit bench/bench.c $(B)/libvmlab.a -o $@
+	$(CC) $(CSTD) $(WARN) -O2 -g -Iinclude -Itests/unit bench/bench.c $(B)/libvmlab.a $(LIBS) -o $@
 # The loader's bench calls the parsers directly: their objects, not the
 # library, whose internal symbols are local.
 $(B)/bench_loader: bench/bench_loader.c $(LIB_OBJ)
-	$(CC) $(CSTD) $(WARN) -O2 -g -Iinclude -Isrc bench/bench_loader.c $(LIB_OBJ) -o $@
-bench: $(B)/bench $(B)/bench_loader
+	$(CC) $(CSTD) $(WARN) -O2 -g -Iinclude -Isrc bench/bench_loader.c $(LIB_OBJ) $(LIBS) -o $@
+# bench/replay.sh: trace replay against libCacheSim's cachesim, side by side.
+bench: $(B)/bench $(B)/bench_loader $(B)/vmlab
 	./$(B)/bench
 	./$(B)/bench_loader
+	@bash bench/replay.sh $(B)
 
 # Instructions per operation under callgrind (repeatable, unlike timings).
 $(B)/icount: bench/icount.c $(B)/libvmlab.a
-	$(CC) $(CSTD) $(WARN) -O2 -g -Iinclude bench/icount.c $(B)/libvmlab.a -o $@
+	$(CC) $(CSTD) $(WARN) -O2 -g -Iinclude bench/icount.c $(B)/libvmlab.a $(LIBS) -o $@
 icount: $(B)/icount
 	./bench/icount.sh ./$(B)/icount
 
 # Instructions per TLB hit, walk, fill and invlpg under callgrind (valgrind).
 .PHONY: bench-cg
 $(B)/cg_hw: bench/cg_hw.c $(B)/libvmlab.a
-	$(CC) $(CSTD) $(WARN) -O2 -g -Iinclude bench/cg_hw.c $(B)/libvmlab.a -o $@
+	$(CC) $(CSTD) $(WARN) -O2 -g -Iinclude bench/cg_hw.c $(B)/libvmlab.a $(LIBS) -o $@
 bench-cg: $(B)/cg_hw
 	./bench/callgrind.sh $(B)
 

@@ -1234,6 +1234,231 @@ VML_API vml_status vml_view_free(vml_machine *m, unsigned fmt, vml_text *out);  
 ** prototype PTEs; VML_E_NOT_FOUND when va is not in a view. */
 VML_API vml_status vml_view_ca(vml_proc *p, vml_va va, unsigned fmt, vml_text *out);
 
+/* ------------------------------------------------------------------ */
+/* Traces and replay                                                   */
+/*
+** A trace is a stream of memory accesses of one or more processes, read
+** from a file, a pipe or standard input, possibly compressed (zstd, xz,
+** gzip: detected from the magic bytes, decompressed in-process).  It is
+** never loaded whole: memory use does not grow with its length (OPT's
+** future excepted, see vml_replay_opts.future_memory).  docs/replay.md
+** describes the formats and the definitions that turn accesses into page
+** references.
+*/
+
+#define VML_TRACE_FORMAT_LIST(X)                                               \
+    X(VML_TRACE_AUTO,   "auto",   "detected from the content")                \
+    X(VML_TRACE_LACKEY, "lackey", "Valgrind lackey --trace-mem=yes output")   \
+    X(VML_TRACE_TEXT,   "text",   "one access per line: R|W ADDRESS [PID]")   \
+    X(VML_TRACE_CSV,    "csv",    "comma-separated: op,address[,pid[,size]] or named columns") \
+    X(VML_TRACE_VMT,    "vmt",    "vmlab's compact binary page trace")        \
+    X(VML_TRACE_ORACLE, "oracle", "libCacheSim's oracleGeneral binary")
+
+typedef enum vml_trace_format {
+#define VML_X_ENUM(name, text, desc) name,
+    VML_TRACE_FORMAT_LIST(VML_X_ENUM)
+#undef VML_X_ENUM
+    VML_N_TRACE_FORMATS
+} vml_trace_format;
+
+#define VML_COMPRESS_NONE 0u
+#define VML_COMPRESS_ZSTD 1u
+#define VML_COMPRESS_XZ   2u
+#define VML_COMPRESS_GZIP 3u
+
+VML_API const char *vml_trace_format_name(vml_trace_format f);   /* "lackey" */
+VML_API const char *vml_trace_format_desc(vml_trace_format f);
+VML_API vml_status  vml_trace_format_parse(const char *name, vml_trace_format *out);
+VML_API const char *vml_compress_name(unsigned c);               /* "zstd" */
+/* The compression a file name asks for by its extension (.zst, .xz, .gz),
+** VML_COMPRESS_NONE otherwise. */
+VML_API unsigned    vml_compress_from_name(const char *path);
+
+/* Kinds of access (vml_trace_access.kind). */
+#define VML_TRACE_READ   0u   /* lackey L */
+#define VML_TRACE_WRITE  1u   /* lackey S */
+#define VML_TRACE_IFETCH 2u   /* lackey I: an instruction fetch */
+#define VML_TRACE_MODIFY 3u   /* lackey M: read and write of one datum */
+/* vml_trace_access.flags */
+#define VML_TRACE_CONT   0x1u /* page-level formats (vmt): another page of
+                              ** the access before it, which straddled */
+
+typedef struct vml_trace_access {
+    vml_va   va;
+    uint32_t pid;      /* 0 when the format has none */
+    uint16_t size;     /* bytes; 0 when the format has none (page-level) */
+    uint8_t  kind;     /* VML_TRACE_* */
+    uint8_t  flags;    /* VML_TRACE_CONT */
+} vml_trace_access;
+
+typedef struct vml_trace vml_trace;
+
+/* Opens a trace: path "-" is standard input.  fmt VML_TRACE_AUTO detects
+** the format from the content (magic bytes, the first lines).  On failure
+** err holds "FILE: problem" (unknown format, corrupt compressed header). */
+VML_API vml_status vml_trace_open(const char *path, vml_trace_format fmt, vml_trace **out,
+                                  char *err, size_t size);
+/* The same on an open descriptor (a pipe); name is used in messages.  The
+** descriptor is not closed by vml_trace_close. */
+VML_API vml_status vml_trace_open_fd(int fd, const char *name, vml_trace_format fmt,
+                                     vml_trace **out, char *err, size_t size);
+VML_API void       vml_trace_close(vml_trace *t);
+/* Reads up to max accesses into buf; *n == 0 at the end of the trace.
+** VML_E_SYNTAX (malformed line, truncated record, bad field), VML_E_IO
+** (read error, corrupt compressed stream): vml_trace_error() names the
+** file, the line or byte offset and the problem; the trace stays failed.
+** The accesses before a failure are returned first (VML_OK), the failure
+** by the next call. */
+VML_API vml_status vml_trace_read(vml_trace *t, vml_trace_access *buf, size_t max, size_t *n);
+VML_API const char *vml_trace_error(const vml_trace *t);   /* "" when none */
+
+typedef struct vml_trace_info {
+    vml_trace_format format;       /* as detected */
+    unsigned         compression;  /* VML_COMPRESS_* */
+    uint64_t         bytes_in;     /* bytes of the file consumed so far */
+    uint64_t         size_in;      /* the file's size; 0 when unknown (pipe) */
+    uint64_t         accesses;     /* accesses returned so far */
+} vml_trace_info;
+VML_API void vml_trace_info_get(const vml_trace *t, vml_trace_info *out);
+
+/* Writes a trace to path ("-": standard output): VML_TRACE_VMT,
+** VML_TRACE_TEXT, VML_TRACE_CSV, VML_TRACE_LACKEY or VML_TRACE_ORACLE
+** (whose next-access times need the whole trace: its records are written
+** by vml_trace_writer_close, from OPT's future store).  compress is
+** VML_COMPRESS_*.  flags (VML_REPLAY_NO_IFETCH, VML_REPLAY_STRADDLE below)
+** choose the page references of the page-level formats: vmt drops fetches
+** under NO_IFETCH and always keeps a straddle's further pages as
+** continuations; oracle writes one record per page reference.  Nothing is
+** complete until vml_trace_writer_close returns VML_OK. */
+typedef struct vml_trace_writer vml_trace_writer;
+VML_API vml_status vml_trace_writer_open(const char *path, vml_trace_format fmt, unsigned compress,
+                                         unsigned flags, vml_trace_writer **out, char *err,
+                                         size_t size);
+VML_API vml_status vml_trace_write(vml_trace_writer *w, const vml_trace_access *a, size_t n);
+/* Writes bytes as they are (lackey text passed through by vmlab record);
+** only on a writer opened with VML_TRACE_LACKEY. */
+VML_API vml_status vml_trace_write_raw(vml_trace_writer *w, const void *bytes, size_t n);
+/* Finishes and closes (w is freed either way); err names what failed. */
+VML_API vml_status vml_trace_writer_close(vml_trace_writer *w, char *err, size_t size);
+VML_API const char *vml_trace_writer_error(const vml_trace_writer *w);
+
+/* How accesses become page references (docs/policies.md): a page
+** reference is (process, page of the access's first byte); a write or
+** modify references the page for writing. */
+#define VML_REPLAY_NO_IFETCH 0x1u  /* drop instruction fetches (lackey I) */
+#define VML_REPLAY_STRADDLE  0x2u  /* an access crossing pages references each */
+#define VML_REPLAY_AUTOCOMMIT 0x4u /* machine replay: commit a page on its first
+                                   ** touch (vml_replay_machine) */
+
+typedef struct vml_replay_progress {
+    uint64_t accesses;     /* trace accesses read so far (every worker) */
+    uint64_t refs;         /* page references simulated */
+    uint64_t work_done;    /* work units done of work_total (for an ETA) */
+    uint64_t work_total;   /* 0 when unknown (a pipe) */
+    double   elapsed;      /* seconds */
+} vml_replay_progress;
+/* Called on the caller's thread about every progress_ms (200 ms); returning
+** non-zero stops the replay (the results then say partial). */
+typedef int (*vml_progress_fn)(void *ctx, const vml_replay_progress *p);
+/* Called every sample_every accesses of a machine replay (vml_stat_get
+** reads the counters), and once at the end.  (The machine replay's fast
+** path for vmt traces is not taken while samples are asked for; the
+** counters are the same.) */
+typedef void (*vml_sample_fn)(void *ctx, vml_machine *m, uint64_t accesses);
+
+typedef struct vml_replay_opts {
+    unsigned        flags;          /* VML_REPLAY_* */
+    vml_trace_format format;        /* of the trace files; VML_TRACE_AUTO */
+    unsigned        jobs;           /* worker threads; 0 = 1 */
+    vml_progress_fn progress;       /* may be NULL */
+    void           *progress_ctx;
+    unsigned        progress_ms;    /* between calls; 0 = 200 */
+    /* OPT's future (each reference's next use: 8 bytes a reference, 12
+    ** past 2^32 references) is kept in memory up to future_memory bytes,
+    ** the rest in an unlinked temporary file in tmp_dir.  0 = 1 GiB;
+    ** NULL = $TMPDIR or /tmp. */
+    uint64_t        future_memory;
+    const char     *tmp_dir;
+    unsigned        cpu;            /* machine replay: the CPU (default 0) */
+    uint64_t        sample_every;   /* machine replay: 0 = no samples */
+    vml_sample_fn   sample;
+    void           *sample_ctx;
+} vml_replay_opts;
+
+VML_API void vml_replay_opts_default(vml_replay_opts *o);
+
+/* One replacement policy with a number of frames, on one trace. */
+typedef struct vml_replay_cell {
+    size_t     trace;        /* index into the traces of the sweep */
+    vml_policy policy;
+    uint64_t   frames;
+    /* results */
+    uint64_t   refs, faults, hits, evictions, writebacks;
+    int        done;         /* 1: every reference of the trace reached it */
+} vml_replay_cell;
+
+typedef struct vml_replay_summary {
+    uint64_t accesses;       /* trace accesses read */
+    uint64_t refs;           /* page references after the definitions */
+    uint64_t footprint;      /* distinct pages referenced */
+    uint64_t n_pids;         /* distinct processes */
+    int      done;           /* 1: read to its end (for vml_replay_mrc: and
+                             ** every curve complete) */
+    vml_status status;       /* the trace's error, VML_OK when none */
+    char     error[512];
+} vml_replay_summary;
+
+/* Policy-only replay of a sweep: every cell's policy alone with its frames
+** on its trace (a policy from VML_POLICY_LIST but ws).  The cells of one
+** trace share one read of it per worker; jobs > 1 spreads them over
+** threads.  Standard input ("-") is read once, by one worker.  sums[i]
+** describes traces[i].  Returns VML_OK when everything ran to the end,
+** VML_OK with some cell done == 0 when progress() stopped it, or the first
+** trace error (the cells of other traces may be done). */
+VML_API vml_status vml_replay_sweep(const char *const *traces, size_t n_traces,
+                                    vml_replay_cell *cells, size_t n_cells,
+                                    const vml_replay_opts *o, vml_replay_summary *sums);
+
+/* Miss-ratio curves: faults for every number of frames from 1 to the
+** footprint, in one pass per curve (LRU: exact stack distances over a
+** Fenwick tree, O(n log footprint); OPT: Mattson's stack with next-use
+** priorities, O(n + sum of OPT stack depths)).  jobs > 1 computes the two
+** curves on two threads.  Free with vml_mrc_free (also after a failure). */
+#define VML_MRC_LRU 0x1u
+#define VML_MRC_OPT 0x2u
+typedef struct vml_mrc {
+    uint64_t  refs, footprint;
+    uint64_t *lru_faults;    /* [c - 1]: faults with c frames; NULL unless asked */
+    uint64_t *opt_faults;
+    int       done;          /* 1: the whole trace */
+} vml_mrc;
+VML_API vml_status vml_replay_mrc(const char *trace, unsigned which, const vml_replay_opts *o,
+                                  vml_mrc *out, vml_replay_summary *sum);
+VML_API void vml_mrc_free(vml_mrc *mrc);
+
+/* Full-stack replay: every access of trace t through machine m's TLB, page
+** walker, fault handler, working sets and pagefile, on CPU o->cpu.  proc
+** NULL: a process per trace PID, created on first use ("trace-pid-N"),
+** whose instruction fetches are reads; else every access goes to proc and
+** a fetch is an execute access.  With VML_REPLAY_AUTOCOMMIT an access to a
+** page in no VAD maps it (posix mmap: anonymous, read-write-execute, fixed;
+** neighbours merge) and one to a reserved page commits it (VirtualAlloc),
+** then the access is retried; without, it counts as an exception and the
+** replay goes on, as do other exceptions.  Consecutive accesses of one
+** process and kind go through the batch path (vml_mem_batch), 8 bytes
+** each.  VML_E_COMMIT: a commit beyond the commit limit stopped it. */
+typedef struct vml_machine_replay {
+    uint64_t accesses;       /* trace accesses read */
+    uint64_t refs;           /* memory accesses issued (straddles counted) */
+    uint64_t exceptions;     /* accesses that raised an exception */
+    uint64_t pages_committed;/* by VML_REPLAY_AUTOCOMMIT */
+    uint64_t n_procs;        /* processes created for trace PIDs */
+    int      done;           /* 1: the whole trace */
+    char     error[512];     /* what stopped it early */
+} vml_machine_replay;
+VML_API vml_status vml_replay_machine(vml_machine *m, vml_proc *proc, vml_trace *t,
+                                      const vml_replay_opts *o, vml_machine_replay *out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -15,12 +15,16 @@ list() {
     if [ -n "${VMLAB_DEPS_LIST:-}" ]; then cat "$VMLAB_DEPS_LIST"; return; fi
     cat <<'END'
 build  libedit-dev          line editing of vmlab shell
+build  libzstd-dev          the trace layer reads and writes zstd-compressed traces
+build  liblzma-dev          the trace layer reads and writes xz-compressed traces
+build  zlib1g-dev           the trace layer reads and writes gzip-compressed traces
 test   libcmocka-dev        the unit tests
 test   pkg-config           the install test builds a program with pkg-config
 test   binutils             the loader's tests compare with readelf and objdump
 test   gcc-mingw-w64-x86-64 the loader's PE32+ test images
 test   gcc-mingw-w64-i686   the loader's PE32 test images
 test   gcc-multilib         the loader's 32-bit ELF test image
+test   valgrind             vmlab record's tests trace a program under lackey
 fuzz   clang                the libFuzzer targets (make fuzz, and make test's short run)
 fuzz   libclang-rt-14-dev   libFuzzer itself
 END

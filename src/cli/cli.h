@@ -336,6 +336,8 @@ CLI_HANDLER(h_setwss);    CLI_HANDLER(h_setmemprio); CLI_HANDLER(h_tick);
 CLI_HANDLER(h_touch);     CLI_HANDLER(h_fill);      CLI_HANDLER(h_verify);
 CLI_HANDLER(h_inject);    CLI_HANDLER(h_view_vm);   CLI_HANDLER(h_view_wsle);
 CLI_HANDLER(h_vmstat);
+/* cmd_replay_machine.c */
+CLI_HANDLER(h_replay);
 
 /* ------------------------------------------------------------------ */
 /* script.c: running lines, files, the shell.                          */

@@ -23,8 +23,10 @@
 */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -35,6 +37,8 @@ struct policy_opts {
     vml_policy  policy;      /* or POLICY_ALL */
     uint64_t    frames;
     int         json;
+    vml_trace_format format; /* --format: read @FILE as this trace format */
+    unsigned    flags;       /* VML_REPLAY_NO_IFETCH | VML_REPLAY_STRADDLE (traces) */
     char      **words;       /* the REFS words */
     int         n_words;
 };
@@ -84,12 +88,18 @@ void help_policy(FILE *f)
         "REFS  pages separated by commas and/or blanks: decimal or 0x hex numbers,\n"
         "      each with an optional 'w' for a write (1,2w,3).  Several words are\n"
         "      one string.  @FILE reads the same syntax from a file, - from stdin;\n"
-        "      there, # starts a comment that runs to the end of the line.\n"
+        "      there, # starts a comment that runs to the end of the line.  @FILE\n"
+        "      and - also read memory traces in vmlab replay's formats (lackey,\n"
+        "      text, vmt, oracleGeneral; CSV with --format csv), compressed or not:\n"
+        "      each access is a reference to its page (vmlab help replay).\n"
         "\n"
         "options:\n"
         "  -p, --policy NAME   a policy below, or all: one line per policy\n"
         "  -f, --frames N      the number of frames (1 or more)\n"
         "  --json              print one JSON object\n"
+        "  --format FMT        read @FILE as a trace of this format\n"
+        "  --no-ifetch         traces: drop instruction fetches\n"
+        "  --straddle          traces: an access crossing pages references both\n"
         "\n"
         "policies:\n");
     for (unsigned p = 0; p < VML_N_POLICIES; p++)
@@ -204,6 +214,15 @@ static int policy_opts_parse(int argc, char **argv, struct policy_opts *o)
                 return opt_error("%s needs a number of frames", arg);
         } else if (strcmp(arg, "--json") == 0) {
             o->json = 1;
+        } else if (strcmp(arg, "--no-ifetch") == 0) {
+            o->flags |= VML_REPLAY_NO_IFETCH;
+        } else if (strcmp(arg, "--straddle") == 0) {
+            o->flags |= VML_REPLAY_STRADDLE;
+        } else if (is_opt(arg, "--format", "--format")) {
+            const char *fmt;
+            if (policy_opt_value(argc, argv, &i, &fmt) != 0
+                || vml_trace_format_parse(fmt, &o->format) != VML_OK)
+                return opt_error("--format needs a trace format (lackey, text, csv, vmt, oracle)");
         } else if (arg[0] == '-' && arg[1] != '\0') {
             return opt_error("unknown option '%s'", arg);
         } else {
@@ -372,6 +391,109 @@ static int read_file(const char *path, vml_text *t)
     return 0;
 }
 
+/* ---- traces (the formats of vmlab replay) ------------------------------------ */
+
+/* The pages of a trace's accesses, under the definitions of
+** docs/policies.md (vmlab replay's): 0, or the exit status after a message. */
+static int refs_from_trace(vml_trace *t, const char *name, unsigned flags, struct refs *r)
+{
+    vml_trace_access acc[1024];
+    uint32_t pid = 0;
+    int have_pid = 0;
+
+    for (;;) {
+        size_t n;
+        if (vml_trace_read(t, acc, sizeof acc / sizeof acc[0], &n) != VML_OK) {
+            fprintf(stderr, "vmlab policy: %s\n", vml_trace_error(t));
+            return EXIT_SCRIPT;
+        }
+        if (n == 0)
+            return 0;
+        for (size_t i = 0; i < n; i++) {
+            const vml_trace_access *a = &acc[i];
+            uint64_t first = a->va >> VML_PAGE_SHIFT, last = first;
+            unsigned write = a->kind == VML_TRACE_WRITE || a->kind == VML_TRACE_MODIFY;
+            if ((a->kind == VML_TRACE_IFETCH && (flags & VML_REPLAY_NO_IFETCH))
+                || ((a->flags & VML_TRACE_CONT) && !(flags & VML_REPLAY_STRADDLE)))
+                continue;
+            if (have_pid && a->pid != pid) {
+                fprintf(stderr, "vmlab policy: %s: accesses of processes %u and %u; vmlab "
+                                "policy takes one process (vmlab replay takes several)\n",
+                        name, pid, a->pid);
+                return EXIT_SCRIPT;
+            }
+            pid = a->pid;
+            have_pid = 1;
+            if ((flags & VML_REPLAY_STRADDLE) && a->size > 1 && a->va + (a->size - 1u) > a->va)
+                last = (a->va + (a->size - 1u)) >> VML_PAGE_SHIFT;
+            for (uint64_t page = first; page <= last; page++)
+                if (refs_push(r, page, write) != 0) {
+                    fprintf(stderr, "vmlab policy: host out of memory\n");
+                    return EXIT_SCRIPT;
+                }
+            r->hex = 1;
+        }
+    }
+}
+
+/* @FILE (or standard input, saved to a temporary file first) as a trace of
+** one of vmlab replay's formats, when its content says it is one (CSV only
+** with --format: "1,2,3" is a reference string).  1 when it is not a
+** trace: the caller parses the reference string. */
+static int refs_try_trace(const struct policy_opts *o, const char *path, const char *name,
+                          struct refs *r)
+{
+    vml_trace *t = NULL;
+    vml_trace_info info;
+    char err[512];
+    int st;
+
+    int fd = open(path, O_RDONLY);
+
+    if (fd < 0)
+        return 1;        /* read_file says why */
+    if (vml_trace_open_fd(fd, name, o->format, &t, err, sizeof err) != VML_OK) {
+        close(fd);
+        if (o->format == VML_TRACE_AUTO)
+            return 1;
+        fprintf(stderr, "vmlab policy: %s\n", err);
+        return EXIT_SCRIPT;
+    }
+    vml_trace_info_get(t, &info);
+    if (o->format == VML_TRACE_AUTO && info.format == VML_TRACE_CSV) {
+        vml_trace_close(t);
+        close(fd);
+        return 1;
+    }
+    st = refs_from_trace(t, name, o->flags, r);
+    vml_trace_close(t);
+    close(fd);
+    return st;
+}
+
+/* Standard input into a temporary file (it is read twice). */
+static int save_stdin(char *path, size_t size, vml_text *t)
+{
+    const char *dir = getenv("TMPDIR");
+    int fd, st;
+
+    st = read_file("-", t);
+    if (st != 0)
+        return st;
+    snprintf(path, size, "%s/vmlab-policy-XXXXXX", dir && dir[0] ? dir : "/tmp");
+    fd = mkstemp(path);
+    if (fd < 0 || write(fd, sb_str(t), t->len) != (ssize_t)t->len) {
+        fprintf(stderr, "vmlab policy: cannot save standard input to a temporary file\n");
+        if (fd >= 0) {
+            close(fd);
+            unlink(path);
+        }
+        return EXIT_SCRIPT;
+    }
+    close(fd);
+    return 0;
+}
+
 /* The REFS words: @FILE, -, or the reference string itself. */
 static int refs_load(const struct policy_opts *o, struct refs *r)
 {
@@ -391,7 +513,26 @@ static int refs_load(const struct policy_opts *o, struct refs *r)
             return EXIT_SCRIPT;
         }
         src.file = strcmp(path, "-") == 0 ? "<stdin>" : path;
-        st = read_file(path, &t);
+        if (strcmp(path, "-") == 0) {
+            char tmp[512];
+            st = save_stdin(tmp, sizeof tmp, &t);
+            if (st == 0) {
+                st = refs_try_trace(o, tmp, src.file, r);
+                unlink(tmp);
+                if (st != 1) {
+                    vml_text_free(&t);
+                    return st;
+                }
+                st = 0;
+            }
+        } else {
+            st = refs_try_trace(o, path, path, r);
+            if (st != 1) {
+                vml_text_free(&t);
+                return st;
+            }
+            st = read_file(path, &t);
+        }
     } else {
         for (int i = 0; i < o->n_words; i++) {
             vml_text_append(&t, o->words[i], strlen(o->words[i]));

@@ -621,6 +621,20 @@ static const struct cmd cmds[] = {
   "Value: the counter COUNTER of a process, of the system or of a CPU (cpu0,\n"
   "cpu1...).  vmlab help stat lists every counter.",
   "expect stat A page_faults == 1", M | V, h_stat },
+/* ---- Traces ---------------------------------------------------------- */
+{ "replay", NULL, "Traces", 2, 3, "PROCESS TRACE [commit]",
+  "drive a memory trace through an existing process",
+  "Replays every access of TRACE (a \"file name\": lackey, text, CSV, vmt or\n"
+  "oracleGeneral, compressed or not; vmlab help replay) through PROCESS on\n"
+  "the current CPU: TLB, page walks, faults, working sets, pagefile, as the\n"
+  "program's own accesses would.  The trace's PIDs are ignored.  Reads are 8-\n"
+  "byte reads, writes and modifies 8-byte writes, instruction fetches execute\n"
+  "accesses.  An access that raises an exception is counted and the replay\n"
+  "goes on; with commit, an access to memory not reserved or not committed\n"
+  "commits its page first (reserving its 64K region), so set up sections or\n"
+  "images first and let the rest be committed on first touch.  Value: the\n"
+  "accesses replayed; the note gives the exceptions and pages committed.",
+  "replay A \"ls.vmt.zst\" commit", M | V, h_replay },
 };
 
 #undef M

@@ -8,6 +8,27 @@
 #include <string.h>
 
 #include "cli.h"
+#include "replay.h"
+
+/* The trace commands: `vmlab help replay` shows the command line's replay
+** and then the script command of the same name. */
+static int help_trace_topic(FILE *f, const char *topic)
+{
+    if (strcmp(topic, "replay") == 0) {
+        help_replay(f);
+        fprintf(f, "\nIn scripts:\n");
+        help_command(f, cmd_find("replay"));
+    } else if (strcmp(topic, "record") == 0) {
+        help_record(f);
+    } else if (strcmp(topic, "convert") == 0) {
+        help_convert(f);
+    } else if (strcmp(topic, "merge") == 0) {
+        help_merge(f);
+    } else {
+        return -1;
+    }
+    return 0;
+}
 
 static void print_indented(FILE *f, const char *text, const char *indent)
 {
@@ -38,9 +59,16 @@ void help_overview(FILE *f)
         "  vmlab policy -p NAME -f FRAMES REFS [--json]\n"
         "                               a replacement policy on a reference string\n"
         "                               (vmlab help policy)\n"
+        "  vmlab replay TRACE... -p POLICIES -f FRAMES | --mrc | --machine CONFIG\n"
+        "                               replay memory traces (vmlab help replay)\n"
+        "  vmlab record -o FILE -- PROGRAM [ARGS]\n"
+        "                               record a program's trace with Valgrind\n"
+        "  vmlab convert IN -o OUT      a trace in another format\n"
+        "  vmlab merge SHARD.json...    combine the shards of a sweep\n"
         "  vmlab help [COMMAND|TOPIC]   this text, one command, or a topic:\n"
         "                               expressions, scripting, expect, stat,\n"
-        "                               constants, policy\n"
+        "                               constants, policy, replay, record,\n"
+        "                               convert, merge\n"
         "  vmlab --version\n"
         "\n"
         "vmlab run exits 0 when every expect held, 1 when an expect failed,\n"
@@ -220,6 +248,8 @@ int help_topic(FILE *f, const char *topic)
         help_overview(f);
         return 0;
     }
+    if (help_trace_topic(f, topic) == 0)
+        return 0;
     c = cmd_find(topic);
     if (c != NULL) {
         help_command(f, c);

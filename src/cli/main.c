@@ -1,10 +1,12 @@
 /*
-** main.c -- the vmlab command line: run, shell, tour, policy, help, --version.
+** main.c -- the vmlab command line: run, shell, tour, policy, replay, record,
+** convert, merge, help, --version.
 */
 #include <stdio.h>
 #include <string.h>
 
 #include "cli.h"
+#include "replay.h"
 
 /* A word of the command line, safe to print in a message. */
 static void print_word(FILE *f, const char *fmt, const char *word)
@@ -20,7 +22,9 @@ static void usage_short(FILE *f)
 {
     fprintf(f, "usage: vmlab run FILE [FILE...] | vmlab shell | vmlab tour | "
                "vmlab policy -p NAME -f FRAMES REFS | vmlab help [COMMAND|TOPIC] | "
-               "vmlab --version\n");
+               "vmlab --version\n"
+               "       vmlab replay TRACE... | vmlab record -o FILE -- PROGRAM | "
+               "vmlab convert IN -o OUT | vmlab merge SHARD...\n");
 }
 
 static int cmd_help(int argc, char **argv)
@@ -93,6 +97,14 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "policy") == 0)
         return cmd_policy(argc, argv);
+    if (strcmp(cmd, "replay") == 0)
+        return cmd_replay(argc, argv);
+    if (strcmp(cmd, "record") == 0)
+        return cmd_record(argc, argv);
+    if (strcmp(cmd, "convert") == 0)
+        return cmd_convert(argc, argv);
+    if (strcmp(cmd, "merge") == 0)
+        return cmd_merge(argc, argv);
     if (strcmp(cmd, "tour") == 0) {
         if (argc > 2) {
             fprintf(stderr, "vmlab: tour takes no arguments\n");

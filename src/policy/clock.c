@@ -27,7 +27,7 @@
 ** TRANSITIONS (and the only function that performs each):
 **   not resident -> resident (behind the hand)  clock_insert_ref(),
 **                                               sl_op_push_tail() (clock0)
-**   bit clear -> bit set                        clock_access()
+**   bit clear -> bit set                        sl_op_mark()
 **   bit set -> bit clear, hand moves on         clock_victim()
 **   resident -> not resident                    sl_op_unlink(), which
 **       clears the bit (K2) and, for the slot under the hand, moves the
@@ -36,7 +36,7 @@
 #include "policy.h"
 #include "slotlist.h"
 
-#define CLOCK_REF 0x1u   /* the reference bit, in slot_list.flags (L2) */
+#define CLOCK_REF SL_MARK   /* the reference bit, in slot_list.flags (L2) */
 
 static void clock_insert_ref(void *st, uint32_t slot, uint64_t key, uint64_t next_use,
                              unsigned access)
@@ -47,15 +47,6 @@ static void clock_insert_ref(void *st, uint32_t slot, uint64_t key, uint64_t nex
     (void)next_use;
     (void)access;
     sl_push_tail(l, slot);           /* K1: just behind the hand */
-    l->flags[slot] |= CLOCK_REF;
-}
-
-static void clock_access(void *st, uint32_t slot, uint64_t next_use, unsigned access)
-{
-    struct slot_list *l = st;
-
-    (void)next_use;
-    (void)access;
     l->flags[slot] |= CLOCK_REF;
 }
 
@@ -79,7 +70,7 @@ const struct policy_ops policy_clock = {
     .create = sl_op_create,
     .destroy = sl_op_destroy,
     .on_insert = clock_insert_ref,
-    .on_access = clock_access,
+    .on_access = sl_op_mark,
     .on_remove = sl_op_unlink,
     .choose_victim = clock_victim,
 };
@@ -90,7 +81,7 @@ const struct policy_ops policy_clock0 = {
     .create = sl_op_create,
     .destroy = sl_op_destroy,
     .on_insert = sl_op_push_tail,   /* K1: just behind the hand, bit clear */
-    .on_access = clock_access,
+    .on_access = sl_op_mark,
     .on_remove = sl_op_unlink,
     .choose_victim = clock_victim,
 };

@@ -88,11 +88,19 @@ void sh_insert(struct slot_heap *h, uint32_t slot, uint64_t key)
     sh_sift_up(h, h->n - 1);
 }
 
+/* A key that grows can only move up (H1), one that shrinks only down: on
+** a replayed trace OPT's next use of an accessed page always grows, so
+** this is one sift per access, not two. */
 void sh_update(struct slot_heap *h, uint32_t slot, uint64_t key)
 {
+    uint32_t i = h->pos[slot] - 1;
+    uint64_t old = h->key[slot];
+
     h->key[slot] = key;
-    sh_sift_up(h, h->pos[slot] - 1);
-    sh_sift_down(h, h->pos[slot] - 1);
+    if (key > old)
+        sh_sift_up(h, i);
+    else if (key < old)
+        sh_sift_down(h, i);
 }
 
 void sh_remove(struct slot_heap *h, uint32_t slot)

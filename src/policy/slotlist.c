@@ -108,6 +108,19 @@ void sl_op_ignore(void *st, uint32_t slot, uint64_t next_use, unsigned access)
     (void)access;
 }
 
+/* CLOCK's on_access.  The bit is written only when it was clear: replayed
+** traces touch one page many times in a row, and a store each time would
+** make every access wait for the one before it. */
+void sl_op_mark(void *st, uint32_t slot, uint64_t next_use, unsigned access)
+{
+    struct slot_list *l = st;
+
+    (void)next_use;
+    (void)access;
+    if (!(l->flags[slot] & SL_MARK))
+        l->flags[slot] |= SL_MARK;
+}
+
 void sl_op_unlink(void *st, uint32_t slot)
 {
     struct slot_list *l = st;

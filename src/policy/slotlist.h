@@ -41,6 +41,10 @@ void     sl_op_push_tail(void *st, uint32_t slot, uint64_t key, uint64_t next_us
                          unsigned access);
 void     sl_op_move_to_tail(void *st, uint32_t slot, uint64_t next_use, unsigned access);
 void     sl_op_ignore(void *st, uint32_t slot, uint64_t next_use, unsigned access);  /* nothing */
+/* Sets SL_MARK in flags[slot] (CLOCK's reference bit), writing only when
+** it was clear. */
+#define SL_MARK 0x1u
+void     sl_op_mark(void *st, uint32_t slot, uint64_t next_use, unsigned access);
 void     sl_op_unlink(void *st, uint32_t slot);
 uint32_t sl_op_head(void *st, const uint64_t *incoming);   /* SL_NIL when the list is empty */
 uint32_t sl_op_tail(void *st, const uint64_t *incoming);   /* SL_NIL when the list is empty */

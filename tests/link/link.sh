@@ -24,8 +24,11 @@ others=$(nm -D --defined-only "$b/libvmlab.so" | awk 'NF == 3 { print $3 }' | gr
 [ -z "$others" ] || fail "libvmlab.so exports non-vml_ symbols: $(echo $others | head -c 300)"
 readelf -d "$b/libvmlab.so" | grep -q 'SONAME.*\[libvmlab.so.0\]' || fail "no SONAME libvmlab.so.0"
 
-# 2. a program with the library's internal names
-if $cc -std=c11 -Iinclude tests/link/own_symbols.c "$b/libvmlab.a" -o "$tmp/own" 2>"$tmp/err"; then
+# 2. a program with the library's internal names (the static library
+#    needs the libraries of vmlab.pc's Libs.private: the trace layer's)
+private=$(sed -n 's/^Libs.private: *//p' vmlab.pc.in)
+# shellcheck disable=SC2086
+if $cc -std=c11 -Iinclude tests/link/own_symbols.c "$b/libvmlab.a" $private -o "$tmp/own" 2>"$tmp/err"; then
     out=$("$tmp/own") || fail "own_symbols ran wrong: $out"
 else
     fail "own_symbols does not link with libvmlab.a:"; head -n 5 "$tmp/err"
