@@ -395,8 +395,10 @@ static enum fault_outcome cow_copy(struct fault *ft, vml_pfn src)
         return FAULT_EXCEPTION;
     }
     memcpy(phys_frame(&m->phys, pfn), phys_frame(&m->phys, src), VML_PAGE_SIZE);
-    /* The old mapping goes (a placeholder keeps the page table), the copy comes. */
-    page_discard(p, ft->va, ft->pte_pa, sw_demand_zero(ft->mmprot));
+    /* The old mapping goes (a placeholder keeps the page table), the copy
+    ** comes.  (The page's address: a clone page's references name pages,
+    ** and the faulting address may lie inside one.) */
+    page_discard(p, ft->va & ~(vml_va)0xFFF, ft->pte_pa, sw_demand_zero(ft->mmprot));
     if (m->pfn[src].list == VML_LIST_ACTIVE)
         shared_done(m, src, p->pid);
     if (mm_tracing(m)) {
@@ -421,7 +423,7 @@ static enum fault_outcome cow_reuse(struct fault *ft, uint64_t id, vml_pfn pfn)
     uint64_t slot = frame_orig_slot(m, pfn);
     int mapped = e->share_count != 0;
     uint32_t ws_slot = mapped ? ws_find(p, ft->va, pfn) : WSL_NIL;
-    clone_ref_del(m, id, p->pid, ft->va);
+    clone_ref_del(m, id, p->pid, ft->va & ~(vml_va)0xFFF);   /* it names the page */
     *proto_ptr(m, id) = 0;
     clone_free(m, id);
     e->flags &= (uint8_t)~VML_PFN_PROTOTYPE;
