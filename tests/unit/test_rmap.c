@@ -109,6 +109,69 @@ static void a_section_frame_mapped_by_two_processes_has_share_count_two(void **s
     assert_int_equal(0x5A, peek(r->p, va));
 }
 
+/* One file's page cache serves both personalities: a MAP_SHARED mapping
+** and a view of a section of the same file map one frame. */
+static void a_file_page_mapped_by_mmap_and_by_a_view_is_one_frame(void **state)
+{
+    struct rig *r = *state;
+    vml_proc *b = new_proc(r->m, "B");
+    vml_handle hf = 0, s = 0;
+    vml_va m = 0, v = 0;
+    int fd = -1;
+
+    assert_int_equal(VML_OK, vml_file_create(r->m, "one.bin", 2 * PAGE, 3, 1));
+    assert_int_equal(0, vml_posix_open(r->p, "one.bin", VML_O_RDWR, &fd));
+    assert_int_equal(0, vml_posix_mmap(r->p, 0, 2 * PAGE, RW, VML_MAP_SHARED, fd, 0, &m));
+    assert_int_equal(VML_ERROR_SUCCESS, vml_win_CreateFile(b, "one.bin", VML_GENERIC_READ,
+                                                           VML_OPEN_EXISTING, &hf));
+    assert_int_equal(VML_ERROR_SUCCESS, vml_win_CreateFileMapping(b, hf, VML_PAGE_READONLY, 0,
+                                                                  NULL, &s));
+    assert_int_equal(VML_ERROR_SUCCESS, vml_win_MapViewOfFile(b, s, VML_FILE_MAP_READ, 0, 0, 0,
+                                                              &v));
+    poke(r->p, m + PAGE, 0x42);
+    assert_int_equal(0x42, peek(b, v + PAGE));
+    vml_pfn pfn = frame_of(r->p, m + PAGE);
+    assert_int_equal(pfn, frame_of(b, v + PAGE));
+    assert_int_equal(2, share_count(r->m, pfn));
+    assert_int_equal(1, sys_stat(r->m, "file_reads"));
+    assert_int_equal(1, sys_stat(r->m, "shared_pages"));
+    /* munmap: the other mapper keeps it, and the file gets the byte */
+    assert_int_equal(0, vml_posix_munmap(r->p, m, 2 * PAGE));
+    assert_int_equal(1, share_count(r->m, pfn));
+    assert_int_equal(1, sys_stat(r->m, "file_writes"));
+    assert_int_equal(0x42, peek(b, v + PAGE));
+}
+
+/* Linux maps reads of untouched private anonymous memory to the one zero
+** page: no frame, no share count (it is the kernel's), no reverse map. */
+static void reads_of_untouched_anonymous_memory_map_the_zero_page_outside_the_rmap(void **state)
+{
+    struct rig *r = *state;
+    vml_proc *b = new_proc(r->m, "B");
+    vml_va a = 0, c = 0;
+
+    assert_int_equal(0, vml_posix_mmap(r->p, 0, 2 * PAGE, RW, PRIVATE, -1, 0, &a));
+    assert_int_equal(0, vml_posix_mmap(b, 0, PAGE, RW, PRIVATE, -1, 0, &c));
+    assert_int_equal(0, peek(r->p, a));
+    assert_int_equal(0, peek(r->p, a + PAGE));
+    assert_int_equal(0, peek(b, c));
+    vml_pfn zero = frame_of(r->p, a);
+    assert_int_equal(zero, frame_of(r->p, a + PAGE));
+    assert_int_equal(zero, frame_of(b, c));
+    assert_true(page_at(b, c).zero_page);
+    assert_int_equal(3, sys_stat(r->m, "zero_page_maps"));
+    assert_int_equal(0, sys_stat(r->m, "shared_pages"));
+    assert_int_equal(0, proc_stat(r->p, "working_set"));
+    assert_int_equal(0, proc_stat(r->p, "pss"));
+    /* the first write replaces it with a page of its own */
+    poke(r->p, a, 1);
+    assert_int_not_equal(zero, frame_of(r->p, a));
+    assert_int_equal(1, share_count(r->m, frame_of(r->p, a)));
+    assert_int_equal(2, sys_stat(r->m, "zero_page_maps"));
+    assert_int_equal(PAGE, proc_stat(r->p, "pss"));
+    assert_int_equal(VML_OK, vml_machine_check(r->m));
+}
+
 /* ---- fork and copy-on-write ------------------------------------------------------------- */
 
 static void fork_shares_every_private_resident_page_read_only(void **state)
@@ -309,6 +372,11 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(a_section_frame_mapped_by_two_processes_has_share_count_two,
                                         rig_setup, rig_teardown),
+        cmocka_unit_test_setup_teardown(a_file_page_mapped_by_mmap_and_by_a_view_is_one_frame,
+                                        rig_setup, rig_teardown),
+        cmocka_unit_test_setup_teardown(
+            reads_of_untouched_anonymous_memory_map_the_zero_page_outside_the_rmap,
+            rig_setup, rig_teardown),
         cmocka_unit_test_setup_teardown(fork_shares_every_private_resident_page_read_only,
                                         rig_setup, rig_teardown),
         cmocka_unit_test_setup_teardown(a_cow_break_gives_each_process_its_own_frame,
