@@ -1,0 +1,1103 @@
+/*
+** test_share_property.c -- the property test of sharing (issue 8): over
+** many seeds, a small machine under memory pressure runs a random mix of
+** Win32 sections and views (pagefile-backed and of files, named and
+** opened by name, FILE_MAP_WRITE / READ / COPY, flush, unmap, close),
+** POSIX file and anonymous mappings (MAP_SHARED, MAP_PRIVATE, shmem,
+** msync, munmap of parts, MADV_DONTNEED), fork, process exit, and byte
+** reads and writes, against a shadow model of every process's memory:
+**
+**   - each shared object (a file, a pagefile-backed section, a shmem
+**     object) is an array of bytes that every shared mapping reads and
+**     writes;
+**   - each page of a copy-on-write mapping (MAP_PRIVATE, FILE_MAP_COPY)
+**     reads its object until the process's first write to it, which
+**     gives the process its own copy; private anonymous pages are the
+**     process's own (zeros until written);
+**   - fork copies the parent's own pages into the child and shares the
+**     shared mappings; MADV_DONTNEED zeroes private anonymous pages,
+**     drops the copies of a private file mapping (the file shows again)
+**     and leaves shared data alone.
+**
+** After every operation the machine's invariants hold (the test build
+** checks after every public call, and the test once more), every byte
+** read matches the model, a write to a read-only mapping raises an access
+** violation, and the counters agree with what the page queries show: each
+** mapped frame's share count is the number of PTEs that map it,
+** shared_pages counts the frames with more than one, Rss and Pss of every
+** process match its working set, and the Pss of all processes sums to the
+** mapped frames (less Linux's fixed-point rounding: each process's sum is
+** rounded down once, each page's share down by under 2^-12 bytes).  After
+** every flush (FlushViewOfFile, msync MS_SYNC) the host file holds the
+** model's bytes for the flushed pages, and once no writable shared mapping
+** of a file page remains (unmap, exit) the host file holds it too.
+**
+** Replay: a failure prints the seed and the operation index.
+**   VMLAB_PROP_SEEDS=N   run seeds 1..N (default 200)
+**   VMLAB_PROP_SEED=S    run seed S alone
+**   VMLAB_PROP_TRACE=1   print every operation
+*/
+#define _POSIX_C_SOURCE 200809L
+#include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
+#include "testutil.h"
+
+#define N_FILES      3
+#define FILE_PAGES   40        /* > 16: views at 64 KiB offsets fit */
+#define MAX_PROCS    5
+#define MAX_REGIONS  10
+#define MAX_HANDLES  8
+#define MAX_FDS      6
+#define MAX_OBJS     48
+#define MAX_SECS     32
+#define N_OPS        220
+#define N_NAMES      4
+
+static const char *const file_names[N_FILES] = { "f0.bin", "f1.bin", "f2.bin" };
+static const char *const sec_names[N_NAMES] = { "Local\\s0", "Local\\s1", "Local\\s2", "Local\\s3" };
+
+/* ---- the model ------------------------------------------------------------------------------ */
+
+/* What backs shared pages: objects 0..N_FILES-1 are the files, the others
+** pagefile-backed sections and shmem objects (zeros when made). */
+struct obj {
+    uint32_t n_pages;
+    uint8_t *bytes;
+};
+
+/* A Win32 section object: it lives while a handle or a view names it. */
+struct sec {
+    int      obj;
+    uint32_t n_pages;
+    uint32_t rights;           /* FILE_MAP_* its protection grants */
+    int      name;             /* index in sec_names, -1 none */
+    unsigned refs;
+};
+
+enum api { API_VIEW, API_VALLOC, API_MMAP };
+
+struct region {
+    vml_va   va;
+    uint32_t n_pages;
+    enum api api;
+    int      obj;              /* -1: private anonymous memory */
+    uint32_t obj_off;          /* pages */
+    int      sec;              /* views: the section object; else -1 */
+    int      writable, cow;
+    uint8_t **priv;            /* per page: the process's own copy, or NULL */
+};
+
+struct handle {
+    vml_handle h;
+    int        is_file;
+    int        idx;            /* a file (obj) or a section */
+    uint32_t   access;         /* GENERIC_* for files, FILE_MAP_* for sections */
+};
+
+struct mproc {
+    vml_proc     *p;
+    struct region r[MAX_REGIONS];
+    unsigned      n_r;
+    struct handle h[MAX_HANDLES];
+    unsigned      n_h;
+    struct { int fd, file, rdwr; } fd[MAX_FDS];
+    unsigned      n_fd;
+};
+
+struct world {
+    uint64_t     seed, rng;
+    unsigned     op;
+    char         what[200];
+    int          trace;
+    vml_machine *m;
+    struct obj   obj[MAX_OBJS];
+    unsigned     n_obj;
+    struct sec   sec[MAX_SECS];
+    unsigned     n_sec;
+    struct mproc pr[MAX_PROCS];
+    unsigned     n_pr, next_name;
+    uint32_t    *pte_count;    /* per frame: PTEs the queries found */
+};
+
+/* For the abort handler: what ran when an invariant check aborted. */
+static const struct world *current;
+
+static void on_abort(int sig)
+{
+    char msg[400];
+    (void)sig;
+    if (current) {
+        int n = snprintf(msg, sizeof msg, "\ntest_share_property: aborted at seed %llu op %u: %s\n"
+                         "  replay: VMLAB_PROP_SEED=%llu VMLAB_PROP_TRACE=1\n",
+                         (unsigned long long)current->seed, current->op, current->what,
+                         (unsigned long long)current->seed);
+        if (n > 0 && write(2, msg, (size_t)n) < 0)
+            msg[0] = 0;
+    }
+    signal(SIGABRT, SIG_DFL);
+    raise(SIGABRT);
+}
+
+static void prop_fail(const struct world *w, int line, const char *fmt, ...)
+{
+    char msg[300];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    fail_msg("seed %llu op %u (%s), line %d: %s [last error: %s]\n"
+             "  replay: VMLAB_PROP_SEED=%llu VMLAB_PROP_TRACE=1",
+             (unsigned long long)w->seed, w->op, w->what, line, msg, vml_last_error(w->m),
+             (unsigned long long)w->seed);
+}
+
+#define EXPECT(w, cond, ...) \
+    do { if (!(cond)) prop_fail((w), __LINE__, __VA_ARGS__); } while (0)
+#define EXPECT_EQ(w, want, got) \
+    EXPECT((w), (uint64_t)(want) == (uint64_t)(got), "%s is %llu (%#llx), expected %llu (%#llx)", \
+           #got, (unsigned long long)(got), (unsigned long long)(got), \
+           (unsigned long long)(want), (unsigned long long)(want))
+
+static uint64_t rnd(struct world *w, uint64_t n)
+{
+    return n ? xorshift64star(&w->rng) % n : 0;
+}
+
+static void say(struct world *w, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(w->what, sizeof w->what, fmt, ap);
+    va_end(ap);
+    if (w->trace)
+        fprintf(stderr, "op %u: %s\n", w->op, w->what);
+}
+
+static int obj_new(struct world *w, uint32_t n_pages)
+{
+    struct obj *o = &w->obj[w->n_obj];
+    o->n_pages = n_pages;
+    o->bytes = calloc(n_pages, PAGE);
+    assert_non_null(o->bytes);
+    return (int)w->n_obj++;
+}
+
+static uint8_t *obj_page(struct world *w, int obj, uint32_t page)
+{
+    return w->obj[obj].bytes + (size_t)page * PAGE;
+}
+
+static int is_file(int obj) { return obj >= 0 && obj < N_FILES; }
+static int shared_region(const struct region *r) { return r->obj >= 0 && !r->cow; }
+
+/* The page the model writes for page i of r (a copy taken on first write). */
+static uint8_t *model_page_for_write(struct world *w, struct region *r, uint32_t i)
+{
+    if (shared_region(r))
+        return obj_page(w, r->obj, r->obj_off + i);
+    if (r->priv[i] == NULL) {
+        r->priv[i] = calloc(1, PAGE);
+        assert_non_null(r->priv[i]);
+        if (r->obj >= 0)
+            memcpy(r->priv[i], obj_page(w, r->obj, r->obj_off + i), PAGE);
+    }
+    return r->priv[i];
+}
+
+/* ---- regions, handles, processes ------------------------------------------------------------ */
+
+static struct region *region_add(struct world *w, struct mproc *mp, vml_va va, uint32_t n_pages,
+                                 enum api api, int obj, uint32_t obj_off, int sec)
+{
+    EXPECT(w, mp->n_r < MAX_REGIONS, "too many regions");
+    for (unsigned i = 0; i < mp->n_r; i++)
+        EXPECT(w, va + (uint64_t)n_pages * PAGE <= mp->r[i].va ||
+                  mp->r[i].va + (uint64_t)mp->r[i].n_pages * PAGE <= va,
+               "new mapping %#llx overlaps %#llx", (unsigned long long)va,
+               (unsigned long long)mp->r[i].va);
+    struct region *r = &mp->r[mp->n_r++];
+    *r = (struct region){ .va = va, .n_pages = n_pages, .api = api, .obj = obj,
+                          .obj_off = obj_off, .sec = sec };
+    r->priv = calloc(n_pages, sizeof *r->priv);
+    assert_non_null(r->priv);
+    if (sec >= 0)
+        w->sec[sec].refs++;
+    return r;
+}
+
+/* File pages [first, first + n) of file obj that no writable shared
+** mapping covers any more must be on the host as the model has them. */
+static void check_host_file(struct world *w, int file, uint32_t first, uint32_t n, int unmapped);
+
+static void sec_unref(struct world *w, int sec)
+{
+    EXPECT(w, w->sec[sec].refs > 0, "section %d has no reference", sec);
+    w->sec[sec].refs--;
+}
+
+/* Removes pages [a, b) of region k of mp from the model (the library
+** unmapped them); a middle piece splits the region in two. */
+static void region_cut(struct world *w, struct mproc *mp, unsigned k, uint32_t a, uint32_t b)
+{
+    struct region *r = &mp->r[k], right = *r;
+    int obj = r->obj, writable_shared = shared_region(r) && r->writable;
+    int has_right = b < r->n_pages;
+    uint32_t file_first = r->obj_off + a;
+    for (uint32_t i = a; i < b; i++) {
+        free(r->priv[i]);
+        r->priv[i] = NULL;
+    }
+    if (has_right) {                    /* the part after the cut */
+        right.va = r->va + (uint64_t)b * PAGE;
+        right.n_pages = r->n_pages - b;
+        right.obj_off = r->obj_off + b;
+        right.priv = calloc(right.n_pages, sizeof *right.priv);
+        assert_non_null(right.priv);
+        memcpy(right.priv, r->priv + b, right.n_pages * sizeof *right.priv);
+        if (r->sec >= 0)
+            w->sec[r->sec].refs++;
+    }
+    if (a > 0) {
+        r->n_pages = a;                 /* the part before stays */
+    } else {
+        free(r->priv);
+        if (r->sec >= 0)
+            sec_unref(w, r->sec);
+        mp->r[k] = mp->r[--mp->n_r];
+    }
+    if (has_right) {
+        EXPECT(w, mp->n_r < MAX_REGIONS, "too many regions");
+        mp->r[mp->n_r++] = right;
+    }
+    if (writable_shared && is_file(obj))
+        check_host_file(w, obj, file_first, b - a, 1);
+}
+
+static void handle_drop(struct world *w, struct mproc *mp, unsigned k)
+{
+    if (!mp->h[k].is_file)
+        sec_unref(w, mp->h[k].idx);
+    mp->h[k] = mp->h[--mp->n_h];
+}
+
+static int sec_alive(const struct world *w, int s) { return w->sec[s].refs > 0; }
+
+static int sec_by_name(const struct world *w, int name)
+{
+    for (unsigned s = 0; s < w->n_sec; s++)
+        if (sec_alive(w, (int)s) && w->sec[s].name == name)
+            return (int)s;
+    return -1;
+}
+
+static struct mproc *new_mproc(struct world *w, vml_proc *p)
+{
+    struct mproc *mp = &w->pr[w->n_pr++];
+    *mp = (struct mproc){ .p = p };
+    return mp;
+}
+
+/* ---- the host files ------------------------------------------------------------------------- */
+
+static void host_read(struct world *w, int file, uint32_t page, uint8_t *buf)
+{
+    char path[600];
+    snprintf(path, sizeof path, "%s/%s", vml_files_dir(w->m), file_names[file]);
+    int fd = open(path, O_RDONLY);
+    EXPECT(w, fd >= 0, "cannot open %s", path);
+    ssize_t n = pread(fd, buf, PAGE, (off_t)page * PAGE);
+    close(fd);
+    EXPECT(w, n == (ssize_t)PAGE, "short read of %s page %u", path, page);
+}
+
+static int covered_writable(const struct world *w, int file, uint32_t page)
+{
+    for (unsigned k = 0; k < w->n_pr; k++)
+        for (unsigned i = 0; i < w->pr[k].n_r; i++) {
+            const struct region *r = &w->pr[k].r[i];
+            if (r->obj == file && shared_region(r) && r->writable && page >= r->obj_off &&
+                page < r->obj_off + r->n_pages)
+                return 1;
+        }
+    return 0;
+}
+
+static void check_host_file(struct world *w, int file, uint32_t first, uint32_t n, int unmapped)
+{
+    uint8_t buf[PAGE];
+    for (uint32_t page = first; page < first + n; page++) {
+        if (unmapped && covered_writable(w, file, page))
+            continue;
+        host_read(w, file, page, buf);
+        const uint8_t *want = obj_page(w, file, page);
+        for (uint32_t off = 0; off < PAGE; off++)
+            EXPECT(w, buf[off] == want[off], "%s page %u byte %#x on the host is %#x, the model "
+                   "has %#x (after %s)", file_names[file], page, off, buf[off], want[off],
+                   unmapped ? "the last writable mapping went" : "a flush");
+    }
+}
+
+/* ---- reads, writes, verification ------------------------------------------------------------- */
+
+static void verify_range(struct world *w, struct mproc *mp, struct region *r, uint32_t from,
+                         uint32_t len)
+{
+    uint8_t *buf = malloc(len);
+    vml_exception ex;
+    unsigned cpu = (unsigned)rnd(w, vml_cpu_count(w->m));
+    assert_non_null(buf);
+    vml_status st = vml_mem_read(mp->p, cpu, r->va + from, buf, len, &ex);
+    EXPECT(w, st == VML_OK, "read of %u bytes at %#llx: %s (%s)", len,
+           (unsigned long long)(r->va + from), vml_status_name(st),
+           st == VML_FAULTED ? vml_av_reason_name(ex.reason) : "");
+    static const uint8_t zeros[PAGE];
+    for (uint32_t k = 0; k < len; ) {
+        uint32_t at = from + k, i = at / PAGE, n = PAGE - at % PAGE;
+        const uint8_t *want = r->priv[i] ? r->priv[i] : r->obj >= 0
+                            ? obj_page(w, r->obj, r->obj_off + i) : zeros;
+        if (n > len - k)
+            n = len - k;
+        if (memcmp(buf + k, want + at % PAGE, n) != 0)
+            for (uint32_t j = 0; j < n; j++)
+                EXPECT(w, buf[k + j] == want[at % PAGE + j], "byte at %#llx (page %u of a %s%s "
+                       "region of object %d) is %#x, the model has %#x",
+                       (unsigned long long)(r->va + at + j), i, r->cow ? "copy-on-write " : "",
+                       r->api == API_VIEW ? "view" : r->api == API_MMAP ? "mmap" : "VirtualAlloc",
+                       r->obj, buf[k + j], want[at % PAGE + j]);
+        k += n;
+    }
+    free(buf);
+}
+
+/* The whole region in one read (one access, one invariant check). */
+static void verify_region(struct world *w, struct mproc *mp, struct region *r)
+{
+    verify_range(w, mp, r, 0, r->n_pages * PAGE);
+}
+
+/* Writes len random bytes at byte from of r; a read-only mapping faults
+** on its first page (nothing is written). */
+static void write_bytes(struct world *w, struct mproc *mp, struct region *r, uint32_t from,
+                        uint32_t len)
+{
+    uint8_t *buf = malloc(len);
+    vml_exception ex;
+    unsigned cpu = (unsigned)rnd(w, vml_cpu_count(w->m));
+    assert_non_null(buf);
+    for (uint32_t k = 0; k < len; k++)
+        buf[k] = (uint8_t)rnd(w, 256);
+    vml_status st = vml_mem_write(mp->p, cpu, r->va + from, buf, len, &ex);
+    if (!r->writable) {
+        EXPECT(w, st == VML_FAULTED && ex.reason == VML_AV_READONLY &&
+                  ex.va == r->va + from,
+               "a write to a read-only mapping: %s (%s)", vml_status_name(st),
+               st == VML_FAULTED ? vml_av_reason_name(ex.reason) : "no exception");
+        free(buf);
+        return;
+    }
+    EXPECT(w, st == VML_OK, "write of %u bytes at %#llx: %s (%s)", len,
+           (unsigned long long)(r->va + from), vml_status_name(st),
+           st == VML_FAULTED ? vml_av_reason_name(ex.reason) : "");
+    for (uint32_t k = 0; k < len; ) {
+        uint32_t at = from + k, n = PAGE - at % PAGE;
+        if (n > len - k)
+            n = len - k;
+        memcpy(model_page_for_write(w, r, at / PAGE) + at % PAGE, buf + k, n);
+        k += n;
+    }
+    free(buf);
+}
+
+/* ---- the counters ------------------------------------------------------------------------------ */
+
+static void check_counters(struct world *w)
+{
+    uint64_t n_frames = vml_pfn_total(w->m), mapped = 0, shared = 0, pss_sum = 0, n_ptes = 0;
+    memset(w->pte_count, 0, n_frames * sizeof *w->pte_count);
+    for (unsigned k = 0; k < w->n_pr; k++) {
+        struct mproc *mp = &w->pr[k];
+        vml_mem_usage sum = { 0 };
+        for (unsigned i = 0; i < mp->n_r; i++) {
+            struct region *r = &mp->r[i];
+            vml_mem_usage u;
+            for (uint32_t pg = 0; pg < r->n_pages; pg++) {
+                vml_page_info pi;
+                EXPECT_EQ(w, VML_OK, vml_page_query(mp->p, r->va + (uint64_t)pg * PAGE, &pi));
+                if (!pi.mapped || pi.zero_page)
+                    continue;
+                EXPECT(w, pi.pfn < n_frames, "pfn %#llx", (unsigned long long)pi.pfn);
+                w->pte_count[pi.pfn]++;
+                n_ptes++;
+            }
+            EXPECT_EQ(w, VML_OK, vml_mem_usage_get(mp->p, r->va,
+                                                   r->va + (uint64_t)r->n_pages * PAGE, &u));
+            sum.rss += u.rss;
+            sum.pss += u.pss;
+        }
+        uint64_t ws = proc_stat(mp->p, "working_set"), pss = proc_stat(mp->p, "pss");
+        EXPECT_EQ(w, ws, sum.rss);
+        EXPECT_EQ(w, ws, proc_stat(mp->p, "ws_private") + proc_stat(mp->p, "ws_shareable"));
+        EXPECT(w, proc_stat(mp->p, "ws_shared") <= proc_stat(mp->p, "ws_shareable"),
+               "ws_shared > ws_shareable");
+        /* the library rounds each call's Pss down once */
+        EXPECT(w, pss >= sum.pss && pss - sum.pss <= mp->n_r,
+               "%s: Pss %llu, its mappings' Pss sum to %llu", vml_proc_name(mp->p),
+               (unsigned long long)pss, (unsigned long long)sum.pss);
+        pss_sum += pss;
+    }
+    for (vml_pfn f = 0; f < n_frames; f++) {
+        if (w->pte_count[f] == 0)
+            continue;
+        vml_pfn_info info;
+        EXPECT_EQ(w, VML_OK, vml_pfn_get(w->m, f, &info));
+        EXPECT(w, info.share_count == w->pte_count[f], "frame %#llx: share count %u, %u PTEs map it",
+               (unsigned long long)f, info.share_count, w->pte_count[f]);
+        EXPECT_EQ(w, VML_LIST_ACTIVE, info.list);
+        mapped++;
+        shared += w->pte_count[f] > 1;
+    }
+    EXPECT_EQ(w, shared, sys_stat(w->m, "shared_pages"));
+    /* Each process's Pss is its pages' shares, each rounded down in units
+    ** of 2^-12 bytes, summed, then rounded down to bytes. */
+    uint64_t total = mapped * PAGE, slack = w->n_pr + n_ptes / 4096 + 1;
+    EXPECT(w, pss_sum <= total && total - pss_sum < slack,
+           "Pss of all processes sums to %llu, the %llu mapped frames are %llu bytes",
+           (unsigned long long)pss_sum, (unsigned long long)mapped, (unsigned long long)total);
+}
+
+/* ---- picking ------------------------------------------------------------------------------------ */
+
+static struct mproc *any_proc(struct world *w)
+{
+    return &w->pr[rnd(w, w->n_pr)];
+}
+
+/* A random region of mp with api (or any api when api < 0), NULL none. */
+static int pick_region(struct world *w, struct mproc *mp, int api)
+{
+    int cand[MAX_REGIONS], n = 0;
+    for (unsigned i = 0; i < mp->n_r; i++)
+        if (api < 0 || mp->r[i].api == (enum api)api)
+            cand[n++] = (int)i;
+    return n ? cand[rnd(w, (uint64_t)n)] : -1;
+}
+
+static int pick_handle(struct world *w, struct mproc *mp, int want_file)
+{
+    int cand[MAX_HANDLES], n = 0;
+    for (unsigned i = 0; i < mp->n_h; i++)
+        if (want_file < 0 || mp->h[i].is_file == want_file)
+            cand[n++] = (int)i;
+    return n ? cand[rnd(w, (uint64_t)n)] : -1;
+}
+
+/* A random page range [*a, *b) of a region of n pages: often all of it. */
+static void pick_range(struct world *w, uint32_t n, uint32_t *a, uint32_t *b)
+{
+    if (rnd(w, 2) == 0) {
+        *a = 0;
+        *b = n;
+        return;
+    }
+    *a = (uint32_t)rnd(w, n);
+    *b = *a + 1 + (uint32_t)rnd(w, n - *a);
+}
+
+/* ---- Win32 operations ---------------------------------------------------------------------------- */
+
+#define RIGHTS_RW (VML_FILE_MAP_READ | VML_FILE_MAP_COPY | VML_FILE_MAP_WRITE)
+#define RIGHTS_RO (VML_FILE_MAP_READ | VML_FILE_MAP_COPY)
+
+static int sec_new(struct world *w, int obj, uint32_t n_pages, uint32_t rights, int name)
+{
+    struct sec *s = &w->sec[w->n_sec];
+    *s = (struct sec){ .obj = obj, .n_pages = n_pages, .rights = rights, .name = name };
+    return (int)w->n_sec++;
+}
+
+static void handle_add_model(struct world *w, struct mproc *mp, vml_handle h, int is_file_,
+                             int idx, uint32_t access)
+{
+    EXPECT(w, mp->n_h < MAX_HANDLES, "too many handles");
+    mp->h[mp->n_h++] = (struct handle){ h, is_file_, idx, access };
+    if (!is_file_)
+        w->sec[idx].refs++;
+}
+
+/* A named or unnamed section of the name's existing object, or new. */
+static void op_create_section(struct world *w, struct mproc *mp)
+{
+    static const uint32_t sizes[] = { 3, 8, 16, 20, 40 };
+    uint32_t n_pages = sizes[rnd(w, N_OF(sizes))];
+    int name = rnd(w, 3) ? (int)rnd(w, N_NAMES) : -1;
+    vml_handle h = 0;
+    if (mp->n_h >= MAX_HANDLES || w->n_sec >= MAX_SECS || w->n_obj >= MAX_OBJS)
+        return;
+    say(w, "%s: CreateFileMapping(INVALID_HANDLE_VALUE, PAGE_READWRITE|SEC_COMMIT, %u pages, %s)",
+        vml_proc_name(mp->p), n_pages, name >= 0 ? sec_names[name] : "NULL");
+    uint32_t err = vml_win_CreateFileMapping(mp->p, VML_INVALID_HANDLE_VALUE,
+                                             VML_PAGE_READWRITE | VML_SEC_COMMIT,
+                                             (uint64_t)n_pages * PAGE,
+                                             name >= 0 ? sec_names[name] : NULL, &h);
+    int old = name >= 0 ? sec_by_name(w, name) : -1;
+    if (old >= 0) {
+        EXPECT_EQ(w, VML_ERROR_ALREADY_EXISTS, err);
+        handle_add_model(w, mp, h, 0, old, w->sec[old].rights);
+        return;
+    }
+    EXPECT_EQ(w, VML_ERROR_SUCCESS, err);
+    int s = sec_new(w, obj_new(w, n_pages), n_pages, RIGHTS_RW, name);
+    handle_add_model(w, mp, h, 0, s, RIGHTS_RW);
+}
+
+static void op_open_section(struct world *w, struct mproc *mp)
+{
+    static const uint32_t accesses[] = { VML_FILE_MAP_ALL_ACCESS, VML_FILE_MAP_READ,
+                                         VML_FILE_MAP_WRITE, VML_FILE_MAP_COPY };
+    int name = (int)rnd(w, N_NAMES);
+    uint32_t access = accesses[rnd(w, N_OF(accesses))];
+    vml_handle h = 0;
+    if (mp->n_h >= MAX_HANDLES)
+        return;
+    say(w, "%s: OpenFileMapping(%#x, %s)", vml_proc_name(mp->p), access, sec_names[name]);
+    uint32_t err = vml_win_OpenFileMapping(mp->p, access, sec_names[name], &h);
+    int s = sec_by_name(w, name);
+    if (s < 0) {
+        EXPECT_EQ(w, VML_ERROR_FILE_NOT_FOUND, err);
+        return;
+    }
+    uint32_t rights = w->sec[s].rights;
+    uint32_t want = access == VML_FILE_MAP_ALL_ACCESS ? rights : access;
+    if ((want & rights) != want) {
+        EXPECT_EQ(w, VML_ERROR_ACCESS_DENIED, err);
+        return;
+    }
+    EXPECT_EQ(w, VML_ERROR_SUCCESS, err);
+    handle_add_model(w, mp, h, 0, s, want | VML_FILE_MAP_READ);
+}
+
+static void op_create_file(struct world *w, struct mproc *mp)
+{
+    int file = (int)rnd(w, N_FILES), rw = rnd(w, 3) != 0;
+    uint32_t access = VML_GENERIC_READ | (rw ? VML_GENERIC_WRITE : 0);
+    vml_handle h = 0;
+    if (mp->n_h >= MAX_HANDLES)
+        return;
+    say(w, "%s: CreateFile(%s, %s, OPEN_EXISTING)", vml_proc_name(mp->p), file_names[file],
+        rw ? "GENERIC_READ|GENERIC_WRITE" : "GENERIC_READ");
+    EXPECT_EQ(w, VML_ERROR_SUCCESS, vml_win_CreateFile(mp->p, file_names[file], access,
+                                                       VML_OPEN_EXISTING, &h));
+    handle_add_model(w, mp, h, 1, file, access);
+}
+
+static void op_file_section(struct world *w, struct mproc *mp)
+{
+    static const uint32_t protects[] = { VML_PAGE_READWRITE, VML_PAGE_WRITECOPY,
+                                         VML_PAGE_READONLY };
+    int k = pick_handle(w, mp, 1), name = rnd(w, 3) == 0 ? (int)rnd(w, N_NAMES) : -1;
+    uint32_t protect = protects[rnd(w, N_OF(protects))];
+    vml_handle h = 0;
+    if (k < 0 || mp->n_h >= MAX_HANDLES || w->n_sec >= MAX_SECS)
+        return;
+    struct handle fh = mp->h[k];
+    say(w, "%s: CreateFileMapping(%s, %#x, 0, %s)", vml_proc_name(mp->p), file_names[fh.idx],
+        protect, name >= 0 ? sec_names[name] : "NULL");
+    uint32_t err = vml_win_CreateFileMapping(mp->p, fh.h, protect, 0,
+                                             name >= 0 ? sec_names[name] : NULL, &h);
+    int old = name >= 0 ? sec_by_name(w, name) : -1;
+    if (old >= 0) {
+        EXPECT_EQ(w, VML_ERROR_ALREADY_EXISTS, err);
+        handle_add_model(w, mp, h, 0, old, w->sec[old].rights);
+        return;
+    }
+    if (protect == VML_PAGE_READWRITE && !(fh.access & VML_GENERIC_WRITE)) {
+        EXPECT_EQ(w, VML_ERROR_ACCESS_DENIED, err);
+        return;
+    }
+    EXPECT_EQ(w, VML_ERROR_SUCCESS, err);
+    uint32_t rights = protect == VML_PAGE_READWRITE ? RIGHTS_RW : RIGHTS_RO;
+    handle_add_model(w, mp, h, 0, sec_new(w, fh.idx, FILE_PAGES, rights, name), rights);
+}
+
+static void op_map_view(struct world *w, struct mproc *mp)
+{
+    static const uint32_t accesses[] = { VML_FILE_MAP_WRITE, VML_FILE_MAP_READ, VML_FILE_MAP_COPY,
+                                         VML_FILE_MAP_ALL_ACCESS };
+    int k = pick_handle(w, mp, 0);
+    uint32_t access = accesses[rnd(w, N_OF(accesses))];
+    vml_va va = 0;
+    if (k < 0 || mp->n_r >= MAX_REGIONS)
+        return;
+    struct handle sh = mp->h[k];
+    const struct sec *s = &w->sec[sh.idx];
+    uint32_t off = 16 * (uint32_t)rnd(w, (s->n_pages + 15) / 16);
+    uint32_t n = rnd(w, 2) ? 0 : 1 + (uint32_t)rnd(w, s->n_pages - off);
+    say(w, "%s: MapViewOfFile(section %d, %#x, offset %u pages, %u pages)", vml_proc_name(mp->p),
+        sh.idx, access, off, n);
+    uint32_t err = vml_win_MapViewOfFile(mp->p, sh.h, access, (uint64_t)off * PAGE,
+                                         (uint64_t)n * PAGE, 0, &va);
+    uint32_t writes = access & VML_FILE_MAP_WRITE;
+    if (writes && !(sh.access & VML_FILE_MAP_WRITE)) {
+        EXPECT_EQ(w, VML_ERROR_ACCESS_DENIED, err);
+        return;
+    }
+    EXPECT_EQ(w, VML_ERROR_SUCCESS, err);
+    struct region *r = region_add(w, mp, va, n ? n : s->n_pages - off, API_VIEW, s->obj, off,
+                                  sh.idx);
+    r->writable = access != VML_FILE_MAP_READ;
+    r->cow = access == VML_FILE_MAP_COPY;
+}
+
+static void op_unmap_view(struct world *w, struct mproc *mp)
+{
+    int k = pick_region(w, mp, API_VIEW);
+    if (k < 0)
+        return;
+    struct region *r = &mp->r[k];
+    say(w, "%s: UnmapViewOfFile(%#llx)", vml_proc_name(mp->p), (unsigned long long)r->va);
+    EXPECT_EQ(w, VML_ERROR_SUCCESS, vml_win_UnmapViewOfFile(mp->p, r->va));
+    region_cut(w, mp, (unsigned)k, 0, r->n_pages);
+}
+
+static void op_flush_view(struct world *w, struct mproc *mp)
+{
+    int k = pick_region(w, mp, API_VIEW);
+    uint32_t a, b;
+    if (k < 0)
+        return;
+    struct region *r = &mp->r[k];
+    pick_range(w, r->n_pages, &a, &b);
+    uint64_t size = a == 0 && b == r->n_pages ? 0 : (uint64_t)(b - a) * PAGE;
+    say(w, "%s: FlushViewOfFile(%#llx, %#llx)", vml_proc_name(mp->p),
+        (unsigned long long)(r->va + (uint64_t)a * PAGE), (unsigned long long)size);
+    EXPECT_EQ(w, VML_ERROR_SUCCESS, vml_win_FlushViewOfFile(mp->p, r->va + (uint64_t)a * PAGE,
+                                                            size));
+    if (is_file(r->obj))
+        check_host_file(w, r->obj, r->obj_off + a, b - a, 0);
+}
+
+static void op_close_handle(struct world *w, struct mproc *mp)
+{
+    int k = pick_handle(w, mp, -1);
+    if (k < 0)
+        return;
+    say(w, "%s: CloseHandle(%#llx)", vml_proc_name(mp->p), (unsigned long long)mp->h[k].h);
+    EXPECT_EQ(w, VML_ERROR_SUCCESS, vml_win_CloseHandle(mp->p, mp->h[k].h));
+    handle_drop(w, mp, (unsigned)k);
+}
+
+static void op_valloc(struct world *w, struct mproc *mp)
+{
+    uint32_t n = 1 + (uint32_t)rnd(w, 32);
+    vml_va va = 0;
+    if (mp->n_r >= MAX_REGIONS)
+        return;
+    say(w, "%s: VirtualAlloc(%u pages, MEM_RESERVE|MEM_COMMIT, PAGE_READWRITE)",
+        vml_proc_name(mp->p), n);
+    EXPECT_EQ(w, VML_ERROR_SUCCESS, vml_win_VirtualAlloc(mp->p, 0, (uint64_t)n * PAGE,
+                                                         VML_MEM_RESERVE | VML_MEM_COMMIT,
+                                                         VML_PAGE_READWRITE, &va));
+    region_add(w, mp, va, n, API_VALLOC, -1, 0, -1)->writable = 1;
+}
+
+static void op_vfree(struct world *w, struct mproc *mp)
+{
+    int k = pick_region(w, mp, API_VALLOC);
+    if (k < 0)
+        return;
+    struct region *r = &mp->r[k];
+    say(w, "%s: VirtualFree(%#llx, 0, MEM_RELEASE)", vml_proc_name(mp->p),
+        (unsigned long long)r->va);
+    EXPECT_EQ(w, VML_ERROR_SUCCESS, vml_win_VirtualFree(mp->p, r->va, 0, VML_MEM_RELEASE));
+    region_cut(w, mp, (unsigned)k, 0, r->n_pages);
+}
+
+/* ---- POSIX operations ------------------------------------------------------------------------------ */
+
+static void op_open(struct world *w, struct mproc *mp)
+{
+    int file = (int)rnd(w, N_FILES), rdwr = rnd(w, 3) != 0, fd = -1;
+    if (mp->n_fd >= MAX_FDS)
+        return;
+    say(w, "%s: open(%s, %s)", vml_proc_name(mp->p), file_names[file],
+        rdwr ? "O_RDWR" : "O_RDONLY");
+    EXPECT_EQ(w, 0, vml_posix_open(mp->p, file_names[file], rdwr ? VML_O_RDWR : VML_O_RDONLY, &fd));
+    for (unsigned i = 0; i < mp->n_fd; i++)
+        EXPECT(w, mp->fd[i].fd != fd, "open returned fd %d, which is open", fd);
+    mp->fd[mp->n_fd].fd = fd;
+    mp->fd[mp->n_fd].file = file;
+    mp->fd[mp->n_fd].rdwr = rdwr;
+    mp->n_fd++;
+}
+
+static void op_close(struct world *w, struct mproc *mp)
+{
+    if (mp->n_fd == 0)
+        return;
+    unsigned k = (unsigned)rnd(w, mp->n_fd);
+    say(w, "%s: close(%d)", vml_proc_name(mp->p), mp->fd[k].fd);
+    EXPECT_EQ(w, 0, vml_posix_close(mp->p, mp->fd[k].fd));
+    mp->fd[k] = mp->fd[--mp->n_fd];
+}
+
+static void op_mmap_file(struct world *w, struct mproc *mp)
+{
+    if (mp->n_fd == 0 || mp->n_r >= MAX_REGIONS)
+        return;
+    unsigned k = (unsigned)rnd(w, mp->n_fd);
+    int shared = rnd(w, 2) == 0, writable = rnd(w, 4) != 0;
+    uint32_t off = (uint32_t)rnd(w, FILE_PAGES), n = 1 + (uint32_t)rnd(w, FILE_PAGES - off);
+    int prot = VML_PROT_READ | (writable ? VML_PROT_WRITE : 0);
+    int flags = shared ? VML_MAP_SHARED : VML_MAP_PRIVATE;
+    vml_va va = 0;
+    say(w, "%s: mmap(0, %u pages, %s, %s, fd %d (%s), page %u)", vml_proc_name(mp->p), n,
+        writable ? "PROT_READ|PROT_WRITE" : "PROT_READ", shared ? "MAP_SHARED" : "MAP_PRIVATE",
+        mp->fd[k].fd, file_names[mp->fd[k].file], off);
+    int err = vml_posix_mmap(mp->p, 0, (uint64_t)n * PAGE, prot, flags, mp->fd[k].fd,
+                             (uint64_t)off * PAGE, &va);
+    if (shared && writable && !mp->fd[k].rdwr) {
+        EXPECT_EQ(w, VML_EACCES, err);
+        return;
+    }
+    EXPECT_EQ(w, 0, err);
+    struct region *r = region_add(w, mp, va, n, API_MMAP, mp->fd[k].file, off, -1);
+    r->writable = writable;
+    r->cow = !shared;
+}
+
+static void op_mmap_anon(struct world *w, struct mproc *mp)
+{
+    int shared = rnd(w, 3) == 0;
+    uint32_t n = rnd(w, 4) ? 1 + (uint32_t)rnd(w, 32) : 48 + (uint32_t)rnd(w, 48);
+    vml_va va = 0;
+    if (mp->n_r >= MAX_REGIONS || (shared && w->n_obj >= MAX_OBJS))
+        return;
+    say(w, "%s: mmap(0, %u pages, PROT_READ|PROT_WRITE, %s|MAP_ANONYMOUS)", vml_proc_name(mp->p),
+        n, shared ? "MAP_SHARED" : "MAP_PRIVATE");
+    EXPECT_EQ(w, 0, vml_posix_mmap(mp->p, 0, (uint64_t)n * PAGE, VML_PROT_READ | VML_PROT_WRITE,
+                                   (shared ? VML_MAP_SHARED : VML_MAP_PRIVATE) | VML_MAP_ANONYMOUS,
+                                   -1, 0, &va));
+    region_add(w, mp, va, n, API_MMAP, shared ? obj_new(w, n) : -1, 0, -1)->writable = 1;
+}
+
+static void op_munmap(struct world *w, struct mproc *mp)
+{
+    int k = pick_region(w, mp, API_MMAP);
+    uint32_t a, b;
+    if (k < 0)
+        return;
+    struct region *r = &mp->r[k];
+    pick_range(w, r->n_pages, &a, &b);
+    if (a > 0 && b < r->n_pages && mp->n_r >= MAX_REGIONS)
+        b = r->n_pages;                 /* no room for a split */
+    say(w, "%s: munmap(%#llx, %u pages) of a %u-page mapping", vml_proc_name(mp->p),
+        (unsigned long long)(r->va + (uint64_t)a * PAGE), b - a, r->n_pages);
+    EXPECT_EQ(w, 0, vml_posix_munmap(mp->p, r->va + (uint64_t)a * PAGE, (uint64_t)(b - a) * PAGE));
+    region_cut(w, mp, (unsigned)k, a, b);
+}
+
+static void op_msync(struct world *w, struct mproc *mp)
+{
+    int k = pick_region(w, mp, API_MMAP), sync = rnd(w, 4) != 0;
+    uint32_t a, b;
+    if (k < 0)
+        return;
+    struct region *r = &mp->r[k];
+    pick_range(w, r->n_pages, &a, &b);
+    say(w, "%s: msync(%#llx, %u pages, %s)", vml_proc_name(mp->p),
+        (unsigned long long)(r->va + (uint64_t)a * PAGE), b - a, sync ? "MS_SYNC" : "MS_ASYNC");
+    EXPECT_EQ(w, 0, vml_posix_msync(mp->p, r->va + (uint64_t)a * PAGE, (uint64_t)(b - a) * PAGE,
+                                    sync ? VML_MS_SYNC : VML_MS_ASYNC));
+    if (sync && is_file(r->obj) && !r->cow)
+        check_host_file(w, r->obj, r->obj_off + a, b - a, 0);
+}
+
+static void op_dontneed(struct world *w, struct mproc *mp)
+{
+    int k = pick_region(w, mp, API_MMAP);
+    uint32_t a, b;
+    if (k < 0)
+        return;
+    struct region *r = &mp->r[k];
+    pick_range(w, r->n_pages, &a, &b);
+    say(w, "%s: madvise(%#llx, %u pages, MADV_DONTNEED) of a %s mapping", vml_proc_name(mp->p),
+        (unsigned long long)(r->va + (uint64_t)a * PAGE), b - a,
+        shared_region(r) ? "shared" : r->obj >= 0 ? "private file" : "private anonymous");
+    EXPECT_EQ(w, 0, vml_posix_madvise(mp->p, r->va + (uint64_t)a * PAGE, (uint64_t)(b - a) * PAGE,
+                                      VML_MADV_DONTNEED));
+    /* Private pages go (zeros, or the file again); shared data stays. */
+    for (uint32_t i = a; i < b; i++) {
+        free(r->priv[i]);
+        r->priv[i] = NULL;
+    }
+}
+
+/* ---- processes ------------------------------------------------------------------------------------ */
+
+static void op_fork(struct world *w, struct mproc *mp)
+{
+    char name[16];
+    unsigned pid = 0;
+    if (w->n_pr >= MAX_PROCS)
+        return;
+    snprintf(name, sizeof name, "P%u", w->next_name++);
+    say(w, "%s: fork() -> %s", vml_proc_name(mp->p), name);
+    EXPECT_EQ(w, 0, vml_posix_fork(mp->p, name, &pid));
+    vml_proc *cp = vml_proc_by_pid(w->m, pid);
+    EXPECT(w, cp != NULL && strcmp(vml_proc_name(cp), name) == 0, "no child named %s", name);
+    struct mproc *c = new_mproc(w, cp);
+    /* The child: every mapping, its own copies of the parent's own pages;
+    ** the descriptors (not the Win32 handles). */
+    for (unsigned i = 0; i < mp->n_r; i++) {
+        const struct region *r = &mp->r[i];
+        struct region *cr = region_add(w, c, r->va, r->n_pages, r->api, r->obj, r->obj_off, r->sec);
+        cr->writable = r->writable;
+        cr->cow = r->cow;
+        for (uint32_t k = 0; k < r->n_pages; k++)
+            if (r->priv[k]) {
+                cr->priv[k] = malloc(PAGE);
+                assert_non_null(cr->priv[k]);
+                memcpy(cr->priv[k], r->priv[k], PAGE);
+            }
+    }
+    memcpy(c->fd, mp->fd, sizeof c->fd);
+    c->n_fd = mp->n_fd;
+}
+
+/* The process ends: everything it maps and holds goes. */
+static void proc_exit(struct world *w, unsigned k)
+{
+    struct mproc *mp = &w->pr[k];
+    say(w, "%s: exit", vml_proc_name(mp->p));
+    EXPECT_EQ(w, VML_OK, vml_proc_destroy(mp->p));
+    while (mp->n_h)
+        handle_drop(w, mp, mp->n_h - 1);
+    while (mp->n_r)
+        region_cut(w, mp, mp->n_r - 1, 0, mp->r[mp->n_r - 1].n_pages);
+    w->pr[k] = w->pr[--w->n_pr];
+}
+
+static void op_new_proc(struct world *w)
+{
+    char name[16];
+    vml_proc *p;
+    if (w->n_pr >= MAX_PROCS)
+        return;
+    snprintf(name, sizeof name, "P%u", w->next_name++);
+    say(w, "new process %s", name);
+    EXPECT_EQ(w, VML_OK, vml_proc_create(w->m, name, &p));
+    new_mproc(w, p);
+}
+
+/* ---- accesses and memory pressure ------------------------------------------------------------------ */
+
+static void op_write(struct world *w, struct mproc *mp)
+{
+    int k = pick_region(w, mp, -1);
+    if (k < 0)
+        return;
+    struct region *r = &mp->r[k];
+    uint32_t page = (uint32_t)rnd(w, r->n_pages), off = (uint32_t)rnd(w, PAGE);
+    uint32_t len = 1 + (uint32_t)rnd(w, 16);
+    if (page * PAGE + off + len > r->n_pages * PAGE)   /* (it may cross a page) */
+        len = r->n_pages * PAGE - page * PAGE - off;
+    say(w, "%s: write %u bytes at %#llx (page %u of %u)", vml_proc_name(mp->p), len,
+        (unsigned long long)(r->va + (uint64_t)page * PAGE + off), page, r->n_pages);
+    write_bytes(w, mp, r, page * PAGE + off, len);
+}
+
+static void op_read(struct world *w, struct mproc *mp)
+{
+    int k = pick_region(w, mp, -1);
+    if (k < 0)
+        return;
+    struct region *r = &mp->r[k];
+    uint32_t size = r->n_pages * PAGE, from = (uint32_t)rnd(w, size);
+    uint32_t len = 1 + (uint32_t)rnd(w, 64);
+    if (from + len > size)
+        len = size - from;
+    say(w, "%s: read %u bytes at %#llx", vml_proc_name(mp->p), len,
+        (unsigned long long)(r->va + from));
+    verify_range(w, mp, r, from, len);
+}
+
+/* Touches every page of a region (writing a byte where it may), then
+** reads it all back. */
+static void op_touch_region(struct world *w, struct mproc *mp)
+{
+    int k = pick_region(w, mp, -1), writes = rnd(w, 2) == 0;
+    if (k < 0)
+        return;
+    struct region *r = &mp->r[k];
+    say(w, "%s: %s every page of %#llx (%u pages)", vml_proc_name(mp->p),
+        writes && r->writable ? "write" : "read", (unsigned long long)r->va, r->n_pages);
+    if (writes && r->writable) {
+        uint32_t from = (uint32_t)rnd(w, PAGE);
+        write_bytes(w, mp, r, from, r->n_pages * PAGE - from);
+    }
+    verify_region(w, mp, r);
+}
+
+static void op_pressure(struct world *w, struct mproc *mp)
+{
+    switch (rnd(w, 4)) {
+    case 0:
+        say(w, "tick");
+        EXPECT_EQ(w, VML_OK, vml_tick(w->m, 1 + rnd(w, 3)));
+        break;
+    case 1:
+        say(w, "%s: empty the working set", vml_proc_name(mp->p));
+        EXPECT_EQ(w, VML_OK, vml_ws_set(mp->p, UINT64_MAX, UINT64_MAX));
+        break;
+    case 2: {
+        uint64_t max = 8 + rnd(w, 40);
+        say(w, "%s: working set %llu..%llu pages", vml_proc_name(mp->p),
+            (unsigned long long)(max / 2), (unsigned long long)max);
+        EXPECT_EQ(w, VML_OK, vml_ws_set(mp->p, max / 2, max));
+        break;
+    }
+    default:
+        say(w, "%s: working set without a maximum", vml_proc_name(mp->p));
+        EXPECT_EQ(w, VML_OK, vml_ws_set(mp->p, 16, 0));
+        break;
+    }
+}
+
+/* ---- one seed ---------------------------------------------------------------------------------------- */
+
+static void step(struct world *w)
+{
+    struct mproc *mp = any_proc(w);
+    unsigned op = (unsigned)rnd(w, 100);
+    if (op < 18)       op_write(w, mp);
+    else if (op < 34)  op_read(w, mp);
+    else if (op < 38)  op_touch_region(w, mp);
+    else if (op < 43)  op_pressure(w, mp);
+    else if (op < 46)  op_create_section(w, mp);
+    else if (op < 48)  op_open_section(w, mp);
+    else if (op < 50)  op_create_file(w, mp);
+    else if (op < 53)  op_file_section(w, mp);
+    else if (op < 59)  op_map_view(w, mp);
+    else if (op < 61)  op_unmap_view(w, mp);
+    else if (op < 63)  op_flush_view(w, mp);
+    else if (op < 65)  op_close_handle(w, mp);
+    else if (op < 67)  op_valloc(w, mp);
+    else if (op < 68)  op_vfree(w, mp);
+    else if (op < 71)  op_open(w, mp);
+    else if (op < 72)  op_close(w, mp);
+    else if (op < 77)  op_mmap_file(w, mp);
+    else if (op < 81)  op_mmap_anon(w, mp);
+    else if (op < 84)  op_munmap(w, mp);
+    else if (op < 87)  op_msync(w, mp);
+    else if (op < 90)  op_dontneed(w, mp);
+    else if (op < 94)  op_fork(w, mp);
+    else if (op < 96)  op_new_proc(w);
+    else if (op < 97 && w->n_pr > 1) proc_exit(w, (unsigned)(mp - w->pr));
+    else {
+        /* read a whole mapping back */
+        int k = pick_region(w, mp, -1);
+        if (k >= 0) {
+            say(w, "%s: verify %#llx (%u pages)", vml_proc_name(mp->p),
+                (unsigned long long)mp->r[k].va, mp->r[k].n_pages);
+            verify_region(w, mp, &mp->r[k]);
+        }
+    }
+}
+
+static void run_seed(uint64_t seed, int trace)
+{
+    struct world *w = calloc(1, sizeof *w);
+    vml_config cfg;
+    vml_proc *p;
+    assert_non_null(w);
+    w->seed = seed;
+    w->rng = seed * UINT64_C(0x9E3779B97F4A7C15) + 7;
+    w->trace = trace;
+    current = w;
+    vml_config_default(&cfg);
+    cfg.ram_bytes = MB(1) + rnd(w, 3) * MB(1) / 4;
+    cfg.pagefile_bytes = MB(12);
+    cfg.n_cpus = 1 + (unsigned)rnd(w, 2);
+    cfg.bg_interval = 32 + rnd(w, 400);
+    cfg.ws_min_pages = 8;
+    cfg.seed = seed;
+    say(w, "machine ram=%lluK cpus=%u bg_interval=%llu", (unsigned long long)(cfg.ram_bytes >> 10),
+        cfg.n_cpus, (unsigned long long)cfg.bg_interval);
+    EXPECT_EQ(w, VML_OK, vml_machine_create(&cfg, &w->m));
+    w->pte_count = calloc(vml_pfn_total(w->m), sizeof *w->pte_count);
+    assert_non_null(w->pte_count);
+    for (int f = 0; f < N_FILES; f++) {
+        int o = obj_new(w, FILE_PAGES);
+        EXPECT_EQ(w, VML_OK, vml_file_create(w->m, file_names[f], (uint64_t)FILE_PAGES * PAGE,
+                                             seed * 8 + (uint64_t)f, 1));
+        vml_pattern(seed * 8 + (uint64_t)f, 0, w->obj[o].bytes, (size_t)FILE_PAGES * PAGE);
+    }
+    for (int k = 0; k < 2; k++) {
+        char name[8] = { 'A', (char)('0' + k), 0 };
+        EXPECT_EQ(w, VML_OK, vml_proc_create(w->m, name, &p));
+        new_mproc(w, p);
+    }
+    for (w->op = 1; w->op <= N_OPS; w->op++) {
+        step(w);
+        EXPECT(w, vml_machine_check(w->m) == VML_OK, "invariants: %s", vml_last_error(w->m));
+        check_counters(w);
+    }
+    /* Everything read back, then every process ends: nothing may stay. */
+    for (unsigned k = 0; k < w->n_pr; k++)
+        for (unsigned i = 0; i < w->pr[k].n_r; i++) {
+            say(w, "final verify of %s %#llx", vml_proc_name(w->pr[k].p),
+                (unsigned long long)w->pr[k].r[i].va);
+            verify_region(w, &w->pr[k], &w->pr[k].r[i]);
+        }
+    while (w->n_pr)
+        proc_exit(w, (unsigned)rnd(w, w->n_pr));
+    say(w, "the end: no process");
+    EXPECT(w, vml_machine_check(w->m) == VML_OK, "invariants: %s", vml_last_error(w->m));
+    for (int f = 0; f < N_FILES; f++)
+        check_host_file(w, f, 0, FILE_PAGES, 0);
+    EXPECT_EQ(w, 0, sys_stat(w->m, "sections"));
+    EXPECT_EQ(w, 0, sys_stat(w->m, "commit_charge"));
+    EXPECT_EQ(w, 0, sys_stat(w->m, "shared_pages"));
+    EXPECT_EQ(w, 0, sys_stat(w->m, "clone_pages"));
+    EXPECT_EQ(w, 0, sys_stat(w->m, "pagefile_used_pages"));
+    if (getenv("VMLAB_PROP_STATS")) {
+        static const char *const names[] = { "pagefile_writes", "pagefile_reads", "file_reads",
+            "file_writes", "cow_faults", "pages_trimmed", "forks", "prototype_faults",
+            "pages_repurposed", "zero_page_maps", "transition_faults" };
+        fprintf(stderr, "seed %llu:", (unsigned long long)seed);
+        for (size_t i = 0; i < N_OF(names); i++)
+            fprintf(stderr, " %s=%llu", names[i], (unsigned long long)sys_stat(w->m, names[i]));
+        fprintf(stderr, "\n");
+    }
+    vml_machine_destroy(w->m);
+    for (unsigned o = 0; o < w->n_obj; o++)
+        free(w->obj[o].bytes);
+    free(w->pte_count);
+    current = NULL;
+    free(w);
+}
+
+static void sharing_matches_the_model_over_many_seeds(void **state)
+{
+    (void)state;
+    const char *one = getenv("VMLAB_PROP_SEED"), *n_env = getenv("VMLAB_PROP_SEEDS");
+    const char *tr = getenv("VMLAB_PROP_TRACE");
+    int trace = tr != NULL && tr[0] == '1';
+    signal(SIGABRT, on_abort);
+    if (one) {
+        run_seed(strtoull(one, NULL, 10), trace);
+        return;
+    }
+    uint64_t n = n_env ? strtoull(n_env, NULL, 10) : 200;
+    for (uint64_t seed = 1; seed <= n; seed++)
+        run_seed(seed, trace);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(sharing_matches_the_model_over_many_seeds),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
