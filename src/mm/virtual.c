@@ -315,6 +315,11 @@ void vm_protect(vml_proc *p, struct vad *v, vml_va va, uint64_t n_pages, unsigne
 {
     vml_va end = va + (n_pages << 12);
     struct protect_ctx cx = { v, mmprot };
+    /* A view whose own protection changed (posix mprotect sets the VMA's
+    ** first) is charged for what it can do now: a copy-on-write view that
+    ** can write is charged whole (VM1). */
+    if (v->seg && v->commit_pages != vm_view_charge(v))
+        vm_stat_commit(p, v, (int64_t)vm_view_charge(v) - (int64_t)v->commit_pages);
     pt_visit(p, va, end, protect_one, &cx);
     if ((!v->mem_commit && v->seg == NULL) || vad_mmprot(v) == mmprot)
         return;

@@ -390,7 +390,7 @@ int vml_posix_mprotect(vml_proc *p, vml_va addr, uint64_t len, int prot)
         lo_vpn = first->start_vpn;
     int hole = mapped_prefix(p, lo_vpn, hi_vpn, &end_vpn);
     unsigned mmprot = vm_prot_from_posix(prot);
-    uint64_t tables = 0;
+    uint64_t tables = 0, charge = 0;
     for (struct vad *v = first; v && v->start_vpn <= end_vpn; v = vad_next(v)) {
         uint64_t a = v->start_vpn > lo_vpn ? v->start_vpn : lo_vpn;
         uint64_t b = v->end_vpn < end_vpn ? v->end_vpn : end_vpn;
@@ -398,8 +398,13 @@ int vml_posix_mprotect(vml_proc *p, vml_va addr, uint64_t len, int prot)
         ** no PTE is written for them) */
         if ((!v->mem_commit && v->seg == NULL) || v->origin != VML_ORIGIN_POSIX)
             tables += vm_protect_tables_needed(p, v, a << 12, (b + 1) << 12, mmprot);
+        /* a private file mapping made writable is charged (mprotect_fixup:
+        ** VM_ACCOUNT), refused only when it alone passes RAM + swap */
+        if (v->origin == VML_ORIGIN_POSIX && v->cow && v->commit_pages == 0 &&
+            (prot & VML_PROT_WRITE))
+            charge += b - a + 1;
     }
-    if (tables > vm_available(m))
+    if (tables > vm_available(m) || charge > vm_commit_limit(m))
         return done(m, VML_ENOMEM);
     struct vad *spare[2];
     if (alloc_spares(m, spare, splits_needed(p, lo_vpn, end_vpn, SPLIT_POSIX_ONLY)))
