@@ -39,6 +39,9 @@ struct vad {
     uint8_t     inherit;       /* enum vad_inherit */
     uint8_t     cow;           /* a view whose writes take private copies
                                ** (FILE_MAP_COPY, MAP_PRIVATE) */
+    uint8_t     no_write;      /* posix: MAP_SHARED of a file not open for
+                               ** writing, which may never be made writable
+                               ** (Linux: a VMA without VM_MAYWRITE) */
     uint32_t    anon_id;       /* posix: its anon_vma (0: never faulted) */
     uint32_t    mmprot_of;     /* the protect value mmprot was computed for */
     uint8_t     mmprot;        /* MM protection of protect (a cache: page.c) */
