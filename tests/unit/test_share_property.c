@@ -37,7 +37,6 @@
 **   VMLAB_PROP_SEED=S    run seed S alone
 **   VMLAB_PROP_TRACE=1   print every operation
 */
-#define _POSIX_C_SOURCE 200809L
 #include <fcntl.h>
 #include <signal.h>
 #include <unistd.h>
@@ -85,6 +84,8 @@ struct region {
     uint32_t obj_off;          /* pages */
     int      sec;              /* views: the section object; else -1 */
     int      writable, cow;
+    int      ro_file;          /* MAP_SHARED of a file open read-only: never writable */
+    int      was_writable;     /* writable once: its PTEs may still be dirty */
     uint8_t **priv;            /* per page: the process's own copy, or NULL */
 };
 
@@ -110,6 +111,10 @@ struct world {
     unsigned     op;
     char         what[200];
     int          trace;
+    /* I/O errors injected (some seeds): reads of pages from a file or the
+    ** pagefile may raise STATUS_IN_PAGE_ERROR; file writes may fail, so
+    ** a page whose write-back failed reaches the host only later. */
+    int          may_fail_reads, may_fail_writes;
     vml_machine *m;
     struct obj   obj[MAX_OBJS];
     unsigned     n_obj;
@@ -241,7 +246,7 @@ static void sec_unref(struct world *w, int sec)
 static void region_cut(struct world *w, struct mproc *mp, unsigned k, uint32_t a, uint32_t b)
 {
     struct region *r = &mp->r[k], right = *r;
-    int obj = r->obj, writable_shared = shared_region(r) && r->writable;
+    int obj = r->obj, writable_shared = shared_region(r) && r->was_writable;
     int has_right = b < r->n_pages;
     uint32_t file_first = r->obj_off + a;
     for (uint32_t i = a; i < b; i++) {
@@ -316,7 +321,7 @@ static int covered_writable(const struct world *w, int file, uint32_t page)
     for (unsigned k = 0; k < w->n_pr; k++)
         for (unsigned i = 0; i < w->pr[k].n_r; i++) {
             const struct region *r = &w->pr[k].r[i];
-            if (r->obj == file && shared_region(r) && r->writable && page >= r->obj_off &&
+            if (r->obj == file && shared_region(r) && r->was_writable && page >= r->obj_off &&
                 page < r->obj_off + r->n_pages)
                 return 1;
         }
@@ -326,6 +331,8 @@ static int covered_writable(const struct world *w, int file, uint32_t page)
 static void check_host_file(struct world *w, int file, uint32_t first, uint32_t n, int unmapped)
 {
     uint8_t buf[PAGE];
+    if (unmapped && w->may_fail_writes)
+        return;                         /* a failed write-back is retried later */
     for (uint32_t page = first; page < first + n; page++) {
         if (unmapped && covered_writable(w, file, page))
             continue;
@@ -348,6 +355,12 @@ static void verify_range(struct world *w, struct mproc *mp, struct region *r, ui
     unsigned cpu = (unsigned)rnd(w, vml_cpu_count(w->m));
     assert_non_null(buf);
     vml_status st = vml_mem_read(mp->p, cpu, r->va + from, buf, len, &ex);
+    if (st == VML_FAULTED && ex.reason == VML_AV_IN_PAGE_ERROR && w->may_fail_reads) {
+        /* the bytes before the page that could not be read came */
+        vml_va stop = ex.va & ~(vml_va)(PAGE - 1);
+        len = stop > r->va + from ? (uint32_t)(stop - r->va - from) : 0;
+        st = VML_OK;
+    }
     EXPECT(w, st == VML_OK, "read of %u bytes at %#llx: %s (%s)", len,
            (unsigned long long)(r->va + from), vml_status_name(st),
            st == VML_FAULTED ? vml_av_reason_name(ex.reason) : "");
@@ -395,6 +408,11 @@ static void write_bytes(struct world *w, struct mproc *mp, struct region *r, uin
                st == VML_FAULTED ? vml_av_reason_name(ex.reason) : "no exception");
         free(buf);
         return;
+    }
+    if (st == VML_FAULTED && ex.reason == VML_AV_IN_PAGE_ERROR && w->may_fail_reads) {
+        vml_va stop = ex.va & ~(vml_va)(PAGE - 1);
+        len = stop > r->va + from ? (uint32_t)(stop - r->va - from) : 0;
+        st = VML_OK;
     }
     EXPECT(w, st == VML_OK, "write of %u bytes at %#llx: %s (%s)", len,
            (unsigned long long)(r->va + from), vml_status_name(st),
@@ -645,7 +663,7 @@ static void op_map_view(struct world *w, struct mproc *mp)
     EXPECT_EQ(w, VML_ERROR_SUCCESS, err);
     struct region *r = region_add(w, mp, va, n ? n : s->n_pages - off, API_VIEW, s->obj, off,
                                   sh.idx);
-    r->writable = access != VML_FILE_MAP_READ;
+    r->writable = r->was_writable = access != VML_FILE_MAP_READ;
     r->cow = access == VML_FILE_MAP_COPY;
 }
 
@@ -671,8 +689,13 @@ static void op_flush_view(struct world *w, struct mproc *mp)
     uint64_t size = a == 0 && b == r->n_pages ? 0 : (uint64_t)(b - a) * PAGE;
     say(w, "%s: FlushViewOfFile(%#llx, %#llx)", vml_proc_name(mp->p),
         (unsigned long long)(r->va + (uint64_t)a * PAGE), (unsigned long long)size);
-    EXPECT_EQ(w, VML_ERROR_SUCCESS, vml_win_FlushViewOfFile(mp->p, r->va + (uint64_t)a * PAGE,
-                                                            size));
+    uint32_t err = vml_win_FlushViewOfFile(mp->p, r->va + (uint64_t)a * PAGE, size);
+    if (err != VML_ERROR_SUCCESS && w->may_fail_writes) {
+        EXPECT(w, err == VML_ERROR_IO_DEVICE || err == VML_ERROR_DISK_FULL,
+               "FlushViewOfFile failed with %u", err);
+        return;                         /* the pages stay modified */
+    }
+    EXPECT_EQ(w, VML_ERROR_SUCCESS, err);
     if (is_file(r->obj))
         check_host_file(w, r->obj, r->obj_off + a, b - a, 0);
 }
@@ -762,8 +785,9 @@ static void op_mmap_file(struct world *w, struct mproc *mp)
     }
     EXPECT_EQ(w, 0, err);
     struct region *r = region_add(w, mp, va, n, API_MMAP, mp->fd[k].file, off, -1);
-    r->writable = writable;
+    r->writable = r->was_writable = writable;
     r->cow = !shared;
+    r->ro_file = shared && !mp->fd[k].rdwr;
 }
 
 static void op_mmap_anon(struct world *w, struct mproc *mp)
@@ -807,10 +831,38 @@ static void op_msync(struct world *w, struct mproc *mp)
     pick_range(w, r->n_pages, &a, &b);
     say(w, "%s: msync(%#llx, %u pages, %s)", vml_proc_name(mp->p),
         (unsigned long long)(r->va + (uint64_t)a * PAGE), b - a, sync ? "MS_SYNC" : "MS_ASYNC");
-    EXPECT_EQ(w, 0, vml_posix_msync(mp->p, r->va + (uint64_t)a * PAGE, (uint64_t)(b - a) * PAGE,
-                                    sync ? VML_MS_SYNC : VML_MS_ASYNC));
+    int err = vml_posix_msync(mp->p, r->va + (uint64_t)a * PAGE, (uint64_t)(b - a) * PAGE,
+                              sync ? VML_MS_SYNC : VML_MS_ASYNC);
+    if (err && w->may_fail_writes) {
+        EXPECT_EQ(w, VML_EIO, err);
+        return;
+    }
+    EXPECT_EQ(w, 0, err);
     if (sync && is_file(r->obj) && !r->cow)
         check_host_file(w, r->obj, r->obj_off + a, b - a, 0);
+}
+
+/* mprotect of a whole mapping: read-only, or writable again (a shared
+** mapping of a file open read-only may not become writable: EACCES, as
+** Linux's mprotect refuses what the VMA may not do, VM_MAYWRITE). */
+static void op_mprotect(struct world *w, struct mproc *mp)
+{
+    int k = pick_region(w, mp, API_MMAP), writable = rnd(w, 2) == 0;
+    if (k < 0)
+        return;
+    struct region *r = &mp->r[k];
+    say(w, "%s: mprotect(%#llx, %u pages, %s) of a %s mapping", vml_proc_name(mp->p),
+        (unsigned long long)r->va, r->n_pages, writable ? "PROT_READ|PROT_WRITE" : "PROT_READ",
+        shared_region(r) ? "shared" : "private");
+    int err = vml_posix_mprotect(mp->p, r->va, (uint64_t)r->n_pages * PAGE,
+                                 VML_PROT_READ | (writable ? VML_PROT_WRITE : 0));
+    if (writable && r->ro_file) {
+        EXPECT_EQ(w, VML_EACCES, err);
+        return;
+    }
+    EXPECT_EQ(w, 0, err);
+    r->writable = writable;
+    r->was_writable |= writable;
 }
 
 static void op_dontneed(struct world *w, struct mproc *mp)
@@ -853,7 +905,9 @@ static void op_fork(struct world *w, struct mproc *mp)
         const struct region *r = &mp->r[i];
         struct region *cr = region_add(w, c, r->va, r->n_pages, r->api, r->obj, r->obj_off, r->sec);
         cr->writable = r->writable;
+        cr->was_writable = r->was_writable;
         cr->cow = r->cow;
+        cr->ro_file = r->ro_file;
         for (uint32_t k = 0; k < r->n_pages; k++)
             if (r->priv[k]) {
                 cr->priv[k] = malloc(PAGE);
@@ -964,6 +1018,30 @@ static void op_pressure(struct world *w, struct mproc *mp)
     }
 }
 
+/* Some seeds inject I/O errors: the next few file or pagefile reads or
+** writes fail.  No byte may be lost. */
+static void op_inject(struct world *w)
+{
+    static const struct { unsigned what; int err; const char *name; } kinds[] = {
+        { VML_INJECT_FILE_WRITE, VML_EIO, "file write EIO" },
+        { VML_INJECT_FILE_WRITE, VML_ENOSPC, "file write ENOSPC" },
+        { VML_INJECT_FILE_READ, VML_EIO, "file read EIO" },
+        { VML_INJECT_PAGEFILE_WRITE, VML_EIO, "pagefile write EIO" },
+        { VML_INJECT_PAGEFILE_READ, VML_EIO, "pagefile read EIO" },
+    };
+    unsigned k = (unsigned)rnd(w, N_OF(kinds));
+    uint64_t after = rnd(w, 6), count = 1 + rnd(w, 2);
+    if (w->seed % 3 != 0)
+        return;
+    say(w, "inject %s after %llu, %llu times", kinds[k].name, (unsigned long long)after,
+        (unsigned long long)count);
+    EXPECT_EQ(w, VML_OK, vml_inject(w->m, kinds[k].what, kinds[k].err, after, count));
+    if (kinds[k].what == VML_INJECT_FILE_WRITE)
+        w->may_fail_writes = 1;
+    if (kinds[k].what == VML_INJECT_FILE_READ || kinds[k].what == VML_INJECT_PAGEFILE_READ)
+        w->may_fail_reads = 1;
+}
+
 /* ---- one seed ---------------------------------------------------------------------------------------- */
 
 static void step(struct world *w)
@@ -973,7 +1051,8 @@ static void step(struct world *w)
     if (op < 18)       op_write(w, mp);
     else if (op < 34)  op_read(w, mp);
     else if (op < 38)  op_touch_region(w, mp);
-    else if (op < 43)  op_pressure(w, mp);
+    else if (op < 42)  op_pressure(w, mp);
+    else if (op < 43)  op_inject(w);
     else if (op < 46)  op_create_section(w, mp);
     else if (op < 48)  op_open_section(w, mp);
     else if (op < 50)  op_create_file(w, mp);
@@ -990,7 +1069,8 @@ static void step(struct world *w)
     else if (op < 81)  op_mmap_anon(w, mp);
     else if (op < 84)  op_munmap(w, mp);
     else if (op < 87)  op_msync(w, mp);
-    else if (op < 90)  op_dontneed(w, mp);
+    else if (op < 89)  op_dontneed(w, mp);
+    else if (op < 90)  op_mprotect(w, mp);
     else if (op < 94)  op_fork(w, mp);
     else if (op < 96)  op_new_proc(w);
     else if (op < 97 && w->n_pr > 1) proc_exit(w, (unsigned)(mp - w->pr));
@@ -1016,14 +1096,17 @@ static void run_seed(uint64_t seed, int trace)
     w->trace = trace;
     current = w;
     vml_config_default(&cfg);
+    static const vml_paging modes[] = { VML_PAGING_4LEVEL, VML_PAGING_PAE, VML_PAGING_5LEVEL,
+                                        VML_PAGING_LEGACY };
+    cfg.paging = modes[seed % N_OF(modes)];
     cfg.ram_bytes = MB(1) + rnd(w, 3) * MB(1) / 4;
     cfg.pagefile_bytes = MB(12);
     cfg.n_cpus = 1 + (unsigned)rnd(w, 2);
     cfg.bg_interval = 32 + rnd(w, 400);
     cfg.ws_min_pages = 8;
     cfg.seed = seed;
-    say(w, "machine ram=%lluK cpus=%u bg_interval=%llu", (unsigned long long)(cfg.ram_bytes >> 10),
-        cfg.n_cpus, (unsigned long long)cfg.bg_interval);
+    say(w, "machine %s ram=%lluK cpus=%u bg_interval=%llu", vml_paging_name(cfg.paging),
+        (unsigned long long)(cfg.ram_bytes >> 10), cfg.n_cpus, (unsigned long long)cfg.bg_interval);
     EXPECT_EQ(w, VML_OK, vml_machine_create(&cfg, &w->m));
     w->pte_count = calloc(vml_pfn_total(w->m), sizeof *w->pte_count);
     assert_non_null(w->pte_count);
@@ -1052,7 +1135,11 @@ static void run_seed(uint64_t seed, int trace)
         }
     while (w->n_pr)
         proc_exit(w, (unsigned)rnd(w, w->n_pr));
-    say(w, "the end: no process");
+    say(w, "the end: no process; injections off, the writer runs");
+    for (unsigned k = 0; k < VML_N_INJECT; k++)
+        EXPECT_EQ(w, VML_OK, vml_inject(w->m, k, VML_EIO, 0, 0));
+    if (w->may_fail_writes)
+        EXPECT_EQ(w, VML_OK, vml_tick(w->m, 2));
     EXPECT(w, vml_machine_check(w->m) == VML_OK, "invariants: %s", vml_last_error(w->m));
     for (int f = 0; f < N_FILES; f++)
         check_host_file(w, f, 0, FILE_PAGES, 0);
@@ -1064,7 +1151,7 @@ static void run_seed(uint64_t seed, int trace)
     if (getenv("VMLAB_PROP_STATS")) {
         static const char *const names[] = { "pagefile_writes", "pagefile_reads", "file_reads",
             "file_writes", "cow_faults", "pages_trimmed", "forks", "prototype_faults",
-            "pages_repurposed", "zero_page_maps", "transition_faults" };
+            "pages_repurposed", "failed_faults", "file_write_errors", "pagefile_write_errors" };
         fprintf(stderr, "seed %llu:", (unsigned long long)seed);
         for (size_t i = 0; i < N_OF(names); i++)
             fprintf(stderr, " %s=%llu", names[i], (unsigned long long)sys_stat(w->m, names[i]));
@@ -1094,9 +1181,76 @@ static void sharing_matches_the_model_over_many_seeds(void **state)
         run_seed(seed, trace);
 }
 
+/* ---- regressions: bugs the property test found, each alone ------------------------------------------ */
+
+/* mprotect(PROT_WRITE) of a MAP_PRIVATE file mapping left it uncharged
+** (VM1 aborted).  Seed 17. */
+static void mprotect_making_a_private_file_mapping_writable_charges_it(void **state)
+{
+    struct rig *r = *state;
+    int fd = -1;
+    vml_va va = 0;
+
+    assert_int_equal(VML_OK, vml_file_create(r->m, "lib.bin", 4 * PAGE, 5, 1));
+    assert_int_equal(0, vml_posix_open(r->p, "lib.bin", VML_O_RDONLY, &fd));
+    assert_int_equal(0, vml_posix_mmap(r->p, 0, 4 * PAGE, VML_PROT_READ, VML_MAP_PRIVATE, fd, 0,
+                                       &va));
+    assert_int_equal(0, proc_stat(r->p, "private_bytes"));
+    assert_int_equal(0, vml_posix_mprotect(r->p, va + PAGE, 2 * PAGE,
+                                           VML_PROT_READ | VML_PROT_WRITE));
+    assert_int_equal(2 * PAGE, proc_stat(r->p, "private_bytes"));
+    assert_int_equal(2, sys_stat(r->m, "commit_charge"));
+    poke(r->p, va + PAGE, 0x99);
+    assert_int_equal(1, proc_stat(r->p, "cow_faults"));
+    assert_int_equal(VML_OK, vml_machine_check(r->m));
+    uint64_t n_diff = 1;
+    assert_int_equal(VML_OK, vml_file_check(r->m, "lib.bin", 0, 4 * PAGE, 5, &n_diff));
+    assert_int_equal(0, n_diff);
+}
+
+/* mprotect(PROT_WRITE) of a MAP_SHARED mapping of a file open O_RDONLY
+** succeeded, and the bytes written reached the host file.  Seed 29. */
+static void mprotect_cannot_make_a_shared_mapping_of_a_read_only_file_writable(void **state)
+{
+    struct rig *r = *state;
+    int fd = -1;
+    vml_va a = 0, b = 0;
+    vml_exception ex;
+    vml_vad_info vi;
+
+    assert_int_equal(VML_OK, vml_file_create(r->m, "ro.bin", PAGE, 6, 1));
+    assert_int_equal(0, vml_posix_open(r->p, "ro.bin", VML_O_RDONLY, &fd));
+    assert_int_equal(0, vml_posix_mmap(r->p, 0, 2 * PAGE, VML_PROT_READ,
+                                       VML_MAP_PRIVATE | VML_MAP_ANONYMOUS, -1, 0, &a));
+    assert_int_equal(0, vml_posix_mmap(r->p, a + PAGE, PAGE, VML_PROT_READ,
+                                       VML_MAP_SHARED | VML_MAP_FIXED, fd, 0, &b));
+    assert_int_equal(a + PAGE, b);
+    assert_int_equal(VML_EACCES, vml_posix_mprotect(r->p, b, PAGE,
+                                                    VML_PROT_READ | VML_PROT_WRITE));
+    assert_int_equal(VML_FAULTED, wr8(r->p, b, 0x77, &ex));
+    assert_int_equal(VML_AV_READONLY, ex.reason);
+    /* over a range, the VMAs before it change first, then EACCES (Linux) */
+    assert_int_equal(VML_EACCES, vml_posix_mprotect(r->p, a, 2 * PAGE,
+                                                    VML_PROT_READ | VML_PROT_WRITE));
+    assert_int_equal(VML_OK, vml_vad_next(r->p, a, &vi));
+    assert_int_equal(VML_PROT_READ | VML_PROT_WRITE, vi.prot);
+    assert_int_equal((a >> 12), vi.end_vpn);
+    assert_int_equal(VML_OK, vml_vad_next(r->p, b, &vi));
+    assert_int_equal(VML_PROT_READ, vi.prot);
+    assert_int_equal(0, vml_posix_munmap(r->p, b, PAGE));
+    uint64_t n_diff = 1;
+    assert_int_equal(VML_OK, vml_file_check(r->m, "ro.bin", 0, PAGE, 6, &n_diff));
+    assert_int_equal(0, n_diff);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(mprotect_making_a_private_file_mapping_writable_charges_it,
+                                        rig_setup, rig_teardown),
+        cmocka_unit_test_setup_teardown(
+            mprotect_cannot_make_a_shared_mapping_of_a_read_only_file_writable,
+            rig_setup, rig_teardown),
         cmocka_unit_test(sharing_matches_the_model_over_many_seeds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
