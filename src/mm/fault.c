@@ -133,6 +133,10 @@ struct fault {
 
 static enum fault_outcome raise(struct fault *ft, vml_av_reason r)
 {
+    /* FLT4: tables made for a fault that fails do not stay behind empty
+    ** (PT1), or nothing would ever free them. */
+    if (ft->va <= ft->p->m->layout.user_highest)
+        pt_prune(ft->p, ft->va);
     fault_exception(ft->p, ft->va, ft->access, r, ft->ex);
     return FAULT_EXCEPTION;
 }
