@@ -1243,6 +1243,36 @@ static void mprotect_cannot_make_a_shared_mapping_of_a_read_only_file_writable(v
     assert_int_equal(0, n_diff);
 }
 
+/* A fault that failed to read its file page left the page tables it had
+** made, empty, behind: nothing freed them, and the process's exit lost
+** them (AS2 aborted).  Seed 288, with a file read error injected. */
+static void a_failed_file_read_leaves_no_empty_page_table_behind(void **state)
+{
+    struct rig *r = *state;
+    vml_exception ex;
+    uint8_t b;
+    int fd = -1;
+    vml_va va = 0;
+
+    assert_int_equal(VML_OK, vml_file_create(r->m, "bad.bin", 2 * PAGE, 7, 1));
+    assert_int_equal(0, vml_posix_open(r->p, "bad.bin", VML_O_RDONLY, &fd));
+    assert_int_equal(0, vml_posix_mmap(r->p, 0x40000000, 2 * PAGE, VML_PROT_READ,
+                                       VML_MAP_SHARED | VML_MAP_FIXED, fd, 0, &va));
+    uint64_t tables = sys_stat(r->m, "pagetable_pages");
+    assert_int_equal(VML_OK, vml_inject(r->m, VML_INJECT_FILE_READ, VML_EIO, 0, 1));
+    assert_int_equal(VML_FAULTED, rd8(r->p, va, &b, &ex));
+    assert_int_equal(VML_AV_IN_PAGE_ERROR, ex.reason);
+    assert_int_equal(tables, sys_stat(r->m, "pagetable_pages"));
+    /* the retry reads it, with its tables */
+    assert_int_equal(VML_OK, rd8(r->p, va, &b, &ex));
+    assert_int_equal(tables + 3, sys_stat(r->m, "pagetable_pages"));
+    assert_int_equal(0, vml_posix_munmap(r->p, va, 2 * PAGE));
+    assert_int_equal(tables, sys_stat(r->m, "pagetable_pages"));
+    assert_int_equal(VML_OK, vml_proc_destroy(r->p));
+    r->p = NULL;
+    assert_int_equal(VML_OK, vml_machine_check(r->m));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1251,6 +1281,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(
             mprotect_cannot_make_a_shared_mapping_of_a_read_only_file_writable,
             rig_setup, rig_teardown),
+        cmocka_unit_test_setup_teardown(a_failed_file_read_leaves_no_empty_page_table_behind,
+                                        rig_setup, rig_teardown),
         cmocka_unit_test(sharing_matches_the_model_over_many_seeds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
