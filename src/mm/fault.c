@@ -564,6 +564,16 @@ static enum fault_outcome fault_protection(struct fault *ft, const struct mmu_fa
 
 /* ---- the decision tree ------------------------------------------------------------------- */
 
+/* A page of a file mapping past the file's last page: the mapping may
+** reach there (mmap does not check), the page does not exist. */
+static int past_eof(const struct fault *ft)
+{
+    const struct segment *seg = ft->v->seg;
+    return seg != NULL && seg->kind == SEG_FILE &&
+           pte_kind(ft->p->m->pm, ft->pte) == VML_PTE_ZERO &&
+           ft->v->seg_offset + ((ft->va >> 12) - ft->v->start_vpn) >= seg->n_pages;
+}
+
 enum fault_outcome fault_resolve(vml_proc *p, const struct mmu_fault *f, vml_exception *ex)
 {
     vml_machine *m = p->m;
@@ -578,7 +588,8 @@ enum fault_outcome fault_resolve(vml_proc *p, const struct mmu_fault *f, vml_exc
         return raise(&ft, VML_AV_NOT_RESERVED);
     ft.pte_pa = f->level == 1 ? f->entry_pa : 0;
     ft.pte = f->level == 1 ? f->entry : 0;
-    if (!page_state(p, ft.v, ft.va, ft.pte, &ft.mmprot))
+    int eof = past_eof(&ft);
+    if (!page_state(p, ft.v, ft.va, ft.pte, &ft.mmprot) && !eof)
         return raise(&ft, VML_AV_NOT_COMMITTED);
     if (mmprot_guard(ft.mmprot))
         return fault_guard(&ft);
@@ -588,6 +599,11 @@ enum fault_outcome fault_resolve(vml_proc *p, const struct mmu_fault *f, vml_exc
         return raise(&ft, VML_AV_READONLY);
     if (ft.access == VML_ACCESS_EXEC && m->pm->has_nx && !mmprot_executable(ft.mmprot))
         return raise(&ft, VML_AV_NX);
+    /* The mapping allows the access (SIGSEGV first, as Linux's
+    ** access_error), but the page is past the end of its file: SIGBUS
+    ** (filemap_fault: VM_FAULT_SIGBUS). */
+    if (eof)
+        return raise(&ft, VML_AV_BEYOND_EOF);
     switch (pte_kind(m->pm, ft.pte)) {
     case VML_PTE_ZERO:
         if (ft.v->seg)
