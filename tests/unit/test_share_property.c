@@ -333,6 +333,10 @@ static void check_host_file(struct world *w, int file, uint32_t first, uint32_t 
     uint8_t buf[PAGE];
     if (unmapped && w->may_fail_writes)
         return;                         /* a failed write-back is retried later */
+    if (first >= FILE_PAGES)
+        return;                         /* all past the end of the file */
+    if (n > FILE_PAGES - first)
+        n = FILE_PAGES - first;
     for (uint32_t page = first; page < first + n; page++) {
         if (unmapped && covered_writable(w, file, page))
             continue;
@@ -347,6 +351,44 @@ static void check_host_file(struct world *w, int file, uint32_t first, uint32_t 
 
 /* ---- reads, writes, verification ------------------------------------------------------------- */
 
+/* How many of the len bytes at from in r come before a page past the end
+** of r's file (a file mapping may reach past it: those pages raise
+** SIGBUS). */
+static uint32_t before_eof(const struct world *w, const struct region *r, uint32_t from,
+                           uint32_t len)
+{
+    if (!is_file(r->obj))
+        return len;
+    for (uint32_t i = from / PAGE; i * PAGE < from + len; i++)
+        if (r->obj_off + i >= w->obj[r->obj].n_pages)
+            return i * PAGE > from ? i * PAGE - from : 0;
+    return len;
+}
+
+/* The access at from of len bytes raised an exception that the model
+** expects: SIGBUS at the first page past the file's end, or (when errors
+** are injected) an in-page error.  How many bytes came before it. */
+static uint32_t expected_fault(struct world *w, const struct region *r, uint32_t from,
+                               uint32_t len, vml_status st, const vml_exception *ex)
+{
+    uint32_t good = before_eof(w, r, from, len);
+    if (st == VML_FAULTED && ex->reason == VML_AV_IN_PAGE_ERROR && w->may_fail_reads) {
+        /* the bytes before the page that could not be read came */
+        vml_va stop = ex->va & ~(vml_va)(PAGE - 1);
+        uint32_t n = stop > r->va + from ? (uint32_t)(stop - r->va - from) : 0;
+        EXPECT(w, n <= good, "an in-page error past the end of the file");
+        return n;
+    }
+    EXPECT(w, good < len, "an exception %s at %#llx where the model expects none",
+           vml_av_reason_name(ex->reason), (unsigned long long)ex->va);
+    EXPECT(w, ex->reason == VML_AV_BEYOND_EOF && ex->signo == VML_SIGBUS &&
+              ex->si_code == VML_BUS_ADRERR && ex->va == r->va + from + good,
+           "an access past the end of the file at %#llx: %s at %#llx, expected SIGBUS",
+           (unsigned long long)(r->va + from + good), vml_av_reason_name(ex->reason),
+           (unsigned long long)ex->va);
+    return good;
+}
+
 static void verify_range(struct world *w, struct mproc *mp, struct region *r, uint32_t from,
                          uint32_t len)
 {
@@ -355,12 +397,11 @@ static void verify_range(struct world *w, struct mproc *mp, struct region *r, ui
     unsigned cpu = (unsigned)rnd(w, vml_cpu_count(w->m));
     assert_non_null(buf);
     vml_status st = vml_mem_read(mp->p, cpu, r->va + from, buf, len, &ex);
-    if (st == VML_FAULTED && ex.reason == VML_AV_IN_PAGE_ERROR && w->may_fail_reads) {
-        /* the bytes before the page that could not be read came */
-        vml_va stop = ex.va & ~(vml_va)(PAGE - 1);
-        len = stop > r->va + from ? (uint32_t)(stop - r->va - from) : 0;
+    if (st == VML_FAULTED) {
+        len = expected_fault(w, r, from, len, st, &ex);
         st = VML_OK;
     }
+    EXPECT(w, before_eof(w, r, from, len) == len, "a read past the end of the file: no SIGBUS");
     EXPECT(w, st == VML_OK, "read of %u bytes at %#llx: %s (%s)", len,
            (unsigned long long)(r->va + from), vml_status_name(st),
            st == VML_FAULTED ? vml_av_reason_name(ex.reason) : "");
@@ -409,11 +450,11 @@ static void write_bytes(struct world *w, struct mproc *mp, struct region *r, uin
         free(buf);
         return;
     }
-    if (st == VML_FAULTED && ex.reason == VML_AV_IN_PAGE_ERROR && w->may_fail_reads) {
-        vml_va stop = ex.va & ~(vml_va)(PAGE - 1);
-        len = stop > r->va + from ? (uint32_t)(stop - r->va - from) : 0;
+    if (st == VML_FAULTED) {
+        len = expected_fault(w, r, from, len, st, &ex);
         st = VML_OK;
     }
+    EXPECT(w, before_eof(w, r, from, len) == len, "a write past the end of the file: no SIGBUS");
     EXPECT(w, st == VML_OK, "write of %u bytes at %#llx: %s (%s)", len,
            (unsigned long long)(r->va + from), vml_status_name(st),
            st == VML_FAULTED ? vml_av_reason_name(ex.reason) : "");
@@ -442,6 +483,13 @@ static void check_counters(struct world *w)
             for (uint32_t pg = 0; pg < r->n_pages; pg++) {
                 vml_page_info pi;
                 EXPECT_EQ(w, VML_OK, vml_page_query(mp->p, r->va + (uint64_t)pg * PAGE, &pi));
+                if (before_eof(w, r, pg * PAGE, PAGE) == 0)     /* no such page */
+                    EXPECT(w, !pi.mapped && !pi.resident && pi.proto_id == 0 &&
+                              pi.pfn == VML_PFN_NONE,
+                           "%s %#llx, past the end of its file, queries as resident (pfn %#llx, "
+                           "prototype %#llx)", vml_proc_name(mp->p),
+                           (unsigned long long)(r->va + (uint64_t)pg * PAGE),
+                           (unsigned long long)pi.pfn, (unsigned long long)pi.proto_id);
                 if (!pi.mapped || pi.zero_page)
                     continue;
                 EXPECT(w, pi.pfn < n_frames, "pfn %#llx", (unsigned long long)pi.pfn);
@@ -770,7 +818,9 @@ static void op_mmap_file(struct world *w, struct mproc *mp)
         return;
     unsigned k = (unsigned)rnd(w, mp->n_fd);
     int shared = rnd(w, 2) == 0, writable = rnd(w, 4) != 0;
-    uint32_t off = (uint32_t)rnd(w, FILE_PAGES), n = 1 + (uint32_t)rnd(w, FILE_PAGES - off);
+    /* sometimes past the end of the file (its pages raise SIGBUS) */
+    uint32_t off = (uint32_t)rnd(w, FILE_PAGES);
+    uint32_t n = 1 + (uint32_t)rnd(w, FILE_PAGES - off + (rnd(w, 4) == 0 ? 3 : 0));
     int prot = VML_PROT_READ | (writable ? VML_PROT_WRITE : 0);
     int flags = shared ? VML_MAP_SHARED : VML_MAP_PRIVATE;
     vml_va va = 0;
@@ -1273,6 +1323,53 @@ static void a_failed_file_read_leaves_no_empty_page_table_behind(void **state)
     assert_int_equal(VML_OK, vml_machine_check(r->m));
 }
 
+/* A file mapping may reach past the end of its file: an access there
+** raised an access violation 'not committed' instead of SIGBUS, and the
+** page queried as the next file's page. */
+static void a_page_past_the_end_of_a_mapped_file_raises_sigbus(void **state)
+{
+    struct rig *r = *state;
+    vml_exception ex;
+    vml_page_info pi;
+    uint8_t b;
+    int fd = -1, gd = -1;
+    vml_va va = 0, vg = 0;
+
+    assert_int_equal(VML_OK, vml_file_create(r->m, "short.bin", PAGE + 100, 8, 1));
+    assert_int_equal(VML_OK, vml_file_create(r->m, "next.bin", PAGE, 9, 1));
+    assert_int_equal(0, vml_posix_open(r->p, "short.bin", VML_O_RDWR, &fd));
+    assert_int_equal(0, vml_posix_open(r->p, "next.bin", VML_O_RDONLY, &gd));
+    assert_int_equal(0, vml_posix_mmap(r->p, 0, 3 * PAGE, VML_PROT_READ | VML_PROT_WRITE,
+                                       VML_MAP_SHARED, fd, 0, &va));
+    assert_int_equal(0, vml_posix_mmap(r->p, 0, PAGE, VML_PROT_READ, VML_MAP_SHARED, gd, 0, &vg));
+    read_byte(r->p, vg);
+    /* the last page of the file reads zeros past its end, as Linux does */
+    assert_int_equal(0, peek(r->p, va + PAGE + 100));
+    /* the page past it is SIGBUS, for reads and writes */
+    assert_int_equal(VML_FAULTED, rd8(r->p, va + 2 * PAGE + 5, &b, &ex));
+    assert_int_equal(VML_AV_BEYOND_EOF, ex.reason);
+    assert_int_equal(VML_SIGBUS, ex.signo);
+    assert_int_equal(VML_BUS_ADRERR, ex.si_code);
+    assert_int_equal(va + 2 * PAGE + 5, ex.va);
+    assert_int_equal(VML_FAULTED, wr8(r->p, va + 2 * PAGE, 1, &ex));
+    assert_int_equal(VML_AV_BEYOND_EOF, ex.reason);
+    assert_int_equal(2, proc_stat(r->p, "bus_errors"));
+    assert_int_equal(0, proc_stat(r->p, "access_violations"));
+    /* and it is no page at all, not the next file's */
+    assert_int_equal(VML_OK, vml_page_query(r->p, va + 2 * PAGE, &pi));
+    assert_false(pi.resident);
+    assert_false(pi.shared);
+    assert_int_equal(0, pi.proto_id);
+    assert_int_equal(VML_PFN_NONE, pi.pfn);
+    /* a mapping that may not write is SIGSEGV first (access_error) */
+    vml_va ro = 0;
+    assert_int_equal(0, vml_posix_mmap(r->p, 0, 3 * PAGE, VML_PROT_READ, VML_MAP_PRIVATE, fd, 0,
+                                       &ro));
+    assert_int_equal(VML_FAULTED, wr8(r->p, ro + 2 * PAGE, 1, &ex));
+    assert_int_equal(VML_AV_READONLY, ex.reason);
+    assert_int_equal(VML_SIGSEGV, ex.signo);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1282,6 +1379,8 @@ int main(void)
             mprotect_cannot_make_a_shared_mapping_of_a_read_only_file_writable,
             rig_setup, rig_teardown),
         cmocka_unit_test_setup_teardown(a_failed_file_read_leaves_no_empty_page_table_behind,
+                                        rig_setup, rig_teardown),
+        cmocka_unit_test_setup_teardown(a_page_past_the_end_of_a_mapped_file_raises_sigbus,
                                         rig_setup, rig_teardown),
         cmocka_unit_test(sharing_matches_the_model_over_many_seeds),
     };
