@@ -98,7 +98,7 @@ $(TB)/vmlab: $(CLI_SRC) $(CLI_HDR) $(TB)/libvmlab.a | deps-build
 
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(TB)/unit/%)
-$(TB)/unit/%: tests/unit/%.c tests/unit/testutil.h $(TB)/libvmlab.a | deps-test
+$(TB)/unit/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(TB)/libvmlab.a | deps-test
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_TAPP) $< $(TB)/libvmlab.a -lcmocka -o $@
 # (a test's own header)
@@ -167,7 +167,8 @@ fuzz: $(FUZZ_BIN) loader-images
 # gcc -m32 (Debian packages of tools/deps.sh's group test).
 IMG := $(TB)/images
 LOADER_IMAGES := $(foreach b,32 64,$(IMG)/pedll$(b).dll $(IMG)/peexe$(b).exe $(IMG)/peexe$(b)_fixed.exe) \
-                 $(IMG)/static_pie $(IMG)/pie32
+                 $(IMG)/static_pie $(IMG)/pie32 \
+                 $(foreach b,32 64,$(IMG)/win$(b)/pedll.dll $(IMG)/win$(b)/peexe.exe $(IMG)/win$(b)/peexe_fixed.exe)
 MINGW_x64 := x86_64-w64-mingw32-gcc
 MINGW_x86 := i686-w64-mingw32-gcc
 PE_FLAGS := -O1 -s -Wl,--no-insert-timestamp
@@ -184,6 +185,17 @@ $(IMG)/peexe%.exe: tests/images/peexe.c $(IMG)/pedll%.dll
 	$(MINGW_x$(if $(filter 32,$*),86,64)) $(PE_FLAGS) -o $@ $< $(IMG)/libpedll$*.a
 $(IMG)/peexe%_fixed.exe: tests/images/peexe.c $(IMG)/pedll%.dll
 	$(MINGW_x$(if $(filter 32,$*),86,64)) $(PE_FLAGS) -o $@ $< $(IMG)/libpedll$*.a -Wl,--disable-dynamicbase
+# A directory per bitness where the EXEs find the DLL by the name they
+# import (pedll.dll), as Windows' loader searches the EXE's directory.
+$(IMG)/win%/pedll.dll: $(IMG)/pedll%.dll
+	@mkdir -p $(dir $@)
+	cp $< $@
+$(IMG)/win%/peexe.exe: $(IMG)/peexe%.exe
+	@mkdir -p $(dir $@)
+	cp $< $@
+$(IMG)/win%/peexe_fixed.exe: $(IMG)/peexe%_fixed.exe
+	@mkdir -p $(dir $@)
+	cp $< $@
 $(IMG)/static_pie: tests/images/elfhello.c
 	@mkdir -p $(IMG)
 	$(CC) -O1 -static-pie -o $@ $<
@@ -195,8 +207,10 @@ $(IMG)/pie32: tests/images/elfhello.c
 # ---- benchmarks --------------------------------------------------------
 $(B)/bench: bench/bench.c tests/unit/testutil.h $(B)/libvmlab.a
 	$(CC) $(CSTD) $(WARN) -O2 -g -Iinclude -Itests/unit bench/bench.c $(B)/libvmlab.a -o $@
-$(B)/bench_loader: bench/bench_loader.c $(B)/libvmlab.a
-	$(CC) $(CSTD) $(WARN) -O2 -g -Iinclude -Isrc bench/bench_loader.c $(B)/libvmlab.a -o $@
+# The loader's bench calls the parsers directly: their objects, not the
+# library, whose internal symbols are local.
+$(B)/bench_loader: bench/bench_loader.c $(LIB_OBJ)
+	$(CC) $(CSTD) $(WARN) -O2 -g -Iinclude -Isrc bench/bench_loader.c $(LIB_OBJ) -o $@
 bench: $(B)/bench $(B)/bench_loader
 	./$(B)/bench
 	./$(B)/bench_loader

@@ -15,31 +15,6 @@
 
 #include "cli.h"
 
-/* A name argument (a file, a section): a "string", a $variable holding a
-** string, or the word as typed (data.bin, Local\shm). */
-static enum rc arg_name(struct interp *in, const char *word, const char *what, char **out)
-{
-    struct value v = {0};
-    if (word[0] == '"' || word[0] == '$' || word[0] == '(') {
-        enum rc rc = arg_value(in, word, &v);
-        if (rc != RC_OK)
-            return rc;
-        if (v.kind != VAL_STR) {
-            value_free(&v);
-            return cli_error(in, "%s must be a name, not a number ('%s')", what, word);
-        }
-        if (strlen(v.str) != v.len) {
-            value_free(&v);
-            return cli_error(in, "%s holds a NUL byte", what);
-        }
-        *out = v.str;            /* the caller frees it */
-        return RC_OK;
-    }
-    if ((*out = strdup(word)) == NULL)
-        return cli_error(in, "out of memory");
-    return RC_OK;
-}
-
 /* Win32 results: a value on success; ERROR_ALREADY_EXISTS is a success
 ** that says so (CreateFileMapping of an existing name, CreateFile's
 ** *_ALWAYS on an existing file). */
@@ -51,19 +26,10 @@ static void win32_value(struct result *res, uint32_t e, uint64_t v)
         return;
     }
     if (e != 0) {
-        res->fail = FAIL_WIN32;
-        res->win32 = e;
+        result_win32(res, e);
         return;
     }
     value_set_num(&res->val, v);
-}
-
-static void win32_status(struct result *res, uint32_t e)
-{
-    if (e != 0) {
-        res->fail = FAIL_WIN32;
-        res->win32 = e;
-    }
 }
 
 static void errno_value(struct result *res, int err, uint64_t v, int has_value)
@@ -198,7 +164,7 @@ CLI_HANDLER(h_unmapview)
     (void)argc;
     if (arg_proc(in, argv[0], &p) || arg_num(in, argv[1], "ADDRESS", &base))
         return RC_ERROR;
-    win32_status(res, vml_win_UnmapViewOfFile(p, base));
+    result_win32(res, vml_win_UnmapViewOfFile(p, base));
     return RC_OK;
 }
 
@@ -210,7 +176,7 @@ CLI_HANDLER(h_flushview)
     if (arg_proc(in, argv[0], &p) || arg_num(in, argv[1], "ADDRESS", &base) ||
         arg_num(in, argv[2], "SIZE", &size))
         return RC_ERROR;
-    win32_status(res, vml_win_FlushViewOfFile(p, base, size));
+    result_win32(res, vml_win_FlushViewOfFile(p, base, size));
     return RC_OK;
 }
 
@@ -221,7 +187,18 @@ CLI_HANDLER(h_closehandle)
     (void)argc;
     if (arg_proc(in, argv[0], &p) || arg_num(in, argv[1], "HANDLE", &h))
         return RC_ERROR;
-    win32_status(res, vml_win_CloseHandle(p, h));
+    result_win32(res, vml_win_CloseHandle(p, h));
+    return RC_OK;
+}
+
+/* GetLastError PROCESS: value: the code */
+CLI_HANDLER(h_getlasterror)
+{
+    vml_proc *p;
+    (void)argc;
+    if (arg_proc(in, argv[0], &p))
+        return RC_ERROR;
+    value_set_num(&res->val, vml_win_GetLastError(p));
     return RC_OK;
 }
 

@@ -27,10 +27,11 @@ static inline void background_due(vml_machine *m)
 
 /* The global policy sees an access of a frame (a stale TLB entry may name
 ** a frame that is no longer a resident user page: ignored). */
-static inline void policy_access(vml_machine *m, vml_pfn pfn)
+static inline void policy_access(vml_machine *m, vml_pfn pfn, unsigned access)
 {
     if (m->pfn[pfn].xflags & PFNX_RESIDENT)
-        m->pol->on_access(m->pol_st, (uint32_t)pfn, 0);
+        m->pol->on_access(m->pol_st, (uint32_t)pfn, 0,
+                          access == VML_ACCESS_WRITE ? POLICY_WRITE : 0);
 }
 
 static inline void load_cr3(vml_machine *m, unsigned cpu, vml_proc *p)
@@ -74,7 +75,7 @@ int acc_translate_flags(vml_proc *p, unsigned cpu, vml_va va, unsigned access, v
             /* A global policy sees the access; after a fault the page was
             ** just loaded, and loading counted as its use. */
             if (m->pol && tries == 0)
-                policy_access(m, *pa >> 12);
+                policy_access(m, *pa >> 12, access);
             return 0;
         }
         if (fault_resolve(p, &f, ex) != FAULT_RETRY)
@@ -174,7 +175,7 @@ vml_status vml_mem_batch(vml_proc *p, unsigned cpu, const vml_va *vas, size_t n,
             c->st.tlb_hits++;
             pa = (e->val & ~(uint64_t)0xFFF) | (va & 0xFFF);
             if (pol)
-                policy_access(m, pa >> 12);
+                policy_access(m, pa >> 12, access);
         } else {
             /* (the slow path counts this access itself) */
             m->n_accesses += i - counted;

@@ -128,6 +128,7 @@ struct fault {
     vml_pa      pte_pa;    /* the leaf slot, 0 while tables are missing */
     uint64_t    pte;
     unsigned    mmprot;    /* the mapping's protection */
+    uint64_t    want;      /* the policy key of the page a frame is taken for; 0: (pid, va) */
     vml_exception *ex;
 };
 
@@ -173,7 +174,12 @@ static int fault_prepare(struct fault *ft, int make_room, uint64_t want)
 ** STATUS_NO_MEMORY is raised and VML_PFN_NONE returned. */
 static vml_pfn take(struct fault *ft, unsigned how, vml_list *from)
 {
-    vml_pfn pfn = frame_take(ft->p->m, how, ft->p->pid, from);
+    /* A global policy choosing a victim learns which page it is for
+    ** (policy.h Q1; page.c's keys). */
+    vml_machine *m = ft->p->m;
+    m->pol_want = ft->want ? ft->want : ((uint64_t)ft->p->pid << 48) | (ft->va >> 12);
+    vml_pfn pfn = frame_take(m, how, ft->p->pid, from);
+    m->pol_want = 0;
     if (pfn == VML_PFN_NONE)
         raise(ft, VML_AV_NO_MEMORY);
     return pfn;
@@ -189,12 +195,36 @@ static int make_slot(struct fault *ft)
     return 0;
 }
 
+/* Could VMA v take over its neighbour n's anon_vma?  Linux's
+** anon_vma_compatible(): adjacent, the same backing, the same flags but
+** for the access ones (read, write, exec). */
+static int anon_compatible(const struct vad *v, const struct vad *n)
+{
+    return n != NULL && n->anon_id != 0 && n->origin == VML_ORIGIN_POSIX &&
+           (n->end_vpn + 1 == v->start_vpn || v->end_vpn + 1 == n->start_vpn) &&
+           n->seg == v->seg && n->cow == v->cow && n->map_flags == v->map_flags &&
+           n->inherit == v->inherit && n->mem_commit == v->mem_commit;
+}
+
+/* page_map()'s flags for the page a fault maps: the global policy learns
+** whether the access that brings it in writes. */
+static unsigned map_how(const struct fault *ft, unsigned how)
+{
+    return how | (ft->access == VML_ACCESS_WRITE ? PAGE_MAP_WRITE : 0);
+}
+
 /* A posix VMA gets its anon_vma with its first private page (the merge
-** rule of posix.c). */
+** rule of posix.c): its neighbour's when they are compatible, as
+** find_mergeable_anon_vma() reuses it, else a new one. */
 static void note_anon(struct fault *ft)
 {
-    if (ft->v->origin == VML_ORIGIN_POSIX && ft->v->anon_id == 0)
-        ft->v->anon_id = ++ft->p->m->last_anon_id;
+    struct vad *v = ft->v, *n;
+    if (v->origin != VML_ORIGIN_POSIX || v->anon_id != 0)
+        return;
+    if (anon_compatible(v, n = vad_prev(v)) || anon_compatible(v, n = vad_next(v)))
+        v->anon_id = n->anon_id;
+    else
+        v->anon_id = ++ft->p->m->last_anon_id;
 }
 
 /* ---- private pages ---------------------------------------------------------------------- */
@@ -234,7 +264,7 @@ static enum fault_outcome fault_zero(struct fault *ft)
         return FAULT_EXCEPTION;
     }
     fault_event(p, ft->va, pfn, from, "demand-zero");
-    page_map(p, ft->va, ft->pte_pa, pfn, ft->mmprot, 0);
+    page_map(p, ft->va, ft->pte_pa, pfn, ft->mmprot, map_how(ft, 0));
     note_anon(ft);
     count_fault(p);
     p->st.demand_zero_faults++;
@@ -256,7 +286,7 @@ static enum fault_outcome fault_soft(struct fault *ft)
     vml_list from = (vml_list)m->pfn[pfn].list;
     pfn_reclaim(m, pfn, p->pid);
     fault_event(p, ft->va, pfn, from, "transition");
-    page_map(p, ft->va, ft->pte_pa, pfn, ft->mmprot, 0);
+    page_map(p, ft->va, ft->pte_pa, pfn, ft->mmprot, map_how(ft, 0));
     count_fault(p);
     p->st.transition_faults++;
     m->st.transition_faults++;
@@ -284,7 +314,7 @@ static enum fault_outcome fault_hard(struct fault *ft)
     p->st.swap_pages--;
     m->pfn[pfn].orig_pte = ft->pte;
     fault_event(p, ft->va, pfn, from, "pagefile");
-    page_map(p, ft->va, ft->pte_pa, pfn, ft->mmprot, 0);
+    page_map(p, ft->va, ft->pte_pa, pfn, ft->mmprot, map_how(ft, 0));
     count_fault(p);
     p->st.hard_faults++;
     m->st.hard_faults++;
@@ -299,6 +329,7 @@ static enum fault_outcome fault_hard(struct fault *ft)
 ** raised when it cannot be. */
 static vml_pfn shared_page(struct fault *ft, uint64_t id, const char **kind)
 {
+    ft->want = (1ull << 63) | proto_va(ft->p->m, id);   /* page.c's key of a section page */
     vml_proc *p = ft->p;
     vml_machine *m = p->m;
     uint64_t *proto = proto_ptr(m, id), index = 0;
@@ -337,7 +368,32 @@ static vml_pfn shared_page(struct fault *ft, uint64_t id, const char **kind)
             seg->n_frames++;
         break;
     case VML_PTE_ZERO:
-        if (seg && seg->kind != SEG_PAGEFILE) {
+        if (seg && seg->kind == SEG_IMAGE) {
+            /* An image page: the loader's code reads it from the file
+            ** and relocates it for the section's base. */
+            *kind = "image";
+            int differs = 0;
+            if ((pfn = take(ft, PFN_PAGE_IN, &from)) == VML_PFN_NONE)
+                return pfn;
+            int err = mm_injected(m, VML_INJECT_FILE_READ);
+            if (!err)
+                err = seg->img_ops->read_page(seg->img_ctx, index,
+                                              phys_frame(&m->phys, pfn), &differs);
+            if (err) {
+                m->st.file_read_errors++;
+                pfn_free(m, pfn, p->pid);
+                raise(ft, VML_AV_IN_PAGE_ERROR);
+                return VML_PFN_NONE;
+            }
+            if (differs)           /* relocated: the pagefile keeps it from now on */
+                m->pfn[pfn].flags |= VML_PFN_MODIFIED;
+            seg->file->reads++;
+            m->st.file_reads++;
+            p->st.hard_faults++;
+            m->st.hard_faults++;
+            p->st.image_faults++;
+            m->st.image_faults++;
+        } else if (seg && seg->kind != SEG_PAGEFILE) {
             *kind = "file";
             if ((index << VML_PAGE_SHIFT) >= seg->file->size) {
                 raise(ft, VML_AV_BEYOND_EOF);
@@ -399,18 +455,20 @@ static enum fault_outcome cow_copy(struct fault *ft, vml_pfn src)
         return FAULT_EXCEPTION;
     }
     memcpy(phys_frame(&m->phys, pfn), phys_frame(&m->phys, src), VML_PAGE_SIZE);
-    /* The old mapping goes (a placeholder keeps the page table), the copy
-    ** comes.  (The page's address: a clone page's references name pages,
-    ** and the faulting address may lie inside one.) */
-    page_discard(p, ft->va & ~(vml_va)0xFFF, ft->pte_pa, sw_demand_zero(ft->mmprot));
-    if (m->pfn[src].list == VML_LIST_ACTIVE)
-        shared_done(m, src, p->pid);
     if (mm_tracing(m)) {
         vml_event ev = { .type = VML_EV_FAULT, .pid = p->pid, .cpu = p->last_cpu, .va = ft->va,
                          .pfn = pfn, .from = from, .to = VML_LIST_ACTIVE, .what = "cow copy" };
         mm_emit(m, &ev);
     }
-    page_map(p, ft->va, ft->pte_pa, pfn, mmprot_copied(ft->mmprot), 0);
+    /* One PTE write replaces the old mapping with the copy (then the old
+    ** frame's share goes, and the copy joins the working set).  The page's
+    ** address: a clone page's references name pages, and the faulting
+    ** address may lie inside one. */
+    unsigned prot = mmprot_copied(ft->mmprot);
+    page_discard(p, ft->va & ~(vml_va)0xFFF, ft->pte_pa, pte_make_valid(m->pm, pfn, prot, 0));
+    if (m->pfn[src].list == VML_LIST_ACTIVE)
+        shared_done(m, src, p->pid);
+    page_map(p, ft->va, ft->pte_pa, pfn, prot, map_how(ft, PAGE_MAP_PTE_WRITTEN));
     note_anon(ft);
     p->st.cow_faults++;
     m->st.cow_faults++;
@@ -436,10 +494,10 @@ static enum fault_outcome cow_reuse(struct fault *ft, uint64_t id, vml_pfn pfn)
     if (mapped) {
         uint64_t keep = ft->pte & (PG_A | PG_D);
         ws_to_frame(p, ws_slot);
-        pt_update(m, ft->pte_pa, pte_make_valid(m->pm, pfn, ft->mmprot, 0) | keep);
+        pt_write(p, ft->va, ft->pte_pa, pte_make_valid(m->pm, pfn, ft->mmprot, 0) | keep);
         as_invalidate(p, ft->va);
     } else {
-        page_map(p, ft->va, ft->pte_pa, pfn, ft->mmprot, 0);
+        page_map(p, ft->va, ft->pte_pa, pfn, ft->mmprot, map_how(ft, 0));
     }
     fault_event(p, ft->va, pfn, VML_LIST_ACTIVE, "cow reuse");
     note_anon(ft);
@@ -465,6 +523,7 @@ static enum fault_outcome fault_shared(struct fault *ft, uint64_t id)
         return FAULT_EXCEPTION;
     const char *kind;
     vml_pfn pfn = shared_page(ft, id, &kind);
+    ft->want = 0;                      /* a copy is (pid, va)'s */
     if (pfn == VML_PFN_NONE)
         return FAULT_EXCEPTION;
     count_fault(p);
@@ -483,7 +542,7 @@ static enum fault_outcome fault_shared(struct fault *ft, uint64_t id)
             shared_done(m, pfn, p->pid);
         return r;
     }
-    page_map(p, ft->va, ft->pte_pa, pfn, ft->mmprot, clone ? PAGE_MAP_COW : 0);
+    page_map(p, ft->va, ft->pte_pa, pfn, ft->mmprot, map_how(ft, clone ? PAGE_MAP_COW : 0));
     return FAULT_RETRY;
 }
 
@@ -497,10 +556,7 @@ static enum fault_outcome fault_guard(struct fault *ft)
     if (ft->pte != 0)       /* transition, pagefile, demand-zero, prototype: keep the rest */
         pt_write(ft->p, ft->va, ft->pte_pa, sw_with_prot(ft->pte, plain));
     else if (ft->pte_pa != 0 || pt_slot_make(ft->p, ft->va, &ft->pte_pa) == VML_OK)
-        pt_write(ft->p, ft->va, ft->pte_pa,
-                 ft->v->seg ? sw_proto(ft->p->m->pm, ft->v->seg->proto_base + ft->v->seg_offset +
-                                      ((ft->va >> 12) - ft->v->start_vpn), plain)
-                            : sw_demand_zero(plain));
+        pt_write(ft->p, ft->va, ft->pte_pa, page_own_pte(ft->v, ft->va, plain));
     /* (without a frame for the table the guard stays: the alarm repeats) */
     return raise(ft, VML_AV_GUARD);
 }
@@ -533,7 +589,7 @@ static enum fault_outcome fault_write_protected(struct fault *ft)
             return FAULT_EXCEPTION;
         page_discard(p, ft->va, ft->pte_pa, sw_demand_zero(ft->mmprot));
         fault_event(p, ft->va, page, from, "demand-zero");
-        page_map(p, ft->va, ft->pte_pa, page, ft->mmprot, 0);
+        page_map(p, ft->va, ft->pte_pa, page, ft->mmprot, map_how(ft, 0));
         note_anon(ft);
         p->st.demand_zero_faults++;
         m->st.demand_zero_faults++;
@@ -564,16 +620,6 @@ static enum fault_outcome fault_protection(struct fault *ft, const struct mmu_fa
 
 /* ---- the decision tree ------------------------------------------------------------------- */
 
-/* A page of a file mapping past the file's last page: the mapping may
-** reach there (mmap does not check), the page does not exist. */
-static int past_eof(const struct fault *ft)
-{
-    const struct segment *seg = ft->v->seg;
-    return seg != NULL && seg->kind == SEG_FILE &&
-           pte_kind(ft->p->m->pm, ft->pte) == VML_PTE_ZERO &&
-           ft->v->seg_offset + ((ft->va >> 12) - ft->v->start_vpn) >= seg->n_pages;
-}
-
 enum fault_outcome fault_resolve(vml_proc *p, const struct mmu_fault *f, vml_exception *ex)
 {
     vml_machine *m = p->m;
@@ -588,8 +634,7 @@ enum fault_outcome fault_resolve(vml_proc *p, const struct mmu_fault *f, vml_exc
         return raise(&ft, VML_AV_NOT_RESERVED);
     ft.pte_pa = f->level == 1 ? f->entry_pa : 0;
     ft.pte = f->level == 1 ? f->entry : 0;
-    int eof = past_eof(&ft);
-    if (!page_state(p, ft.v, ft.va, ft.pte, &ft.mmprot) && !eof)
+    if (!page_state(p, ft.v, ft.va, ft.pte, &ft.mmprot))
         return raise(&ft, VML_AV_NOT_COMMITTED);
     if (mmprot_guard(ft.mmprot))
         return fault_guard(&ft);
@@ -599,16 +644,12 @@ enum fault_outcome fault_resolve(vml_proc *p, const struct mmu_fault *f, vml_exc
         return raise(&ft, VML_AV_READONLY);
     if (ft.access == VML_ACCESS_EXEC && m->pm->has_nx && !mmprot_executable(ft.mmprot))
         return raise(&ft, VML_AV_NX);
-    /* The mapping allows the access (SIGSEGV first, as Linux's
-    ** access_error), but the page is past the end of its file: SIGBUS
-    ** (filemap_fault: VM_FAULT_SIGBUS). */
-    if (eof)
-        return raise(&ft, VML_AV_BEYOND_EOF);
+    if (ft.v->seg && view_proto_id(ft.v, ft.va) == 0)
+        return raise(&ft, VML_AV_BEYOND_EOF);   /* a file page past the file's last page */
     switch (pte_kind(m->pm, ft.pte)) {
     case VML_PTE_ZERO:
         if (ft.v->seg)
-            return fault_shared(&ft, ft.v->seg->proto_base + ft.v->seg_offset +
-                                     ((ft.va >> 12) - ft.v->start_vpn));
+            return fault_shared(&ft, view_proto_id(ft.v, ft.va));
         return fault_zero(&ft);
     case VML_PTE_DEMAND_ZERO:
         return fault_zero(&ft);

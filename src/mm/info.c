@@ -288,13 +288,8 @@ static uint64_t page_proto(const vml_machine *m, const struct vad *v, vml_va va,
     switch (pte_kind(m->pm, pte)) {
     case VML_PTE_PROTOTYPE:
         return sw_proto_id(m->pm, pte);
-    case VML_PTE_ZERO: {
-        /* (a file mapping may reach past its file: those pages have none) */
-        if (v == NULL || v->seg == NULL)
-            return 0;
-        uint64_t index = v->seg_offset + ((va >> 12) - v->start_vpn);
-        return index < v->seg->n_pages ? v->seg->proto_base + index : 0;
-    }
+    case VML_PTE_ZERO:
+        return view_proto_id(v, va);
     case VML_PTE_VALID: {
         vml_pfn pfn = pg_frame(m->pm, pte) >> 12;
         if (pfn != m->zero_pfn && pfn_is_proto(m, pfn) &&

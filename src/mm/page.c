@@ -32,10 +32,30 @@ unsigned vad_mmprot(const struct vad *v)
 }
 
 /* A view's page: committed unless its section page waits for a commit. */
+uint64_t view_proto_id(const struct vad *v, vml_va va)
+{
+    if (v == NULL || v->seg == NULL)
+        return 0;
+    uint64_t index = v->seg_offset + ((va >> 12) - v->start_vpn);
+    return index < v->seg->n_pages ? v->seg->proto_base + index : 0;
+}
+
+uint64_t page_own_pte(const struct vad *v, vml_va va, unsigned mmprot)
+{
+    uint64_t id = view_proto_id(v, va);
+    /* (a page past the end of a mapped file: any PTE that holds the
+    ** protection; touching it raises SIGBUS before the PTE is read) */
+    return id ? sw_proto(v->proc->m->pm, id, mmprot) : sw_demand_zero(mmprot);
+}
+
+/* A page of a file mapping past the file counts as committed: touching it
+** raises SIGBUS, not SIGSEGV (fault_resolve()). */
 static int view_committed(const struct vad *v, vml_va va)
 {
     uint64_t index = v->seg_offset + ((va >> 12) - v->start_vpn);
-    return index < v->seg->n_pages && v->seg->proto[index] != PROTO_DECOMMIT;
+    if (index >= v->seg->n_pages)
+        return v->seg->kind == SEG_FILE;
+    return v->seg->proto[index] != PROTO_DECOMMIT;
 }
 
 int page_state(const vml_proc *p, const struct vad *v, vml_va va, uint64_t pte, unsigned *mmprot)
@@ -50,6 +70,8 @@ int page_state(const vml_proc *p, const struct vad *v, vml_va va, uint64_t pte, 
     }
     case VML_PTE_ZERO:
         *mmprot = vad_mmprot(v);
+        if (v->seg && v->seg->kind == SEG_IMAGE && view_proto_id(v, va))
+            *mmprot = v->seg->page_prot[v->seg_offset + ((va >> 12) - v->start_vpn)];
         return v->seg ? view_committed(v, va) : v->mem_commit;
     case VML_PTE_DECOMMITTED:
         return 0;
@@ -77,13 +99,18 @@ void zero_page_make(vml_machine *m, vml_pfn pfn)
 
 /* ---- the global policy ------------------------------------------------------------ */
 
-static void policy_add(vml_machine *m, vml_pfn pfn)
+/* policy.h Q4: a page's key -- a section page's prototype PTE, else the
+** (pid, vpn) that mapped it. */
+static void policy_add(vml_machine *m, vml_pfn pfn, const vml_proc *p, vml_va va,
+                       unsigned access)
 {
     struct pfn_entry *e = &m->pfn[pfn];
     if (m->pol == NULL || (e->xflags & PFNX_RESIDENT))
         return;
     e->xflags |= PFNX_RESIDENT;
-    m->pol->on_insert(m->pol_st, (uint32_t)pfn, 0);
+    uint64_t key = (e->flags & VML_PFN_PROTOTYPE) ? (1ull << 63) | e->pte_pa
+                                                  : ((uint64_t)p->pid << 48) | (va >> 12);
+    m->pol->on_insert(m->pol_st, (uint32_t)pfn, key, 0, access);
     m->pol_resident++;
 }
 
@@ -108,12 +135,13 @@ void page_map(vml_proc *p, vml_va va, vml_pa pte_pa, vml_pfn pfn, unsigned mmpro
     e->share_count++;
     if (e->share_count == 1)
         e->priority = p->mem_priority & 7;
-    pt_write(p, va, pte_pa, pte_make_valid(m->pm, pfn, mmprot,
-                                           (how & PAGE_MAP_COW) ? PTE_MK_COW : 0));
+    if (!(how & PAGE_MAP_PTE_WRITTEN))
+        pt_write(p, va, pte_pa, pte_make_valid(m->pm, pfn, mmprot,
+                                               (how & PAGE_MAP_COW) ? PTE_MK_COW : 0));
     ws_insert(p, va, pfn, mmprot);
     if (p->ws.n_valid > p->st.peak_ws_pages)
         p->st.peak_ws_pages = p->ws.n_valid;
-    policy_add(m, pfn);
+    policy_add(m, pfn, p, va, (how & PAGE_MAP_WRITE) ? POLICY_WRITE : 0);
 }
 
 void page_map_zero(vml_proc *p, vml_va va, vml_pa pte_pa, unsigned mmprot)

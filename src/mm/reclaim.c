@@ -262,7 +262,8 @@ static int policy_evict_one(vml_machine *m)
 {
     if (m->pol_resident == 0)
         return 0;
-    vml_pfn pfn = m->pol->choose_victim(m->pol_st);
+    /* Q1: for the page a fault takes a frame for, or for none in particular */
+    vml_pfn pfn = m->pol->choose_victim(m->pol_st, m->pol_want ? &m->pol_want : NULL);
     struct rmap_hit one, *hits = &one;
     long n;
     if (pfn >= m->n_frames || m->pfn[pfn].list != VML_LIST_ACTIVE ||

@@ -137,15 +137,26 @@ static int frame_anon(const vml_machine *m, vml_pfn f)
 {
     return frame_in_use(&m->pfn[f]) && frame_kind(m, f) == MEM_ANON;
 }
+/* Linux's Mapped (NR_FILE_MAPPED): page-cache pages some PTE maps, shmem
+** pages included (page_add_file_rmap() counts every non-anonymous folio). */
 static int frame_mapped_file(const vml_machine *m, vml_pfn f)
 {
     const struct pfn_entry *e = &m->pfn[f];
-    return e->list == VML_LIST_ACTIVE && e->share_count && frame_holds(m, f, MEM_FILE);
+    return e->list == VML_LIST_ACTIVE && e->share_count &&
+           (frame_holds(m, f, MEM_FILE) || frame_holds(m, f, MEM_SHMEM));
 }
+/* Linux's Dirty (NR_FILE_DIRTY): file pages written and not yet written
+** back -- modified, or mapped by a PTE whose D bit says so (Linux marks
+** the page dirty at the write fault; vmlab's CPU sets D).  Shmem and
+** anonymous pages are not counted, as Linux does not. */
 static int frame_dirty(const vml_machine *m, vml_pfn f)
 {
     const struct pfn_entry *e = &m->pfn[f];
-    return frame_in_use(e) && (e->flags & VML_PFN_MODIFIED);
+    if (!frame_holds(m, f, MEM_FILE))
+        return 0;
+    if (e->flags & VML_PFN_MODIFIED)
+        return 1;
+    return e->list == VML_LIST_ACTIVE && (rmap_pte_or(m, f) & PG_D);
 }
 static int frame_swap_cached(const vml_machine *m, vml_pfn f)
 {
@@ -203,6 +214,7 @@ uint64_t vml_stat_sys(const vml_machine *m, vml_sys_stat s)
     case VML_STAT_SYS_cow_faults:         return st->cow_faults;
     case VML_STAT_SYS_prototype_faults:   return st->prototype_faults;
     case VML_STAT_SYS_file_faults:        return st->file_faults;
+    case VML_STAT_SYS_image_faults:       return st->image_faults;
     case VML_STAT_SYS_bus_errors:         return st->bus_errors;
     case VML_STAT_SYS_shared_pages:       return count_frames(m, frame_shared);
     case VML_STAT_SYS_file_reads:         return st->file_reads;
@@ -264,6 +276,7 @@ uint64_t vml_stat_proc(const vml_proc *p, vml_proc_stat s)
     case VML_STAT_PROC_cow_faults:         return st->cow_faults;
     case VML_STAT_PROC_prototype_faults:   return st->prototype_faults;
     case VML_STAT_PROC_file_faults:        return st->file_faults;
+    case VML_STAT_PROC_image_faults:       return st->image_faults;
     case VML_STAT_PROC_bus_errors:         return st->bus_errors;
     case VML_STAT_PROC_ws_private:         ws_split(p, &w); return w.private_pages << 12;
     case VML_STAT_PROC_ws_shareable:       ws_split(p, &w); return w.shareable << 12;

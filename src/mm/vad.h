@@ -42,6 +42,9 @@ struct vad {
     uint8_t     no_write;      /* posix: MAP_SHARED of a file not open for
                                ** writing, which may never be made writable
                                ** (Linux: a VMA without VM_MAYWRITE) */
+    uint8_t     accounted;     /* a posix view charged to commit (VM_ACCOUNT:
+                               ** private and writable once; mprotect that
+                               ** takes write away keeps the charge) */
     uint32_t    anon_id;       /* posix: its anon_vma (0: never faulted) */
     uint32_t    mmprot_of;     /* the protect value mmprot was computed for */
     uint8_t     mmprot;        /* MM protection of protect (a cache: page.c) */
@@ -50,6 +53,8 @@ struct vad {
     struct section *section;   /* views made from a section object */
     uint64_t    seg_offset;    /* views: the segment page at start_vpn */
     struct vad *next_view;     /* the segment's other views */
+    uint32_t    load_count;    /* a loaded module's first mapping: the
+                               ** loader's references (LoadLibrary, dlopen) */
     char        name[48];      /* "" or a description ("[heap]") */
 };
 

@@ -27,6 +27,7 @@
 **   one VAD -> two                    vm_split();  two -> one: vm_merge()
 */
 #include <stdio.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include "machine.h"
@@ -41,6 +42,20 @@ vml_status vm_done(vml_machine *m, vml_status st) { return mm_done(m, st); }
 void *vm_calloc(vml_machine *m, size_t n, size_t size) { return mm_calloc(m, n, size); }
 struct handle_table *vm_handles(vml_proc *p) { return &p->w32; }
 struct handle_table *vm_fds(vml_proc *p) { return &p->fds; }
+uint32_t *vm_last_error(vml_proc *p) { return &p->last_error; }
+uint64_t vm_random(vml_machine *m) { return mm_rng_next(m); }
+unsigned vm_flags(const vml_machine *m) { return m->cfg.flags; }
+uint64_t *vm_loader_words(vml_machine *m) { return m->loader_words; }
+
+vml_status vm_fail(vml_machine *m, vml_status st, const char *fmt, ...)
+{
+    char msg[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return mm_fail(m, st, "%s", msg);
+}
 int vm_prot_from_win32(uint32_t protect) { return mmprot_from_win32(protect); }
 uint32_t vm_prot_to_win32(unsigned mmprot) { return mmprot_to_win32(mmprot); }
 unsigned vm_prot_from_posix(int prot) { return mmprot_from_posix(prot); }
@@ -302,24 +317,10 @@ static void protect_one(void *ctx, vml_proc *p, vml_va va, vml_pa pte_pa, uint64
     p->ws.e[slot].prot = (uint8_t)cx->mmprot;
 }
 
-/* The PTE a page with a zero PTE gets to carry a protection of its own. */
-static uint64_t own_pte(const struct vad *v, vml_va va, unsigned mmprot)
-{
-    if (v->seg == NULL)
-        return sw_demand_zero(mmprot);
-    return sw_proto(v->proc->m->pm,
-                    v->seg->proto_base + v->seg_offset + ((va >> 12) - v->start_vpn), mmprot);
-}
-
 void vm_protect(vml_proc *p, struct vad *v, vml_va va, uint64_t n_pages, unsigned mmprot)
 {
     vml_va end = va + (n_pages << 12);
     struct protect_ctx cx = { v, mmprot };
-    /* A view whose own protection changed (posix mprotect sets the VMA's
-    ** first) is charged for what it can do now: a copy-on-write view that
-    ** can write is charged whole (VM1). */
-    if (v->seg && v->commit_pages != vm_view_charge(v))
-        vm_stat_commit(p, v, (int64_t)vm_view_charge(v) - (int64_t)v->commit_pages);
     pt_visit(p, va, end, protect_one, &cx);
     if ((!v->mem_commit && v->seg == NULL) || vad_mmprot(v) == mmprot)
         return;
@@ -332,7 +333,7 @@ void vm_protect(vml_proc *p, struct vad *v, vml_va va, uint64_t n_pages, unsigne
         if (v->seg && !page_state(p, v, at, 0, &cur))
             continue;                  /* a SEC_RESERVE page not committed */
         if ((pte_pa = slot_made(p, at)) != 0)
-            pt_write(p, at, pte_pa, own_pte(v, at, mmprot));
+            pt_write(p, at, pte_pa, page_own_pte(v, at, mmprot));
     }
 }
 
@@ -389,10 +390,11 @@ struct vad *vm_split(vml_proc *p, struct vad *v, uint64_t vpn, struct vad *spare
     spare->next_view = NULL;
     spare->start_vpn = vpn;
     spare->alloc_base_vpn = vpn;      /* a piece is its own reservation */
+    spare->load_count = 0;            /* a module is known by its first mapping */
     if (v->seg) {
         spare->seg_offset = v->seg_offset + (vpn - v->start_vpn);
-        /* a view's charge is its size */
-        upper = v->commit_pages ? v->end_vpn - vpn + 1 : 0;
+        /* a charged view's charge: its size, an image's writable pages */
+        upper = v->commit_pages ? vm_view_charge(spare) : 0;
         seg_ref(v->seg);
         seg_view_add(v->seg, spare);
         if (v->section)
@@ -410,6 +412,7 @@ void vm_merge(vml_proc *p, struct vad *a, struct vad *b)
     vad_remove(&p->vads, b);
     a->end_vpn = b->end_vpn;
     a->commit_pages += b->commit_pages;
+    a->load_count += b->load_count;
     if (a->anon_id == 0)
         a->anon_id = b->anon_id;
     if (b->seg)

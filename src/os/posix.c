@@ -55,21 +55,27 @@ static int same_vma(const struct vad *a, const struct vad *b)
     if (a->origin != VML_ORIGIN_POSIX || b->origin != VML_ORIGIN_POSIX ||
         a->mem_commit != b->mem_commit || a->prot != b->prot || a->map_flags != b->map_flags ||
         a->protect != b->protect || a->type != b->type || a->inherit != b->inherit ||
-        a->cow != b->cow || a->no_write != b->no_write || a->seg != b->seg ||
+        a->cow != b->cow || a->no_write != b->no_write || a->accounted != b->accounted ||
+        a->seg != b->seg ||
         strcmp(a->name, b->name) != 0 ||
         a->end_vpn + 1 != b->start_vpn || !mergeable_anon(a, b))
         return 0;
     return a->seg == NULL || a->seg_offset + (a->end_vpn - a->start_vpn + 1) == b->seg_offset;
 }
 
-/* Merge v with its neighbours where Linux's vma_merge() would. */
+/* Merge v with its neighbours where Linux's vma_merge() would: with the
+** one before first; then with the one after, if what came of the first
+** merge may (so a VMA between two of different anon_vma histories joins
+** the one before it). */
 static void vma_merge(vml_proc *p, struct vad *v)
 {
     struct vad *prev = vad_prev(v), *next = vad_next(v);
+    if (prev && same_vma(prev, v)) {
+        vm_merge(p, prev, v);
+        v = prev;
+    }
     if (next && same_vma(v, next))
         vm_merge(p, v, next);
-    if (prev && same_vma(prev, v))
-        vm_merge(p, prev, v);
 }
 
 /* Which VADs a call splits at its ends. */
@@ -418,8 +424,7 @@ int vml_posix_mprotect(vml_proc *p, vml_va addr, uint64_t len, int prot)
             tables += vm_protect_tables_needed(p, v, a << 12, (b + 1) << 12, mmprot);
         /* a private file mapping made writable is charged (mprotect_fixup:
         ** VM_ACCOUNT), refused only when it alone passes RAM + swap */
-        if (v->origin == VML_ORIGIN_POSIX && v->cow && v->commit_pages == 0 &&
-            (prot & VML_PROT_WRITE))
+        if (v->origin == VML_ORIGIN_POSIX && v->cow && !v->accounted && (prot & VML_PROT_WRITE))
             charge += b - a + 1;
     }
     if (tables > vm_available(m) || charge > vm_commit_limit(m))
@@ -443,8 +448,10 @@ int vml_posix_mprotect(vml_proc *p, vml_va addr, uint64_t len, int prot)
                 ** it first, then the pages that carry their own.  A private
                 ** file mapping that can write copies on write. */
                 unsigned vprot = mmprot;
-                if (v->cow && (prot & VML_PROT_WRITE))
+                if (v->cow && (prot & VML_PROT_WRITE)) {
                     vprot = (prot & VML_PROT_EXEC) ? 7u : 5u;
+                    vm_view_account(p, v);     /* mprotect_fixup(): VM_ACCOUNT */
+                }
                 v->protect = vm_prot_to_win32(vprot);
                 v->prot = prot;
             }

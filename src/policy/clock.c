@@ -38,28 +38,33 @@
 
 #define CLOCK_REF 0x1u   /* the reference bit, in slot_list.flags (L2) */
 
-static void clock_insert_ref(void *st, uint32_t slot, uint64_t next_use)
+static void clock_insert_ref(void *st, uint32_t slot, uint64_t key, uint64_t next_use,
+                             unsigned access)
 {
     struct slot_list *l = st;
 
+    (void)key;
     (void)next_use;
+    (void)access;
     sl_push_tail(l, slot);           /* K1: just behind the hand */
     l->flags[slot] |= CLOCK_REF;
 }
 
-static void clock_access(void *st, uint32_t slot, uint64_t next_use)
+static void clock_access(void *st, uint32_t slot, uint64_t next_use, unsigned access)
 {
     struct slot_list *l = st;
 
     (void)next_use;
+    (void)access;
     l->flags[slot] |= CLOCK_REF;
 }
 
 /* SL_NIL, which is POLICY_NO_SLOT, when nothing is resident (Q1). */
-static uint32_t clock_victim(void *st)
+static uint32_t clock_victim(void *st, const uint64_t *incoming)
 {
     struct slot_list *l = st;
 
+    (void)incoming;
     while (l->head != SL_NIL && (l->flags[l->head] & CLOCK_REF)) {
         uint32_t slot = l->head;
         l->flags[slot] &= (uint8_t)~CLOCK_REF;

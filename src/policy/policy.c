@@ -10,6 +10,9 @@
 
 static const struct policy_ops *const policies[] = {
     &policy_fifo, &policy_lru, &policy_mru, &policy_clock, &policy_clock0, &policy_opt,
+    &policy_lfu, &policy_arc, &policy_2q, &policy_lru2, &policy_clockpro, &policy_sieve,
+    &policy_s3fifo, &policy_wsclock, &policy_nru, &policy_aging, &policy_random,
+    &policy_optclean,
 };
 
 static const struct {

@@ -5,19 +5,24 @@
 ** Frames are the policy's slots, numbered in the order they first fill
 ** (a frame reloaded after an eviction keeps its number).  A hash map
 ** (open addressing, linear probing) finds the slot of a resident page;
-** slot_page[] goes back.  For a policy that needs the future (OPT) one
-** backward pass first gives every position the position of its page's
-** next reference, so the whole run is O(n) expected plus the policy's
-** own cost per reference: O(1) for the list policies (amortized for
-** CLOCK), O(log frames) for OPT's heap; O(n log n) at most, with the
-** final sort of the resident pages.  OPT's only ties are pages never
+** slot_page[] goes back.  For a policy that needs the future (OPT,
+** optclean) one backward pass first gives every position the position
+** of its page's next reference, so the whole run is O(n) expected plus
+** the policy's own cost per reference (Q7: O(1) amortized, or O(log
+** frames) for the heaps of OPT, optclean, LRU-2, NRU, aging and
+** WSClock); O(n log n) at most, with the final sort of the resident
+** pages.  OPT's only ties are pages never
 ** used again (no two pages share a next reference); it breaks them by
 ** the lowest slot, so the page in the earliest-filled frame goes.
 **
 ** Conventions (the textbook's): every reference to a page not resident
 ** is a fault, including the cold misses that fill free frames; a write
 ** makes the page dirty until it leaves, and evicting a dirty page is a
-** write-back.  Pages still resident at the end are not written back.
+** write-back.  A policy that writes pages back without evicting them
+** (WSClock, Q6 of policy.h) makes them clean, each a write-back too.
+** Pages still resident at the end are not written back.  The policy
+** sees each page's number as its key (Q4) and, with choose_victim, the
+** page that faulted.
 **
 ** INVARIANTS (of a run; S1 is checked on every eviction):
 **   S1  Slots 0..n_used-1 are exactly the resident slots (a slot is only
@@ -207,6 +212,24 @@ static int cmp_u64(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* Q6: the pages the policy wrote back while choosing its victim are
+** clean now; each that was dirty is a write-back.  0, or -1 when the
+** policy names a slot that is not resident. */
+static int sim_written(struct sim *s, uint64_t n_used, vml_policy_result *r)
+{
+    uint32_t slot;
+
+    if (s->ops->next_written == NULL)
+        return 0;
+    while ((slot = s->ops->next_written(s->st)) != POLICY_NO_SLOT) {
+        if (slot >= n_used)
+            return -1;
+        r->writebacks += s->dirty[slot];
+        s->dirty[slot] = 0;
+    }
+    return 0;
+}
+
 static vml_status sim_run(struct sim *s, const vml_ref *refs, size_t n, vml_policy_result *r)
 {
     uint64_t n_used = 0;
@@ -215,16 +238,18 @@ static vml_status sim_run(struct sim *s, const vml_ref *refs, size_t n, vml_poli
         uint64_t page = refs[i].page, next_use = s->next_use ? s->next_use[i] : 0;
         uint64_t slot;
 
+        unsigned access = refs[i].write ? POLICY_WRITE : 0;
+
         if (pmap_get(&s->resident, page, &slot)) {
             r->hits++;
-            s->ops->on_access(s->st, (uint32_t)slot, next_use);
+            s->ops->on_access(s->st, (uint32_t)slot, next_use, access);
         } else {
             r->faults++;
             if (n_used < s->n_slots) {
                 slot = n_used++;                  /* a free frame */
             } else {
-                slot = s->ops->choose_victim(s->st);
-                if (slot >= n_used)               /* Q1, S1 */
+                slot = s->ops->choose_victim(s->st, &page);
+                if (slot >= n_used || sim_written(s, n_used, r) != 0)   /* Q1, Q6, S1 */
                     return VML_E_CORRUPT;
                 s->ops->on_remove(s->st, (uint32_t)slot);
                 r->evictions++;
@@ -235,9 +260,9 @@ static vml_status sim_run(struct sim *s, const vml_ref *refs, size_t n, vml_poli
             s->dirty[slot] = 0;
             if (pmap_put(&s->resident, page, slot) != 0)   /* never grows */
                 return VML_E_NOMEM;
-            s->ops->on_insert(s->st, (uint32_t)slot, next_use);
+            s->ops->on_insert(s->st, (uint32_t)slot, page, next_use, access);
         }
-        if (refs[i].write)
+        if (access)
             s->dirty[slot] = 1;
     }
     r->refs = n;

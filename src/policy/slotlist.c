@@ -85,23 +85,27 @@ void sl_op_destroy(void *st)
     free(l);
 }
 
-void sl_op_push_tail(void *st, uint32_t slot, uint64_t next_use)
+void sl_op_push_tail(void *st, uint32_t slot, uint64_t key, uint64_t next_use, unsigned access)
 {
+    (void)key;
     (void)next_use;
+    (void)access;
     sl_push_tail(st, slot);
 }
 
-void sl_op_move_to_tail(void *st, uint32_t slot, uint64_t next_use)
+void sl_op_move_to_tail(void *st, uint32_t slot, uint64_t next_use, unsigned access)
 {
     (void)next_use;
+    (void)access;
     sl_move_to_tail(st, slot);
 }
 
-void sl_op_ignore(void *st, uint32_t slot, uint64_t next_use)
+void sl_op_ignore(void *st, uint32_t slot, uint64_t next_use, unsigned access)
 {
     (void)st;
     (void)slot;
     (void)next_use;
+    (void)access;
 }
 
 void sl_op_unlink(void *st, uint32_t slot)
@@ -112,16 +116,18 @@ void sl_op_unlink(void *st, uint32_t slot)
     l->flags[slot] = 0;   /* L2 */
 }
 
-uint32_t sl_op_head(void *st)
+uint32_t sl_op_head(void *st, const uint64_t *incoming)
 {
     const struct slot_list *l = st;
 
+    (void)incoming;
     return l->head;
 }
 
-uint32_t sl_op_tail(void *st)
+uint32_t sl_op_tail(void *st, const uint64_t *incoming)
 {
     const struct slot_list *l = st;
 
+    (void)incoming;
     return l->tail;
 }

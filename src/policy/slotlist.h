@@ -34,14 +34,15 @@ void sl_move_to_tail(struct slot_list *l, uint32_t slot);   /* slot on the list 
 
 /* The list as struct policy_ops's members (policy.h), st being a struct
 ** slot_list: FIFO, LRU and MRU are each a choice among these, CLOCK
-** builds on them.  next_use is ignored. */
+** builds on them.  key, next_use, access and incoming are ignored. */
 void    *sl_op_create(uint64_t capacity);   /* NULL: out of memory, capacity 0 or >= SL_NIL */
 void     sl_op_destroy(void *st);
-void     sl_op_push_tail(void *st, uint32_t slot, uint64_t next_use);
-void     sl_op_move_to_tail(void *st, uint32_t slot, uint64_t next_use);
-void     sl_op_ignore(void *st, uint32_t slot, uint64_t next_use);   /* does nothing */
+void     sl_op_push_tail(void *st, uint32_t slot, uint64_t key, uint64_t next_use,
+                         unsigned access);
+void     sl_op_move_to_tail(void *st, uint32_t slot, uint64_t next_use, unsigned access);
+void     sl_op_ignore(void *st, uint32_t slot, uint64_t next_use, unsigned access);  /* nothing */
 void     sl_op_unlink(void *st, uint32_t slot);
-uint32_t sl_op_head(void *st);   /* SL_NIL when the list is empty */
-uint32_t sl_op_tail(void *st);   /* SL_NIL when the list is empty */
+uint32_t sl_op_head(void *st, const uint64_t *incoming);   /* SL_NIL when the list is empty */
+uint32_t sl_op_tail(void *st, const uint64_t *incoming);   /* SL_NIL when the list is empty */
 
 #endif

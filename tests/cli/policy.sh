@@ -71,7 +71,8 @@ out=$("$vmlab" policy -p all -f 3 "$belady" --json)
 [ "$(grep -c '' <<<"$out")" -eq 1 ] || fail "json all is not one line"
 
 # -p all: one line per policy that runs on a reference string.
-for p in fifo lru mru clock clock0 opt; do
+for p in fifo lru mru clock clock0 opt lfu arc 2q lru2 clockpro sieve s3fifo wsclock nru aging \
+         random optclean; do
     expect_out "all lists $p" "$p " "$vmlab" policy -p all -f 3 "$belady"
 done
 
@@ -101,7 +102,7 @@ expect_error "trailing comma" "reference 3: no page after the last ','" "$vmlab"
 expect_error "page too large" "out of range" "$vmlab" policy -p lru -f 3 18446744073709551616
 expect_error "bare w" "reference 1 ('w')" "$vmlab" policy -p lru -f 3 w
 expect_error "binary junk" "reference 1 ('\\x01')" "$vmlab" policy -p lru -f 3 $'\x01'
-expect_error "unknown policy" "unknown policy 'lfu'" "$vmlab" policy -p lfu -f 3 1
+expect_error "unknown policy" "unknown policy 'belady'" "$vmlab" policy -p belady -f 3 1
 expect_error "ws runs only in a machine" "runs only inside a machine" "$vmlab" policy -p ws -f 3 1
 expect_error "no policy" "-p NAME is missing" "$vmlab" policy -f 3 1
 expect_error "no frames" "-f FRAMES is missing" "$vmlab" policy -p lru 1
