@@ -365,6 +365,15 @@ static uint32_t load_module(struct load *ld, const char *path, const char *from_
     struct ld_file *lf;
     char why[256];
     (void)from_dir;
+    /* a module loaded under this name is the one (LdrpFindLoadedDllByName:
+    ** names compare without case) */
+    struct vad *named = ld_module_named(p, path);
+    if (named != NULL && (ld_module_file(named)->img->format == LD_PE32 ||
+                          ld_module_file(named)->img->format == LD_PE32PLUS)) {
+        named->load_count++;
+        *out = named;
+        return 0;
+    }
     vml_status st = ld_file_get(m, path, &lf, why, sizeof why);
     if (st == VML_E_NOT_FOUND || st == VML_E_INVALID)
         return fail(ld, VML_ERROR_MOD_NOT_FOUND, "%s: not found%s", path, "");
@@ -595,17 +604,26 @@ uint32_t vml_win_CreateProcess(vml_machine *m, const char *name, const char *pat
     struct vad *mod;
     if (m == NULL || name == NULL || path == NULL || out == NULL)
         return VML_ERROR_INVALID_PARAMETER;
+    /* CreateProcess looks at the file before it makes anything: a DLL or a
+    ** non-PE file is not an executable */
+    struct ld_file *lf;
+    vml_status st = ld_file_get(m, path, &lf, err, sizeof err);
+    if (st == VML_E_NOT_FOUND || st == VML_E_INVALID || st == VML_E_ACCESS)
+        return w32_done(m, VML_ERROR_FILE_NOT_FOUND);
+    if (st == VML_E_NOMEM)
+        return w32_done(m, VML_ERROR_NOT_ENOUGH_MEMORY);
+    if (st != VML_OK || !is_pe(lf->img) || (lf->img->flags & LD_F_DLL)) {
+        vm_fail(m, VML_E_INVALID, "%s: %s", path,
+                st != VML_OK ? err : !is_pe(lf->img) ? "not a PE image"
+                                   : "a DLL, not an executable");
+        return w32_done(m, VML_ERROR_BAD_EXE_FORMAT);
+    }
+    err[0] = '\0';
     if (vml_proc_create(m, name, &p) != VML_OK)
         return w32_done(m, vml_proc_find(m, name) ? VML_ERROR_ALREADY_EXISTS
                                                   : VML_ERROR_NOT_ENOUGH_MEMORY);
     struct load ld = { p, err, sizeof err, 0 };
     uint32_t e = load_or_undo(&ld, path, &mod);
-    if (e == VML_ERROR_MOD_NOT_FOUND && strstr(err, "STATUS_DLL_NOT_FOUND") == NULL)
-        e = VML_ERROR_FILE_NOT_FOUND;             /* CreateProcess names the file itself */
-    if (e == 0 && (ld_module_file(mod)->img->flags & LD_F_DLL)) {
-        e = VML_ERROR_BAD_EXE_FORMAT;
-        vm_fail(m, VML_E_INVALID, "%s is a DLL, not an executable", path);
-    }
     if (e != 0) {
         char keep[512];
         snprintf(keep, sizeof keep, "%s", vml_last_error(m));

@@ -317,12 +317,19 @@ static void protect_one(void *ctx, vml_proc *p, vml_va va, vml_pa pte_pa, uint64
     p->ws.e[slot].prot = (uint8_t)cx->mmprot;
 }
 
+/* Do v's zero PTEs already mean mmprot?  (An image's pages each have
+** their own protection: never all of them.) */
+static int zero_ptes_mean(const struct vad *v, unsigned mmprot)
+{
+    return (v->seg == NULL || v->seg->kind != SEG_IMAGE) && vad_mmprot(v) == mmprot;
+}
+
 void vm_protect(vml_proc *p, struct vad *v, vml_va va, uint64_t n_pages, unsigned mmprot)
 {
     vml_va end = va + (n_pages << 12);
     struct protect_ctx cx = { v, mmprot };
     pt_visit(p, va, end, protect_one, &cx);
-    if ((!v->mem_commit && v->seg == NULL) || vad_mmprot(v) == mmprot)
+    if ((!v->mem_commit && v->seg == NULL) || zero_ptes_mean(v, mmprot))
         return;
     /* Zero PTEs take the VAD's protection: write the new one into them. */
     for (vml_va at = va; at < end; at += VML_PAGE_SIZE) {
@@ -340,7 +347,7 @@ void vm_protect(vml_proc *p, struct vad *v, vml_va va, uint64_t n_pages, unsigne
 uint64_t vm_protect_tables_needed(vml_proc *p, const struct vad *v, vml_va va, vml_va end,
                                   unsigned mmprot)
 {
-    if ((!v->mem_commit && v->seg == NULL) || vad_mmprot(v) == mmprot)
+    if ((!v->mem_commit && v->seg == NULL) || zero_ptes_mean(v, mmprot))
         return 0;
     return pt_tables_needed(p, va, end);
 }

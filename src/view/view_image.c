@@ -61,8 +61,8 @@ VML_API vml_status vml_view_lm(vml_proc *p, unsigned fmt, vml_text *out)
         return VML_E_INVALID;
     int ptr = vw_ptr_bytes(vml_proc_machine(p));
     if (fmt == VML_FMT_TEXT) {
-        vml_text_printf(out, "start%*s end%*s   module name\n", ptr == 8 ? 13 : 4, "",
-                        ptr == 8 ? 13 : 4, "");
+        vml_text_printf(out, "start%*send%*smodule name\n", ptr == 8 ? 13 : 4, "",
+                        ptr == 8 ? 17 : 8, "");
     } else {
         jw_begin(&j, out);
         jw_str(&j, "view", "lm");
@@ -450,7 +450,7 @@ VML_API vml_status vml_view_vmmap(vml_proc *p, unsigned fmt, vml_text *out)
     }
     if (fmt == VML_FMT_TEXT) {
         char b[7][32];
-        vml_text_printf(out, "%-14s %14s %14s %14s %14s %14s %14s %7s\n", "Type", "Size",
+        vml_text_printf(out, "%-14s %19s %14s %14s %14s %14s %14s %7s\n", "Type", "Size",
                         "Committed", "Working Set", "Private WS", "Shareable WS", "Shared WS",
                         "Blocks");
         for (int t = 0; t < N_VMM; t++) {
@@ -460,7 +460,7 @@ VML_API vml_status vml_view_vmmap(vml_proc *p, unsigned fmt, vml_text *out)
                 char g[32];
                 snprintf(b[c], sizeof b[c], "%s K", vt_group(v6[c] >> 10, g, sizeof g));
             }
-            vml_text_printf(out, "%-14s %14s %14s %14s %14s %14s %14s %7llu\n", vmm_names[t],
+            vml_text_printf(out, "%-14s %19s %14s %14s %14s %14s %14s %7llu\n", vmm_names[t],
                             b[0], b[1], b[2], b[3], b[4], b[5], (unsigned long long)r[t].blocks);
         }
         return vt_done(out);
