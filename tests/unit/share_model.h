@@ -363,6 +363,29 @@ static uint32_t expected_fault(struct world *w, const struct region *r, uint32_t
     return good;
 }
 
+/* ReadProcessMemory of mp's bytes by another process: the bytes that
+** came, stopping (ERROR_PARTIAL_COPY) where the process's own read would
+** fault.  *len becomes how many came. */
+static void read_from_outside(struct world *w, struct mproc *mp, struct region *r, uint32_t from,
+                              uint32_t *len, uint8_t *buf)
+{
+    vml_proc *caller = w->pr[rnd(w, w->n_pr)].p;
+    uint64_t n_done = 0;
+    uint32_t err = vml_win_ReadProcessMemory(caller, mp->p, r->va + from, buf, *len, &n_done);
+    uint32_t good = before_eof(w, r, from, *len);
+    if (err == VML_ERROR_PARTIAL_COPY && (good < *len || w->may_fail_reads)) {
+        EXPECT(w, n_done <= good && (n_done == good || w->may_fail_reads),
+               "ReadProcessMemory by %s copied %llu bytes, %u readable",
+               vml_proc_name(caller), (unsigned long long)n_done, good);
+        *len = (uint32_t)n_done;
+        return;
+    }
+    EXPECT(w, err == VML_ERROR_SUCCESS && n_done == *len,
+           "ReadProcessMemory by %s of %u bytes at %#llx: error %u, %llu copied",
+           vml_proc_name(caller), *len, (unsigned long long)(r->va + from), err,
+           (unsigned long long)n_done);
+}
+
 static void verify_range(struct world *w, struct mproc *mp, struct region *r, uint32_t from,
                          uint32_t len)
 {
@@ -370,7 +393,11 @@ static void verify_range(struct world *w, struct mproc *mp, struct region *r, ui
     vml_exception ex;
     unsigned cpu = (unsigned)rnd(w, vml_cpu_count(w->m));
     assert_non_null(buf);
-    vml_status st = vml_mem_read(mp->p, cpu, r->va + from, buf, len, &ex);
+    vml_status st = VML_OK;
+    if (rnd(w, 4) == 0)               /* another process reads it (vm_copy) */
+        read_from_outside(w, mp, r, from, &len, buf);
+    else
+        st = vml_mem_read(mp->p, cpu, r->va + from, buf, len, &ex);
     if (st == VML_FAULTED) {
         len = expected_fault(w, r, from, len, st, &ex);
         st = VML_OK;
