@@ -564,7 +564,18 @@ static void op_touch_region(struct world *w, struct mproc *mp)
 
 static void op_pressure(struct world *w, struct mproc *mp)
 {
-    switch (rnd(w, 4)) {
+    switch (rnd(w, 5)) {
+    case 4:
+        /* a process touches all it maps: the others' pages must make room */
+        say(w, "%s: touch every mapping", vml_proc_name(mp->p));
+        for (unsigned i = 0; i < mp->n_r; i++) {
+            struct region *r = &mp->r[i];
+            if (r->writable)
+                write_bytes(w, mp, r, 0, r->n_pages * PAGE);
+            else
+                verify_region(w, mp, r);
+        }
+        break;
     case 0:
         say(w, "tick");
         EXPECT_EQ(w, VML_OK, vml_tick(w->m, 1 + rnd(w, 3)));
@@ -618,8 +629,8 @@ static void step(struct world *w)
     struct mproc *mp = any_proc(w);
     unsigned op = (unsigned)rnd(w, 100);
     if (op < 18)       op_write(w, mp);
-    else if (op < 34)  op_read(w, mp);
-    else if (op < 38)  op_touch_region(w, mp);
+    else if (op < 31)  op_read(w, mp);
+    else if (op < 36)  op_touch_region(w, mp);
     else if (op < 42)  op_pressure(w, mp);
     else if (op < 43)  op_inject(w);
     else if (op < 46)  op_create_section(w, mp);
