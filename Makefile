@@ -101,6 +101,8 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(TB)/unit/%)
 $(TB)/unit/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(TB)/libvmlab.a | deps-test
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_TAPP) $< $(TB)/libvmlab.a -lcmocka -o $@
+# (a test's own header)
+$(TB)/unit/test_share_property: tests/unit/share_model.h
 
 # ptyexpect plays dialogues with `vmlab shell` on a pseudo-terminal.
 $(TB)/ptyexpect: tests/cli/ptyexpect.c
