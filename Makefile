@@ -6,7 +6,7 @@
 #   make bench-cg   instruction counts of the hardware's hot paths (callgrind)
 #   make install    PREFIX=/usr/local (DESTDIR=): header, libraries,
 #                   pkg-config file, vmlab
-#   make fuzz       FUZZ_TIME=SECONDS of each libFuzzer target
+#   make fuzz       FUZZ_TIME=SECONDS of each libFuzzer target (API, script, PE, ELF)
 
 PREFIX  ?= /usr/local
 CC      ?= cc
@@ -30,9 +30,9 @@ SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fram
 CFLAGS_TLIB := $(CSTD) $(WARN) -O1 -g $(SAN) -DVML_TEST_BUILD -Iinclude -Isrc
 CFLAGS_TAPP := $(CSTD) $(WARN) -O1 -g $(SAN) -DVML_TEST_BUILD -Iinclude -Isrc
 
-# Layers, bottom up: hw, policy <- mm <- os <- view (trace and loader come later).
+# Layers, bottom up: hw, policy <- mm <- os, loader <- view (trace comes later).
 LIB_SRC := $(wildcard src/hw/*.c) $(wildcard src/policy/*.c) $(wildcard src/mm/*.c) $(wildcard src/os/*.c) \
-           $(wildcard src/view/*.c)
+           $(wildcard src/view/*.c) $(wildcard src/loader/*.c)
 LIB_HDR := include/vmlab.h $(wildcard src/*/*.h)
 CLI_SRC := $(wildcard src/cli/*.c)
 CLI_HDR := $(wildcard src/cli/*.h)
@@ -40,7 +40,7 @@ CLI_HDR := $(wildcard src/cli/*.h)
 B  := build
 TB := build/test
 FZ := build/fuzz
-FUZZ_BIN := $(FZ)/fuzz_api $(FZ)/fuzz_script
+FUZZ_BIN := $(FZ)/fuzz_api $(FZ)/fuzz_script $(FZ)/fuzz_pe $(FZ)/fuzz_elf
 # Seconds of each fuzz target in make test.
 FUZZ_TEST_TIME ?= 5
 LIB_OBJ  := $(LIB_SRC:%.c=$(B)/%.o)
@@ -115,15 +115,17 @@ $(TB)/examples/%: examples/%.c include/vmlab.h $(TB)/libvmlab.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CSTD) $(WARN) -O1 -g $(SAN) -Iinclude $< $(TB)/libvmlab.a -o $@
 
-test: deps-test $(UNIT_BIN) $(TB)/vmlab $(TB)/ptyexpect $(EXAMPLE_BIN) all $(FUZZ_BIN)
+test: deps-test loader-images $(UNIT_BIN) $(TB)/vmlab $(TB)/ptyexpect $(EXAMPLE_BIN) all $(FUZZ_BIN)
 	@FUZZ_TEST_TIME=$(FUZZ_TEST_TIME) ./tests/run_tests.sh $(TB) $(B) $(FZ)
 
-unit: deps-test $(UNIT_BIN)
+unit: deps-test loader-images $(UNIT_BIN)
 	@for t in $(UNIT_BIN); do $$t || exit 1; done
 
 # ---- fuzzing (clang's libFuzzer) -----------------------------------------
 # make fuzz FUZZ_TIME=SECONDS runs each target that long (default 60) on a
-# corpus in build/fuzz/ seeded from tests/fuzz/seeds and tests/scenarios;
+# corpus in build/fuzz/ seeded from tests/fuzz/seeds, tests/scenarios (the
+# script target), the test images and the malformed files the loader's unit
+# tests write (the PE and ELF targets);
 # make test runs every kept crash (tests/fuzz/regress) and a few seconds of
 # each target (FUZZ_TEST_TIME).  The library is the test build: every
 # invariant checked after every call, a broken one aborts.
@@ -149,14 +151,53 @@ $(FZ)/fuzz_script: tests/fuzz/fuzz_script.c $(FUZZ_CLI_SRC) $(CLI_HDR) $(FUZZ_LI
 	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -Iinclude -Isrc/cli tests/fuzz/fuzz_script.c \
 	    $(FUZZ_CLI_SRC) $(FUZZ_LIB_OBJ) $(CLI_LIBS) -o $@
 
-fuzz: $(FUZZ_BIN)
+# The PE and ELF parsers alone, fully instrumented: they use nothing else.
+LOADER_SRC := $(wildcard src/loader/*.c)
+$(FZ)/fuzz_pe $(FZ)/fuzz_elf: $(FZ)/fuzz_%: tests/fuzz/fuzz_%.c $(LOADER_SRC) $(wildcard src/loader/*.h) | deps-fuzz
+	@mkdir -p $(FZ)
+	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -Iinclude -Isrc $< $(LOADER_SRC) -o $@
+
+fuzz: $(FUZZ_BIN) loader-images
 	tests/fuzz/run.sh $(FZ) $(FUZZ_TIME)
+
+# ---- loader: test images ------------------------------------------------
+# The PE test images are built with mingw-w64, the 32-bit ELF ones with
+# gcc -m32 (Debian packages of tools/deps.sh's group test).
+IMG := $(TB)/images
+LOADER_IMAGES := $(foreach b,32 64,$(IMG)/pedll$(b).dll $(IMG)/peexe$(b).exe $(IMG)/peexe$(b)_fixed.exe) \
+                 $(IMG)/static_pie $(IMG)/pie32
+MINGW_x64 := x86_64-w64-mingw32-gcc
+MINGW_x86 := i686-w64-mingw32-gcc
+PE_FLAGS := -O1 -s -Wl,--no-insert-timestamp
+.PHONY: loader-images
+loader-images: $(LOADER_IMAGES)
+$(LOADER_IMAGES): | deps-test
+$(IMG)/pedll64.dll: tests/images/pedll.c tests/images/pedll.def
+	@mkdir -p $(IMG)
+	$(MINGW_x64) $(PE_FLAGS) -shared -o $@ $^ -Wl,--out-implib,$(IMG)/libpedll64.a
+$(IMG)/pedll32.dll: tests/images/pedll.c tests/images/pedll.def
+	@mkdir -p $(IMG)
+	$(MINGW_x86) $(PE_FLAGS) -shared -o $@ $^ -Wl,--out-implib,$(IMG)/libpedll32.a
+$(IMG)/peexe%.exe: tests/images/peexe.c $(IMG)/pedll%.dll
+	$(MINGW_x$(if $(filter 32,$*),86,64)) $(PE_FLAGS) -o $@ $< $(IMG)/libpedll$*.a
+$(IMG)/peexe%_fixed.exe: tests/images/peexe.c $(IMG)/pedll%.dll
+	$(MINGW_x$(if $(filter 32,$*),86,64)) $(PE_FLAGS) -o $@ $< $(IMG)/libpedll$*.a -Wl,--disable-dynamicbase
+$(IMG)/static_pie: tests/images/elfhello.c
+	@mkdir -p $(IMG)
+	$(CC) -O1 -static-pie -o $@ $<
+$(IMG)/pie32: tests/images/elfhello.c
+	@mkdir -p $(IMG)
+	$(CC) -O1 -m32 -pie -fPIE -o $@ $<
+
 
 # ---- benchmarks --------------------------------------------------------
 $(B)/bench: bench/bench.c tests/unit/testutil.h $(B)/libvmlab.a
 	$(CC) $(CSTD) $(WARN) -O2 -g -Iinclude -Itests/unit bench/bench.c $(B)/libvmlab.a -o $@
-bench: $(B)/bench
+$(B)/bench_loader: bench/bench_loader.c $(B)/libvmlab.a
+	$(CC) $(CSTD) $(WARN) -O2 -g -Iinclude -Isrc bench/bench_loader.c $(B)/libvmlab.a -o $@
+bench: $(B)/bench $(B)/bench_loader
 	./$(B)/bench
+	./$(B)/bench_loader
 
 # Instructions per operation under callgrind (repeatable, unlike timings).
 $(B)/icount: bench/icount.c $(B)/libvmlab.a

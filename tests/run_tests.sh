@@ -136,7 +136,7 @@ if [ -n "$fz" ]; then
         ok; echo "ok   $(grep -c '^ok' "$tmp/out") kept crash inputs run clean"
     else bad "tests/fuzz/regress"; grep -A 30 FAIL "$tmp/out" | head -n 40; fi
     mkdir -p "$tmp/fuzz"
-    if bash tests/fuzz/run.sh "$fz" "${FUZZ_TEST_TIME:-5}" "$tmp/fuzz" >"$tmp/out" 2>&1; then
+    if VMLAB_TB=$tb bash tests/fuzz/run.sh "$fz" "${FUZZ_TEST_TIME:-5}" "$tmp/fuzz" >"$tmp/out" 2>&1; then
         ok; echo "ok   $(grep -c '^== ' "$tmp/out") targets fuzzed ${FUZZ_TEST_TIME:-5}s each"
     else bad "fuzzing found a crash (tests/fuzz/run.sh)"; tail -n 40 "$tmp/out"; fi
 fi

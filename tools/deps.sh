@@ -17,6 +17,10 @@ list() {
 build  libedit-dev          line editing of vmlab shell
 test   libcmocka-dev        the unit tests
 test   pkg-config           the install test builds a program with pkg-config
+test   binutils             the loader's tests compare with readelf and objdump
+test   gcc-mingw-w64-x86-64 the loader's PE32+ test images
+test   gcc-mingw-w64-i686   the loader's PE32 test images
+test   gcc-multilib         the loader's 32-bit ELF test image
 fuzz   clang                the libFuzzer targets (make fuzz, and make test's short run)
 fuzz   libclang-rt-14-dev   libFuzzer itself
 END

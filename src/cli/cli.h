@@ -309,6 +309,14 @@ CLI_HANDLER(h_view_pfn);  CLI_HANDLER(h_memusage);  CLI_HANDLER(h_maps);
 CLI_HANDLER(h_status);    CLI_HANDLER(h_taskmgr);   CLI_HANDLER(h_stats);
 CLI_HANDLER(h_query);     CLI_HANDLER(h_stat);      CLI_HANDLER(h_markbad);
 CLI_HANDLER(h_zeropages); CLI_HANDLER(h_db);
+/* cmd_share.c */
+CLI_HANDLER(h_file);      CLI_HANDLER(h_filecheck); CLI_HANDLER(h_createfile);
+CLI_HANDLER(h_createfilemapping); CLI_HANDLER(h_openfilemapping); CLI_HANDLER(h_mapview);
+CLI_HANDLER(h_unmapview); CLI_HANDLER(h_flushview); CLI_HANDLER(h_closehandle);
+CLI_HANDLER(h_open);      CLI_HANDLER(h_close);     CLI_HANDLER(h_msync);
+CLI_HANDLER(h_madvise);   CLI_HANDLER(h_fork);      CLI_HANDLER(h_view_ca);
+CLI_HANDLER(h_smaps);     CLI_HANDLER(h_pmap);      CLI_HANDLER(h_meminfo);
+CLI_HANDLER(h_free);
 /* cmd_paging.c */
 CLI_HANDLER(h_setwss);    CLI_HANDLER(h_setmemprio); CLI_HANDLER(h_tick);
 CLI_HANDLER(h_touch);     CLI_HANDLER(h_fill);      CLI_HANDLER(h_verify);

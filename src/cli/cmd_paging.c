@@ -219,31 +219,20 @@ CLI_HANDLER(h_touch)
     return RC_OK;
 }
 
-static uint64_t mix64(uint64_t z)
-{
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
-
-/* The pattern's bytes for [va, va + len) into buf. */
-static void pattern(uint64_t seed, uint64_t va, unsigned char *buf, size_t len)
-{
-    uint64_t word = 0;
-    size_t i;
-
-    for (i = 0; i < len; i++, va++) {
-        if (i == 0 || (va & 7) == 0)
-            word = mix64((seed * 0x9E3779B97F4A7C15ull) ^ (va & ~(uint64_t)7));
-        buf[i] = (unsigned char)(word >> (8 * (va & 7)));
-    }
-}
-
-static enum rc arg_seed(struct interp *in, char **argv, vml_proc **p, uint64_t *va,
-                        uint64_t *len, uint64_t *seed)
+/* PROCESS ADDRESS LEN SEED [AS]: *as is the address whose pattern bytes
+** go at ADDRESS (AS, or ADDRESS itself), so a view of a file made by
+** `file NAME SIZE SEED` compares with AS = the view's file offset. */
+static enum rc arg_seed(struct interp *in, size_t argc, char **argv, vml_proc **p, uint64_t *va,
+                        uint64_t *len, uint64_t *seed, uint64_t *as)
 {
     if (arg_range(in, argv, p, va, len) || arg_num(in, argv[3], "SEED", seed))
         return RC_ERROR;
+    *as = *va;
+    if (argc > 4 && arg_num(in, argv[4], "AS", as))
+        return RC_ERROR;
+    if (*as + *len < *as)
+        return cli_error(in, "AS %#llx + LEN %#llx runs past the end of the address space",
+                         (unsigned long long)*as, (unsigned long long)*len);
     return RC_OK;
 }
 
@@ -253,11 +242,10 @@ CLI_HANDLER(h_fill)
     unsigned char *buf;
     struct progress pg;
     vml_proc *p;
-    uint64_t va = 0, len = 0, seed = 0, start, end;
+    uint64_t va = 0, len = 0, seed = 0, as = 0, start, end;
     enum rc rc = RC_OK;
 
-    (void)argc;
-    if (arg_seed(in, argv, &p, &va, &len, &seed))
+    if (arg_seed(in, argc, argv, &p, &va, &len, &seed, &as))
         return RC_ERROR;
     buf = malloc(CHUNK_BYTES);
     if (buf == NULL)
@@ -265,7 +253,7 @@ CLI_HANDLER(h_fill)
     progress_start(in, &pg, "fill", pages_in(va, len), "pages");
     for (start = va, end = va + len; va < end && rc == RC_OK && res->fail == FAIL_NONE;) {
         size_t n = big_chunk_len(va, end - va);
-        pattern(seed, va, buf, n);
+        vml_pattern(seed, as + (va - start), buf, n);
         rc = access_one(in, p, 1, va, buf, n, res);
         va += n;
         if (rc == RC_OK && res->fail == FAIL_NONE && va < end)
@@ -283,12 +271,11 @@ CLI_HANDLER(h_verify)
     unsigned char *buf, *want;
     struct progress pg;
     vml_proc *p;
-    uint64_t va = 0, len = 0, seed = 0, start, end, bad = 0;
+    uint64_t va = 0, len = 0, seed = 0, as = 0, start, end, bad = 0;
     size_t i;
     enum rc rc = RC_OK;
 
-    (void)argc;
-    if (arg_seed(in, argv, &p, &va, &len, &seed))
+    if (arg_seed(in, argc, argv, &p, &va, &len, &seed, &as))
         return RC_ERROR;
     buf = malloc(2 * (size_t)CHUNK_BYTES);
     if (buf == NULL)
@@ -299,7 +286,7 @@ CLI_HANDLER(h_verify)
         size_t n = big_chunk_len(va, end - va);
         rc = access_one(in, p, 0, va, buf, n, res);
         if (rc == RC_OK && res->fail == FAIL_NONE) {
-            pattern(seed, va, want, n);
+            vml_pattern(seed, as + (va - start), want, n);
             for (i = 0; i < n; i++)
                 bad += buf[i] != want[i];
         }
@@ -328,6 +315,8 @@ static const struct {
     { "pagefile-write", VML_INJECT_PAGEFILE_WRITE, "EIO or ENOSPC" },
     { "pagefile-read",  VML_INJECT_PAGEFILE_READ,  "EIO" },
     { "alloc",          VML_INJECT_HOST_ALLOC,     "NOMEM" },
+    { "file-read",      VML_INJECT_FILE_READ,      "EIO" },
+    { "file-write",     VML_INJECT_FILE_WRITE,     "EIO or ENOSPC" },
 };
 #define N_INJECT_POINTS (sizeof inject_points / sizeof inject_points[0])
 
@@ -366,7 +355,7 @@ CLI_HANDLER(h_inject)
             break;
     if (i == N_INJECT_POINTS)
         return cli_error(in, "inject: unknown injection point '%s' (pagefile-write, "
-                         "pagefile-read, alloc; or off)", argv[0]);
+                         "pagefile-read, alloc, file-read, file-write; or off)", argv[0]);
     if (argc < 2)
         return cli_error(in, "inject %s needs an error (%s) or off", argv[0],
                          inject_points[i].errors);
@@ -380,7 +369,8 @@ CLI_HANDLER(h_inject)
         err = (int)VML_E_NOMEM;
     else if (inject_points[i].what != VML_INJECT_HOST_ALLOC && strcmp(argv[1], "EIO") == 0)
         err = VML_EIO;
-    else if (inject_points[i].what == VML_INJECT_PAGEFILE_WRITE && strcmp(argv[1], "ENOSPC") == 0)
+    else if ((inject_points[i].what == VML_INJECT_PAGEFILE_WRITE ||
+              inject_points[i].what == VML_INJECT_FILE_WRITE) && strcmp(argv[1], "ENOSPC") == 0)
         err = VML_ENOSPC;
     else
         return cli_error(in, "inject %s: the error must be %s, not '%s'", argv[0],

@@ -52,7 +52,7 @@ static enum rc geometry(struct interp *in, const char *key, const char *v,
 }
 
 #define MACHINE_KEYS "ram paging tlb tlb2 cpus seed split pcid check pagefile policy wsmin " \
-                     "wsmax low high zeroreserve bginterval"
+                     "wsmax low high zeroreserve bginterval files"
 
 /* pagefile=SIZE | pagefile=PATH,SIZE | pagefile=off.  The path is the text
 ** before the last comma, as typed (it is not an expression).  For
@@ -170,6 +170,12 @@ static enum rc machine_key(struct interp *in, vml_config *cfg, const char *key, 
         return pagefile_key(in, cfg, v);
     } else if (strcmp(key, "policy") == 0) {
         return policy_key(in, cfg, v);
+    } else if (strcmp(key, "files") == 0) {
+        /* a directory path, as typed (not an expression); the library
+        ** copies it when it creates the machine */
+        if (v[0] == '\0')
+            return cli_error(in, "files= needs a directory path");
+        cfg->files_path = v;
     } else {
         return cli_error(in, "unknown machine key '%s' (%s)", key, MACHINE_KEYS);
     }

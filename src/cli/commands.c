@@ -50,7 +50,10 @@ static const struct cmd cmds[] = {
   "                    (default: RAM/64, at least 16, and twice that)\n"
   "  zeroreserve=N     zeroed pages the zero-page worker keeps (default: low)\n"
   "  bginterval=N      run the background work every N accesses (default\n"
-  "                    65536; 0: only on thresholds and tick)\n"
+  "                    65536; 0: only on thresholds and tick)\n"  "Files:\n"
+  "  files=PATH        the machine's file directory (relative file names are\n"
+  "                    in it; default: a fresh temporary directory, removed\n"
+  "                    with the machine)\n"
   "Without a machine line, the first command that needs a machine creates\n"
   "the default one.",
   "machine ram=4M pagefile=16M policy=ws wsmin=16", 0, h_machine },
@@ -202,12 +205,63 @@ static const struct cmd cmds[] = {
   "Standby pages of the lowest priority are repurposed first.",
   "SetProcessMemoryPriority B 1", M, h_setmemprio },
 
+{ "CreateFile", NULL, "Win32 personality", 4, 4, "PROCESS NAME ACCESS DISPOSITION",
+  "open or create a file of the machine (a handle)",
+  "CreateFile: NAME relative to the machine's file directory, or an absolute\n"
+  "host path (read-only: GENERIC_WRITE fails ERROR_ACCESS_DENIED).  ACCESS:\n"
+  "GENERIC_READ|GENERIC_WRITE|GENERIC_EXECUTE; DISPOSITION: CREATE_NEW,\n"
+  "CREATE_ALWAYS, OPEN_EXISTING, OPEN_ALWAYS, TRUNCATE_EXISTING.  On an\n"
+  "existing file CREATE_ALWAYS and OPEN_ALWAYS succeed and note\n"
+  "ERROR_ALREADY_EXISTS.  Value: the handle.",
+  "$hf = CreateFile A data.bin GENERIC_READ|GENERIC_WRITE OPEN_EXISTING", M | V, h_createfile },
+{ "CreateFileMapping", NULL, "Win32 personality", 4, 5, "PROCESS FILE PROTECT SIZE [NAME]",
+  "create (or open by name) a section",
+  "CreateFileMapping: FILE a file handle, or INVALID_HANDLE_VALUE for a\n"
+  "pagefile-backed section (SIZE bytes, SEC_COMMIT charged now or SEC_RESERVE\n"
+  "committed later through VirtualAlloc on a view).  PROTECT: PAGE_READONLY,\n"
+  "PAGE_READWRITE, PAGE_WRITECOPY, PAGE_EXECUTE_READ... | SEC_*.  SIZE 0: the\n"
+  "file's size; a writable section larger than its file grows it.  NAME in\n"
+  "the machine's namespace (Local\\name): an existing one is opened, noting\n"
+  "ERROR_ALREADY_EXISTS.  Value: the section handle.",
+  "$s = CreateFileMapping A INVALID_HANDLE_VALUE PAGE_READWRITE 0x10000 Local\\shm", M | V,
+  h_createfilemapping },
+{ "OpenFileMapping", NULL, "Win32 personality", 3, 3, "PROCESS ACCESS NAME",
+  "open a named section",
+  "OpenFileMapping: ACCESS is FILE_MAP_READ, FILE_MAP_WRITE, FILE_MAP_COPY,\n"
+  "FILE_MAP_EXECUTE or FILE_MAP_ALL_ACCESS.  ERROR_FILE_NOT_FOUND for an\n"
+  "unknown name.  Value: the section handle.",
+  "$s2 = OpenFileMapping B FILE_MAP_ALL_ACCESS Local\\shm", M | V, h_openfilemapping },
+{ "MapViewOfFile", "MapViewOfFileEx", "Win32 personality", 5, 6,
+  "PROCESS SECTION ACCESS OFFSET SIZE [ADDRESS]",
+  "map a view of a section",
+  "MapViewOfFileEx: ACCESS FILE_MAP_READ / WRITE / COPY (copy-on-write) /\n"
+  "EXECUTE / ALL_ACCESS; OFFSET a multiple of 64K (ERROR_MAPPED_ALIGNMENT);\n"
+  "SIZE 0: to the end of the section; ADDRESS the view's base (0 or omitted:\n"
+  "anywhere).  A copy-on-write view is charged to commit.  Value: the base.",
+  "$v = MapViewOfFile A $s FILE_MAP_WRITE 0 0", M | V, h_mapview },
+{ "UnmapViewOfFile", NULL, "Win32 personality", 2, 2, "PROCESS ADDRESS",
+  "unmap a view (its modified file pages are written back)",
+  "UnmapViewOfFile: ADDRESS is the view's base.",
+  "UnmapViewOfFile A $v", M, h_unmapview },
+{ "FlushViewOfFile", NULL, "Win32 personality", 3, 3, "PROCESS ADDRESS SIZE",
+  "write a file view's modified pages to the file",
+  "FlushViewOfFile: SIZE 0 flushes to the end of the view.  The Dirty bits of\n"
+  "every process that maps the pages are gathered first.",
+  "FlushViewOfFile A $v 0", M, h_flushview },
+{ "CloseHandle", NULL, "Win32 personality", 2, 2, "PROCESS HANDLE",
+  "close a file or section handle",
+  "CloseHandle: a section lives while a handle or a view refers to it.",
+  "CloseHandle A $s", M, h_closehandle },
+
 /* ---- POSIX personality ---------------------------------------------- */
 { "mmap", NULL, "POSIX personality", 5, 7, "PROCESS ADDRESS LENGTH PROT FLAGS [FD [OFFSET]]",
-  "map anonymous memory (Linux rules, errno)",
+  "map memory or a file (Linux rules, errno)",
   "Calls mmap.  PROT is PROT_NONE or an OR of PROT_READ PROT_WRITE PROT_EXEC;\n"
-  "FLAGS e.g. MAP_PRIVATE|MAP_ANONYMOUS (|MAP_FIXED).  FD defaults to -1 and\n"
-  "OFFSET to 0.  Value: the address.",
+  "FLAGS e.g. MAP_PRIVATE|MAP_ANONYMOUS (|MAP_FIXED), or MAP_SHARED /\n"
+  "MAP_PRIVATE with FD from open and OFFSET (page-aligned) into the file.\n"
+  "MAP_SHARED|MAP_ANONYMOUS makes a shmem object of its own.  FD defaults\n"
+  "to -1 and OFFSET to 0.  A page past the end of a mapped file raises\n"
+  "SIGBUS (BUS_ADRERR).  Value: the address.",
   "$q = mmap A 0 0x3000 PROT_READ|PROT_WRITE MAP_PRIVATE|MAP_ANONYMOUS", M | V, h_mmap },
 { "munmap", NULL, "POSIX personality", 3, 3, "PROCESS ADDRESS LENGTH",
   "unmap a range (splitting mappings)",
@@ -217,6 +271,42 @@ static const struct cmd cmds[] = {
   "change protection (split/merge mappings)",
   "Calls mprotect.",
   "mprotect A $q 0x1000 PROT_READ", M, h_mprotect },
+{ "open", NULL, "POSIX personality", 3, 3, "PROCESS NAME FLAGS",
+  "open a file of the machine (a descriptor)",
+  "open(2): NAME is relative to the machine's file directory (machine\n"
+  "files=PATH), or an absolute host path, which can be read and mapped but\n"
+  "never written (EACCES).  FLAGS: O_RDONLY, O_WRONLY or O_RDWR, with\n"
+  "O_CREAT, O_EXCL, O_TRUNC.  Value: the descriptor (the lowest free, from 3).",
+  "$fd = open A data.bin O_RDWR|O_CREAT", M | V, h_open },
+{ "close", NULL, "POSIX personality", 2, 2, "PROCESS FD",
+  "close a descriptor",
+  "close(2): EBADF for a descriptor the process does not have.  A mapping\n"
+  "made from the descriptor stays.",
+  "close A $fd", M, h_close },
+{ "msync", NULL, "POSIX personality", 4, 4, "PROCESS ADDRESS LENGTH FLAGS",
+  "write a shared file mapping back to its file",
+  "msync(2): MS_SYNC writes the modified pages of shared file mappings in\n"
+  "the range to their files now (the Dirty bits of every process that maps\n"
+  "them first); MS_ASYNC leaves them to the modified page writer, as Linux\n"
+  "does since 2.6.19; MS_INVALIDATE has nothing to drop (one page cache).\n"
+  "ENOMEM when the range is not fully mapped, after syncing what is.",
+  "msync A $m 0x4000 MS_SYNC", M, h_msync },
+{ "madvise", NULL, "POSIX personality", 4, 4, "PROCESS ADDRESS LENGTH ADVICE",
+  "advice: MADV_DONTNEED, MADV_WILLNEED, MADV_FREE ...",
+  "madvise(2).  MADV_DONTNEED drops the pages: private anonymous memory reads\n"
+  "back as zeros, a private file mapping from the file, a shared mapping\n"
+  "keeps its data.  MADV_WILLNEED reads a file's pages into memory ahead of\n"
+  "use.  MADV_FREE lets clean private pages be dropped rather than saved\n"
+  "when memory is short (a write first cancels it).  MADV_DONTFORK /\n"
+  "MADV_DOFORK: not inherited by fork / inherited again.  ENOMEM over a hole.",
+  "madvise A $p 0x4000 MADV_DONTNEED", M, h_madvise },
+{ "fork", NULL, "POSIX personality", 2, 2, "PARENT CHILD",
+  "fork: a child sharing every page copy-on-write",
+  "fork(2): CHILD is the new process's name.  Its private memory shares the\n"
+  "parent's pages copy-on-write (read-only in both, share count 2; the\n"
+  "first write in either takes a copy), shared mappings stay shared, the\n"
+  "descriptors are copied.  Value: the child's pid.",
+  "$pid = fork A B", M | V, h_fork },
 
 /* ---- Memory access -------------------------------------------------- */
 { "read", NULL, "Memory access", 3, 3, "PROCESS ADDRESS TYPE",
@@ -245,18 +335,21 @@ static const struct cmd cmds[] = {
   "contents stay).\n"
   "Value: the pages touched.  An exception stops it, as read and write do.",
   "touch A $p 4M w", M | V | C, h_touch },
-{ "fill", NULL, "Memory access", 4, 4, "PROCESS ADDRESS LEN SEED",
+{ "fill", NULL, "Memory access", 4, 5, "PROCESS ADDRESS LEN SEED [AS]",
   "write a pattern derived from SEED and each address",
   "Writes LEN bytes at ADDRESS, in order, through the MMU: byte va is byte\n"
   "(va & 7) of SplitMix64's mix of (SEED * 0x9E3779B97F4A7C15) ^ (va & ~7).\n"
   "Every byte depends only on SEED and its own address, so verify checks\n"
-  "any part of the range.  An exception stops it at the faulting page.",
+  "any part of the range.  With AS, the bytes are those of addresses AS..\n"
+  "(so a view of a file made by `file NAME SIZE SEED` compares: AS is the\n"
+  "view's offset in the file).  An exception stops it at the faulting page.",
   "fill A $p 4M 7", M | C, h_fill },
-{ "verify", NULL, "Memory access", 4, 4, "PROCESS ADDRESS LEN SEED",
+{ "verify", NULL, "Memory access", 4, 5, "PROCESS ADDRESS LEN SEED [AS]",
   "count the bytes that differ from fill's pattern",
   "Reads LEN bytes at ADDRESS, in order, through the MMU, and compares them\n"
-  "with the pattern fill writes for SEED.  Value: the number of bytes that\n"
-  "differ (0: the data is intact).  An exception stops it.",
+  "with the pattern fill writes for SEED (at addresses AS.. when given).\n"
+  "Value: the number of bytes that differ (0: the data is intact).  An\n"
+  "exception stops it.",
   "expect verify A $p 4M 7 == 0", M | V | C, h_verify },
 
 /* ---- Page tables and TLB -------------------------------------------- */
@@ -338,7 +431,9 @@ static const struct cmd cmds[] = {
 { "inject", NULL, "Paging", 1, 4, "POINT ERROR [after=N] [count=N] | [POINT] off",
   "make pagefile I/O or host allocations fail",
   "Fault injection.  POINT is pagefile-write (ERROR EIO or ENOSPC),\n"
-  "pagefile-read (EIO) or alloc (NOMEM: the host's malloc).  After N more\n"
+  "pagefile-read (EIO), alloc (NOMEM: the host's malloc), file-read (EIO:\n"
+  "a mapped file's page reads) or file-write (EIO or ENOSPC: write-backs\n"
+  "to mapped files).  After N more\n"
   "successful operations of that kind (default 0), the next count (default\n"
   "1) fail.  A failed write leaves the pages on the modified list, data\n"
   "intact; a failed read raises STATUS_IN_PAGE_ERROR (SIGBUS).  inject\n"
@@ -363,6 +458,18 @@ static const struct cmd cmds[] = {
   "pgpgin, pgpgout, pswpin, pswpout, pgfault, pgmajfault.",
   "vmstat", M | J, h_vmstat },
 
+/* ---- Files ------------------------------------------------------------ */
+{ "file", NULL, "Files", 2, 3, "NAME SIZE [SEED]",
+  "create or replace a file in the machine's file directory",
+  "Makes NAME hold SIZE bytes: byte k is fill's pattern byte for SEED at\n"
+  "address k (zeros without SEED).  Refused while a view maps the file.",
+  "file data.bin 0x4000 7", M, h_file },
+{ "filecheck", NULL, "Files", 4, 4, "NAME OFFSET LEN SEED",
+  "compare a host file with fill's pattern",
+  "Value: how many of the host file's bytes OFFSET..OFFSET+LEN-1 differ from\n"
+  "fill's pattern for SEED at addresses OFFSET.. (0: the file holds it).",
+  "expect filecheck data.bin 0 0x4000 7 == 0", M | V, h_filecheck },
+
 /* ---- Views ---------------------------------------------------------- */
 { "!vad", NULL, "Views", 1, 1, "PROCESS",
   "the VAD tree (WinDbg !vad)",
@@ -378,9 +485,37 @@ static const struct cmd cmds[] = {
   "status A", M | J, h_status },
 { "taskmgr", NULL, "Views", 0, 0, "",
   "Task Manager columns, one row per process",
-  "Working Set, Peak Working Set, Private Bytes, Virtual Size, Page Faults\n"
-  "and Hard Faults (faults that read the pagefile) of every process.",
+  "Working Set and its parts (WS Private, WS Shareable, WS Shared, as Process\n"
+  "Explorer shows them), Peak Working Set, Commit size, Virtual Size, Page\n"
+  "Faults and Hard Faults (faults that read the pagefile or a file).",
   "taskmgr", M | J, h_taskmgr },
+{ "!ca", NULL, "Views", 2, 2, "PROCESS ADDRESS",
+  "a section's control area and prototype PTEs (WinDbg !ca)",
+  "The control area, segment and prototype PTEs of the section mapped at\n"
+  "ADDRESS, each prototype PTE with its state (valid, transition, pagefile,\n"
+  "in the file, demand zero).",
+  "!ca A $v", M | J, h_view_ca },
+{ "smaps", NULL, "Views", 1, 1, "PROCESS",
+  "/proc/PID/smaps",
+  "Each mapping's Size, Rss, Pss, Shared/Private Clean/Dirty, Referenced,\n"
+  "Anonymous, Swap ... and VmFlags, in Linux's format.",
+  "smaps A", M | J, h_smaps },
+{ "pmap", NULL, "Views", 1, 1, "PROCESS",
+  "pmap -x",
+  "Address, Kbytes, RSS, Dirty, Mode and Mapping of each mapping, and the\n"
+  "totals, as procps' pmap -x prints them.",
+  "pmap A", M | J, h_pmap },
+{ "meminfo", NULL, "Views", 0, 0, "",
+  "/proc/meminfo",
+  "MemTotal, MemFree, MemAvailable, Cached, SwapCached, Active, Inactive,\n"
+  "SwapTotal, SwapFree, Dirty, AnonPages, Mapped, Shmem, PageTables,\n"
+  "CommitLimit and Committed_AS, as Linux prints them.",
+  "meminfo", M | J, h_meminfo },
+{ "free", NULL, "Views", 0, 0, "",
+  "free -k",
+  "total, used, free, shared, buff/cache and available memory and swap, as\n"
+  "procps' free -k prints them.",
+  "free", M | J, h_free },
 { "query", NULL, "Views", 2, 2, "PROCESS ADDRESS",
   "the library's VirtualQuery view",
   "Renders the MEMORY_BASIC_INFORMATION of the region at ADDRESS.",

@@ -404,7 +404,7 @@ static enum fault_outcome cow_copy(struct fault *ft, vml_pfn src)
                          .pfn = pfn, .from = from, .to = VML_LIST_ACTIVE, .what = "cow copy" };
         mm_emit(m, &ev);
     }
-    page_map(p, ft->va, ft->pte_pa, pfn, ft->mmprot, 0);
+    page_map(p, ft->va, ft->pte_pa, pfn, mmprot_copied(ft->mmprot), 0);
     note_anon(ft);
     p->st.cow_faults++;
     m->st.cow_faults++;

@@ -130,6 +130,20 @@ static inline int mmprot_writecopy(unsigned mmprot)
     unsigned a = mmprot & MM_ACCESS_MASK;
     return !mmprot_noaccess(mmprot) && (a == MM_WRITECOPY || a == MM_EXECUTE_WRITECOPY);
 }
+/* The protection of a page's private copy: a copy-on-write protection
+** becomes its writable one (WRITECOPY -> READWRITE, as VirtualQuery then
+** shows), others stay. */
+static inline unsigned mmprot_copied(unsigned mmprot)
+{
+    unsigned a = mmprot & MM_ACCESS_MASK;
+    if (mmprot_noaccess(mmprot))
+        return mmprot;
+    if (a == MM_WRITECOPY)
+        return (mmprot & ~MM_ACCESS_MASK) | MM_READWRITE;
+    if (a == MM_EXECUTE_WRITECOPY)
+        return (mmprot & ~MM_ACCESS_MASK) | MM_EXECUTE_READWRITE;
+    return mmprot;
+}
 /* What a write may do: write in place, or through a copy. */
 static inline int mmprot_can_write(unsigned mmprot)
 {
