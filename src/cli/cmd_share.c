@@ -40,6 +40,21 @@ static enum rc arg_name(struct interp *in, const char *word, const char *what, c
     return RC_OK;
 }
 
+/* A file name: as arg_name, but in a sandboxed run (the fuzz target) only
+** a name inside the machine's file directory: no absolute path, no "..". */
+static enum rc arg_file_name(struct interp *in, const char *word, char **out)
+{
+    if (arg_name(in, word, "NAME", out) != RC_OK)
+        return RC_ERROR;
+    if (in->sandbox && ((*out)[0] == '/' || strstr(*out, "..") != NULL)) {
+        free(*out);
+        *out = NULL;
+        return cli_error(in, "only files of the machine's file directory in this run (no "
+                         "host files)");
+    }
+    return RC_OK;
+}
+
 /* Win32 results: a value on success; ERROR_ALREADY_EXISTS is a success
 ** that says so (CreateFileMapping of an existing name, CreateFile's
 ** *_ALWAYS on an existing file). */
@@ -83,7 +98,7 @@ CLI_HANDLER(h_file)
 {
     char *name = NULL;
     uint64_t size = 0, seed = 0;
-    if (arg_name(in, argv[0], "NAME", &name) || arg_num(in, argv[1], "SIZE", &size) ||
+    if (arg_file_name(in, argv[0], &name) || arg_num(in, argv[1], "SIZE", &size) ||
         (argc > 2 && arg_num(in, argv[2], "SEED", &seed))) {
         free(name);
         return RC_ERROR;
@@ -99,7 +114,7 @@ CLI_HANDLER(h_filecheck)
     char *name = NULL;
     uint64_t off = 0, len = 0, seed = 0, bad = 0;
     (void)argc;
-    if (arg_name(in, argv[0], "NAME", &name) || arg_num(in, argv[1], "OFFSET", &off) ||
+    if (arg_file_name(in, argv[0], &name) || arg_num(in, argv[1], "OFFSET", &off) ||
         arg_num(in, argv[2], "LEN", &len) || arg_num(in, argv[3], "SEED", &seed)) {
         free(name);
         return RC_ERROR;
@@ -124,7 +139,7 @@ CLI_HANDLER(h_createfile)
     uint32_t access = 0, disp = 0;
     vml_handle h = 0;
     (void)argc;
-    if (arg_proc(in, argv[0], &p) || arg_name(in, argv[1], "NAME", &name) ||
+    if (arg_proc(in, argv[0], &p) || arg_file_name(in, argv[1], &name) ||
         arg_u32(in, argv[2], "ACCESS", &access) || arg_u32(in, argv[3], "DISPOSITION", &disp)) {
         free(name);
         return RC_ERROR;
@@ -234,7 +249,7 @@ CLI_HANDLER(h_open)
     char *name = NULL;
     int flags = 0, fd = -1;
     (void)argc;
-    if (arg_proc(in, argv[0], &p) || arg_name(in, argv[1], "NAME", &name) ||
+    if (arg_proc(in, argv[0], &p) || arg_file_name(in, argv[1], &name) ||
         arg_int(in, argv[2], "FLAGS", &flags)) {
         free(name);
         return RC_ERROR;

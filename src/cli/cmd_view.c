@@ -175,6 +175,8 @@ static enum rc machine_key(struct interp *in, vml_config *cfg, const char *key, 
         ** copies it when it creates the machine */
         if (v[0] == '\0')
             return cli_error(in, "files= needs a directory path");
+        if (in->sandbox)         /* its files would be written: host files */
+            return cli_error(in, "files=PATH is not allowed in this run (no host files)");
         cfg->files_path = v;
     } else {
         return cli_error(in, "unknown machine key '%s' (%s)", key, MACHINE_KEYS);
