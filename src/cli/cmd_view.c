@@ -374,15 +374,32 @@ CLI_HANDLER(h_process)
 {
     vml_proc *p = NULL;
     vml_status st;
+    struct value v = {0};
+    const char *name = argv[0];
+    enum rc rc = RC_OK;
 
     (void)argc;
-    if (!valid_proc_name(argv[0]))
-        return cli_error(in, "bad process name '%s' (letters, digits, _ . -; at most 64)", argv[0]);
-    if (is_scope_word(argv[0]))
-        return cli_error(in, "'%s' names a counter scope; choose another process name", argv[0]);
-    if (vml_proc_find(in->m, argv[0]) != NULL)
-        return cli_error(in, "a process named '%s' already exists", argv[0]);
-    st = vml_proc_create(in->m, argv[0], &p);
+    if (argv[0][0] == '$' || argv[0][0] == '"') {     /* a name held in a string */
+        if (arg_value(in, argv[0], &v) != RC_OK)
+            return RC_ERROR;
+        if (v.kind != VAL_STR) {
+            value_free(&v);
+            return cli_error(in, "%s holds a number, not a process name", argv[0]);
+        }
+        name = v.str;
+    }
+    if (!valid_proc_name(name))
+        rc = cli_error(in, "bad process name '%s' (letters, digits, _ . -; at most 64)", name);
+    else if (is_scope_word(name))
+        rc = cli_error(in, "'%s' names a counter scope; choose another process name", name);
+    else if (vml_proc_find(in->m, name) != NULL)
+        rc = cli_error(in, "a process named '%s' already exists", name);
+    if (rc != RC_OK) {
+        value_free(&v);
+        return rc;
+    }
+    st = vml_proc_create(in->m, name, &p);
+    value_free(&v);
     if (st != VML_OK)
         return lib_status(in, st, res);
     value_set_num(&res->val, vml_proc_pid(p));
