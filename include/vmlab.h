@@ -393,6 +393,10 @@ VML_API uint32_t vml_win_MapViewOfFile(vml_proc *p, vml_handle section, uint32_t
 VML_API uint32_t vml_win_UnmapViewOfFile(vml_proc *p, vml_va base);
 VML_API uint32_t vml_win_FlushViewOfFile(vml_proc *p, vml_va base, uint64_t size);
 VML_API uint32_t vml_win_CloseHandle(vml_proc *p, vml_handle h);
+/* The code the last failed Win32 call of p returned -- or the last
+** CreateFile, CreateFileMapping or OpenFileMapping, which set it on
+** success too (0, or ERROR_ALREADY_EXISTS for an object that existed). */
+VML_API uint32_t vml_win_GetLastError(vml_proc *p);
 
 /* ------------------------------------------------------------------ */
 /* POSIX (Linux) personality                                           */
@@ -547,10 +551,14 @@ VML_API const char *vml_pte_kind_name(vml_pte_kind k);  /* "demand-zero" */
 /* The leaf entry for va (the PTE, or the PDE/PDPTE of a large page);
 ** VML_E_NOT_PRESENT when a table on the way is missing. */
 VML_API vml_status vml_pte_get(vml_proc *p, vml_va va, uint64_t *pte);
-/* Raw write of the leaf entry of a valid page with NO TLB invalidation:
-** what the hardware sees when an OS forgets to flush.  Only permission and
-** status bits (RW, US, PWT, PCD, A, D, G, NX) may change: the frame and P
-** belong to the memory manager.  VML_E_INVALID otherwise. */
+/* Raw write of the leaf entry of a valid 4K user page with NO TLB
+** invalidation: what the hardware sees when an OS forgets to flush.  The
+** permission and status bits (RW, US, PWT, PCD, A, D, PAT, G, NX) may
+** change, and the frame may become another frame this process maps (the
+** two PTEs then share it: share count and reverse map follow; a private
+** page left with no PTE is freed, its data lost as the overwritten PTE
+** lost it).  P and the software bits belong to the memory manager.
+** VML_E_INVALID otherwise. */
 VML_API vml_status vml_pte_set_raw(vml_proc *p, vml_va va, uint64_t pte);
 
 /* ------------------------------------------------------------------ */
@@ -898,8 +906,8 @@ typedef enum vml_scope { VML_SCOPE_SYSTEM, VML_SCOPE_PROC, VML_SCOPE_CPU } vml_s
     X(clone_pages,        "pages shared copy-on-write after fork (clone prototype PTEs)") \
     X(forks,              "fork calls") \
     X(anon_pages,         "frames holding anonymous memory (private and clone pages), in use or in transition") \
-    X(mapped_file_pages,  "frames of files that some PTE maps now") \
-    X(dirty_pages,        "frames written since last saved (modified list, and mapped ones marked so)") \
+    X(mapped_file_pages,  "frames of files and shared memory that some PTE maps now (Linux Mapped)") \
+    X(dirty_pages,        "file pages written and not yet written back (Linux Dirty)") \
     X(swap_cached_pages,  "frames that also have a clean copy in the pagefile (SwapCached)")
 
 #define VML_PROC_STAT_LIST(X) \

@@ -99,6 +99,8 @@ struct result {
     char           detail[160]; /* FAIL_STATUS: the library's message */
 };
 void result_reset(struct result *r);
+/* A Win32 call's result: 0, or the command fails with that error code. */
+void result_win32(struct result *res, uint32_t e);
 
 /* ------------------------------------------------------------------ */
 /* The interpreter.                                                    */
@@ -313,6 +315,7 @@ CLI_HANDLER(h_zeropages); CLI_HANDLER(h_db);
 CLI_HANDLER(h_file);      CLI_HANDLER(h_filecheck); CLI_HANDLER(h_createfile);
 CLI_HANDLER(h_createfilemapping); CLI_HANDLER(h_openfilemapping); CLI_HANDLER(h_mapview);
 CLI_HANDLER(h_unmapview); CLI_HANDLER(h_flushview); CLI_HANDLER(h_closehandle);
+CLI_HANDLER(h_getlasterror);
 CLI_HANDLER(h_open);      CLI_HANDLER(h_close);     CLI_HANDLER(h_msync);
 CLI_HANDLER(h_madvise);   CLI_HANDLER(h_fork);      CLI_HANDLER(h_view_ca);
 CLI_HANDLER(h_smaps);     CLI_HANDLER(h_pmap);      CLI_HANDLER(h_meminfo);

@@ -85,15 +85,6 @@ static enum rc wdata_parse(struct interp *in, const char *type_word, const char 
     return RC_OK;
 }
 
-/* A Win32 call's GetLastError code: 0, or the failure of the command. */
-static void win32_fail(struct result *res, uint32_t e)
-{
-    if (e != 0) {
-        res->fail = FAIL_WIN32;
-        res->win32 = e;
-    }
-}
-
 /* ------------------------------------------------------------------ */
 /* Reading through the MMU or through ReadProcessMemory                */
 
@@ -108,7 +99,7 @@ static enum rc msrc_read(struct msrc *s, vml_va va, void *buf, size_t len, struc
 {
     if (s->caller != NULL) {
         uint64_t done = 0;
-        win32_fail(res, vml_win_ReadProcessMemory(s->caller, s->p, va, buf, len, &done));
+        result_win32(res, vml_win_ReadProcessMemory(s->caller, s->p, va, buf, len, &done));
         return RC_OK;
     }
     return lib_status(s->in, vml_mem_read(s->p, s->in->cmd_cpu, va, buf, len, &res->ex), res);
@@ -163,7 +154,7 @@ static enum rc read_typed(struct msrc *s, vml_va va, int size, struct result *re
 /* The failure, or on success the value v. */
 static void win32_result(struct result *res, uint32_t e, uint64_t v)
 {
-    win32_fail(res, e);
+    result_win32(res, e);
     if (e == 0)
         value_set_num(&res->val, v);
 }
@@ -215,7 +206,7 @@ CLI_HANDLER(h_vfree)
     if (arg_proc(in, argv[0], &p) || arg_num(in, argv[1], "ADDRESS", &addr) ||
         arg_size(in, argv[2], "SIZE", &size) || arg_u32(in, argv[3], "TYPE", &type))
         return RC_ERROR;
-    win32_fail(res, vml_win_VirtualFree(p, addr, size, type));
+    result_win32(res, vml_win_VirtualFree(p, addr, size, type));
     return RC_OK;
 }
 
@@ -291,7 +282,7 @@ CLI_HANDLER(h_vquery)
     }
     memset(&mbi, 0, sizeof mbi);
     e = vml_win_VirtualQuery(p, addr, &mbi);
-    win32_fail(res, e);
+    result_win32(res, e);
     if (e != 0)
         return RC_OK;
     if (field < N_MBI_FIELDS) {

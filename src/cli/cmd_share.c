@@ -66,19 +66,10 @@ static void win32_value(struct result *res, uint32_t e, uint64_t v)
         return;
     }
     if (e != 0) {
-        res->fail = FAIL_WIN32;
-        res->win32 = e;
+        result_win32(res, e);
         return;
     }
     value_set_num(&res->val, v);
-}
-
-static void win32_status(struct result *res, uint32_t e)
-{
-    if (e != 0) {
-        res->fail = FAIL_WIN32;
-        res->win32 = e;
-    }
 }
 
 static void errno_value(struct result *res, int err, uint64_t v, int has_value)
@@ -213,7 +204,7 @@ CLI_HANDLER(h_unmapview)
     (void)argc;
     if (arg_proc(in, argv[0], &p) || arg_num(in, argv[1], "ADDRESS", &base))
         return RC_ERROR;
-    win32_status(res, vml_win_UnmapViewOfFile(p, base));
+    result_win32(res, vml_win_UnmapViewOfFile(p, base));
     return RC_OK;
 }
 
@@ -225,7 +216,7 @@ CLI_HANDLER(h_flushview)
     if (arg_proc(in, argv[0], &p) || arg_num(in, argv[1], "ADDRESS", &base) ||
         arg_num(in, argv[2], "SIZE", &size))
         return RC_ERROR;
-    win32_status(res, vml_win_FlushViewOfFile(p, base, size));
+    result_win32(res, vml_win_FlushViewOfFile(p, base, size));
     return RC_OK;
 }
 
@@ -236,7 +227,18 @@ CLI_HANDLER(h_closehandle)
     (void)argc;
     if (arg_proc(in, argv[0], &p) || arg_num(in, argv[1], "HANDLE", &h))
         return RC_ERROR;
-    win32_status(res, vml_win_CloseHandle(p, h));
+    result_win32(res, vml_win_CloseHandle(p, h));
+    return RC_OK;
+}
+
+/* GetLastError PROCESS: value: the code */
+CLI_HANDLER(h_getlasterror)
+{
+    vml_proc *p;
+    (void)argc;
+    if (arg_proc(in, argv[0], &p))
+        return RC_ERROR;
+    value_set_num(&res->val, vml_win_GetLastError(p));
     return RC_OK;
 }
 

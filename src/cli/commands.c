@@ -261,6 +261,13 @@ static const struct cmd cmds[] = {
   "close a file or section handle",
   "CloseHandle: a section lives while a handle or a view refers to it.",
   "CloseHandle A $s", M, h_closehandle },
+{ "GetLastError", NULL, "Win32 personality", 1, 1, "PROCESS",
+  "the process's last Win32 error code",
+  "GetLastError: the code of the process's last failed Win32 call, or of its\n"
+  "last CreateFile, CreateFileMapping or OpenFileMapping, which set it on\n"
+  "success too: 0, or ERROR_ALREADY_EXISTS (183) when the object existed.\n"
+  "Value: the code.",
+  "expect GetLastError A == ERROR_ALREADY_EXISTS", V, h_getlasterror },
 
 /* ---- POSIX personality ---------------------------------------------- */
 { "mmap", NULL, "POSIX personality", 5, 7, "PROCESS ADDRESS LENGTH PROT FLAGS [FD [OFFSET]]",
@@ -381,8 +388,10 @@ static const struct cmd cmds[] = {
 { "setpte", NULL, "Page tables and TLB", 3, 3, "PROCESS ADDRESS VALUE",
   "raw write of the leaf PTE, NO TLB flush",
   "What the hardware sees when an OS forgets to flush: the entry changes in\n"
-  "memory, but a TLB entry filled before keeps the old permissions until\n"
-  "invlpg or a flush.  Only permission and status bits may change.",
+  "memory, but a TLB entry filled before keeps the old permissions and\n"
+  "frame until invlpg or a flush.  The permission and status bits may\n"
+  "change, and the frame may become one this process maps at another\n"
+  "address (the page that loses its only PTE is freed).",
   "setpte A $p ($e & ~0x2)", M, h_setpte },
 { "invlpg", NULL, "Page tables and TLB", 2, 3, "PROCESS ADDRESS [all]",
   "invalidate the TLB entry of ADDRESS",

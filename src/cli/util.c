@@ -34,6 +34,14 @@ void value_set_num(struct value *v, uint64_t num)
     v->num = num;
 }
 
+void result_win32(struct result *res, uint32_t e)
+{
+    if (e != 0) {
+        res->fail = FAIL_WIN32;
+        res->win32 = e;
+    }
+}
+
 int value_set_str(struct value *v, const char *s, size_t len)
 {
     char *copy = malloc(len + 1);

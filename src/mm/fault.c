@@ -185,12 +185,29 @@ static int make_slot(struct fault *ft)
     return 0;
 }
 
+/* Could VMA v take over its neighbour n's anon_vma?  Linux's
+** anon_vma_compatible(): adjacent, the same backing, the same flags but
+** for the access ones (read, write, exec). */
+static int anon_compatible(const struct vad *v, const struct vad *n)
+{
+    return n != NULL && n->anon_id != 0 && n->origin == VML_ORIGIN_POSIX &&
+           (n->end_vpn + 1 == v->start_vpn || v->end_vpn + 1 == n->start_vpn) &&
+           n->seg == v->seg && n->cow == v->cow && n->map_flags == v->map_flags &&
+           n->inherit == v->inherit && n->mem_commit == v->mem_commit;
+}
+
 /* A posix VMA gets its anon_vma with its first private page (the merge
-** rule of posix.c). */
+** rule of posix.c): its neighbour's when they are compatible, as
+** find_mergeable_anon_vma() reuses it, else a new one. */
 static void note_anon(struct fault *ft)
 {
-    if (ft->v->origin == VML_ORIGIN_POSIX && ft->v->anon_id == 0)
-        ft->v->anon_id = ++ft->p->m->last_anon_id;
+    struct vad *v = ft->v, *n;
+    if (v->origin != VML_ORIGIN_POSIX || v->anon_id != 0)
+        return;
+    if (anon_compatible(v, n = vad_prev(v)) || anon_compatible(v, n = vad_next(v)))
+        v->anon_id = n->anon_id;
+    else
+        v->anon_id = ++ft->p->m->last_anon_id;
 }
 
 /* ---- private pages ---------------------------------------------------------------------- */
@@ -395,16 +412,18 @@ static enum fault_outcome cow_copy(struct fault *ft, vml_pfn src)
         return FAULT_EXCEPTION;
     }
     memcpy(phys_frame(&m->phys, pfn), phys_frame(&m->phys, src), VML_PAGE_SIZE);
-    /* The old mapping goes (a placeholder keeps the page table), the copy comes. */
-    page_discard(p, ft->va, ft->pte_pa, sw_demand_zero(ft->mmprot));
-    if (m->pfn[src].list == VML_LIST_ACTIVE)
-        shared_done(m, src, p->pid);
     if (mm_tracing(m)) {
         vml_event ev = { .type = VML_EV_FAULT, .pid = p->pid, .cpu = p->last_cpu, .va = ft->va,
                          .pfn = pfn, .from = from, .to = VML_LIST_ACTIVE, .what = "cow copy" };
         mm_emit(m, &ev);
     }
-    page_map(p, ft->va, ft->pte_pa, pfn, mmprot_copied(ft->mmprot), 0);
+    /* One PTE write replaces the old mapping with the copy (then the old
+    ** frame's share goes, and the copy joins the working set). */
+    unsigned prot = mmprot_copied(ft->mmprot);
+    page_discard(p, ft->va, ft->pte_pa, pte_make_valid(m->pm, pfn, prot, 0));
+    if (m->pfn[src].list == VML_LIST_ACTIVE)
+        shared_done(m, src, p->pid);
+    page_map(p, ft->va, ft->pte_pa, pfn, prot, PAGE_MAP_PTE_WRITTEN);
     note_anon(ft);
     p->st.cow_faults++;
     m->st.cow_faults++;
@@ -430,7 +449,7 @@ static enum fault_outcome cow_reuse(struct fault *ft, uint64_t id, vml_pfn pfn)
     if (mapped) {
         uint64_t keep = ft->pte & (PG_A | PG_D);
         ws_to_frame(p, ws_slot);
-        pt_update(m, ft->pte_pa, pte_make_valid(m->pm, pfn, ft->mmprot, 0) | keep);
+        pt_write(p, ft->va, ft->pte_pa, pte_make_valid(m->pm, pfn, ft->mmprot, 0) | keep);
         as_invalidate(p, ft->va);
     } else {
         page_map(p, ft->va, ft->pte_pa, pfn, ft->mmprot, 0);
@@ -491,10 +510,7 @@ static enum fault_outcome fault_guard(struct fault *ft)
     if (ft->pte != 0)       /* transition, pagefile, demand-zero, prototype: keep the rest */
         pt_write(ft->p, ft->va, ft->pte_pa, sw_with_prot(ft->pte, plain));
     else if (ft->pte_pa != 0 || pt_slot_make(ft->p, ft->va, &ft->pte_pa) == VML_OK)
-        pt_write(ft->p, ft->va, ft->pte_pa,
-                 ft->v->seg ? sw_proto(ft->p->m->pm, ft->v->seg->proto_base + ft->v->seg_offset +
-                                      ((ft->va >> 12) - ft->v->start_vpn), plain)
-                            : sw_demand_zero(plain));
+        pt_write(ft->p, ft->va, ft->pte_pa, page_own_pte(ft->v, ft->va, plain));
     /* (without a frame for the table the guard stays: the alarm repeats) */
     return raise(ft, VML_AV_GUARD);
 }
@@ -582,11 +598,12 @@ enum fault_outcome fault_resolve(vml_proc *p, const struct mmu_fault *f, vml_exc
         return raise(&ft, VML_AV_READONLY);
     if (ft.access == VML_ACCESS_EXEC && m->pm->has_nx && !mmprot_executable(ft.mmprot))
         return raise(&ft, VML_AV_NX);
+    if (ft.v->seg && view_proto_id(ft.v, ft.va) == 0)
+        return raise(&ft, VML_AV_BEYOND_EOF);   /* a file page past the file's last page */
     switch (pte_kind(m->pm, ft.pte)) {
     case VML_PTE_ZERO:
         if (ft.v->seg)
-            return fault_shared(&ft, ft.v->seg->proto_base + ft.v->seg_offset +
-                                     ((ft.va >> 12) - ft.v->start_vpn));
+            return fault_shared(&ft, view_proto_id(ft.v, ft.va));
         return fault_zero(&ft);
     case VML_PTE_DEMAND_ZERO:
         return fault_zero(&ft);

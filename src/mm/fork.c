@@ -113,7 +113,7 @@ static uint64_t make_clone(vml_proc *p, vml_va va, vml_pa pte_pa, uint64_t pte, 
         e->orig_pte = slot != UINT64_MAX ? proto_pagefile(slot) : 0;
         ws_to_hash(p, ws_slot);
         /* read-only, copy-on-write; A kept, D moved to the frame */
-        pt_update(m, pte_pa, pte_make_valid(pm, pfn, prot, PTE_MK_COW) | (pte & PG_A));
+        pt_write(p, va, pte_pa, pte_make_valid(pm, pfn, prot, PTE_MK_COW) | (pte & PG_A));
         as_invalidate(p, va);
         break;
     }

@@ -289,7 +289,7 @@ static uint64_t page_proto(const vml_machine *m, const struct vad *v, vml_va va,
     case VML_PTE_PROTOTYPE:
         return sw_proto_id(m->pm, pte);
     case VML_PTE_ZERO:
-        return v && v->seg ? v->seg->proto_base + v->seg_offset + ((va >> 12) - v->start_vpn) : 0;
+        return view_proto_id(v, va);
     case VML_PTE_VALID: {
         vml_pfn pfn = pg_frame(m->pm, pte) >> 12;
         if (pfn != m->zero_pfn && pfn_is_proto(m, pfn) &&

@@ -92,6 +92,7 @@ struct vml_proc {
     struct wsl        ws;
     struct handle_table w32;      /* Win32 handles */
     struct handle_table fds;      /* posix descriptors */
+    uint32_t          last_error;     /* Win32 GetLastError() */
     struct proc_stats st;
 };
 

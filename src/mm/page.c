@@ -32,10 +32,30 @@ unsigned vad_mmprot(const struct vad *v)
 }
 
 /* A view's page: committed unless its section page waits for a commit. */
+uint64_t view_proto_id(const struct vad *v, vml_va va)
+{
+    if (v == NULL || v->seg == NULL)
+        return 0;
+    uint64_t index = v->seg_offset + ((va >> 12) - v->start_vpn);
+    return index < v->seg->n_pages ? v->seg->proto_base + index : 0;
+}
+
+uint64_t page_own_pte(const struct vad *v, vml_va va, unsigned mmprot)
+{
+    uint64_t id = view_proto_id(v, va);
+    /* (a page past the end of a mapped file: any PTE that holds the
+    ** protection; touching it raises SIGBUS before the PTE is read) */
+    return id ? sw_proto(v->proc->m->pm, id, mmprot) : sw_demand_zero(mmprot);
+}
+
+/* A page of a file mapping past the file counts as committed: touching it
+** raises SIGBUS, not SIGSEGV (fault_resolve()). */
 static int view_committed(const struct vad *v, vml_va va)
 {
     uint64_t index = v->seg_offset + ((va >> 12) - v->start_vpn);
-    return index < v->seg->n_pages && v->seg->proto[index] != PROTO_DECOMMIT;
+    if (index >= v->seg->n_pages)
+        return v->seg->kind == SEG_FILE;
+    return v->seg->proto[index] != PROTO_DECOMMIT;
 }
 
 int page_state(const vml_proc *p, const struct vad *v, vml_va va, uint64_t pte, unsigned *mmprot)
@@ -108,8 +128,9 @@ void page_map(vml_proc *p, vml_va va, vml_pa pte_pa, vml_pfn pfn, unsigned mmpro
     e->share_count++;
     if (e->share_count == 1)
         e->priority = p->mem_priority & 7;
-    pt_write(p, va, pte_pa, pte_make_valid(m->pm, pfn, mmprot,
-                                           (how & PAGE_MAP_COW) ? PTE_MK_COW : 0));
+    if (!(how & PAGE_MAP_PTE_WRITTEN))
+        pt_write(p, va, pte_pa, pte_make_valid(m->pm, pfn, mmprot,
+                                               (how & PAGE_MAP_COW) ? PTE_MK_COW : 0));
     ws_insert(p, va, pfn, mmprot);
     if (p->ws.n_valid > p->st.peak_ws_pages)
         p->st.peak_ws_pages = p->ws.n_valid;

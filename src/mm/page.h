@@ -19,12 +19,22 @@ struct vad;
 ** (SEC_RESERVE pages are committed one by one), else the VAD. */
 int  page_state(const struct vml_proc *p, const struct vad *v, vml_va va, uint64_t pte,
                 unsigned *mmprot);
+/* The prototype PTE id of the page at va of view v, or 0: not a view, or
+** a page of a file mapping past the file's last page (posix lets a mapping
+** run past the end of its file; touching such a page raises SIGBUS). */
+uint64_t view_proto_id(const struct vad *v, vml_va va);
+/* The PTE a page of v whose PTE is zero gets to carry a protection of its
+** own: demand-zero for private memory, prototype for a view's page. */
+uint64_t page_own_pte(const struct vad *v, vml_va va, unsigned mmprot);
 /* The protection a VAD gives a page whose PTE is zero. */
 unsigned vad_mmprot(const struct vad *v);
 
 /* page_map(): a writable mapping made read-only with the copy-on-write
 ** bit (the page is shared copy-on-write). */
 #define PAGE_MAP_COW 1u
+/* page_map(): the caller wrote the valid PTE already (page_discard()'s
+** new_pte, so that one write replaces a mapping). */
+#define PAGE_MAP_PTE_WRITTEN 2u
 
 /* Maps active frame pfn valid at va (PTE slot pte_pa) under the mapping's
 ** protection mmprot: the page joins p's working set (room reserved with

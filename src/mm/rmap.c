@@ -39,6 +39,7 @@
 struct collect {
     struct rmap_hit *out;
     size_t max, n;
+    uint64_t pte_or;           /* every hit's PTE ORed */
 };
 
 static void hit(struct collect *c, vml_machine *m, vml_proc *p, vml_va va, vml_pfn pfn)
@@ -52,11 +53,13 @@ static void hit(struct collect *c, vml_machine *m, vml_proc *p, vml_va va, vml_p
     if (c->n < c->max)
         c->out[c->n] = (struct rmap_hit){ p, va, pte_pa };
     c->n++;
+    c->pte_or |= pte;
 }
 
-size_t rmap_collect(vml_machine *m, vml_pfn pfn, struct rmap_hit *out, size_t max)
+static size_t collect(const vml_machine *cm, vml_pfn pfn, struct collect *cc)
 {
-    struct collect c = { out, out ? max : 0, 0 };
+    vml_machine *m = (vml_machine *)(uintptr_t)cm;   /* nothing below writes */
+    struct collect c = *cc;
     const struct pfn_entry *e = &m->pfn[pfn];
     if (e->list != VML_LIST_ACTIVE || (e->flags & (VML_PFN_PAGETABLE | VML_PFN_KERNEL)) ||
         pfn == m->zero_pfn)
@@ -67,7 +70,7 @@ size_t rmap_collect(vml_machine *m, vml_pfn pfn, struct rmap_hit *out, size_t ma
         vml_proc *p;
         if (pt_locate(m, e->pte_pa, &pid, &va) == 0 && (p = mm_proc(m, pid)) != NULL)
             hit(&c, m, p, va, pfn);
-        return c.n;
+        return *cc = c, c.n;
     }
     uint64_t id, index;
     if (proto_id_of_va(m, e->pte_pa, &id) != 0)
@@ -79,7 +82,7 @@ size_t rmap_collect(vml_machine *m, vml_pfn pfn, struct rmap_hit *out, size_t ma
             if (p)
                 hit(&c, m, p, cp->refs[r].va, pfn);
         }
-        return c.n;
+        return *cc = c, c.n;
     }
     struct segment *seg = proto_segment(m, id, &index);
     for (struct vad *v = seg ? seg->views : NULL; v; v = v->next_view) {
@@ -87,7 +90,20 @@ size_t rmap_collect(vml_machine *m, vml_pfn pfn, struct rmap_hit *out, size_t ma
         if (index >= v->seg_offset && index - v->seg_offset < n)
             hit(&c, m, v->proc, (v->start_vpn + index - v->seg_offset) << 12, pfn);
     }
-    return c.n;
+    return *cc = c, c.n;
+}
+
+size_t rmap_collect(vml_machine *m, vml_pfn pfn, struct rmap_hit *out, size_t max)
+{
+    struct collect c = { out, out ? max : 0, 0, 0 };
+    return collect(m, pfn, &c);
+}
+
+uint64_t rmap_pte_or(const vml_machine *m, vml_pfn pfn)
+{
+    struct collect c = { NULL, 0, 0, 0 };
+    collect(m, pfn, &c);
+    return c.pte_or;
 }
 
 long rmap_collect_all(vml_machine *m, vml_pfn pfn, struct rmap_hit **out)
@@ -143,14 +159,6 @@ static int clone_has_ref(const vml_machine *m, uint64_t id, unsigned pid, vml_va
         if (cp->refs[r].pid == pid && cp->refs[r].va == va)
             return 1;
     return 0;
-}
-
-/* The proto id the page at va of VAD v maps (a view), or 0. */
-static uint64_t view_proto_id(const struct vad *v, vml_va va)
-{
-    if (v == NULL || v->seg == NULL)
-        return 0;
-    return v->seg->proto_base + v->seg_offset + ((va >> 12) - v->start_vpn);
 }
 
 static int check_valid(struct page_check *c, vml_proc *p, vml_va va, vml_pa pte_pa, uint64_t pte,

@@ -23,6 +23,8 @@ struct rmap_hit {
 /* The valid PTEs that map pfn, up to max into out; returns how many there
 ** are.  The shared zero page is not reverse-mapped (as in Linux). */
 size_t rmap_collect(vml_machine *m, vml_pfn pfn, struct rmap_hit *out, size_t max);
+/* Every PTE that maps pfn ORed together (e.g. & PG_D: is a mapping dirty?). */
+uint64_t rmap_pte_or(const vml_machine *m, vml_pfn pfn);
 /* The same into a heap array (*out, free() it); -1 when the host refuses. */
 long   rmap_collect_all(vml_machine *m, vml_pfn pfn, struct rmap_hit **out);
 /* Every page check (RMAP1..RMAP6, WS3, PF1); 0, or -1 with msg. */

@@ -137,15 +137,26 @@ static int frame_anon(const vml_machine *m, vml_pfn f)
 {
     return frame_in_use(&m->pfn[f]) && frame_kind(m, f) == MEM_ANON;
 }
+/* Linux's Mapped (NR_FILE_MAPPED): page-cache pages some PTE maps, shmem
+** pages included (page_add_file_rmap() counts every non-anonymous folio). */
 static int frame_mapped_file(const vml_machine *m, vml_pfn f)
 {
     const struct pfn_entry *e = &m->pfn[f];
-    return e->list == VML_LIST_ACTIVE && e->share_count && frame_holds(m, f, MEM_FILE);
+    return e->list == VML_LIST_ACTIVE && e->share_count &&
+           (frame_holds(m, f, MEM_FILE) || frame_holds(m, f, MEM_SHMEM));
 }
+/* Linux's Dirty (NR_FILE_DIRTY): file pages written and not yet written
+** back -- modified, or mapped by a PTE whose D bit says so (Linux marks
+** the page dirty at the write fault; vmlab's CPU sets D).  Shmem and
+** anonymous pages are not counted, as Linux does not. */
 static int frame_dirty(const vml_machine *m, vml_pfn f)
 {
     const struct pfn_entry *e = &m->pfn[f];
-    return frame_in_use(e) && (e->flags & VML_PFN_MODIFIED);
+    if (!frame_holds(m, f, MEM_FILE))
+        return 0;
+    if (e->flags & VML_PFN_MODIFIED)
+        return 1;
+    return e->list == VML_LIST_ACTIVE && (rmap_pte_or(m, f) & PG_D);
 }
 static int frame_swap_cached(const vml_machine *m, vml_pfn f)
 {

@@ -41,6 +41,7 @@ vml_status vm_done(vml_machine *m, vml_status st) { return mm_done(m, st); }
 void *vm_calloc(vml_machine *m, size_t n, size_t size) { return mm_calloc(m, n, size); }
 struct handle_table *vm_handles(vml_proc *p) { return &p->w32; }
 struct handle_table *vm_fds(vml_proc *p) { return &p->fds; }
+uint32_t *vm_last_error(vml_proc *p) { return &p->last_error; }
 int vm_prot_from_win32(uint32_t protect) { return mmprot_from_win32(protect); }
 uint32_t vm_prot_to_win32(unsigned mmprot) { return mmprot_to_win32(mmprot); }
 unsigned vm_prot_from_posix(int prot) { return mmprot_from_posix(prot); }
@@ -302,15 +303,6 @@ static void protect_one(void *ctx, vml_proc *p, vml_va va, vml_pa pte_pa, uint64
     p->ws.e[slot].prot = (uint8_t)cx->mmprot;
 }
 
-/* The PTE a page with a zero PTE gets to carry a protection of its own. */
-static uint64_t own_pte(const struct vad *v, vml_va va, unsigned mmprot)
-{
-    if (v->seg == NULL)
-        return sw_demand_zero(mmprot);
-    return sw_proto(v->proc->m->pm,
-                    v->seg->proto_base + v->seg_offset + ((va >> 12) - v->start_vpn), mmprot);
-}
-
 void vm_protect(vml_proc *p, struct vad *v, vml_va va, uint64_t n_pages, unsigned mmprot)
 {
     vml_va end = va + (n_pages << 12);
@@ -327,7 +319,7 @@ void vm_protect(vml_proc *p, struct vad *v, vml_va va, uint64_t n_pages, unsigne
         if (v->seg && !page_state(p, v, at, 0, &cur))
             continue;                  /* a SEC_RESERVE page not committed */
         if ((pte_pa = slot_made(p, at)) != 0)
-            pt_write(p, at, pte_pa, own_pte(v, at, mmprot));
+            pt_write(p, at, pte_pa, page_own_pte(v, at, mmprot));
     }
 }
 

@@ -31,6 +31,9 @@ void       *vm_calloc(vml_machine *m, size_t n, size_t size);
 /* The process's Win32 handle table and its posix descriptor table. */
 struct handle_table *vm_handles(vml_proc *p);
 struct handle_table *vm_fds(vml_proc *p);
+/* Where the Win32 personality keeps the process's GetLastError() code
+** (vmlab's processes have one thread). */
+uint32_t   *vm_last_error(vml_proc *p);
 /* MM protection codes (pte.h) from and to Win32 and posix. */
 int         vm_prot_from_win32(uint32_t protect);   /* -1: Windows refuses it */
 uint32_t    vm_prot_to_win32(unsigned mmprot);

@@ -61,14 +61,19 @@ static int same_vma(const struct vad *a, const struct vad *b)
     return a->seg == NULL || a->seg_offset + (a->end_vpn - a->start_vpn + 1) == b->seg_offset;
 }
 
-/* Merge v with its neighbours where Linux's vma_merge() would. */
+/* Merge v with its neighbours where Linux's vma_merge() would: with the
+** one before first; then with the one after, if what came of the first
+** merge may (so a VMA between two of different anon_vma histories joins
+** the one before it). */
 static void vma_merge(vml_proc *p, struct vad *v)
 {
     struct vad *prev = vad_prev(v), *next = vad_next(v);
+    if (prev && same_vma(prev, v)) {
+        vm_merge(p, prev, v);
+        v = prev;
+    }
     if (next && same_vma(v, next))
         vm_merge(p, v, next);
-    if (prev && same_vma(prev, v))
-        vm_merge(p, prev, v);
 }
 
 /* Which VADs a call splits at its ends. */

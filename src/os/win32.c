@@ -38,6 +38,23 @@ uint32_t w32_done(vml_machine *m, uint32_t err)
 }
 #define done w32_done
 
+/* What a Win32 call leaves for GetLastError(): its error when it fails; on
+** success, the functions that say they set it (CreateFile,
+** CreateFileMapping, OpenFileMapping: 0 or ERROR_ALREADY_EXISTS) set it,
+** the others leave it as it was (MSDN, "GetLastError": "Most functions
+** that set the thread's last-error code set it when they fail"). */
+uint32_t w32_last_error(vml_proc *p, uint32_t err, int on_success)
+{
+    if (p != NULL && (err != VML_ERROR_SUCCESS || on_success))
+        *vm_last_error(p) = err;
+    return err;
+}
+
+uint32_t vml_win_GetLastError(vml_proc *p)
+{
+    return p ? *vm_last_error(p) : VML_ERROR_INVALID_HANDLE;
+}
+
 /* The base protection of a Win32 PAGE_* value (modifiers dropped). */
 static uint32_t base_protect(uint32_t protect)
 {
@@ -59,8 +76,8 @@ struct vad *w32_vad_covering(vml_proc *p, vml_va lo, vml_va hi)
     return v;
 }
 
-uint32_t vml_win_VirtualAlloc(vml_proc *p, vml_va addr, uint64_t size, uint32_t type,
-                              uint32_t protect, vml_va *out)
+static uint32_t w_VirtualAlloc(vml_proc *p, vml_va addr, uint64_t size, uint32_t type,
+                               uint32_t protect, vml_va *out)
 {
     if (p == NULL || out == NULL)
         return VML_ERROR_INVALID_PARAMETER;
@@ -129,15 +146,27 @@ uint32_t vml_win_VirtualAlloc(vml_proc *p, vml_va addr, uint64_t size, uint32_t 
     return done(m, VML_ERROR_SUCCESS);
 }
 
-uint32_t vml_win_VirtualAllocEx(vml_proc *caller, vml_proc *target, vml_va addr, uint64_t size,
-                                uint32_t type, uint32_t protect, vml_va *out)
+uint32_t vml_win_VirtualAlloc(vml_proc *p, vml_va addr, uint64_t size, uint32_t type,
+                              uint32_t protect, vml_va *out)
+{
+    return w32_last_error(p, w_VirtualAlloc(p, addr, size, type, protect, out), 0);
+}
+
+static uint32_t w_VirtualAllocEx(vml_proc *caller, vml_proc *target, vml_va addr, uint64_t size,
+                                 uint32_t type, uint32_t protect, vml_va *out)
 {
     if (caller == NULL || target == NULL || vml_proc_machine(caller) != vml_proc_machine(target))
         return VML_ERROR_INVALID_HANDLE;
-    return vml_win_VirtualAlloc(target, addr, size, type, protect, out);
+    return w_VirtualAlloc(target, addr, size, type, protect, out);
 }
 
-uint32_t vml_win_VirtualFree(vml_proc *p, vml_va addr, uint64_t size, uint32_t type)
+uint32_t vml_win_VirtualAllocEx(vml_proc *caller, vml_proc *target, vml_va addr, uint64_t size,
+                                uint32_t type, uint32_t protect, vml_va *out)
+{
+    return w32_last_error(caller, w_VirtualAllocEx(caller, target, addr, size, type, protect, out), 0);
+}
+
+static uint32_t w_VirtualFree(vml_proc *p, vml_va addr, uint64_t size, uint32_t type)
 {
     if (p == NULL)
         return VML_ERROR_INVALID_PARAMETER;
@@ -148,20 +177,22 @@ uint32_t vml_win_VirtualFree(vml_proc *p, vml_va addr, uint64_t size, uint32_t t
     if (addr > vm_layout(m)->user_highest)
         return done(m, VML_ERROR_INVALID_PARAMETER);
     struct vad *v = vad_find(vm_vads(p), addr >> 12);
+    /* A view is UnmapViewOfFile's: VirtualFree of one fails
+    ** ERROR_INVALID_PARAMETER, release or decommit (as Wine 8 does). */
+    if (v != NULL && v->type != VML_VAD_PRIVATE)
+        return done(m, VML_ERROR_INVALID_PARAMETER);
     if (type == VML_MEM_RELEASE) {
         /* dwSize must be 0 and lpAddress the region's base
-        ** (STATUS_FREE_VM_NOT_AT_BASE -> ERROR_INVALID_ADDRESS); a view is
-        ** UnmapViewOfFile's. */
+        ** (STATUS_FREE_VM_NOT_AT_BASE -> ERROR_INVALID_ADDRESS). */
         if (size != 0)
             return done(m, VML_ERROR_INVALID_PARAMETER);
-        if (v == NULL || (addr >> 12) != v->start_vpn || v->type != VML_VAD_PRIVATE ||
-            v->alloc_base_vpn != v->start_vpn)
+        if (v == NULL || (addr >> 12) != v->start_vpn || v->alloc_base_vpn != v->start_vpn)
             return done(m, VML_ERROR_INVALID_ADDRESS);
         vm_release(p, v);
         return done(m, VML_ERROR_SUCCESS);
     }
     /* MEM_DECOMMIT: page granularity; dwSize 0 means to the region's end. */
-    if (v == NULL || v->type != VML_VAD_PRIVATE)
+    if (v == NULL)
         return done(m, VML_ERROR_INVALID_ADDRESS);
     if (size == 0) {
         lo = down(addr, PAGE);
@@ -173,6 +204,11 @@ uint32_t vml_win_VirtualFree(vml_proc *p, vml_va addr, uint64_t size, uint32_t t
         return done(m, VML_ERROR_NOT_ENOUGH_MEMORY);
     vm_decommit(p, v, lo, (hi - lo) >> 12);
     return done(m, VML_ERROR_SUCCESS);
+}
+
+uint32_t vml_win_VirtualFree(vml_proc *p, vml_va addr, uint64_t size, uint32_t type)
+{
+    return w32_last_error(p, w_VirtualFree(p, addr, size, type), 0);
 }
 
 /* May a view of protection view_protect (its AllocationProtect) be given
@@ -194,8 +230,8 @@ static int view_allows(uint32_t view_protect, uint32_t new_protect)
     return (!n_exec || v_exec) && (!n_write || v_write) && (!n_copy || v_copy || v_write);
 }
 
-uint32_t vml_win_VirtualProtect(vml_proc *p, vml_va addr, uint64_t size, uint32_t new_protect,
-                                uint32_t *old_protect)
+static uint32_t w_VirtualProtect(vml_proc *p, vml_va addr, uint64_t size, uint32_t new_protect,
+                                 uint32_t *old_protect)
 {
     if (p == NULL)
         return VML_ERROR_INVALID_PARAMETER;
@@ -229,7 +265,13 @@ uint32_t vml_win_VirtualProtect(vml_proc *p, vml_va addr, uint64_t size, uint32_
     return done(m, VML_ERROR_SUCCESS);
 }
 
-uint32_t vml_win_VirtualQuery(vml_proc *p, vml_va addr, vml_mbi *mbi)
+uint32_t vml_win_VirtualProtect(vml_proc *p, vml_va addr, uint64_t size, uint32_t new_protect,
+                                uint32_t *old_protect)
+{
+    return w32_last_error(p, w_VirtualProtect(p, addr, size, new_protect, old_protect), 0);
+}
+
+static uint32_t w_VirtualQuery(vml_proc *p, vml_va addr, vml_mbi *mbi)
 {
     if (p == NULL || mbi == NULL)
         return VML_ERROR_INVALID_PARAMETER;
@@ -263,6 +305,11 @@ uint32_t vml_win_VirtualQuery(vml_proc *p, vml_va addr, vml_mbi *mbi)
     return done(m, VML_ERROR_SUCCESS);
 }
 
+uint32_t vml_win_VirtualQuery(vml_proc *p, vml_va addr, vml_mbi *mbi)
+{
+    return w32_last_error(p, w_VirtualQuery(p, addr, mbi), 0);
+}
+
 /* ReadProcessMemory / WriteProcessMemory: the caller's CPU attaches to the
 ** target's address space and copies page by page with user-mode rights;
 ** WriteProcessMemory writes even read-only pages (kernel32 makes them
@@ -286,15 +333,27 @@ static uint32_t copy_process_memory(vml_proc *caller, vml_proc *target, vml_va a
     return done(m, copied == size ? VML_ERROR_SUCCESS : VML_ERROR_PARTIAL_COPY);
 }
 
+static uint32_t w_ReadProcessMemory(vml_proc *caller, vml_proc *target, vml_va addr, void *buf,
+                                    uint64_t size, uint64_t *n_done)
+{
+    return copy_process_memory(caller, target, addr, buf, size, n_done, VML_ACCESS_READ);
+}
+
 uint32_t vml_win_ReadProcessMemory(vml_proc *caller, vml_proc *target, vml_va addr, void *buf,
                                    uint64_t size, uint64_t *n_done)
 {
-    return copy_process_memory(caller, target, addr, buf, size, n_done, VML_ACCESS_READ);
+    return w32_last_error(caller, w_ReadProcessMemory(caller, target, addr, buf, size, n_done), 0);
+}
+
+static uint32_t w_WriteProcessMemory(vml_proc *caller, vml_proc *target, vml_va addr,
+                                     const void *buf, uint64_t size, uint64_t *n_done)
+{
+    return copy_process_memory(caller, target, addr, (void *)(uintptr_t)buf, size, n_done,
+                               VML_ACCESS_WRITE);
 }
 
 uint32_t vml_win_WriteProcessMemory(vml_proc *caller, vml_proc *target, vml_va addr,
                                     const void *buf, uint64_t size, uint64_t *n_done)
 {
-    return copy_process_memory(caller, target, addr, (void *)(uintptr_t)buf, size, n_done,
-                               VML_ACCESS_WRITE);
+    return w32_last_error(caller, w_WriteProcessMemory(caller, target, addr, buf, size, n_done), 0);
 }

@@ -10,6 +10,7 @@
 
 /* Runs the machine's after-call checks and returns err. */
 uint32_t    w32_done(vml_machine *m, uint32_t err);
+uint32_t    w32_last_error(vml_proc *p, uint32_t err, int on_success);
 /* The VAD holding every page of [lo, hi), or NULL. */
 struct vad *w32_vad_covering(vml_proc *p, vml_va lo, vml_va hi);
 

@@ -15,6 +15,8 @@
 **     (FILE_MAP_WRITE needs a writable section: ERROR_ACCESS_DENIED), its
 **     offset a multiple of 64 KiB (ERROR_MAPPED_ALIGNMENT), its size
 **     within the section (ERROR_ACCESS_DENIED, STATUS_INVALID_VIEW_SIZE).
+** Each code was checked against Wine 8 running the same calls (a mingw-w64
+** program; the scenario share/win32_section_errors.vms makes them).
 **
 ** INVARIANTS: none of its own (handles and sections are mm/'s).
 */
@@ -85,8 +87,8 @@ static uint32_t status_error(vml_status st)
 
 /* ---- CreateFile ------------------------------------------------------------------- */
 
-uint32_t vml_win_CreateFile(vml_proc *p, const char *path, uint32_t access, uint32_t disposition,
-                            vml_handle *out)
+static uint32_t w_CreateFile(vml_proc *p, const char *path, uint32_t access, uint32_t disposition,
+                             vml_handle *out)
 {
     if (p == NULL || out == NULL || path == NULL)
         return VML_ERROR_INVALID_PARAMETER;
@@ -134,7 +136,13 @@ uint32_t vml_win_CreateFile(vml_proc *p, const char *path, uint32_t access, uint
     return done(m, report ? VML_ERROR_ALREADY_EXISTS : VML_ERROR_SUCCESS);
 }
 
-uint32_t vml_win_CloseHandle(vml_proc *p, vml_handle h)
+uint32_t vml_win_CreateFile(vml_proc *p, const char *path, uint32_t access, uint32_t disposition,
+                            vml_handle *out)
+{
+    return w32_last_error(p, w_CreateFile(p, path, access, disposition, out), 1);
+}
+
+static uint32_t w_CloseHandle(vml_proc *p, vml_handle h)
 {
     uint32_t slot;
     if (p == NULL)
@@ -146,6 +154,11 @@ uint32_t vml_win_CloseHandle(vml_proc *p, vml_handle h)
     return done(m, VML_ERROR_SUCCESS);
 }
 
+uint32_t vml_win_CloseHandle(vml_proc *p, vml_handle h)
+{
+    return w32_last_error(p, w_CloseHandle(p, h), 0);
+}
+
 /* ---- sections ----------------------------------------------------------------------- */
 
 /* The GENERIC_* access a file needs for a section of this protection. */
@@ -155,8 +168,8 @@ static uint32_t file_access_needed(uint32_t protect)
            (protect_executes(protect) ? VML_GENERIC_EXECUTE : 0);
 }
 
-uint32_t vml_win_CreateFileMapping(vml_proc *p, vml_handle file, uint32_t protect, uint64_t size,
-                                   const char *name, vml_handle *out)
+static uint32_t w_CreateFileMapping(vml_proc *p, vml_handle file, uint32_t protect, uint64_t size,
+                                    const char *name, vml_handle *out)
 {
     if (p == NULL || out == NULL)
         return VML_ERROR_INVALID_PARAMETER;
@@ -213,7 +226,13 @@ uint32_t vml_win_CreateFileMapping(vml_proc *p, vml_handle file, uint32_t protec
     return done(m, err);
 }
 
-uint32_t vml_win_OpenFileMapping(vml_proc *p, uint32_t access, const char *name, vml_handle *out)
+uint32_t vml_win_CreateFileMapping(vml_proc *p, vml_handle file, uint32_t protect, uint64_t size,
+                                   const char *name, vml_handle *out)
+{
+    return w32_last_error(p, w_CreateFileMapping(p, file, protect, size, name, out), 1);
+}
+
+static uint32_t w_OpenFileMapping(vml_proc *p, uint32_t access, const char *name, vml_handle *out)
 {
     if (p == NULL || out == NULL || name == NULL)
         return VML_ERROR_INVALID_PARAMETER;
@@ -231,6 +250,11 @@ uint32_t vml_win_OpenFileMapping(vml_proc *p, uint32_t access, const char *name,
     return done(m, add_handle(p, OBJ_SECTION, s, want | VML_FILE_MAP_READ, out));
 }
 
+uint32_t vml_win_OpenFileMapping(vml_proc *p, uint32_t access, const char *name, vml_handle *out)
+{
+    return w32_last_error(p, w_OpenFileMapping(p, access, name, out), 1);
+}
+
 /* The protection of a view mapped with desired access (MapViewOfFileEx's
 ** conversion of FILE_MAP_* to a page protection); 0 for an access that
 ** asks for nothing. */
@@ -246,8 +270,8 @@ static uint32_t view_protect(uint32_t access)
     return 0;
 }
 
-uint32_t vml_win_MapViewOfFile(vml_proc *p, vml_handle section, uint32_t access, uint64_t offset,
-                               uint64_t size, vml_va base, vml_va *out)
+static uint32_t w_MapViewOfFile(vml_proc *p, vml_handle section, uint32_t access, uint64_t offset,
+                                uint64_t size, vml_va base, vml_va *out)
 {
     if (p == NULL || out == NULL)
         return VML_ERROR_INVALID_PARAMETER;
@@ -301,45 +325,61 @@ uint32_t vml_win_MapViewOfFile(vml_proc *p, vml_handle section, uint32_t access,
     return done(m, VML_ERROR_SUCCESS);
 }
 
-/* The view VAD starting at base, or NULL. */
-static struct vad *view_at(vml_proc *p, vml_va base, int exact)
+uint32_t vml_win_MapViewOfFile(vml_proc *p, vml_handle section, uint32_t access, uint64_t offset,
+                               uint64_t size, vml_va base, vml_va *out)
 {
-    struct vad *v = vad_find(vm_vads(p), base >> 12);
-    if (v == NULL || v->seg == NULL || (exact && (base >> 12) != v->start_vpn))
-        return NULL;
-    return v;
+    return w32_last_error(p, w_MapViewOfFile(p, section, access, offset, size, base, out), 0);
 }
 
-uint32_t vml_win_UnmapViewOfFile(vml_proc *p, vml_va base)
+/* The view VAD that holds base, or NULL. */
+static struct vad *view_at(vml_proc *p, vml_va base)
+{
+    struct vad *v = vad_find(vm_vads(p), base >> 12);
+    return v == NULL || v->seg == NULL ? NULL : v;
+}
+
+static uint32_t w_UnmapViewOfFile(vml_proc *p, vml_va base)
 {
     if (p == NULL)
         return VML_ERROR_INVALID_PARAMETER;
     vml_machine *m = vml_proc_machine(p);
-    /* lpBaseAddress: the address MapViewOfFile returned
-    ** (STATUS_NOT_MAPPED_VIEW -> ERROR_INVALID_ADDRESS). */
-    struct vad *v = view_at(p, base, 1);
+    /* Any address inside the view unmaps it (NtUnmapViewOfSection finds the
+    ** view that holds it; so does Wine 8); elsewhere STATUS_NOT_MAPPED_VIEW
+    ** -> ERROR_INVALID_ADDRESS. */
+    struct vad *v = view_at(p, base);
     if (v == NULL || v->origin != VML_ORIGIN_WIN32)
         return done(m, VML_ERROR_INVALID_ADDRESS);
     vm_release(p, v);
     return done(m, VML_ERROR_SUCCESS);
 }
 
-uint32_t vml_win_FlushViewOfFile(vml_proc *p, vml_va base, uint64_t size)
+uint32_t vml_win_UnmapViewOfFile(vml_proc *p, vml_va base)
+{
+    return w32_last_error(p, w_UnmapViewOfFile(p, base), 0);
+}
+
+static uint32_t w_FlushViewOfFile(vml_proc *p, vml_va base, uint64_t size)
 {
     if (p == NULL)
         return VML_ERROR_INVALID_PARAMETER;
     vml_machine *m = vml_proc_machine(p);
-    struct vad *v = view_at(p, base, 0);
+    /* Outside a view, or past its end: ERROR_INVALID_PARAMETER (Wine 8). */
+    struct vad *v = view_at(p, base);
     if (v == NULL)
-        return done(m, VML_ERROR_INVALID_ADDRESS);
+        return done(m, VML_ERROR_INVALID_PARAMETER);
     vml_va lo = base & ~(PAGE - 1), end = (v->end_vpn + 1) << 12;
     if (size != 0) {
         if (base + size < base || base + size > end)
-            return done(m, VML_ERROR_INVALID_ADDRESS);
+            return done(m, VML_ERROR_INVALID_PARAMETER);
         end = (base + size + PAGE - 1) & ~(PAGE - 1);
     }
     int err = vm_flush(p, v, lo, end);
     /* STATUS_IO_DEVICE_ERROR -> ERROR_IO_DEVICE; a full disk -> ERROR_DISK_FULL */
     return done(m, err == 0 ? VML_ERROR_SUCCESS
                    : err == VML_ENOSPC ? VML_ERROR_DISK_FULL : VML_ERROR_IO_DEVICE);
+}
+
+uint32_t vml_win_FlushViewOfFile(vml_proc *p, vml_va base, uint64_t size)
+{
+    return w32_last_error(p, w_FlushViewOfFile(p, base, size), 0);
 }

@@ -111,6 +111,9 @@ void        vw_maps_line(vml_text *out, const vml_vad_info *v, int ptr);
 /* The r/w/x of a VMA as PROT_* bits; its 's' (VM_MAYSHARE). */
 int         vw_vma_prot(const vml_vad_info *v);
 int         vw_vma_shared(const vml_vad_info *v);
+/* The name maps shows for a VMA (its own, a file's path, "/dev/zero
+** (deleted)" for shared memory), or NULL; buf holds a built one. */
+const char *vw_vma_name(const vml_vad_info *v, char *buf, size_t size);
 int         vw_vma_stack(const vml_vad_info *v);
 
 #endif /* VML_VIEW_H */

@@ -54,7 +54,7 @@ static int vma_stack(const vml_vad_info *v)
 ** root of its file system: a relative name shows as /name); or, as Linux
 ** shows shared anonymous memory (a shmem file) and a pagefile-backed
 ** section has no better name, "/dev/zero (deleted)". */
-static const char *vma_name(const vml_vad_info *v, char *buf, size_t size)
+const char *vw_vma_name(const vml_vad_info *v, char *buf, size_t size)
 {
     if (v->name != NULL && v->name[0] != '\0')
         return v->name;
@@ -109,7 +109,7 @@ void vw_maps_line(vml_text *out, const vml_vad_info *v, int ptr)
     size_t line = out->len;
     int prot = vma_prot(v);
     char nbuf[300];
-    const char *name = vma_name(v, nbuf, sizeof nbuf);
+    const char *name = vw_vma_name(v, nbuf, sizeof nbuf);
     unsigned major, minor;
     unsigned long long ino;
 
@@ -152,7 +152,7 @@ VML_API vml_status vml_view_maps(vml_proc *p, unsigned fmt, vml_text *out)
         } else {
             int prot = vma_prot(&v);
             char perms[5], nbuf[300], dev[8];
-            const char *name = vma_name(&v, nbuf, sizeof nbuf);
+            const char *name = vw_vma_name(&v, nbuf, sizeof nbuf);
             unsigned major, minor;
             unsigned long long ino;
 

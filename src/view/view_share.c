@@ -188,9 +188,11 @@ VML_API vml_status vml_view_pmap(vml_proc *p, unsigned fmt, vml_text *out)
         mode[3] = vw_vma_shared(&v) ? 's' : '-';
         mode[4] = v.origin == VML_ORIGIN_POSIX && (v.map_flags & VML_MAP_NORESERVE) ? 'R' : '-';
         mode[5] = '\0';
-        if (v.file != NULL && v.file[0] != '\0') {
-            const char *base = strrchr(v.file, '/');
-            snprintf(mapping, sizeof mapping, "%s", base ? base + 1 : v.file);
+        char path[512];
+        const char *name = vw_vma_name(&v, path, sizeof path);
+        if (name != NULL && name[0] == '/') {
+            /* procps prints the base name: data.bin, "zero (deleted)" */
+            snprintf(mapping, sizeof mapping, "%s", strrchr(name, '/') + 1);
         } else if (v.name != NULL && v.name[0] == '[') {
             snprintf(mapping, sizeof mapping, "  [ %.*s ]", (int)strcspn(v.name + 1, "]"),
                      v.name + 1);

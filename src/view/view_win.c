@@ -75,6 +75,17 @@ static const char *vad_name(vml_machine *m, const vml_vad_info *v, char *buf, si
     return buf;
 }
 
+/* What a view adds to "Total shared commit": the commit of the pagefile-
+** backed section it maps (the figure of its name column); file-backed
+** views charge nothing. */
+static uint64_t vad_shared_commit(vml_machine *m, const vml_vad_info *v)
+{
+    vml_segment_info si;
+    if (v->backing != VML_BACKING_PAGEFILE || vml_segment_get(m, v->segment, &si) != VML_OK)
+        return v->commit_pages;
+    return si.commit_pages;
+}
+
 static void vad_row_text(vml_machine *m, vml_text *out, const vml_vad_info *v, unsigned pid,
                          int ptr)
 {
@@ -174,7 +185,7 @@ VML_API vml_status vml_view_vad(vml_proc *p, unsigned fmt, vml_text *out)
         if (v.type == VML_VAD_PRIVATE)
             tot.private_commit += v.commit_pages;
         else
-            tot.shared_commit += v.commit_pages;
+            tot.shared_commit += vad_shared_commit(m, &v);
         if (fmt == VML_FMT_TEXT)
             vad_row_text(m, out, &v, pid, ptr);
         else
@@ -245,6 +256,14 @@ static uint64_t pfn_link(vml_pfn v)
     return v == VML_PFN_NONE ? 0 : v;
 }
 
+/* The frame that holds the PTE mapping this one.  A prototype PTE lives in
+** the section's segment, which vmlab keeps in its own memory at a paged
+** pool address, not in a simulated frame: 0 then. */
+static uint64_t pfn_containing(const vml_pfn_info *f)
+{
+    return (f->flags & VML_PFN_PROTOTYPE) ? 0 : f->pte_pa >> VML_PAGE_SHIFT;
+}
+
 static void pfn_text(vml_text *out, const vml_pfn_info *f, int ptr)
 {
     int active = f->list == VML_LIST_ACTIVE;
@@ -263,8 +282,7 @@ static void pfn_text(vml_text *out, const vml_pfn_info *f, int ptr)
                     f->priority);
     line = out->len;
     vml_text_printf(out, "    restore pte %08llX  containing page %06llX  %s",
-                    (unsigned long long)f->orig_pte,
-                    (unsigned long long)(f->pte_pa >> VML_PAGE_SHIFT),
+                    (unsigned long long)f->orig_pte, (unsigned long long)pfn_containing(f),
                     vw_pfn_location(f->list));
     for (i = 0; i < N_PFN_FLAGS; i++) {
         if ((f->flags & pfn_flags[i].bit) && pfn_flags[i].letter[0]) {
@@ -328,7 +346,7 @@ VML_API vml_status vml_view_pfn(vml_machine *m, vml_pfn pfn, unsigned fmt, vml_t
         jw_u64(&j, "share_count", f.share_count);
         jw_u64(&j, "ref_count", f.ref_count);
         jw_hex(&j, "pte_pa", f.pte_pa);
-        jw_u64(&j, "containing_page", f.pte_pa >> VML_PAGE_SHIFT);
+        jw_u64(&j, "containing_page", pfn_containing(&f));
         jw_hex(&j, "orig_pte", f.orig_pte);
         jw_u64(&j, "priority", f.priority);
         jw_u64(&j, "flags_raw", f.flags);
