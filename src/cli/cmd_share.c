@@ -89,10 +89,15 @@ CLI_HANDLER(h_file)
 {
     char *name = NULL;
     uint64_t size = 0, seed = 0;
-    if (arg_file_name(in, argv[0], &name) || arg_num(in, argv[1], "SIZE", &size) ||
+    if (arg_file_name(in, argv[0], &name) || arg_size(in, argv[1], "SIZE", &size) ||
         (argc > 2 && arg_num(in, argv[2], "SEED", &seed))) {
         free(name);
         return RC_ERROR;
+    }
+    if (in->max_ram != 0 && size > in->max_ram) {     /* the fuzz target's disk */
+        free(name);
+        return cli_error(in, "file: at most %lluK in this run",
+                         (unsigned long long)(in->max_ram >> 10));
     }
     enum rc rc = lib_status(in, vml_file_create(in->m, name, size, seed, argc > 2), res);
     free(name);

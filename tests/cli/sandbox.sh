@@ -27,5 +27,6 @@ refuses $'process A\nCreateFile A /etc/passwd 0x80000000 3' "only files of the m
 refuses $'process A\nopen A ../../x 0' "only files of the machine's file directory"
 refuses $'file ../evil 4K 1' "only files of the machine's file directory"
 refuses "machine ram=1G" "machine: ram 4096K"
+refuses "file big.bin 1G 1" "file: at most 4096K in this run"
 [ -z "$(ls -A "$tmp" | grep -v '^in$\|^out$')" ] || fail "a file appeared in $tmp: $(ls "$tmp")"
 [ "$fails" -eq 0 ]
