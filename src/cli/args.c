@@ -7,6 +7,7 @@
 ** RC_ERROR; none changes the machine.
 */
 #include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
