@@ -354,6 +354,10 @@ CLI_HANDLER(h_replay)
         value_free(&path);
         return cli_error(in, "replay: the third word is 'commit' or nothing, not '%s'", argv[2]);
     }
+    if (in->sandbox) {        /* a trace is a host file (or stdin) */
+        value_free(&path);
+        return cli_error(in, "replay is not allowed in this run (no host files)");
+    }
     vml_replay_opts_default(&o);
     if (argc == 3)
         o.flags |= VML_REPLAY_AUTOCOMMIT;
