@@ -164,6 +164,13 @@ typedef struct vml_config {
     /* The machine's file directory (relative file names are in it); NULL:
     ** a temporary directory created with the machine and removed with it. */
     const char *files_path;
+    /* Address-space layout randomization of stacks, heaps, PEB/TEB, images
+    ** and the posix mmap base and brk (drawn from the seeded generator:
+    ** the same seed gives the same layout).  1 (default): on, as Windows
+    ** and Linux (randomize_va_space=2); 0: off -- Linux's
+    ** randomize_va_space=0 addresses, Windows' preferred bases and
+    ** first-fit placement. */
+    unsigned    aslr;
 } vml_config;
 
 VML_API void vml_config_default(vml_config *cfg);
@@ -232,7 +239,8 @@ VML_API vml_pa     vml_proc_cr3(const vml_proc *p);
     X(VML_AV_GUARD,         "guard page (first touch)")                      \
     X(VML_AV_NO_MEMORY,     "no physical frame to resolve the fault")       \
     X(VML_AV_IN_PAGE_ERROR, "the page could not be read (pagefile or file I/O error)") \
-    X(VML_AV_BEYOND_EOF,    "file page past the end of the file")
+    X(VML_AV_BEYOND_EOF,    "file page past the end of the file") \
+    X(VML_AV_STACK_OVERFLOW, "the thread's stack reserve is used up (STATUS_STACK_OVERFLOW)")
 
 typedef enum vml_av_reason {
 #define VML_X_ENUM(name, text) name,
@@ -248,6 +256,7 @@ VML_API const char *vml_av_reason_name(vml_av_reason r); /* "VML_AV_NX" */
 #define VML_STATUS_GUARD_PAGE_VIOLATION 0x80000001u
 #define VML_STATUS_NO_MEMORY            0xC0000017u
 #define VML_STATUS_IN_PAGE_ERROR        0xC0000006u
+#define VML_STATUS_STACK_OVERFLOW       0xC00000FDu
 #define VML_SIGBUS      7
 #define VML_BUS_ADRERR  2
 #define VML_SIGSEGV     11
@@ -774,6 +783,15 @@ VML_API void vml_policy_result_free(vml_policy_result *r);
 #define VML_BACKING_FILE     2u   /* a file's pages (its data section) */
 #define VML_BACKING_IMAGE    3u   /* an image section */
 
+/* What a personality made a VAD for (vml_vad_info.usage; VMMap's types). */
+#define VML_USAGE_NONE    0u
+#define VML_USAGE_HEAP    1u   /* a Win32 heap's segment or large block */
+#define VML_USAGE_STACK   2u   /* a thread's stack (Win32), the main stack (posix) */
+#define VML_USAGE_PEB     3u   /* the process environment block */
+#define VML_USAGE_TEB     4u   /* a thread environment block */
+#define VML_USAGE_PARAMS  5u   /* RTL_USER_PROCESS_PARAMETERS and its strings */
+#define VML_USAGE_BRK     6u   /* the posix brk area ([heap]) */
+
 typedef struct vml_vad_info {
     uint64_t start_vpn, end_vpn;  /* inclusive, as WinDbg prints them */
     unsigned level;               /* depth in the tree, root = 0 */
@@ -795,6 +813,8 @@ typedef struct vml_vad_info {
     const char *file;             /* the file's name as opened ("" none) */
     uint64_t inode;               /* the file's (or shmem object's) inode */
     int      inherit;             /* 0 copied by fork, 1 shared, 2 not inherited */
+    unsigned usage;               /* VML_USAGE_*: what a personality made it for */
+    uint64_t usage_tag;           /* HEAP: the heap's handle; STACK, TEB: the thread id */
 } vml_vad_info;
 
 /* The first VAD whose end is at or after va (iterate: va = end + 1 page).
@@ -922,7 +942,8 @@ typedef enum vml_scope { VML_SCOPE_SYSTEM, VML_SCOPE_PROC, VML_SCOPE_CPU } vml_s
     X(anon_pages,         "frames holding anonymous memory (private and clone pages), in use or in transition") \
     X(mapped_file_pages,  "frames of files and shared memory that some PTE maps now (Linux Mapped)") \
     X(dirty_pages,        "file pages written and not yet written back (Linux Dirty)") \
-    X(swap_cached_pages,  "frames that also have a clean copy in the pagefile (SwapCached)")
+    X(swap_cached_pages,  "frames that also have a clean copy in the pagefile (SwapCached)") \
+    X(stack_growths,      "stacks grown: a Win32 guard page moved down, a posix [stack] extended")
 
 #define VML_PROC_STAT_LIST(X) \
     X(page_faults,        "page faults resolved (Task Manager: Page Faults)") \
@@ -961,7 +982,10 @@ typedef enum vml_scope { VML_SCOPE_SYSTEM, VML_SCOPE_PROC, VML_SCOPE_CPU } vml_s
     X(pss,                "proportional set size: each resident page divided by its mappers (bytes)") \
     X(zero_page_maps,     "PTEs mapping the shared zero page") \
     X(handles,            "open Win32 handles") \
-    X(fds,                "open posix file descriptors")
+    X(fds,                "open posix file descriptors") \
+    X(stack_growths,      "times a stack grew: a guard page moved down (Win32), a VM_GROWSDOWN VMA extended (posix)") \
+    X(stack_overflows,    "STATUS_STACK_OVERFLOW exceptions raised (a thread's stack reserve used up)") \
+    X(threads,            "threads (Win32 CreateThread and the main thread)")
 
 #define VML_CPU_STAT_LIST(X) \
     X(tlb_hits,     "translations found in the TLB") \

@@ -233,6 +233,8 @@ vml_status vml_vad_next(vml_proc *p, vml_va va, vml_vad_info *out)
     out->inode = v->seg && v->seg->file ? v->seg->file->ino
                : v->seg ? SHMEM_INO_BASE + v->seg->id : 0;
     out->inherit = v->inherit;
+    out->usage = v->usage;
+    out->usage_tag = v->usage_tag;
     return VML_OK;
 }
 

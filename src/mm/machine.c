@@ -160,6 +160,7 @@ void vml_config_default(vml_config *cfg)
     cfg->policy = VML_POLICY_WS;
     cfg->ws_min_pages = 50;        /* Windows' default minimum working set */
     cfg->bg_interval = 65536;
+    cfg->aslr = 1;
 #ifdef VML_TEST_BUILD
     cfg->flags = VML_CFG_CHECK;
 #endif
@@ -222,6 +223,9 @@ vml_status vml_config_check(const vml_config *c, char *err, size_t size)
     if (c->low_pages >= frames / 2 || c->high_pages >= frames / 2 || c->zero_reserve > frames)
         return snprintf(err, size, "low/high thresholds must be below half of the %llu frames",
                         (unsigned long long)frames), VML_E_RANGE;
+    if (c->aslr > 1)
+        return snprintf(err, size, "aslr must be 0 (off) or 1 (on), not %u", c->aslr),
+               VML_E_INVALID;
     if (c->low_pages && c->high_pages && c->high_pages < c->low_pages)
         return snprintf(err, size, "high threshold %llu is below low %llu",
                         (unsigned long long)c->high_pages,
@@ -366,7 +370,7 @@ vml_status vml_machine_check(vml_machine *m)
               as_check(m, msg, sizeof msg) || vm_check(m, msg, sizeof msg) ||
               pf_check(m, msg, sizeof msg) || file_check(m, msg, sizeof msg) ||
               section_check(m, msg, sizeof msg) || rmap_check(m, msg, sizeof msg) ||
-              as_pcid_check(m, msg, sizeof msg);
+              as_pcid_check(m, msg, sizeof msg) || stack_check(m, msg, sizeof msg);
     for (size_t i = 0; !bad && i < m->n_procs; i++)
         bad = ws_check(m->procs[i], msg, sizeof msg) ||
               (i > 0 && m->procs[i - 1]->pid >= m->procs[i]->pid &&
@@ -382,6 +386,9 @@ vml_status vml_machine_check(vml_machine *m)
             bad = 1;
         }
     }
+    /* the personalities' records (registered by os/: vm_set_os_check) */
+    if (!bad && m->os_check != NULL)
+        bad = m->os_check(m, msg, sizeof msg) != 0;
     if (!bad)
         return VML_OK;
     return mm_corrupt(m, "%s", msg);
@@ -440,6 +447,8 @@ void mm_proc_delete(vml_proc *p)
         vm_release(p, v);
     handle_table_free(m, &p->w32);
     handle_table_free(m, &p->fds);
+    free(p->os.threads);
+    free(p->os.heaps);
     as_destroy(p);
     ws_fini(p);
     for (size_t i = 0; i < m->n_procs; i++)
