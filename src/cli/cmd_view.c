@@ -52,7 +52,7 @@ static enum rc geometry(struct interp *in, const char *key, const char *v,
 }
 
 #define MACHINE_KEYS "ram paging tlb tlb2 cpus seed split pcid check pagefile policy wsmin " \
-                     "wsmax low high zeroreserve bginterval files"
+                     "wsmax low high zeroreserve bginterval files aslr"
 
 /* pagefile=SIZE | pagefile=PATH,SIZE | pagefile=off.  The path is the text
 ** before the last comma, as typed (it is not an expression).  For
@@ -166,6 +166,10 @@ static enum rc machine_key(struct interp *in, vml_config *cfg, const char *key, 
         if (on_off(in, key, v, &flag))
             return RC_ERROR;
         cfg->flags = flag ? cfg->flags | bit : cfg->flags & ~bit;
+    } else if (strcmp(key, "aslr") == 0) {
+        if (on_off(in, key, v, &flag))
+            return RC_ERROR;
+        cfg->aslr = flag != 0;
     } else if (strcmp(key, "pagefile") == 0) {
         return pagefile_key(in, cfg, v);
     } else if (strcmp(key, "policy") == 0) {
@@ -373,16 +377,24 @@ CLI_HANDLER(h_process)
     vml_proc *p = NULL;
     vml_status st;
 
-    (void)argc;
     if (!valid_proc_name(argv[0]))
         return cli_error(in, "bad process name '%s' (letters, digits, _ . -; at most 64)", argv[0]);
     if (is_scope_word(argv[0]))
         return cli_error(in, "'%s' names a counter scope; choose another process name", argv[0]);
     if (vml_proc_find(in->m, argv[0]) != NULL)
         return cli_error(in, "a process named '%s' already exists", argv[0]);
+    if (argc > 1 && strcmp(argv[1], "win32") != 0 && strcmp(argv[1], "posix") != 0)
+        return cli_error(in, "unknown environment '%s' (win32 or posix)", argv[1]);
     st = vml_proc_create(in->m, argv[0], &p);
     if (st != VML_OK)
         return lib_status(in, st, res);
+    if (argc > 1) {
+        enum rc rc = proc_personality(in, p, argv[1], res);
+        if (rc != RC_OK || res->fail != FAIL_NONE) {
+            (void)vml_proc_destroy(p);     /* nothing is left of a failed one */
+            return rc;
+        }
+    }
     value_set_num(&res->val, vml_proc_pid(p));
     snprintf(res->note, sizeof res->note, "pid %u, cr3 0x%llx", vml_proc_pid(p),
              (unsigned long long)vml_proc_cr3(p));

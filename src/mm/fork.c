@@ -228,8 +228,10 @@ static vml_status os_dup(vml_machine *m, const struct vm_osproc *from, struct vm
     *to = *from;
     to->threads = t;
     to->n_threads = to->cap_threads = from->n_threads ? 1 : 0;
-    if (t)
+    if (t) {
         *t = from->threads[0];
+        t->tid = ++m->next_tid;        /* the child's thread is a new one */
+    }
     to->heaps = h;
     to->n_heaps = to->cap_heaps = from->n_heaps;
     if (h)

@@ -92,7 +92,7 @@ static int guard_hit(vml_proc *p, const struct mmu_fault *f, vml_exception *ex)
     vml_va bottom = v->start_vpn << 12;             /* DeallocationStack */
     vml_va page = f->va & ~(PAGE - 1);
     unsigned rw = MM_READWRITE;
-    if (page < bottom + 2 * PAGE) {
+    if (page <= bottom + 2 * PAGE) {
         /* next - PAGE <= DeallocationStack: the last page the rule lets a
         ** thread have becomes plain read-write, and the thread is told. */
         vml_va last = bottom + PAGE;

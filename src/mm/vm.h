@@ -34,6 +34,7 @@ struct vm_thread {
 ** their headers and the tcache are in the process's memory (os/malloc.c). */
 struct vm_malloc_state {
     int      initialized;
+    vml_va   sbrk_base;        /* the first chunk of the main arena */
     vml_va   top;              /* the top chunk (0: none yet) */
     vml_va   bins;             /* the first free chunk (os/malloc.c orders them) */
     vml_va   tcache;           /* tcache_perthread_struct's user pointer (0: none) */
@@ -56,6 +57,7 @@ struct vm_osproc {
     struct vm_malloc_state mal;
     /* Windows */
     unsigned ptr_size;         /* 8 (PEB64/TEB64) or 4; 0: no Win32 environment */
+    vml_va   bottom_up;        /* where bottom-up placements start (ASLR; 0: not drawn) */
     vml_va   peb;
     vml_va   params;           /* RTL_USER_PROCESS_PARAMETERS */
     vml_va   process_heap;
