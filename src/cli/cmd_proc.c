@@ -229,7 +229,9 @@ CLI_HANDLER(h_free_ptr)
 {
     vml_proc *p;
     uint64_t ptr = 0;
-    (void)argc;
+    if (argc != 2)
+        return cli_error(in, "free takes no arguments (free -k) or 2: PROCESS POINTER; got %zu",
+                         argc);
     if (arg_proc(in, argv[0], &p) || arg_num(in, argv[1], "POINTER", &ptr))
         return RC_ERROR;
     int err = vml_posix_free(p, ptr);

@@ -556,13 +556,6 @@ static const struct cmd cmds[] = {
   "chunk) or more get an mmap of their own.  Chunk headers are in the\n"
   "process's memory.  Value: the pointer; ENOMEM when it fails.",
   "$p = malloc A 100", M | V, h_malloc },
-{ "free", NULL, "Heaps, stacks and threads", 2, 2, "PROCESS POINTER",
-  "glibc's free",
-  "Coalesces with free neighbours or the top; trims the top with brk when it\n"
-  "passes M_TRIM_THRESHOLD; unmaps an mmapped chunk.  Where glibc aborts\n"
-  "(\"free(): double free detected in tcache 2\", \"free(): invalid pointer\"\n"
-  "...) the call fails INVALID with glibc's message and changes nothing.",
-  "free A $p", M, h_free_ptr },
 { "realloc", NULL, "Heaps, stacks and threads", 3, 3, "PROCESS POINTER SIZE",
   "glibc's realloc",
   "Grows into the top or a free neighbour, shrinks in place, or moves.  SIZE\n"
@@ -645,11 +638,17 @@ static const struct cmd cmds[] = {
   "SwapTotal, SwapFree, Dirty, AnonPages, Mapped, Shmem, PageTables,\n"
   "CommitLimit and Committed_AS, as Linux prints them.",
   "meminfo", M | J, h_meminfo },
-{ "free", NULL, "Views", 0, 0, "",
-  "free -k",
-  "total, used, free, shared, buff/cache and available memory and swap, as\n"
-  "procps' free -k prints them.",
-  "free", M | J, h_free },
+{ "free", NULL, "Views", 0, 2, "[PROCESS POINTER]",
+  "free -k; or glibc's free(POINTER) in PROCESS",
+  "Without arguments: total, used, free, shared, buff/cache and available\n"
+  "memory and swap, as procps' free -k prints them.\n"
+  "free PROCESS POINTER: glibc's free of a malloc'd pointer: the chunk goes\n"
+  "to the tcache, or coalesces with free neighbours or the top (which is\n"
+  "trimmed with brk past M_TRIM_THRESHOLD); an mmapped chunk is unmapped.\n"
+  "Where glibc aborts (\"free(): double free detected in tcache 2\",\n"
+  "\"free(): invalid pointer\" ...) the call fails INVALID with glibc's\n"
+  "message and changes nothing.",
+  "free A $p", M | J, h_free },
 { "query", NULL, "Views", 2, 2, "PROCESS ADDRESS",
   "the library's VirtualQuery view",
   "Renders the MEMORY_BASIC_INFORMATION of the region at ADDRESS.",
