@@ -160,7 +160,6 @@ void vml_config_default(vml_config *cfg)
     cfg->policy = VML_POLICY_WS;
     cfg->ws_min_pages = 50;        /* Windows' default minimum working set */
     cfg->bg_interval = 65536;
-    cfg->aslr = 1;
 #ifdef VML_TEST_BUILD
     cfg->flags = VML_CFG_CHECK;
 #endif
@@ -198,7 +197,7 @@ vml_status vml_config_check(const vml_config *c, char *err, size_t size)
                         c->tlb2_entries, c->tlb2_ways), VML_E_RANGE;
     if (c->user_split != (UINT64_C(2) << 30) && c->user_split != (UINT64_C(3) << 30))
         return snprintf(err, size, "user split must be 2G or 3G"), VML_E_RANGE;
-    if (c->flags & ~(unsigned)(VML_CFG_PCID | VML_CFG_CHECK))
+    if (c->flags & ~(unsigned)(VML_CFG_PCID | VML_CFG_CHECK | VML_CFG_NO_ASLR | VML_CFG_STRICT_IMPORTS))
         return snprintf(err, size, "unknown flags %#x", c->flags), VML_E_INVALID;
     uint64_t max_slots = sw_max_slots(&pg_modes[c->paging]);
     if (c->pagefile_bytes % VML_PAGE_SIZE || (c->pagefile_bytes >> VML_PAGE_SHIFT) > max_slots)
@@ -223,9 +222,6 @@ vml_status vml_config_check(const vml_config *c, char *err, size_t size)
     if (c->low_pages >= frames / 2 || c->high_pages >= frames / 2 || c->zero_reserve > frames)
         return snprintf(err, size, "low/high thresholds must be below half of the %llu frames",
                         (unsigned long long)frames), VML_E_RANGE;
-    if (c->aslr > 1)
-        return snprintf(err, size, "aslr must be 0 (off) or 1 (on), not %u", c->aslr),
-               VML_E_INVALID;
     if (c->low_pages && c->high_pages && c->high_pages < c->low_pages)
         return snprintf(err, size, "high threshold %llu is below low %llu",
                         (unsigned long long)c->high_pages,

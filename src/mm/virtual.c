@@ -28,6 +28,7 @@
 */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include "machine.h"
@@ -43,6 +44,10 @@ void *vm_calloc(vml_machine *m, size_t n, size_t size) { return mm_calloc(m, n, 
 struct handle_table *vm_handles(vml_proc *p) { return &p->w32; }
 struct handle_table *vm_fds(vml_proc *p) { return &p->fds; }
 uint32_t *vm_last_error(vml_proc *p) { return &p->last_error; }
+uint64_t vm_random(vml_machine *m) { return mm_rng_next(m); }
+unsigned vm_flags(const vml_machine *m) { return m->cfg.flags; }
+uint64_t *vm_loader_words(vml_machine *m) { return m->loader_words; }
+
 int vm_prot_from_win32(uint32_t protect) { return mmprot_from_win32(protect); }
 uint32_t vm_prot_to_win32(unsigned mmprot) { return mmprot_to_win32(mmprot); }
 unsigned vm_prot_from_posix(int prot) { return mmprot_from_posix(prot); }
@@ -50,19 +55,9 @@ int vm_prot_writecopy(unsigned mmprot) { return mmprot_writecopy(mmprot); }
 struct vm_osproc *vm_os(vml_proc *p) { return &p->os; }
 const struct vm_osproc *vm_os_c(const vml_proc *p) { return &p->os; }
 unsigned vm_new_tid(vml_machine *m) { return ++m->next_tid; }
-int vm_aslr(const vml_machine *m) { return m->cfg.aslr != 0; }
-uint64_t vm_rng(vml_machine *m) { return mm_rng_next(m); }
+int vm_aslr(const vml_machine *m) { return !(m->cfg.flags & VML_CFG_NO_ASLR); }
 void vm_set_os_check(vml_machine *m, vm_os_check_fn fn) { m->os_check = fn; }
 
-uint64_t vm_rng_boot(const vml_machine *m, unsigned what)
-{
-    /* SplitMix64 of (seed, what): drawn "at boot", whatever ran since. */
-    uint64_t z = m->cfg.seed ^ ((uint64_t)what * UINT64_C(0xD1B54A32D192ED03));
-    z += UINT64_C(0x9E3779B97F4A7C15);
-    z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
-    z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
-    return z ^ (z >> 31);
-}
 
 vml_status vm_fail(vml_machine *m, vml_status st, const char *fmt, ...)
 {
@@ -339,12 +334,19 @@ static void protect_one(void *ctx, vml_proc *p, vml_va va, vml_pa pte_pa, uint64
     p->ws.e[slot].prot = (uint8_t)cx->mmprot;
 }
 
+/* Do v's zero PTEs already mean mmprot?  (An image's pages each have
+** their own protection: never all of them.) */
+static int zero_ptes_mean(const struct vad *v, unsigned mmprot)
+{
+    return (v->seg == NULL || v->seg->kind != SEG_IMAGE) && vad_mmprot(v) == mmprot;
+}
+
 void vm_protect(vml_proc *p, struct vad *v, vml_va va, uint64_t n_pages, unsigned mmprot)
 {
     vml_va end = va + (n_pages << 12);
     struct protect_ctx cx = { v, mmprot };
     pt_visit(p, va, end, protect_one, &cx);
-    if ((!v->mem_commit && v->seg == NULL) || vad_mmprot(v) == mmprot)
+    if ((!v->mem_commit && v->seg == NULL) || zero_ptes_mean(v, mmprot))
         return;
     /* Zero PTEs take the VAD's protection: write the new one into them. */
     for (vml_va at = va; at < end; at += VML_PAGE_SIZE) {
@@ -362,7 +364,7 @@ void vm_protect(vml_proc *p, struct vad *v, vml_va va, uint64_t n_pages, unsigne
 uint64_t vm_protect_tables_needed(vml_proc *p, const struct vad *v, vml_va va, vml_va end,
                                   unsigned mmprot)
 {
-    if ((!v->mem_commit && v->seg == NULL) || vad_mmprot(v) == mmprot)
+    if ((!v->mem_commit && v->seg == NULL) || zero_ptes_mean(v, mmprot))
         return 0;
     return pt_tables_needed(p, va, end);
 }
@@ -412,10 +414,11 @@ struct vad *vm_split(vml_proc *p, struct vad *v, uint64_t vpn, struct vad *spare
     spare->next_view = NULL;
     spare->start_vpn = vpn;
     spare->alloc_base_vpn = vpn;      /* a piece is its own reservation */
+    spare->load_count = 0;            /* a module is known by its first mapping */
     if (v->seg) {
         spare->seg_offset = v->seg_offset + (vpn - v->start_vpn);
-        /* a view's charge is its size */
-        upper = v->commit_pages ? v->end_vpn - vpn + 1 : 0;
+        /* a charged view's charge: its size, an image's writable pages */
+        upper = v->commit_pages ? vm_view_charge(spare) : 0;
         seg_ref(v->seg);
         seg_view_add(v->seg, spare);
         if (v->section)
@@ -433,6 +436,7 @@ void vm_merge(vml_proc *p, struct vad *a, struct vad *b)
     vad_remove(&p->vads, b);
     a->end_vpn = b->end_vpn;
     a->commit_pages += b->commit_pages;
+    a->load_count += b->load_count;
     if (a->anon_id == 0)
         a->anon_id = b->anon_id;
     if (b->seg)

@@ -16,22 +16,8 @@
 
 /* ---- Windows ------------------------------------------------------------------------ */
 
-/* aslr_win_image_base() flags */
-#define ASLR_IMG_DLL           0x1u  /* a DLL (else an EXE) */
-#define ASLR_IMG_64BIT         0x2u  /* a PE32+ image */
-#define ASLR_IMG_HIGH_ENTROPY  0x4u  /* IMAGE_DLLCHARACTERISTICS_HIGH_ENTROPY_VA */
-#define ASLR_IMG_DYNAMIC_BASE  0x8u  /* IMAGE_DLLCHARACTERISTICS_DYNAMIC_BASE */
-
-/* The base Windows gives an image of size bytes whose preferred base is
-** preferred, without looking at what is free (the caller moves it down
-** past whatever is in the way, as the image bitmap is searched top-down):
-** the preferred base when ASLR is off or the image is not DYNAMIC_BASE;
-** for a DLL, the top of the DLL region less this boot's bias (drawn once
-** per machine: the same in every process); for an EXE, a new draw. */
-vml_va   aslr_win_image_base(vml_machine *m, vml_va preferred, uint64_t size, unsigned flags);
-/* The per-boot DLL bias in 64 KiB units (8 bits for 32-bit images, 19 for
-** 64-bit ones). */
-uint64_t aslr_win_dll_bias(const vml_machine *m, int is64);
+/* Image bases (per-boot DLL bias, EXE draws) are the loader's:
+** src/loader/winload.c sys_base(). */
 
 /* A process's bottom-up start (drawn once per process): 24 bits of 64 KiB
 ** for a 64-bit process, the lowest user address otherwise or when off. */
@@ -65,11 +51,8 @@ uint64_t aslr_linux_stack_offset(vml_machine *m);
 ** its bss): arch_randomize_brk() -- up to 1 GiB (32 MiB for compat32)
 ** above it; end itself with ASLR off. */
 vml_va   aslr_linux_brk(vml_machine *m, vml_va end, int compat32);
-/* ELF_ET_DYN_BASE (+ arch_mmap_rnd() with ASLR): the load bias of an
-** ET_DYN executable with an interpreter (load_elf_binary), aligned down
-** to align (the largest p_align of its PT_LOADs, or the page size) and
-** less the first PT_LOAD's p_vaddr, page-aligned (ELF_PAGESTART). */
-vml_va   aslr_linux_et_dyn_bias(vml_machine *m, int compat32, uint64_t align, vml_va first_vaddr);
+/* The ET_DYN executable's load bias is the loader's (src/loader/elfload.c
+** dyn_exec_bias()). */
 /* The 16 bytes of AT_RANDOM (get_random_bytes): always drawn. */
 void     aslr_linux_random_bytes(vml_machine *m, uint8_t out[16]);
 

@@ -332,7 +332,7 @@ static void arena_init(struct mal *a)
     st->mmap_threshold = THRESHOLD_DEF;
     st->trim_threshold = THRESHOLD_DEF;
     st->top_pad = THRESHOLD_DEF;      /* DEFAULT_TOP_PAD: the first brk is 132 KiB */
-    st->tcache_key = vm_rng(vml_proc_machine(a->p));
+    st->tcache_key = vm_random(vml_proc_machine(a->p));
 }
 
 /* _int_malloc: a chunk of nb from the free chunks, the top, or the system. */

@@ -6,7 +6,6 @@
 ** with setarch -R; Windows' first fit and its PEB below the top).
 */
 #include "testutil.h"
-#include "os/aslr.h"
 
 struct layout {
     vml_va peb, teb, stack, heap, params;           /* Win32 */
@@ -20,7 +19,8 @@ static vml_machine *machine(uint64_t seed, unsigned aslr, vml_paging paging)
     vml_config_default(&cfg);
     cfg.ram_bytes = MB(16);
     cfg.seed = seed;
-    cfg.aslr = aslr;
+    if (!aslr)
+        cfg.flags |= VML_CFG_NO_ASLR;
     cfg.paging = paging;
     return new_machine_cfg(&cfg);
 }
@@ -118,50 +118,12 @@ static void aslr_off_gives_the_fixed_places(void **state)
     assert_int_equal(0x77FFF000, p.mmap_base);
 }
 
-/* The image bases the loader asks for: the DLL bias is per machine (the
-** same for every call), an EXE's is drawn each time; not DYNAMIC_BASE or
-** ASLR off: the preferred base. */
-static void image_bases(void **state)
-{
-    (void)state;
-    vml_machine *m = machine(7, 1, VML_PAGING_4LEVEL), *n = machine(8, 1, VML_PAGING_4LEVEL);
-    vml_machine *off = machine(7, 0, VML_PAGING_4LEVEL);
-    const unsigned dll = ASLR_IMG_DLL | ASLR_IMG_64BIT | ASLR_IMG_DYNAMIC_BASE;
-    const unsigned exe = ASLR_IMG_64BIT | ASLR_IMG_DYNAMIC_BASE | ASLR_IMG_HIGH_ENTROPY;
-    vml_va d1 = aslr_win_image_base(m, 0x180000000, 0x23000, dll);
-    vml_va d2 = aslr_win_image_base(m, 0x180000000, 0x23000, dll);
-    assert_int_equal(d1, d2);                            /* per boot */
-    assert_int_equal(0, d1 & 0xFFFF);
-    assert_true(d1 >= UINT64_C(0x7FF800000000) && d1 < UINT64_C(0x7FFFFFFF0000));
-    assert_true(aslr_win_image_base(n, 0x180000000, 0x23000, dll) != d1);
-    vml_va e = aslr_win_image_base(m, 0x140000000, 0x10000, exe);
-    assert_true(e >= UINT64_C(0x7FF600000000) && e < UINT64_C(0x7FF800000000));
-    assert_int_equal(0, e & 0xFFFF);
-    /* a 32-bit EXE moves by 1..254 x 64 KiB */
-    vml_va e32 = aslr_win_image_base(m, 0x400000, 0x5000, ASLR_IMG_DYNAMIC_BASE);
-    assert_true(e32 >= 0x410000 && e32 <= 0x400000 + 254 * 0x10000);
-    /* not DYNAMIC_BASE, or ASLR off: the preferred base */
-    assert_int_equal(0x180000000, aslr_win_image_base(m, 0x180000000, 0x23000,
-                                                      ASLR_IMG_DLL | ASLR_IMG_64BIT));
-    assert_int_equal(0x180000000, aslr_win_image_base(off, 0x180000000, 0x23000, dll));
-    /* Linux: a PIE at ELF_ET_DYN_BASE (+ 28 bits of pages) */
-    assert_int_equal(UINT64_C(0x555555554000), aslr_linux_et_dyn_bias(off, 0, 0x1000, 0));
-    vml_va pie = aslr_linux_et_dyn_bias(m, 0, 0x1000, 0);
-    assert_true(pie >= UINT64_C(0x555555554000) &&
-                pie < UINT64_C(0x555555554000) + (UINT64_C(1) << 40));
-    assert_int_equal(0x400000, aslr_linux_et_dyn_bias(off, 1, 0x1000, 0));
-    vml_machine_destroy(m);
-    vml_machine_destroy(n);
-    vml_machine_destroy(off);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(one_seed_gives_one_layout_two_seeds_two),
         cmocka_unit_test(draws_stay_in_their_ranges),
         cmocka_unit_test(aslr_off_gives_the_fixed_places),
-        cmocka_unit_test(image_bases),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -14,7 +14,7 @@ static void win_up(struct rig *r, vml_paging paging)
     vml_config_default(&cfg);
     cfg.ram_bytes = MB(32);
     cfg.paging = paging;
-    cfg.aslr = 0;
+    cfg.flags |= VML_CFG_NO_ASLR;
     rig_up_cfg(r, &cfg);
     assert_int_equal(0, vml_win_process_setup(r->p, NULL));
 }

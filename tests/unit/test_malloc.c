@@ -15,7 +15,7 @@ static vml_posix_process_info lx_up(struct rig *r)
     vml_posix_process_info pi;
     vml_config_default(&cfg);
     cfg.ram_bytes = MB(32);
-    cfg.aslr = 0;
+    cfg.flags |= VML_CFG_NO_ASLR;
     rig_up_cfg(r, &cfg);
     assert_int_equal(0, vml_posix_process_setup(r->p, NULL, &pi));
     return pi;

@@ -14,7 +14,7 @@ static void up(struct rig *r, vml_paging paging)
     vml_config_default(&cfg);
     cfg.ram_bytes = MB(16);
     cfg.paging = paging;
-    cfg.aslr = 0;
+    cfg.flags |= VML_CFG_NO_ASLR;
     rig_up_cfg(r, &cfg);
 }
 
@@ -183,7 +183,7 @@ static void a_failed_win32_setup_leaves_nothing(void **state)
     vml_config cfg;
     vml_config_default(&cfg);
     cfg.ram_bytes = MB(1);
-    cfg.aslr = 0;
+    cfg.flags |= VML_CFG_NO_ASLR;
     rig_up_cfg(r, &cfg);
     vml_win_process_params wp = { .heap_commit = MB(2), .heap_reserve = MB(4) };
     size_t vads = vml_vad_count(r->p);

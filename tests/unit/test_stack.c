@@ -14,7 +14,7 @@ static void machine_aslr_off(struct rig *r)
     vml_config cfg;
     vml_config_default(&cfg);
     cfg.ram_bytes = MB(16);
-    cfg.aslr = 0;
+    cfg.flags |= VML_CFG_NO_ASLR;
     rig_up_cfg(r, &cfg);
 }
 
