@@ -108,14 +108,14 @@ static int zero_pte_protect(vml_proc *p, vml_va va, uint32_t *protect)
 static void pte_soft_lines(vml_text *out, const struct pte_ctx *c, const vml_pte_info *pi,
                            vml_va va, size_t indent)
 {
-    unsigned mm = vw_mm_protect(pi->protect);
+    unsigned mm = pi->mm_protect;
     uint32_t protect;
 
     switch (pi->kind) {
     case VML_PTE_ZERO:
         if (!zero_pte_protect(c->p, va, &protect))
             return;
-        mm = vw_mm_protect(protect);
+        mm = (unsigned)vml_mm_protect(protect);
         vt_spaces(out, indent);
         vt_puts(out, "Proto: VAD\n");
         break;
@@ -243,11 +243,11 @@ static void pte_json_entry(struct jw *j, const struct pte_ctx *c, vml_proc *p, v
         jw_u64(j, "g", pi.g);
         jw_u64(j, "nx", pi.nx);
     } else {
-        unsigned mm = vw_mm_protect(pi.protect);
+        unsigned mm = pi.mm_protect;
         int have = pi.kind != VML_PTE_ZERO;
 
         if (pi.kind == VML_PTE_ZERO && zero_pte_protect(p, va, &protect)) {
-            mm = vw_mm_protect(protect);
+            mm = (unsigned)vml_mm_protect(protect);
             have = 1;
             jw_str(j, "resolved_by", "vad");
         }
