@@ -608,6 +608,14 @@ VML_API int vml_posix_fork(vml_proc *parent, const char *child_name, unsigned *p
 ** vml_last_error() names the place), EEXIST (the name), ENOMEM. */
 VML_API int vml_posix_execve(vml_machine *m, const char *name, const char *path,
                              vml_proc **out);
+/* The same with the argument and environment strings (execve(2)'s argv
+** and envp): the main stack holds them (vml_posix_process_setup), with the
+** mmap base and the brk placed by ASLR.  vml_posix_execve passes argv =
+** { path } and no environment.  E2BIG when the strings pass the stack's
+** limit; EINVAL for a NULL string. */
+VML_API int vml_posix_execve_args(vml_machine *m, const char *name, const char *path,
+                                  const char *const *argv, size_t argc,
+                                  const char *const *envp, size_t envc, vml_proc **out);
 /* dlopen: a shared object and what it needs, mapped and relocated as
 ** ld.so does; *base is its load address (l_addr + preferred base).  A
 ** loaded object gets one more reference.  ENOENT, ENOEXEC, ENOMEM. */

@@ -283,8 +283,12 @@ static const struct cmd cmds[] = {
   "file).  The loader maps the image (at its per-boot base, or rebased),\n"
   "loads the DLLs it imports that it finds (its directory first), resolves\n"
   "or marks its imports, and fetches the entry point (not with SUSPENDED).\n"
-  "A malformed file fails ERROR_BAD_EXE_FORMAT with the place and the\n"
-  "problem.  Value: the pid.",
+  "The process gets its Win32 environment: the PEB (ImageBaseAddress), the\n"
+  "process parameters (the path as ImagePathName and CommandLine), the main\n"
+  "thread's TEB and stack (the image's SizeOfStackReserve/Commit, a guard\n"
+  "page below) and the process heap (SizeOfHeapReserve/Commit), placed by\n"
+  "ASLR; PEB32/TEB32 for a PE32 image.  A malformed file fails\n"
+  "ERROR_BAD_EXE_FORMAT with the place and the problem.  Value: the pid.",
   "$pid = CreateProcess A app.exe", M | V, h_createprocess },
 { "LoadLibrary", NULL, "Programs", 2, 2, "PROCESS PATH",
   "load a DLL (or an EXE's image) into a process",
@@ -314,8 +318,11 @@ static const struct cmd cmds[] = {
   "/usr/bin/ls).  The kernel's part (segments, .bss, the interpreter) and\n"
   "ld.so's (the needed shared objects from the system library directories,\n"
   "relocations written in the process, RELRO made read-only) are done; no\n"
-  "code runs.  ENOENT, ENOEXEC with the place and the problem.  Value: the\n"
-  "pid.",
+  "code runs.  The main [stack] holds argv (PATH, then the ARGs, as a shell\n"
+  "passes them), an empty environment and the auxiliary vector; the brk\n"
+  "starts after the highest segment; the mmap base, the stack top and the\n"
+  "brk are drawn for each exec (aslr=on).  ENOENT, ENOEXEC with the place\n"
+  "and the problem; E2BIG.  Value: the pid.",
   "$pid = execve A /usr/bin/ls", M | V, h_execve },
 { "dlopen", NULL, "Programs", 2, 2, "PROCESS PATH",
   "map a shared object as ld.so does",

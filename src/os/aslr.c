@@ -94,7 +94,9 @@ vml_va aslr_win_stack_hint(vml_machine *m, vml_va bottom_up)
 vml_va aslr_win_peb_hint(vml_machine *m, unsigned ptr_size, vml_va bottom_up, int *top_down)
 {
     const vml_layout *l = vm_layout(m);
-    vml_va fixed = ((l->user_highest + 1) & ~(GRAN - 1)) - 0x11000;   /* 0x7FFDF000 */
+    vml_va top = ptr_size == 4 && l->user_highest > UINT64_C(0x7FFEFFFF) ? UINT64_C(0x7FFEFFFF)
+                                                                         : l->user_highest;
+    vml_va fixed = ((top + 1) & ~(GRAN - 1)) - 0x11000;   /* 0x7FFDF000 */
     if (!vm_aslr(m)) {
         *top_down = 1;
         return fixed;

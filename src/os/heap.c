@@ -112,6 +112,12 @@ vml_va w32_bottom_up(vml_proc *p)
     return os->bottom_up;
 }
 
+vml_va w32_highest(vml_proc *p)
+{
+    vml_va hi = vm_layout(vml_proc_machine(p))->user_highest;
+    return w32_ptr_size(p) == 4 && hi > UINT64_C(0x7FFEFFFF) ? UINT64_C(0x7FFEFFFF) : hi;
+}
+
 /* ---- reading ------------------------------------------------------------------------ */
 
 int hp_corrupt(struct hp *h, const char *what, vml_va at)
@@ -350,9 +356,9 @@ static vml_va reserve(vml_proc *p, vml_va hint, uint64_t size, uint32_t protect,
 {
     const vml_layout *l = vm_layout(vml_proc_machine(p));
     uint64_t n = size >> 12, start;
-    if (!vad_find_gap(vm_vads(p), hint >> 12, l->user_highest >> 12, n, GRAN >> 12, 0, &start) &&
-        !vad_find_gap(vm_vads(p), l->user_lowest >> 12, l->user_highest >> 12, n, GRAN >> 12, 0,
-                      &start))
+    uint64_t hi = w32_highest(p) >> 12;
+    if (!vad_find_gap(vm_vads(p), hint >> 12, hi, n, GRAN >> 12, 0, &start) &&
+        !vad_find_gap(vm_vads(p), l->user_lowest >> 12, hi, n, GRAN >> 12, 0, &start))
         return 0;
     vm_reserve(p, node, start << 12, n, protect, VML_ORIGIN_WIN32, 0);
     node->usage = VML_USAGE_HEAP;

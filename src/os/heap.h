@@ -14,6 +14,9 @@
 unsigned w32_ptr_size(vml_proc *p);
 /* The process's bottom-up start (ASLR), drawn at its first use. */
 vml_va   w32_bottom_up(vml_proc *p);
+/* The highest address the process's heaps, stacks, PEB and TEBs may use:
+** a 32-bit (WoW64) process's below 2 GiB, whatever the machine. */
+vml_va   w32_highest(vml_proc *p);
 
 /* Creates a heap (RtlCreateHeap): reserve bytes reserved (0: the
 ** default segment reserve, growable), commit committed; flags the HEAP_*

@@ -106,7 +106,7 @@ static vml_va place(struct undo *u, vml_va hint, uint64_t n_pages, uint64_t comm
     vml_proc *p = u->p;
     vml_machine *m = vml_proc_machine(p);
     const vml_layout *l = vm_layout(m);
-    uint64_t lo = l->user_lowest >> 12, hi = l->user_highest >> 12, start, h = hint >> 12;
+    uint64_t lo = l->user_lowest >> 12, hi = w32_highest(p) >> 12, start, h = hint >> 12;
     int ok;
     if (top_down)
         ok = (h + n_pages - 1 <= hi &&
