@@ -25,7 +25,8 @@
 ** between the kernel's mappings and ld.so's, as in load_elf_binary(): the
 ** main [stack] with argv, envp and the auxiliary vector (AT_PHDR, AT_ENTRY,
 ** AT_BASE of this load), and the brk after the executable's highest
-** segment (randomized above it with ASLR: arch_randomize_brk()).
+** segment (with ASLR a page further, or at ELF_ET_DYN_BASE for a static
+** PIE, and randomized above that: arch_randomize_brk(); brk_base()).
 **
 ** A symbol relocation is resolved in the global scope (the executable,
 ** then the objects in load order) from their dynamic symbols; one that is
@@ -557,6 +558,21 @@ static vml_va dyn_exec_bias(vml_machine *m, const struct ld_image *img, uint64_t
     return base - lo;
 }
 
+/* Where the brk starts before arch_randomize_brk() (load_elf_binary(),
+** Linux 6.2 on): the end of the highest segment; with randomization, one
+** page after it ("leave a gap between .bss and brk"), or ELF_ET_DYN_BASE
+** for a program run without an interpreter (a static PIE: its brk moves
+** out of the mmap area). */
+static vml_va brk_base(vml_machine *m, const struct obj *exe, const struct obj *interp, vml_va end)
+{
+    const struct ld_image *img = exe->lf->img;
+    if (vm_flags(m) & VML_CFG_NO_ASLR)
+        return end;
+    if (img->elf->type == ELF_ET_DYN && interp == NULL)
+        return wide(img) ? UINT64_C(0x555555554000) : UINT64_C(0x400000);
+    return end + PAGE;
+}
+
 /* What create_elf_tables() and the brk need from this load. */
 static int runtime(struct load *ld, const struct obj *exe, const struct obj *interp,
                    const char *path, const char *const *argv, size_t argc,
@@ -574,7 +590,7 @@ static int runtime(struct load *ld, const struct obj *exe, const struct obj *int
         .phent = img->elf->phentsize,
         .phnum = img->elf->phnum,
         .interp_base = interp ? interp->bias + interp->lf->img->preferred_base : 0,
-        .image_end = exe->bias + hi,
+        .image_end = brk_base(vml_proc_machine(ld->p), exe, interp, exe->bias + hi),
     };
     int e = vml_posix_process_setup(ld->p, &pp, NULL);
     if (e == VML_E2BIG)

@@ -263,13 +263,13 @@ static void execve_layout_is_drawn_per_exec(void **state)
     const struct lx_layout *ls[] = { &a, &b };
     for (int i = 0; i < 2; i++) {
         const struct lx_layout *l = ls[i];
-        /* ELF_ET_DYN_BASE + 28 bits of pages; brk within 1 GiB after the
-        ** image (its end: 0xc000 past the base for cat); mmap_base below
+        /* ELF_ET_DYN_BASE + 28 bits of pages; brk within 1 GiB from a page
+        ** after the image (its end: 0xc000 past the base for cat); mmap_base below
         ** the 8 MiB + 1 MiB gap and 16 GiB of stack randomization, by up
         ** to 2^28 pages; the interpreter right below it */
         assert_true(l->exe >= UINT64_C(0x555555554000) &&
                     l->exe < UINT64_C(0x555555554000) + (UINT64_C(1) << 40));
-        assert_true(l->brk >= l->exe + 0xc000 && l->brk < l->exe + 0xc000 + (UINT64_C(1) << 30));
+        assert_true(l->brk >= l->exe + 0xd000 && l->brk < l->exe + 0xd000 + (UINT64_C(1) << 30));
         assert_true(l->mmap_base <= UINT64_C(0x7FFFFFFFF000) - UINT64_C(0x4008FF000));
         assert_true(l->mmap_base > UINT64_C(0x7FFFFFFFF000) - UINT64_C(0x4008FF000) -
                                    (UINT64_C(1) << 40));
