@@ -138,6 +138,9 @@ VML_API vml_status  vml_policy_parse(const char *name, vml_policy *out);
                                   ** drawn from the seeded generator */
 #define VML_CFG_STRICT_IMPORTS 0x8u  /* an image whose imported module is missing
                                   ** fails to load (STATUS_DLL_NOT_FOUND, ENOENT) */
+#define VML_CFG_NO_DATA     0x10u /* frames keep no contents (page tables do):
+                                  ** huge machines in little host memory; data
+                                  ** reads give 0, files cannot be mapped */
 
 typedef struct vml_config {
     uint64_t   ram_bytes;     /* physical memory; default 64 MiB */
