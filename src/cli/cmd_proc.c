@@ -47,6 +47,8 @@ static void errno_result(struct interp *in, struct result *res, int err, uint64_
     if (err != 0) {
         res->fail = FAIL_ERRNO;
         res->err = err;
+        if (err == VML_EOPNOTSUPP)              /* data=off: why */
+            snprintf(res->detail, sizeof res->detail, "%s", vml_last_error(in->m));
         return;
     }
     if (has_value)
@@ -59,8 +61,10 @@ enum rc proc_personality(struct interp *in, vml_proc *p, const char *kind, struc
 {
     if (strcmp(kind, "win32") == 0) {
         uint32_t e = vml_win_process_setup(p, NULL);
-        if (e != 0)
+        if (e != 0) {
             result_win32(res, e);
+            snprintf(res->detail, sizeof res->detail, "%s", vml_last_error(in->m));
+        }
         return RC_OK;
     }
     if (strcmp(kind, "posix") == 0) {
@@ -68,6 +72,7 @@ enum rc proc_personality(struct interp *in, vml_proc *p, const char *kind, struc
         if (err != 0) {
             res->fail = FAIL_ERRNO;
             res->err = err;
+            snprintf(res->detail, sizeof res->detail, "%s", vml_last_error(in->m));
         }
         return RC_OK;
     }
@@ -107,6 +112,8 @@ CLI_HANDLER(h_heapcreate)
         return RC_ERROR;
     uint32_t e = vml_win_HeapCreate(p, options, initial, maximum, &h);
     heap_result(res, e, h, 1);
+    if (e == VML_ERROR_NOT_SUPPORTED)           /* data=off: why */
+        snprintf(res->detail, sizeof res->detail, "%s", vml_last_error(in->m));
     return RC_OK;
 }
 
@@ -198,6 +205,8 @@ CLI_HANDLER(h_createthread)
         return RC_ERROR;
     uint32_t e = vml_win_CreateThread(p, size, flags, &tid);
     heap_result(res, e, tid, 1);
+    if (e == VML_ERROR_NOT_SUPPORTED)           /* data=off: why */
+        snprintf(res->detail, sizeof res->detail, "%s", vml_last_error(in->m));
     if (e == 0) {
         vml_thread_info t[64];
         size_t n = vml_thread_list(p, t, 64);

@@ -54,6 +54,8 @@ uint32_t vml_win_HeapCreate(vml_proc *p, uint32_t options, uint64_t initial, uin
     /* kernel32 keeps these options (the rest are ignored, as Wine does) */
     uint32_t flags = options & (VML_HEAP_NO_SERIALIZE | VML_HEAP_GENERATE_EXCEPTIONS |
                                 VML_HEAP_CREATE_ENABLE_EXECUTE);
+    if (um_no_data(p, "a Win32 heap"))
+        return heap_done(p, VML_ERROR_NOT_SUPPORTED);
     uint32_t e = heap_create(p, flags, initial, maximum, maximum == 0, heap);
     if (e == 0)
         os_check_install(vml_proc_machine(p));

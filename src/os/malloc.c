@@ -632,6 +632,8 @@ int vml_posix_malloc(vml_proc *p, uint64_t size, vml_va *out)
     struct mal a;
     if (p == NULL || out == NULL)
         return VML_EINVAL;
+    if (um_no_data(p, "glibc's malloc"))
+        return VML_EOPNOTSUPP;
     mal_init(&a, p);
     if (mal_alloc(&a, size, out) != 0)
         return failed(&a, "malloc");
@@ -684,6 +686,8 @@ int vml_posix_calloc(vml_proc *p, uint64_t n, uint64_t size, vml_va *out)
     vml_va c;
     if (p == NULL || out == NULL)
         return VML_EINVAL;
+    if (um_no_data(p, "glibc's malloc"))
+        return VML_EOPNOTSUPP;
     mal_init(&a, p);
     if (size && n > UINT64_MAX / size)
         return failed(&a, "calloc");

@@ -81,6 +81,10 @@ int vml_posix_process_setup(vml_proc *p, const vml_posix_process_params *params,
     vml_machine *m = vml_proc_machine(p);
     struct vm_osproc *os = vm_os(p);
     const char *name = vml_proc_name(p);
+    if (um_no_data(p, "the main stack (argv, auxv)")) {
+        (void)vm_done(m, VML_OK);
+        return VML_EOPNOTSUPP;
+    }
     if (params)
         d = *params;
     else {

@@ -129,3 +129,13 @@ int um_probe(struct umem *um, vml_va va, uint64_t n)
     }
     return um->failed ? -1 : 0;
 }
+
+int um_no_data(vml_proc *p, const char *what)
+{
+    vml_machine *m = vml_proc_machine(p);
+    if (!(vm_flags(m) & VML_CFG_NO_DATA))
+        return 0;
+    (void)vm_fail(m, VML_E_UNSUPPORTED, "%s: this machine keeps no page contents (data=off), "
+                  "and %s keeps its structures in the process's memory", vml_proc_name(p), what);
+    return 1;
+}

@@ -48,5 +48,10 @@ void     um_move(struct umem *um, vml_va dst, vml_va src, uint64_t n);
 ** write before it writes any fails, when memory is short, before it has
 ** changed anything.  0, or -1 with the exception in um. */
 int      um_probe(struct umem *um, vml_va va, uint64_t n);
+/* 1, with a message for vml_last_error() naming what, when p's machine
+** keeps no page contents (machine data=off, MCH4): what the personalities
+** keep in a process's memory (heap and chunk headers, the PEB and TEBs,
+** the argument pages) cannot live there, so their calls refuse. */
+int      um_no_data(vml_proc *p, const char *what);
 
 #endif

@@ -220,6 +220,8 @@ uint32_t vml_win_CreateThread(vml_proc *p, uint64_t stack_size, uint32_t flags, 
         return VML_ERROR_INVALID_PARAMETER;
     vml_machine *m = vml_proc_machine(p);
     struct vm_osproc *os = vm_os(p);
+    if (um_no_data(p, "a thread (its TEB)"))
+        return w32_last_error(p, w32_done(m, VML_ERROR_NOT_SUPPORTED), 0);
     if (os->ptr_size == 0) {
         (void)vm_fail(m, VML_E_NOT_FOUND, "process '%s' has no Win32 environment: create it "
                       "with `process NAME win32` or CreateProcess", vml_proc_name(p));
@@ -322,6 +324,8 @@ uint32_t vml_win_process_setup(vml_proc *p, const vml_win_process_params *params
         !printable(image) || !printable(cmdline) ||
         (d.ptr_size == 4 && d.image_base > UINT32_MAX))
         return w32_done(m, VML_ERROR_INVALID_PARAMETER);
+    if (um_no_data(p, "the Win32 environment (PEB, TEB)"))
+        return w32_done(m, VML_ERROR_NOT_SUPPORTED);
     uint64_t space = vm_layout(m)->user_highest;
     if (d.stack_reserve > space || d.stack_commit > space || d.heap_reserve > space ||
         d.heap_commit > space)
