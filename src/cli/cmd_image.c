@@ -124,16 +124,28 @@ static void load_failed_errno(struct interp *in, struct result *res, int err)
     snprintf(res->detail, sizeof res->detail, "%s", vml_last_error(in->m));
 }
 
-/* execve NAME PATH [ARG...]: value: the pid */
+/* execve NAME PATH [ARG...]: value: the pid.  argv is PATH then the ARGs
+** (as a shell passes them); the environment is empty. */
 CLI_HANDLER(h_execve)
 {
-    char *path = NULL;
+    enum { MAX_ARGV = 64 };
+    char *args[MAX_ARGV] = { NULL };
     vml_proc *p;
-    (void)argc;
-    if (arg_new_proc_name(in, argv[0]) || arg_file_name(in, argv[1], "PATH", &path))
+    int n = argc - 1, e = 0;
+    if (n > MAX_ARGV)
+        return cli_error(in, "execve: at most %d ARGs after PATH, not %d", MAX_ARGV - 1, n - 1);
+    if (arg_new_proc_name(in, argv[0]) || arg_file_name(in, argv[1], "PATH", &args[0]))
         return RC_ERROR;
-    int e = vml_posix_execve(in->m, argv[0], path, &p);
-    free(path);
+    for (int i = 1; i < n; i++)
+        if (arg_name(in, argv[1 + i], "ARG", &args[i])) {
+            while (i-- > 0)
+                free(args[i]);
+            return RC_ERROR;
+        }
+    e = vml_posix_execve_args(in->m, argv[0], args[0], (const char *const *)args, (size_t)n,
+                              NULL, 0, &p);
+    for (int i = 0; i < n; i++)
+        free(args[i]);
     if (e != 0) {
         load_failed_errno(in, res, e);
         return RC_OK;

@@ -10,9 +10,11 @@
 **   ACC2  An access is translated at most three times: a fault may be
 **         resolved, or retried once more when memory reclaimed on the way
 **         took the page again (FLT1); a fourth translation is a bug and
-**         marks the machine corrupt.
+**         marks the machine corrupt -- but after a stack growth (stack.c),
+**         which earns one more.
 **
-** TRANSITIONS: none of its own; faults go through fault.c.
+** TRANSITIONS: none of its own; faults go through fault.c, stack growth
+** through stack.c.
 */
 #include <string.h>
 #include "machine.h"
@@ -60,7 +62,10 @@ int acc_translate_flags(vml_proc *p, unsigned cpu, vml_va va, unsigned access, v
     /* A safe point for the background work: no fault is in progress. */
     m->n_accesses++;
     background_due(m);
-    for (unsigned tries = 0; tries < 3; tries++) {
+    /* A stack growth (stack.c) is a fault handled without retrying the
+    ** walk: it earns the access one more translation. */
+    unsigned limit = 3;
+    for (unsigned tries = 0; tries < limit; tries++) {
         struct mmu_fault f;
         struct mmu_walk w;
         int walked;
@@ -78,8 +83,15 @@ int acc_translate_flags(vml_proc *p, unsigned cpu, vml_va va, unsigned access, v
                 policy_access(m, *pa >> 12, access);
             return 0;
         }
-        if (fault_resolve(p, &f, ex) != FAULT_RETRY)
+        enum fault_outcome r = fault_resolve(p, &f, ex);
+        if (r == FAULT_GROW_DOWN || r == FAULT_STACK_GUARD) {
+            if (stack_grow(p, &f, r, ex) != 0)
+                return -1;
+            if (limit == 3)
+                limit = 4;
+        } else if (r != FAULT_RETRY) {
             return -1;
+        }
         mmu_flags = 0;
     }
     mm_corrupt(m, "ACC2: access at %#llx still faults after its fault was resolved",
