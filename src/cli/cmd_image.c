@@ -21,6 +21,15 @@ static void load_failed_win32(struct interp *in, struct result *res, uint32_t e)
     snprintf(res->detail, sizeof res->detail, "%s", vml_last_error(in->m));
 }
 
+/* A process made from an image: value: its pid. */
+static enum rc new_process(struct result *res, vml_proc *p)
+{
+    value_set_num(&res->val, vml_proc_pid(p));
+    snprintf(res->note, sizeof res->note, "pid %u, cr3 0x%llx", vml_proc_pid(p),
+             (unsigned long long)vml_proc_cr3(p));
+    return RC_OK;
+}
+
 /* CreateProcess NAME PATH [SUSPENDED]: value: the pid */
 CLI_HANDLER(h_createprocess)
 {
@@ -42,10 +51,7 @@ CLI_HANDLER(h_createprocess)
         load_failed_win32(in, res, e);
         return RC_OK;
     }
-    value_set_num(&res->val, vml_proc_pid(p));
-    snprintf(res->note, sizeof res->note, "pid %u, cr3 0x%llx", vml_proc_pid(p),
-             (unsigned long long)vml_proc_cr3(p));
-    return RC_OK;
+    return new_process(res, p);
 }
 
 /* LoadLibrary PROC PATH: value: the module's base */
@@ -150,10 +156,7 @@ CLI_HANDLER(h_execve)
         load_failed_errno(in, res, e);
         return RC_OK;
     }
-    value_set_num(&res->val, vml_proc_pid(p));
-    snprintf(res->note, sizeof res->note, "pid %u, cr3 0x%llx", vml_proc_pid(p),
-             (unsigned long long)vml_proc_cr3(p));
-    return RC_OK;
+    return new_process(res, p);
 }
 
 /* dlopen PROC PATH: value: the load address */
@@ -174,6 +177,18 @@ CLI_HANDLER(h_dlopen)
     return RC_OK;
 }
 
+/* A POSIX call's errno, or its value (when it has one). */
+static enum rc errno_or_value(struct result *res, int err, const uint64_t *value)
+{
+    if (err != 0) {
+        res->fail = FAIL_ERRNO;
+        res->err = err;
+    } else if (value) {
+        value_set_num(&res->val, *value);
+    }
+    return RC_OK;
+}
+
 /* dlclose PROC BASE */
 CLI_HANDLER(h_dlclose)
 {
@@ -182,12 +197,7 @@ CLI_HANDLER(h_dlclose)
     (void)argc;
     if (arg_proc(in, argv[0], &p) || arg_num(in, argv[1], "BASE", &base))
         return RC_ERROR;
-    int e = vml_posix_dlclose(p, base);
-    if (e != 0) {
-        res->fail = FAIL_ERRNO;
-        res->err = e;
-    }
-    return RC_OK;
+    return errno_or_value(res, vml_posix_dlclose(p, base), NULL);
 }
 
 /* dlsym PROC BASE NAME: value: the symbol's address */
@@ -203,13 +213,7 @@ CLI_HANDLER(h_dlsym)
         return RC_ERROR;
     int e = vml_posix_dlsym(p, base, name, &at);
     free(name);
-    if (e != 0) {
-        res->fail = FAIL_ERRNO;
-        res->err = e;
-    } else {
-        value_set_num(&res->val, at);
-    }
-    return RC_OK;
+    return errno_or_value(res, e, &at);
 }
 
 /* ---- views ------------------------------------------------------------------------------ */
