@@ -42,6 +42,9 @@ static inline void load_cr3(vml_machine *m, unsigned cpu, vml_proc *p)
         p->last_cpu = cpu;
 }
 
+static int translate(vml_proc *p, struct cpu *c, unsigned cpu, vml_va va, unsigned access,
+                     vml_pa *pa, vml_exception *ex, unsigned mmu_flags);
+
 int acc_translate(vml_proc *p, unsigned cpu, vml_va va, unsigned access, vml_pa *pa,
                   vml_exception *ex)
 {
@@ -60,6 +63,17 @@ int acc_translate_flags(vml_proc *p, unsigned cpu, vml_va va, unsigned access, v
     /* A safe point for the background work: no fault is in progress. */
     m->n_accesses++;
     background_due(m);
+    int r = translate(p, c, cpu, va, access, pa, ex, mmu_flags);
+    if (m->n_accesses >= m->rec_next)   /* the recorder's sample point (REC3) */
+        rec_due(m);
+    return r;
+}
+
+/* The MMU's translation and the fault handler's retries (ACC2). */
+static int translate(vml_proc *p, struct cpu *c, unsigned cpu, vml_va va, unsigned access,
+                     vml_pa *pa, vml_exception *ex, unsigned mmu_flags)
+{
+    vml_machine *m = p->m;
     for (unsigned tries = 0; tries < 3; tries++) {
         struct mmu_fault f;
         struct mmu_walk w;
@@ -147,6 +161,15 @@ vml_status vml_mem_fetch(vml_proc *p, unsigned cpu, vml_va va, void *buf, size_t
     return transfer(p, cpu, va, buf, len, VML_ACCESS_EXEC, ex);
 }
 
+/* The index of the batch access after which the recorder samples
+** (SIZE_MAX: none in this batch); accesses before `counted` are in
+** m->n_accesses. */
+static inline size_t rec_index(const vml_machine *m, size_t counted, size_t n)
+{
+    uint64_t left = m->rec_next - m->n_accesses;     /* >= 1 (REC3) */
+    return left > n - counted ? SIZE_MAX : counted + (size_t)left - 1;
+}
+
 vml_status vml_mem_batch(vml_proc *p, unsigned cpu, const vml_va *vas, size_t n,
                          unsigned access, uint64_t *sum, size_t *n_done, vml_exception *ex)
 {
@@ -164,6 +187,7 @@ vml_status vml_mem_batch(vml_proc *p, unsigned cpu, const vml_va *vas, size_t n,
     const int pol = m->pol != NULL;   /* hoisted: the stores below may alias */
     uint64_t total = 0;
     size_t i, counted = 0;
+    size_t rec_i = rec_index(m, counted, n);
     load_cr3(m, cpu, p);
     for (i = 0; i < n; i++) {
         vml_va va = vas[i] & ~(vml_va)7;
@@ -183,6 +207,7 @@ vml_status vml_mem_batch(vml_proc *p, unsigned cpu, const vml_va *vas, size_t n,
             if (acc_translate_flags(p, cpu, va, access, &pa, ex,
                                     e == NULL ? MMU_L1_MISSED : 0) != 0)
                 break;
+            rec_i = rec_index(m, counted, n);
         }
         uint8_t *ptr = phys_ptr(&m->phys, pa);
         if (access == VML_ACCESS_WRITE) {
@@ -191,6 +216,12 @@ vml_status vml_mem_batch(vml_proc *p, unsigned cpu, const vml_va *vas, size_t n,
             uint64_t v;
             memcpy(&v, ptr, 8);
             total += v;
+        }
+        if (i == rec_i) {               /* the recorder's sample point (REC3) */
+            m->n_accesses += i + 1 - counted;
+            counted = i + 1;
+            rec_due(m);
+            rec_i = rec_index(m, counted, n);
         }
     }
     if (i > counted)
