@@ -65,6 +65,7 @@ struct vw_vad_row {
     uint64_t shared_commit;  /* what it adds to "Total shared commit" */
     char     name[300];      /* !vad's name column ("" none) */
     struct vw_kind kind;
+    vml_mem_usage use;       /* with VW_VAD_USAGE: what smaps counts of it */
     size_t   parent, left, right;   /* rows, VW_NONE */
     int      height;         /* 1 for a leaf */
     int      balance;        /* height(right) - height(left) */
@@ -80,7 +81,8 @@ struct vw_vad_model {
     uint64_t  level_sum, max_level, avg_level;
     uint64_t  private_commit, shared_commit;
 };
-vml_status vw_vad_build(vml_proc *p, struct vw_vad_model *out);
+#define VW_VAD_USAGE 0x1u    /* vw_vad_build: also each VAD's vml_mem_usage */
+vml_status vw_vad_build(vml_proc *p, unsigned flags, struct vw_vad_model *out);
 void       vw_vad_free(struct vw_vad_model *mdl);
 
 /* ---- a translation -------------------------------------------------------- */
@@ -108,6 +110,9 @@ struct vw_walk_model {
     ** committed with this protection, or not committed. */
     int          zero_committed;
     uint32_t     zero_protect;
+    /* The frame the walk ends in (present), or a transition PTE names. */
+    int          have_frame;
+    vml_pfn_info frame;
 };
 vml_status vw_walk_build(vml_proc *p, vml_va va, struct vw_walk_model *out);
 

@@ -193,7 +193,7 @@ void vw_vad_free(struct vw_vad_model *mdl)
     mdl->root = VW_NONE;
 }
 
-vml_status vw_vad_build(vml_proc *p, struct vw_vad_model *out)
+vml_status vw_vad_build(vml_proc *p, unsigned flags, struct vw_vad_model *out)
 {
     vml_machine *m = vml_proc_machine(p);
     vml_va cursor = 0;
@@ -223,6 +223,12 @@ vml_status vw_vad_build(vml_proc *p, struct vw_vad_model *out)
         r->protect = vad_protect(&r->v);
         vad_name(m, &r->v, r->name, sizeof r->name);
         vw_kind_of(&r->v, &r->kind);
+        if ((flags & VW_VAD_USAGE) &&
+            vml_mem_usage_get(p, r->v.start_vpn << VML_PAGE_SHIFT,
+                              (r->v.end_vpn + 1) << VML_PAGE_SHIFT, &r->use) != VML_OK) {
+            vw_vad_free(out);
+            return VML_E_CORRUPT;
+        }
         out->level_sum += r->v.level;
         if (r->v.level > out->max_level)
             out->max_level = r->v.level;

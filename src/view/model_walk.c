@@ -69,5 +69,14 @@ vml_status vw_walk_build(vml_proc *p, vml_va va, struct vw_walk_model *out)
         out->zero_committed = 1;
         out->zero_protect = mbi.Protect;
     }
+    {
+        vml_pfn pfn = VML_PFN_NONE;
+        if (out->w.present)
+            pfn = out->w.pa >> VML_PAGE_SHIFT;
+        else if (out->stop < out->w.n_steps && out->lv[out->stop].pi.kind == VML_PTE_TRANSITION)
+            pfn = out->lv[out->stop].pi.pfn;
+        if (pfn < vml_pfn_total(out->m) && vml_pfn_get(out->m, pfn, &out->frame) == VML_OK)
+            out->have_frame = 1;
+    }
     return VML_OK;
 }

@@ -111,7 +111,7 @@ VML_API vml_status vml_view_vad(vml_proc *p, unsigned fmt, vml_text *out)
 
     if (p == NULL || out == NULL || fmt > VML_FMT_JSON)
         return VML_E_INVALID;
-    st = vw_vad_build(p, &mdl);
+    st = vw_vad_build(p, 0, &mdl);
     if (st != VML_OK)
         return st;
 
