@@ -1243,14 +1243,18 @@ typedef struct vml_plot {
     size_t      n_series;           /* 1..32 */
 } vml_plot;
 
+/* VML_OK when pl can be drawn; otherwise VML_E_INVALID and a message in
+** err naming the plot, the series and the problem (a NaN, x decreasing). */
+VML_API vml_status vml_plot_check(const vml_plot *pl, char *err, size_t size);
 /* One plot as a standalone SVG document (axes, units, a legend, and the
-** values as a table in its <desc>). */
+** values as text in its <desc>).  VML_E_INVALID: see vml_plot_check. */
 VML_API vml_status vml_plot_svg(const vml_plot *pl, vml_text *out);
 
 /* The HTML report: one self-contained file (inline SVG and CSS, no script,
 ** no network) with RAMMap's Use Counts and physical pages, the standby
 ** list by priority, VMMap's view of every process, page-table and VAD
-** trees, the recorder's timelines and the caller's plots. */
+** trees, the recorder's timelines and the caller's plots.  VML_E_INVALID
+** for a plot vml_plot_check refuses, or ids that repeat. */
 typedef struct vml_report_opts {
     const char *title;        /* NULL: "vmlab report" */
     const vml_plot *plots;    /* extra plots (miss-ratio curves...) */

@@ -109,19 +109,19 @@ vml_status vw_tm_build(vml_machine *m, struct vw_tm_model *out)
 /* ---- frames -------------------------------------------------------------------- */
 
 const struct vw_fclass_def vw_fclasses[VW_N_FCLASSES] = {
-    [VW_FC_PRIVATE]    = { "private",    "Process Private", 'P', 0 },
-    [VW_FC_SHAREABLE]  = { "shareable",  "Shareable",       'S', 1 },
-    [VW_FC_FILE]       = { "file",       "Mapped File",     'F', 2 },
-    [VW_FC_IMAGE]      = { "image",      "Image",           'I', 4 },
-    [VW_FC_PAGETABLE]  = { "pagetable",  "Page Table",      'T', 6 },
-    [VW_FC_KERNEL]     = { "kernel",     "Kernel",          'K', 8 },
-    [VW_FC_STANDBY]    = { "standby",    "Standby",         's', 9 },
-    [VW_FC_MODIFIED]   = { "modified",   "Modified",        'm', 5 },
+    [VW_FC_PRIVATE]    = { "private",    "Process Private",   'P', 0 },
+    [VW_FC_SHAREABLE]  = { "shareable",  "Shareable",         'S', 1 },
+    [VW_FC_FILE]       = { "file",       "Mapped File",       'F', 2 },
+    [VW_FC_IMAGE]      = { "image",      "Image",             'I', 4 },
+    [VW_FC_PAGETABLE]  = { "pagetable",  "Page Table",        'T', 6 },
+    [VW_FC_KERNEL]     = { "kernel",     "Kernel",            'K', 8 },
+    [VW_FC_STANDBY]    = { "standby",    "Standby",           's', 10 },
+    [VW_FC_MODIFIED]   = { "modified",   "Modified",          'm', 5 },
     [VW_FC_MODNOWRITE] = { "modnowrite", "Modified No-Write", 'n', 11 },
-    [VW_FC_FREE]       = { "free",       "Free",            '-', 7 },
-    [VW_FC_ZEROED]     = { "zeroed",     "Zeroed",          '.', 3 },
-    [VW_FC_BAD]        = { "bad",        "Bad",             'x', 10 },
-    [VW_FC_ROM]        = { "rom",        "ROM",             'r', 7 },
+    [VW_FC_FREE]       = { "free",       "Free",              '-', 7 },
+    [VW_FC_ZEROED]     = { "zeroed",     "Zeroed",            '.', 3 },
+    [VW_FC_BAD]        = { "bad",        "Bad",               'x', 9 },
+    [VW_FC_ROM]        = { "rom",        "ROM",               'r', 9 },
 };
 
 static enum vw_fclass fclass_of(const vml_pfn_info *f)
