@@ -35,7 +35,18 @@ void rpt_vad_chart(struct rpt *r, struct sv *s, const struct vw_vad_model *vm);
 ** the VADs and their tree, the page tables. */
 vml_status rpt_process(struct rpt *r, const struct vw_tm_row *row, int open);
 
+/* report_time.c: the timelines (RPT_N_TIMELINES of them, those with a
+** series drawn) and the tables beside plots. */
+#define RPT_N_TIMELINES 5
+int        rpt_timeline_has(struct rpt *r, size_t k);
+vml_status rpt_timeline_chart(struct rpt *r, struct sv *s, size_t k, char *name, size_t size);
+vml_status rpt_timelines(struct rpt *r, struct sv *s);
+void       rpt_table_plot(struct rpt *r, const vml_plot *pl);
+
 /* HTML helpers (report.c). */
+void rpt_th_row(vml_text *t, const char *const *heads, size_t n);
+/* <section id="id"><h2>title</h2> and a note (NULL: none). */
+void rpt_section(vml_text *t, const char *id, const char *title, const char *note);
 void rpt_td_u64(vml_text *t, uint64_t v, const char *key);
 void rpt_td_str(vml_text *t, const char *s);
 
