@@ -107,6 +107,11 @@ $(TB)/ptyexpect: tests/cli/ptyexpect.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CSTD) -D_DEFAULT_SOURCE $(WARN) -O1 -g $< -lutil -o $@
 
+# pngcheck tells the report's browser test whether a screenshot is blank.
+$(TB)/pngcheck: tests/cli/pngcheck.c | deps-test
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(WARN) -O1 -g $< -lz -o $@
+
 # The examples: C programs on the public API only, built on the sanitizer
 # library, run by make test against their .out files.
 EXAMPLE_SRC := $(wildcard examples/*.c)
@@ -115,7 +120,7 @@ $(TB)/examples/%: examples/%.c include/vmlab.h $(TB)/libvmlab.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CSTD) $(WARN) -O1 -g $(SAN) -Iinclude $< $(TB)/libvmlab.a -o $@
 
-test: deps-test loader-images $(UNIT_BIN) $(TB)/vmlab $(TB)/ptyexpect $(EXAMPLE_BIN) all $(FUZZ_BIN)
+test: deps-test loader-images $(UNIT_BIN) $(TB)/vmlab $(TB)/ptyexpect $(TB)/pngcheck $(EXAMPLE_BIN) all $(FUZZ_BIN)
 	@FUZZ_TEST_TIME=$(FUZZ_TEST_TIME) ./tests/run_tests.sh $(TB) $(B) $(FZ)
 
 unit: deps-test loader-images $(UNIT_BIN)
@@ -197,9 +202,13 @@ $(B)/bench: bench/bench.c tests/unit/testutil.h $(B)/libvmlab.a
 # library, whose internal symbols are local.
 $(B)/bench_loader: bench/bench_loader.c $(LIB_OBJ)
 	$(CC) $(CSTD) $(WARN) -O2 -g -Iinclude -Isrc bench/bench_loader.c $(LIB_OBJ) -o $@
-bench: $(B)/bench $(B)/bench_loader
+# The report's speed target: written (bench_report) and opened in Chromium.
+$(B)/bench_report: bench/bench_report.c tests/unit/testutil.h $(B)/libvmlab.a
+	$(CC) $(CSTD) $(WARN) -O2 -g -Iinclude -Itests/unit bench/bench_report.c $(B)/libvmlab.a -o $@
+bench: $(B)/bench $(B)/bench_loader $(B)/bench_report
 	./$(B)/bench
 	./$(B)/bench_loader
+	./bench/report.sh $(B)
 
 # Instructions per operation under callgrind (repeatable, unlike timings).
 $(B)/icount: bench/icount.c $(B)/libvmlab.a

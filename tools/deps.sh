@@ -21,6 +21,9 @@ test   binutils             the loader's tests compare with readelf and objdump
 test   gcc-mingw-w64-x86-64 the loader's PE32+ test images
 test   gcc-mingw-w64-i686   the loader's PE32 test images
 test   gcc-multilib         the loader's 32-bit ELF test image
+test   chromium             the HTML report's tests in a real browser (headless)
+test   jq                   the report's browser test reads the --json views
+test   zlib1g-dev           pngcheck: is the report's screenshot blank
 fuzz   clang                the libFuzzer targets (make fuzz, and make test's short run)
 fuzz   libclang-rt-14-dev   libFuzzer itself
 END

@@ -42,9 +42,6 @@ static inline void load_cr3(vml_machine *m, unsigned cpu, vml_proc *p)
         p->last_cpu = cpu;
 }
 
-static int translate(vml_proc *p, struct cpu *c, unsigned cpu, vml_va va, unsigned access,
-                     vml_pa *pa, vml_exception *ex, unsigned mmu_flags);
-
 int acc_translate(vml_proc *p, unsigned cpu, vml_va va, unsigned access, vml_pa *pa,
                   vml_exception *ex)
 {
@@ -63,17 +60,7 @@ int acc_translate_flags(vml_proc *p, unsigned cpu, vml_va va, unsigned access, v
     /* A safe point for the background work: no fault is in progress. */
     m->n_accesses++;
     background_due(m);
-    int r = translate(p, c, cpu, va, access, pa, ex, mmu_flags);
-    if (m->n_accesses >= m->rec_next)   /* the recorder's sample point (REC3) */
-        rec_due(m);
-    return r;
-}
-
-/* The MMU's translation and the fault handler's retries (ACC2). */
-static int translate(vml_proc *p, struct cpu *c, unsigned cpu, vml_va va, unsigned access,
-                     vml_pa *pa, vml_exception *ex, unsigned mmu_flags)
-{
-    vml_machine *m = p->m;
+    int r = -1;
     for (unsigned tries = 0; tries < 3; tries++) {
         struct mmu_fault f;
         struct mmu_walk w;
@@ -90,16 +77,20 @@ static int translate(vml_proc *p, struct cpu *c, unsigned cpu, vml_va va, unsign
             ** just loaded, and loading counted as its use. */
             if (m->pol && tries == 0)
                 policy_access(m, *pa >> 12, access);
-            return 0;
+            r = 0;
+            goto done;
         }
         if (fault_resolve(p, &f, ex) != FAULT_RETRY)
-            return -1;
+            goto done;
         mmu_flags = 0;
     }
     mm_corrupt(m, "ACC2: access at %#llx still faults after its fault was resolved",
                (unsigned long long)va);
     fault_exception(p, va, access, VML_AV_NO_MEMORY, ex);
-    return -1;
+done:
+    if (m->n_accesses >= m->rec_next)   /* the recorder's sample point (REC3) */
+        rec_due(m);
+    return r;
 }
 
 static vml_status check_args(vml_proc *p, unsigned cpu, const void *buf, size_t len)
@@ -188,6 +179,7 @@ vml_status vml_mem_batch(vml_proc *p, unsigned cpu, const vml_va *vas, size_t n,
     uint64_t total = 0;
     size_t i, counted = 0;
     size_t rec_i = rec_index(m, counted, n);
+    uint64_t rec_seen = m->rec_next;
     load_cr3(m, cpu, p);
     for (i = 0; i < n; i++) {
         vml_va va = vas[i] & ~(vml_va)7;
@@ -207,7 +199,12 @@ vml_status vml_mem_batch(vml_proc *p, unsigned cpu, const vml_va *vas, size_t n,
             if (acc_translate_flags(p, cpu, va, access, &pa, ex,
                                     e == NULL ? MMU_L1_MISSED : 0) != 0)
                 break;
-            rec_i = rec_index(m, counted, n);
+            /* counted and n_accesses moved together: rec_i holds unless
+            ** the slow path sampled (and moved the point) */
+            if (m->rec_next != rec_seen) {
+                rec_seen = m->rec_next;
+                rec_i = rec_index(m, counted, n);
+            }
         }
         uint8_t *ptr = phys_ptr(&m->phys, pa);
         if (access == VML_ACCESS_WRITE) {
@@ -221,6 +218,7 @@ vml_status vml_mem_batch(vml_proc *p, unsigned cpu, const vml_va *vas, size_t n,
             m->n_accesses += i + 1 - counted;
             counted = i + 1;
             rec_due(m);
+            rec_seen = m->rec_next;
             rec_i = rec_index(m, counted, n);
         }
     }

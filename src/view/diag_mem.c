@@ -138,14 +138,15 @@ VML_API vml_status vml_diagram_lists(vml_machine *m, const vml_diagram_opts *o, 
     rows = (unsigned)((fm.n_frames / group + (fm.n_frames % group != 0) + per_row - 1) / per_row);
     y++;
     if (group == 1)
-        cv_textf(&c, 0, y++, c.width, 0, "Frame map: one cell per frame, %u per row", per_row);
+        cv_textf(&c, 0, y++, c.width, 0, "Frame map: one cell per frame, %u per row (the "
+                 "first frame number on the left)", per_row);
     else
         cv_textf(&c, 0, y++, c.width, 0, "Frame map: one cell per %llu frames (%s; the most "
                  "common class), %u per row", (unsigned long long)group,
                  vw_size(group * VML_PAGE_SIZE, buf2, sizeof buf2), per_row);
     pfn = 0;
     for (unsigned r = 0; r < rows; r++) {
-        cv_textf(&c, 0, y, 9, DG_NOTE, "%8llx", (unsigned long long)pfn);
+        cv_textf(&c, 0, y, 9, DG_NOTE, "%8s", dg_hex(pfn, buf, sizeof buf));
         cv_line_at(&c, 9, y, CV_UP | CV_DOWN, 0);
         for (unsigned i = 0; i < per_row && pfn < fm.n_frames; i++, pfn += group)
             class_cell(&c, 10 + (long)i, y, vw_frames_cell(&fm, pfn, group), blocks);
@@ -231,19 +232,13 @@ static void frame_lines(const struct share_group *g, struct dg_lines *l)
 
 /* One group: its pages' boxes side by side, converging on the frame. */
 static size_t draw_group(struct canvas *c, long x, size_t y, const struct share_item *items,
-                         const struct share_group *g, unsigned gw)
+                         const struct share_group *g, unsigned gw, size_t rows)
 {
-    size_t rows = 0, i, ybus, yf;
+    size_t i, ybus, yf;
     struct dg_lines fl = { .n = 0 };
     long fx = x + (long)(gw - BOX_W) / 2, mid = fx + (long)BOX_W / 2;
     char title[64], hex[32];
 
-    for (i = 0; i < g->n; i++) {
-        struct dg_lines l = { .n = 0 };
-        item_lines(&items[g->items[i]], &l);
-        if (dg_box_rows(BOX_W, &l) > rows)
-            rows = dg_box_rows(BOX_W, &l);
-    }
     for (i = 0; i < g->n; i++) {
         const struct share_item *it = &items[g->items[i]];
         struct dg_lines l = { .n = 0 };
@@ -287,7 +282,7 @@ VML_API vml_status vml_diagram_share(vml_proc *const *procs, const vml_va *vas, 
     struct share_group groups[16];
     struct canvas c;
     vml_status st;
-    size_t i, k, n_groups = 0, y = 0, band_h = 0;
+    size_t i, k, n_groups = 0, y = 0, band_h = 0, rows = 0;
     long x = 0;
     vml_machine *m;
 
@@ -320,6 +315,12 @@ VML_API vml_status vml_diagram_share(vml_proc *const *procs, const vml_va *vas, 
         }
         groups[k].items[groups[k].n++] = i;
     }
+    for (i = 0; i < n; i++) {                  /* every box as tall as the tallest */
+        struct dg_lines l = { .n = 0 };
+        item_lines(&items[i], &l);
+        if (dg_box_rows(BOX_W, &l) > rows)
+            rows = dg_box_rows(BOX_W, &l);
+    }
     cv_textf(&c, 0, y++, c.width, 0, "%zu page%s, %zu frame%s: the pages of one frame "
              "converge on it", n, n == 1 ? "" : "s", n_groups, n_groups == 1 ? "" : "s");
     y++;
@@ -346,7 +347,7 @@ VML_API vml_status vml_diagram_share(vml_proc *const *procs, const vml_va *vas, 
             x = 0;
             band_h = 0;
         }
-        bottom = draw_group(&c, x, y, items, &groups[k], gw);
+        bottom = draw_group(&c, x, y, items, &groups[k], gw, rows);
         if (bottom - y > band_h)
             band_h = bottom - y;
         x += (long)gw + 3;

@@ -11,7 +11,7 @@
 #include "view/diagram.h"
 #include "view/view.h"
 
-#define ADDR_W 18u           /* "0x" and 16 hex digits */
+#define ADDR_W 18u           /* "0x" and 16 hex digits (10 on 32-bit modes) */
 #define SIZE_W 10u
 
 /* One band of the drawing, top to bottom. */
@@ -28,6 +28,7 @@ struct space {
     struct canvas *c;
     size_t   y;
     unsigned box_w;
+    unsigned addr_w;         /* the address column */
     int      wide;
 };
 
@@ -38,14 +39,14 @@ static void label_addr(struct space *s, size_t y, vml_va a)
         snprintf(buf, sizeof buf, "0x%016llx", (unsigned long long)a);
     else
         snprintf(buf, sizeof buf, "0x%08llx", (unsigned long long)a);
-    cv_text(s->c, (long)(ADDR_W - strlen(buf)), y, buf, ADDR_W, DG_NOTE);
+    cv_text(s->c, (long)(s->addr_w - strlen(buf)), y, buf, s->addr_w, DG_NOTE);
 }
 
 /* A band's row and the separator under it (labelled with its start). */
 static void draw_band(struct space *s, const struct band *b, int last)
 {
     struct canvas *c = s->c;
-    long x0 = ADDR_W + 1, x1 = x0 + (long)s->box_w - 1;
+    long x0 = (long)s->addr_w + 1, x1 = x0 + (long)s->box_w - 1;
     char size[32];
     unsigned inner = s->box_w - 4;
 
@@ -118,10 +119,6 @@ VML_API vml_status vml_diagram_space(vml_proc *p, const vml_diagram_opts *o, vml
     st = dg_begin(&c, o, out);
     if (st != VML_OK)
         return st;
-    if (c.width < ADDR_W + 1 + 30 + 1 + SIZE_W) {
-        cv_free(&c);
-        return VML_E_RANGE;                   /* the band needs 30 columns */
-    }
     st = vw_vad_build(p, VW_VAD_USAGE, &mdl);
     if (st != VML_OK)
         return st;
@@ -129,20 +126,23 @@ VML_API vml_status vml_diagram_space(vml_proc *p, const vml_diagram_opts *o, vml
     s.c = &c;
     s.y = 0;
     s.wide = lo.va_bits > 32;
-    s.box_w = c.width - ADDR_W - 1 - 1 - SIZE_W;
+    s.addr_w = s.wide ? ADDR_W : 10;
+    /* what the address and size columns leave, 72 at most; on a narrow
+    ** canvas at least 14 (the size column is then cut) */
+    s.box_w = c.width > s.addr_w + 2 + SIZE_W + 14 ? c.width - s.addr_w - 2 - SIZE_W : 14;
     if (s.box_w > 72)
         s.box_w = 72;
 
     cv_textf(&c, 0, s.y++, c.width, 0, "Address space of %s (pid %u): %u-bit addresses, "
              "%zu VAD%s", vml_proc_name(p), vml_proc_pid(p), lo.va_bits, mdl.n,
              mdl.n == 1 ? "" : "s");
-    cv_text(&c, 0, s.y++, "high addresses on top; each line is labelled with where the region above "
-            "it starts (the top one with the last address)",
+    cv_text(&c, 0, s.y++, "high addresses on top; a line's address: where the region above it "
+            "starts",
             c.width, DG_NOTE);
     label_addr(&s, s.y, s.wide ? UINT64_MAX : UINT32_MAX);
-    cv_hline(&c, ADDR_W + 1, ADDR_W + (long)s.box_w, s.y, 0);
-    cv_line_at(&c, ADDR_W + 1, s.y, CV_DOWN, 0);
-    cv_line_at(&c, ADDR_W + (long)s.box_w, s.y, CV_DOWN, 0);
+    cv_hline(&c, (long)s.addr_w + 1, (long)(s.addr_w + s.box_w), s.y, 0);
+    cv_line_at(&c, (long)s.addr_w + 1, s.y, CV_DOWN, 0);
+    cv_line_at(&c, (long)(s.addr_w + s.box_w), s.y, CV_DOWN, 0);
     s.y++;
 
     /* The kernel half, the hole between the halves, the no-access top. */
@@ -251,8 +251,8 @@ VML_API vml_status vml_diagram_vad(vml_proc *p, const vml_diagram_opts *o, vml_t
     cv_textf(&c, 0, d.y++, c.width, 0, "VAD tree of %s (pid %u): %zu node%s, height %d",
              vml_proc_name(p), vml_proc_pid(p), mdl.n, mdl.n == 1 ? "" : "s",
              mdl.root == VW_NONE ? 0 : mdl.rows[mdl.root].height);
-    cv_text(&c, 0, d.y++, "an AVL tree ordered by address: L lower, R higher; balance = "
-            "height(R) - height(L), kept within -1..1", c.width, DG_NOTE);
+    cv_text(&c, 0, d.y++, "AVL tree by address: L lower, R higher; balance = height(R) - "
+            "height(L), in -1..1", c.width, DG_NOTE);
     if (mdl.root == VW_NONE)
         cv_text(&c, 0, d.y++, "(no VADs: nothing is reserved)", c.width, DG_NOTE);
     else

@@ -435,10 +435,10 @@ static void header(struct rpt *r)
     char ram[32];
     const char *title = r->o->title ? r->o->title : "vmlab report";
 
-    vt_puts(t, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-               "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
+    vt_puts(t, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"/>"
+               "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\"/>"
                "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
-               "style-src 'unsafe-inline'; img-src data:\"><title>");
+               "style-src 'unsafe-inline'; img-src data:\"/><title>");
     sv_esc(t, title);
     vt_puts(t, "</title><style>");
     vt_puts(t, page_css);
