@@ -321,8 +321,9 @@ VML_API vml_status vml_diagram_share(vml_proc *const *procs, const vml_va *vas, 
         if (dg_box_rows(BOX_W, &l) > rows)
             rows = dg_box_rows(BOX_W, &l);
     }
-    cv_textf(&c, 0, y++, c.width, 0, "%zu page%s, %zu frame%s: the pages of one frame "
-             "converge on it", n, n == 1 ? "" : "s", n_groups, n_groups == 1 ? "" : "s");
+    cv_textf(&c, 0, y++, c.width, 0, "%zu page%s, %zu frame%s%s", n, n == 1 ? "" : "s",
+             n_groups, n_groups == 1 ? "" : "s", n_groups < n ? ": the pages of one frame "
+             "converge on it" : n > 1 ? ": each page on a frame of its own" : "");
     y++;
     for (k = 0; k < n_groups; k++) {
         unsigned per = (c.width + 1) / (BOX_W + 1);

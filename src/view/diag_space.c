@@ -251,8 +251,8 @@ VML_API vml_status vml_diagram_vad(vml_proc *p, const vml_diagram_opts *o, vml_t
     cv_textf(&c, 0, d.y++, c.width, 0, "VAD tree of %s (pid %u): %zu node%s, height %d",
              vml_proc_name(p), vml_proc_pid(p), mdl.n, mdl.n == 1 ? "" : "s",
              mdl.root == VW_NONE ? 0 : mdl.rows[mdl.root].height);
-    cv_text(&c, 0, d.y++, "AVL tree by address: L lower, R higher; balance = height(R) - "
-            "height(L), in -1..1", c.width, DG_NOTE);
+    cv_text(&c, 0, d.y++, "AVL tree by address (L lower, R higher); balance = height(R) - "
+            "height(L)", c.width, DG_NOTE);
     if (mdl.root == VW_NONE)
         cv_text(&c, 0, d.y++, "(no VADs: nothing is reserved)", c.width, DG_NOTE);
     else
