@@ -170,7 +170,8 @@ fuzz: $(FUZZ_BIN) loader-images
 # gcc -m32 (Debian packages of tools/deps.sh's group test).
 IMG := $(TB)/images
 LOADER_IMAGES := $(foreach b,32 64,$(IMG)/pedll$(b).dll $(IMG)/peexe$(b).exe $(IMG)/peexe$(b)_fixed.exe) \
-                 $(IMG)/static_pie $(IMG)/pie32
+                 $(IMG)/static_pie $(IMG)/pie32 \
+                 $(foreach b,32 64,$(IMG)/win$(b)/pedll.dll $(IMG)/win$(b)/peexe.exe $(IMG)/win$(b)/peexe_fixed.exe)
 MINGW_x64 := x86_64-w64-mingw32-gcc
 MINGW_x86 := i686-w64-mingw32-gcc
 PE_FLAGS := -O1 -s -Wl,--no-insert-timestamp
@@ -187,6 +188,17 @@ $(IMG)/peexe%.exe: tests/images/peexe.c $(IMG)/pedll%.dll
 	$(MINGW_x$(if $(filter 32,$*),86,64)) $(PE_FLAGS) -o $@ $< $(IMG)/libpedll$*.a
 $(IMG)/peexe%_fixed.exe: tests/images/peexe.c $(IMG)/pedll%.dll
 	$(MINGW_x$(if $(filter 32,$*),86,64)) $(PE_FLAGS) -o $@ $< $(IMG)/libpedll$*.a -Wl,--disable-dynamicbase
+# A directory per bitness where the EXEs find the DLL by the name they
+# import (pedll.dll), as Windows' loader searches the EXE's directory.
+$(IMG)/win%/pedll.dll: $(IMG)/pedll%.dll
+	@mkdir -p $(dir $@)
+	cp $< $@
+$(IMG)/win%/peexe.exe: $(IMG)/peexe%.exe
+	@mkdir -p $(dir $@)
+	cp $< $@
+$(IMG)/win%/peexe_fixed.exe: $(IMG)/peexe%_fixed.exe
+	@mkdir -p $(dir $@)
+	cp $< $@
 $(IMG)/static_pie: tests/images/elfhello.c
 	@mkdir -p $(IMG)
 	$(CC) -O1 -static-pie -o $@ $<

@@ -131,6 +131,9 @@ VML_API vml_status  vml_policy_parse(const char *name, vml_policy *out);
 /* vml_config.flags */
 #define VML_CFG_PCID        0x1u  /* TLB entries tagged with PCIDs */
 #define VML_CFG_CHECK       0x2u  /* run vml_machine_check() after every op */
+#define VML_CFG_NO_ASLR     0x4u  /* images, heaps, stacks at their fixed places */
+#define VML_CFG_STRICT_IMPORTS 0x8u  /* an image whose imported module is missing
+                                  ** fails to load (STATUS_DLL_NOT_FOUND, ENOENT) */
 
 typedef struct vml_config {
     uint64_t   ram_bytes;     /* physical memory; default 64 MiB */
@@ -346,6 +349,10 @@ typedef uint64_t vml_handle;
 #define VML_ERROR_IO_DEVICE          1117u
 #define VML_ERROR_USER_MAPPED_FILE   1224u
 #define VML_ERROR_INVALID_HANDLE     6u
+#define VML_ERROR_MOD_NOT_FOUND      126u
+#define VML_ERROR_PROC_NOT_FOUND     127u
+#define VML_ERROR_BAD_EXE_FORMAT     193u
+#define VML_ERROR_EXE_MACHINE_TYPE_MISMATCH 216u
 #define VML_ERROR_NOT_SUPPORTED      50u
 #define VML_ERROR_NOT_ENOUGH_MEMORY  8u
 #define VML_ERROR_OUTOFMEMORY        14u
@@ -406,6 +413,105 @@ VML_API uint32_t vml_win_MapViewOfFile(vml_proc *p, vml_handle section, uint32_t
 VML_API uint32_t vml_win_UnmapViewOfFile(vml_proc *p, vml_va base);
 VML_API uint32_t vml_win_FlushViewOfFile(vml_proc *p, vml_va base, uint64_t size);
 VML_API uint32_t vml_win_CloseHandle(vml_proc *p, vml_handle h);
+/* ---- images (loader/) ---- */
+
+/* CreateProcess: a process named name from the PE executable at path
+** (relative: in the machine's file directory; absolute: a read-only host
+** file), loaded as Windows' loader does (see docs/images.md): its image
+** and the DLLs it imports that can be found (its directory, then the
+** machine's), imports resolved or marked unresolved, the entry point's
+** page fetched unless flags has VML_CREATE_SUSPENDED.  ERROR_FILE_NOT_FOUND,
+** ERROR_BAD_EXE_FORMAT (malformed: vml_last_error() names the place),
+** ERROR_EXE_MACHINE_TYPE_MISMATCH, ERROR_MOD_NOT_FOUND (imports=strict),
+** ERROR_ALREADY_EXISTS (the name), ERROR_NOT_ENOUGH_MEMORY,
+** ERROR_COMMITMENT_LIMIT; nothing is created on failure. */
+#define VML_CREATE_SUSPENDED 0x4u
+VML_API uint32_t vml_win_CreateProcess(vml_machine *m, const char *name, const char *path,
+                                       unsigned flags, vml_proc **out);
+/* LoadLibrary: *module is the image's base (HMODULE); a loaded module's
+** count goes up.  ERROR_MOD_NOT_FOUND, ERROR_BAD_EXE_FORMAT,
+** ERROR_INVALID_ADDRESS (no relocations and its base taken), ... */
+VML_API uint32_t vml_win_LoadLibrary(vml_proc *p, const char *path, vml_va *module);
+VML_API uint32_t vml_win_FreeLibrary(vml_proc *p, vml_va module);
+/* name NULL or "": the executable.  ERROR_MOD_NOT_FOUND. */
+VML_API uint32_t vml_win_GetModuleHandle(vml_proc *p, const char *name, vml_va *module);
+/* name, or "#N" for ordinal N.  ERROR_PROC_NOT_FOUND, ERROR_MOD_NOT_FOUND. */
+VML_API uint32_t vml_win_GetProcAddress(vml_proc *p, vml_va module, const char *name,
+                                        vml_va *addr);
+
+/* ---- loaded modules (lm, !dh, vmmap) ---- */
+
+#define VML_IMAGE_PE32      1u
+#define VML_IMAGE_PE32PLUS  2u
+#define VML_IMAGE_ELF32     3u
+#define VML_IMAGE_ELF64     4u
+/* vml_module_info.flags */
+#define VML_MODULE_DLL          0x1u  /* a DLL / shared object */
+#define VML_MODULE_DYNAMIC_BASE 0x2u  /* may load anywhere (DYNAMICBASE, ET_DYN) */
+#define VML_MODULE_REBASED      0x4u  /* not at its preferred base */
+#define VML_MODULE_SECTION_BASE 0x8u  /* PE: at its image section's per-boot base */
+
+typedef struct vml_module_info {
+    vml_va      base;             /* its lowest address */
+    vml_va      end;              /* one past its last page */
+    const char *path;             /* the file as named (host files: real path) */
+    const char *name;             /* its base name */
+    unsigned    format;           /* VML_IMAGE_* */
+    unsigned    flags;            /* VML_MODULE_* */
+    uint64_t    preferred_base;   /* ImageBase; ELF: lowest p_vaddr, page aligned */
+    int64_t     delta;            /* base - preferred_base */
+    vml_va      entry;            /* its entry point, 0 when none */
+    uint32_t    load_count;       /* the loader's references */
+    size_t      n_imports;        /* PE: imported functions; ELF: needed objects */
+    size_t      n_unresolved;     /* PE: imports left unresolved */
+    size_t      n_missing;        /* imported modules / needed objects not loaded */
+} vml_module_info;
+/* The first module of p whose base is >= from (modules in address order);
+** VML_E_NOT_FOUND past the last. */
+VML_API vml_status vml_module_next(vml_proc *p, vml_va from, vml_module_info *out);
+/* The name of missing module i (0..n_missing-1) of the module at base,
+** or NULL. */
+VML_API const char *vml_module_missing(vml_proc *p, vml_va base, size_t i);
+
+/* !dh: an image's headers, as the format has them. */
+typedef struct vml_image_header {
+    unsigned format;                     /* VML_IMAGE_* */
+    /* PE: IMAGE_FILE_HEADER and IMAGE_OPTIONAL_HEADER */
+    uint16_t machine, number_of_sections, characteristics, magic, subsystem,
+             dll_characteristics, size_of_optional_header;
+    uint32_t time_date_stamp, pointer_to_symbol_table, number_of_symbols;
+    uint8_t  major_linker_version, minor_linker_version;
+    uint32_t size_of_code, size_of_initialized_data, size_of_uninitialized_data,
+             address_of_entry_point, base_of_code, base_of_data, section_alignment,
+             file_alignment, size_of_image, size_of_headers, check_sum, loader_flags,
+             number_of_rva_and_sizes;
+    uint16_t major_os_version, minor_os_version, major_image_version, minor_image_version,
+             major_subsystem_version, minor_subsystem_version;
+    uint64_t image_base, size_of_stack_reserve, size_of_stack_commit, size_of_heap_reserve,
+             size_of_heap_commit;
+    struct { uint32_t rva, size; } dirs[16];
+    /* ELF: the ELF header */
+    uint8_t  elf_class, osabi;
+    uint16_t elf_type, elf_machine, phnum, shnum;
+    uint64_t elf_entry, phoff, shoff;
+    uint32_t elf_flags;
+} vml_image_header;
+/* An image section (PE) or program header (ELF). */
+typedef struct vml_image_section {
+    char     name[12];                   /* PE section name; ELF: "" */
+    uint32_t type;                       /* ELF p_type; PE: 0 */
+    uint32_t flags;                      /* PE Characteristics; ELF p_flags */
+    uint64_t virtual_address;            /* PE VirtualAddress (RVA); ELF p_vaddr */
+    uint64_t virtual_size;               /* PE VirtualSize; ELF p_memsz */
+    uint64_t file_offset;                /* PointerToRawData; p_offset */
+    uint64_t file_size;                  /* SizeOfRawData; p_filesz */
+    uint64_t align;                      /* ELF p_align */
+} vml_image_section;
+VML_API vml_status vml_module_header(vml_proc *p, vml_va base, vml_image_header *out);
+/* Section (PE) or program header (ELF) i; VML_E_NOT_FOUND past the last. */
+VML_API vml_status vml_module_section(vml_proc *p, vml_va base, size_t i,
+                                      vml_image_section *out);
+
 /* The code the last failed Win32 call of p returned -- or the last
 ** CreateFile, CreateFileMapping or OpenFileMapping, which set it on
 ** success too (0, or ERROR_ALREADY_EXISTS for an object that existed). */
@@ -458,6 +564,7 @@ VML_API uint32_t vml_win_GetLastError(vml_proc *p);
 #define VML_ENOSPC  28
 #define VML_EOPNOTSUPP 95
 #define VML_ENOENT  2
+#define VML_ENOEXEC 8
 #define VML_EBUSY   16
 #define VML_EISDIR  21
 #define VML_EMFILE  24
@@ -479,6 +586,20 @@ VML_API int vml_posix_msync(vml_proc *p, vml_va addr, uint64_t len, int flags);
 VML_API int vml_posix_madvise(vml_proc *p, vml_va addr, uint64_t len, int advice);
 /* fork(2): a child named child_name (its pid in *pid). */
 VML_API int vml_posix_fork(vml_proc *parent, const char *child_name, unsigned *pid);
+/* execve: a process named name from the ELF executable at path, loaded as
+** Linux's kernel and ld.so do (docs/images.md): its segments, its
+** interpreter, the shared objects it needs found in the system library
+** directories, every object relocated in the process, RELRO read-only.
+** ENOENT (the file, or its interpreter), ENOEXEC (malformed:
+** vml_last_error() names the place), EEXIST (the name), ENOMEM. */
+VML_API int vml_posix_execve(vml_machine *m, const char *name, const char *path,
+                             vml_proc **out);
+/* dlopen: a shared object and what it needs, mapped and relocated as
+** ld.so does; *base is its load address (l_addr + preferred base).  A
+** loaded object gets one more reference.  ENOENT, ENOEXEC, ENOMEM. */
+VML_API int vml_posix_dlopen(vml_proc *p, const char *path, vml_va *base);
+VML_API int vml_posix_dlclose(vml_proc *p, vml_va base);
+VML_API int vml_posix_dlsym(vml_proc *p, vml_va base, const char *name, vml_va *addr);
 
 /* ------------------------------------------------------------------ */
 /* The machine's files                                                 */
@@ -929,6 +1050,7 @@ typedef enum vml_scope { VML_SCOPE_SYSTEM, VML_SCOPE_PROC, VML_SCOPE_CPU } vml_s
     X(cow_faults,         "copy-on-write faults (a private copy, or the page kept by its last user)") \
     X(prototype_faults,   "faults resolved through a prototype PTE (a shared page)") \
     X(file_faults,        "hard faults served from a mapped file") \
+    X(image_faults,       "hard faults served from an image file (pages read from images)") \
     X(bus_errors,         "SIGBUS raised for file pages past the end of the file") \
     X(shared_pages,       "frames mapped by more than one PTE (share count > 1)") \
     X(file_reads,         "pages read from mapped files") \
@@ -974,6 +1096,7 @@ typedef enum vml_scope { VML_SCOPE_SYSTEM, VML_SCOPE_PROC, VML_SCOPE_CPU } vml_s
     X(cow_faults,         "copy-on-write faults") \
     X(prototype_faults,   "faults resolved through a prototype PTE (a shared page)") \
     X(file_faults,        "hard faults served from a mapped file") \
+    X(image_faults,       "hard faults served from an image file (pages read from images)") \
     X(bus_errors,         "SIGBUS raised for file pages past the end of the file") \
     X(ws_private,         "bytes of its working set no other process can share (WS Private)") \
     X(ws_shareable,       "bytes of its working set that are section or clone pages (WS Shareable)") \
@@ -1123,6 +1246,11 @@ VML_API vml_status vml_view_wsle(vml_proc *p, unsigned fmt, vml_text *out);     
 VML_API vml_status vml_view_vmstat(vml_machine *m, unsigned fmt, vml_text *out);        /* /proc/vmstat */
 VML_API vml_status vml_view_smaps(vml_proc *p, unsigned fmt, vml_text *out);            /* /proc/PID/smaps */
 VML_API vml_status vml_view_pmap(vml_proc *p, unsigned fmt, vml_text *out);             /* pmap -x */
+VML_API vml_status vml_view_lm(vml_proc *p, unsigned fmt, vml_text *out);               /* WinDbg lm */
+/* WinDbg !dh of the module at base (ELF: readelf -h -l's fields);
+** VML_E_NOT_FOUND when no module starts there. */
+VML_API vml_status vml_view_dh(vml_proc *p, vml_va base, unsigned fmt, vml_text *out);
+VML_API vml_status vml_view_vmmap(vml_proc *p, unsigned fmt, vml_text *out);            /* VMMap summary */
 VML_API vml_status vml_view_meminfo(vml_machine *m, unsigned fmt, vml_text *out);       /* /proc/meminfo */
 VML_API vml_status vml_view_free(vml_machine *m, unsigned fmt, vml_text *out);          /* free -k */
 /* The control area of the section mapped at va (WinDbg's !ca), with its

@@ -226,3 +226,64 @@ void events_apply(struct interp *in)
     if (in->m != NULL)
         vml_set_event_handler(in->m, in->events ? on_event : NULL, in->events ? in : NULL);
 }
+
+static int valid_proc_name(const char *s)
+{
+    size_t i;
+
+    if (!is_ident_char((unsigned char)s[0]) || strlen(s) > 64)
+        return 0;
+    for (i = 0; s[i] != '\0'; i++)
+        if (!is_ident_char((unsigned char)s[i]) && s[i] != '.' && s[i] != '-')
+            return 0;
+    return 1;
+}
+
+/* "system" or "cpu" followed by digits */
+int is_scope_word(const char *s)
+{
+    if (strcmp(s, "system") == 0)
+        return 1;
+    if (strncmp(s, "cpu", 3) != 0 || s[3] == '\0')
+        return 0;
+    for (s += 3; *s != '\0'; s++)
+        if (*s < '0' || *s > '9')
+            return 0;
+    return 1;
+}
+
+enum rc arg_new_proc_name(struct interp *in, const char *word)
+{
+    if (!valid_proc_name(word))
+        return cli_error(in, "bad process name '%s' (letters, digits, _ . -; at most 64)", word);
+    if (is_scope_word(word))
+        return cli_error(in, "'%s' names a counter scope; choose another process name", word);
+    if (vml_proc_find(in->m, word) != NULL)
+        return cli_error(in, "a process named '%s' already exists", word);
+    return RC_OK;
+}
+
+/* A name argument (a file, a section): a "string", a $variable holding a
+** string, or the word as typed (data.bin, Local\shm). */
+enum rc arg_name(struct interp *in, const char *word, const char *what, char **out)
+{
+    struct value v = {0};
+    if (word[0] == '"' || word[0] == '$' || word[0] == '(') {
+        enum rc rc = arg_value(in, word, &v);
+        if (rc != RC_OK)
+            return rc;
+        if (v.kind != VAL_STR) {
+            value_free(&v);
+            return cli_error(in, "%s must be a name, not a number ('%s')", what, word);
+        }
+        if (strlen(v.str) != v.len) {
+            value_free(&v);
+            return cli_error(in, "%s holds a NUL byte", what);
+        }
+        *out = v.str;            /* the caller frees it */
+        return RC_OK;
+    }
+    if ((*out = strdup(word)) == NULL)
+        return cli_error(in, "out of memory");
+    return RC_OK;
+}

@@ -96,7 +96,7 @@ struct result {
     int            err;
     vml_status     st;
     vml_exception  ex;
-    char           detail[160]; /* FAIL_STATUS: the library's message */
+    char           detail[320]; /* the library's message (a status, a loader failure) */
 };
 void result_reset(struct result *r);
 /* A Win32 call's result: 0, or the command fails with that error code. */
@@ -266,6 +266,13 @@ enum rc arg_u32(struct interp *in, const char *word, const char *what, uint32_t 
 enum rc arg_int(struct interp *in, const char *word, const char *what, int *out);
 enum rc arg_value(struct interp *in, const char *word, struct value *out);
 enum rc arg_proc(struct interp *in, const char *word, vml_proc **out);
+/* A name argument (a file, a section, a path): a "string", a $variable
+** holding a string, or the word as typed.  *out is the caller's to free. */
+enum rc arg_name(struct interp *in, const char *word, const char *what, char **out);
+/* A name for a new process: well formed, not a scope word, not taken. */
+enum rc arg_new_proc_name(struct interp *in, const char *word);
+/* "system" or "cpu" followed by digits */
+int     is_scope_word(const char *s);
 enum rc arg_cpu(struct interp *in, const char *word, unsigned *out);
 enum rc need_machine(struct interp *in);
 /* Converts a library status: VML_FAULTED becomes FAIL_EXCEPTION (a memory
@@ -321,6 +328,10 @@ CLI_HANDLER(h_file);      CLI_HANDLER(h_filecheck); CLI_HANDLER(h_createfile);
 CLI_HANDLER(h_createfilemapping); CLI_HANDLER(h_openfilemapping); CLI_HANDLER(h_mapview);
 CLI_HANDLER(h_unmapview); CLI_HANDLER(h_flushview); CLI_HANDLER(h_closehandle);
 CLI_HANDLER(h_getlasterror);
+CLI_HANDLER(h_createprocess); CLI_HANDLER(h_loadlibrary); CLI_HANDLER(h_getmodulehandle);
+CLI_HANDLER(h_getprocaddress); CLI_HANDLER(h_freelibrary);
+CLI_HANDLER(h_execve); CLI_HANDLER(h_dlopen); CLI_HANDLER(h_dlclose); CLI_HANDLER(h_dlsym);
+CLI_HANDLER(h_lm); CLI_HANDLER(h_vmmap); CLI_HANDLER(h_view_dh);
 CLI_HANDLER(h_open);      CLI_HANDLER(h_close);     CLI_HANDLER(h_msync);
 CLI_HANDLER(h_madvise);   CLI_HANDLER(h_fork);      CLI_HANDLER(h_view_ca);
 CLI_HANDLER(h_smaps);     CLI_HANDLER(h_pmap);      CLI_HANDLER(h_meminfo);

@@ -15,31 +15,6 @@
 
 #include "cli.h"
 
-/* A name argument (a file, a section): a "string", a $variable holding a
-** string, or the word as typed (data.bin, Local\shm). */
-static enum rc arg_name(struct interp *in, const char *word, const char *what, char **out)
-{
-    struct value v = {0};
-    if (word[0] == '"' || word[0] == '$' || word[0] == '(') {
-        enum rc rc = arg_value(in, word, &v);
-        if (rc != RC_OK)
-            return rc;
-        if (v.kind != VAL_STR) {
-            value_free(&v);
-            return cli_error(in, "%s must be a name, not a number ('%s')", what, word);
-        }
-        if (strlen(v.str) != v.len) {
-            value_free(&v);
-            return cli_error(in, "%s holds a NUL byte", what);
-        }
-        *out = v.str;            /* the caller frees it */
-        return RC_OK;
-    }
-    if ((*out = strdup(word)) == NULL)
-        return cli_error(in, "out of memory");
-    return RC_OK;
-}
-
 /* Win32 results: a value on success; ERROR_ALREADY_EXISTS is a success
 ** that says so (CreateFileMapping of an existing name, CreateFile's
 ** *_ALWAYS on an existing file). */

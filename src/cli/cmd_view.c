@@ -52,7 +52,7 @@ static enum rc geometry(struct interp *in, const char *key, const char *v,
 }
 
 #define MACHINE_KEYS "ram paging tlb tlb2 cpus seed split pcid check pagefile policy wsmin " \
-                     "wsmax low high zeroreserve bginterval files"
+                     "wsmax low high zeroreserve bginterval files aslr imports"
 
 /* pagefile=SIZE | pagefile=PATH,SIZE | pagefile=off.  The path is the text
 ** before the last comma, as typed (it is not an expression).  For
@@ -166,6 +166,15 @@ static enum rc machine_key(struct interp *in, vml_config *cfg, const char *key, 
         if (on_off(in, key, v, &flag))
             return RC_ERROR;
         cfg->flags = flag ? cfg->flags | bit : cfg->flags & ~bit;
+    } else if (strcmp(key, "aslr") == 0) {
+        if (on_off(in, key, v, &flag))
+            return RC_ERROR;
+        cfg->flags = flag ? cfg->flags & ~VML_CFG_NO_ASLR : cfg->flags | VML_CFG_NO_ASLR;
+    } else if (strcmp(key, "imports") == 0) {
+        if (strcmp(v, "strict") != 0 && strcmp(v, "lenient") != 0)
+            return cli_error(in, "bad value for imports: '%s' (strict or lenient)", v);
+        cfg->flags = v[0] == 's' ? cfg->flags | VML_CFG_STRICT_IMPORTS
+                                 : cfg->flags & ~VML_CFG_STRICT_IMPORTS;
     } else if (strcmp(key, "pagefile") == 0) {
         return pagefile_key(in, cfg, v);
     } else if (strcmp(key, "policy") == 0) {
@@ -225,6 +234,10 @@ static void print_machine(struct interp *in, vml_machine *m)
                 pf.path[0] ? " at " : "", pf.path);
     if (c.policy != VML_POLICY_WS)
         fprintf(in->out, ", policy %s", vml_policy_name(c.policy));
+    if (c.flags & VML_CFG_NO_ASLR)
+        fprintf(in->out, ", aslr off");
+    if (c.flags & VML_CFG_STRICT_IMPORTS)
+        fprintf(in->out, ", imports strict");
     fputc('\n', in->out);
 }
 
@@ -344,43 +357,14 @@ CLI_HANDLER(h_machine)
     return RC_OK;
 }
 
-static int valid_proc_name(const char *s)
-{
-    size_t i;
-
-    if (!is_ident_char((unsigned char)s[0]) || strlen(s) > 64)
-        return 0;
-    for (i = 0; s[i] != '\0'; i++)
-        if (!is_ident_char((unsigned char)s[i]) && s[i] != '.' && s[i] != '-')
-            return 0;
-    return 1;
-}
-
-/* "system" or "cpu" followed by digits */
-static int is_scope_word(const char *s)
-{
-    if (strcmp(s, "system") == 0)
-        return 1;
-    if (strncmp(s, "cpu", 3) != 0 || s[3] == '\0')
-        return 0;
-    for (s += 3; *s != '\0'; s++)
-        if (*s < '0' || *s > '9')
-            return 0;
-    return 1;
-}
-
 CLI_HANDLER(h_process)
 {
     vml_proc *p = NULL;
     vml_status st;
 
     (void)argc;
-    if (!valid_proc_name(argv[0]))
-        return cli_error(in, "bad process name '%s' (letters, digits, _ . -; at most 64)", argv[0]);
-    if (is_scope_word(argv[0]))
-        return cli_error(in, "'%s' names a counter scope; choose another process name", argv[0]);
-    if (vml_proc_find(in->m, argv[0]) != NULL)
-        return cli_error(in, "a process named '%s' already exists", argv[0]);
+    if (arg_new_proc_name(in, argv[0]))
+        return RC_ERROR;
     st = vml_proc_create(in->m, argv[0], &p);
     if (st != VML_OK)
         return lib_status(in, st, res);

@@ -57,6 +57,12 @@ static const struct cmd cmds[] = {
   "  files=PATH        the machine's file directory (relative file names are\n"
   "                    in it; default: a fresh temporary directory, removed\n"
   "                    with the machine)\n"
+  "Images:\n"
+  "  aslr=on|off       randomized image bases, heaps and stacks (default on;\n"
+  "                    from the seed: the same seed, the same layout)\n"
+  "  imports=strict|lenient  strict: an image whose imported module is not\n"
+  "                    loaded fails to load; lenient (default): the import\n"
+  "                    stays unresolved and the load goes on\n"
   "Without a machine line, the first command that needs a machine creates\n"
   "the default one.",
   "machine ram=4M pagefile=16M policy=ws wsmin=16", 0, h_machine },
@@ -255,6 +261,62 @@ static const struct cmd cmds[] = {
   "close a file or section handle",
   "CloseHandle: a section lives while a handle or a view refers to it.",
   "CloseHandle A $s", M, h_closehandle },
+{ "CreateProcess", NULL, "Programs", 2, 3, "NAME PATH [SUSPENDED]",
+  "a Win32 process from a PE executable",
+  "CreateProcess: a process named NAME from the PE32 or PE32+ executable at\n"
+  "PATH (relative: the machine's file directory; absolute: a read-only host\n"
+  "file).  The loader maps the image (at its per-boot base, or rebased),\n"
+  "loads the DLLs it imports that it finds (its directory first), resolves\n"
+  "or marks its imports, and fetches the entry point (not with SUSPENDED).\n"
+  "A malformed file fails ERROR_BAD_EXE_FORMAT with the place and the\n"
+  "problem.  Value: the pid.",
+  "$pid = CreateProcess A app.exe", M | V, h_createprocess },
+{ "LoadLibrary", NULL, "Programs", 2, 2, "PROCESS PATH",
+  "load a DLL (or an EXE's image) into a process",
+  "LoadLibrary: maps the image and what it imports, as CreateProcess does;\n"
+  "a module already loaded has its count raised.  DllMain's first page is\n"
+  "fetched on the first load.  Value: the module's base (HMODULE).",
+  "$h = LoadLibrary A pedll64.dll", M | V, h_loadlibrary },
+{ "GetModuleHandle", NULL, "Programs", 1, 2, "PROCESS [NAME]",
+  "the base of a loaded module",
+  "GetModuleHandle: NAME without case, \".dll\" optional; without NAME the\n"
+  "executable.  ERROR_MOD_NOT_FOUND.  Value: the base.",
+  "$h = GetModuleHandle A pedll64", M | V, h_getmodulehandle },
+{ "GetProcAddress", NULL, "Programs", 3, 3, "PROCESS MODULE NAME",
+  "the address of an exported function",
+  "GetProcAddress: NAME, or #N for ordinal N; a forwarded export is followed\n"
+  "(its DLL loaded).  ERROR_PROC_NOT_FOUND.  Value: the address.",
+  "$f = GetProcAddress A $h dll_add", M | V, h_getprocaddress },
+{ "FreeLibrary", NULL, "Programs", 2, 2, "PROCESS MODULE",
+  "drop a reference to a module",
+  "FreeLibrary: the last reference unmaps the image and releases the\n"
+  "modules it imported.",
+  "FreeLibrary A $h", M, h_freelibrary },
+{ "execve", NULL, "Programs", 2, -1, "NAME PATH [ARG...]",
+  "a Linux process from an ELF executable",
+  "execve: a process named NAME from the ELF executable at PATH (relative:\n"
+  "the machine's file directory; absolute: a read-only host file, e.g.\n"
+  "/usr/bin/ls).  The kernel's part (segments, .bss, the interpreter) and\n"
+  "ld.so's (the needed shared objects from the system library directories,\n"
+  "relocations written in the process, RELRO made read-only) are done; no\n"
+  "code runs.  ENOENT, ENOEXEC with the place and the problem.  Value: the\n"
+  "pid.",
+  "$pid = execve A /usr/bin/ls", M | V, h_execve },
+{ "dlopen", NULL, "Programs", 2, 2, "PROCESS PATH",
+  "map a shared object as ld.so does",
+  "dlopen: maps the object and the objects it needs (not loaded yet),\n"
+  "relocates them, protects RELRO.  A loaded object gets one more\n"
+  "reference.  Value: its load address.",
+  "$b = dlopen A /lib/x86_64-linux-gnu/libz.so.1", M | V, h_dlopen },
+{ "dlclose", NULL, "Programs", 2, 2, "PROCESS BASE",
+  "drop a reference to a shared object",
+  "dlclose: the last reference unmaps the object.",
+  "dlclose A $b", M, h_dlclose },
+{ "dlsym", NULL, "Programs", 3, 3, "PROCESS BASE NAME",
+  "the address of a shared object's symbol",
+  "dlsym: a dynamic symbol the object defines.  ENOENT.  Value: the\n"
+  "address.",
+  "$f = dlsym A $b zlibVersion", M | V, h_dlsym },
 { "GetLastError", NULL, "Win32 personality", 1, 1, "PROCESS",
   "the process's last Win32 error code",
   "GetLastError: the code of the process's last failed Win32 call, or of its\n"
@@ -507,6 +569,24 @@ static const struct cmd cmds[] = {
   "ADDRESS, each prototype PTE with its state (valid, transition, pagefile,\n"
   "in the file, demand zero).",
   "!ca A $v", M | J, h_view_ca },
+{ "lm", NULL, "Views", 1, 1, "PROCESS",
+  "the loaded modules (WinDbg lm)",
+  "WinDbg's lm: start, end and name of each module the loader mapped\n"
+  "(PE images, ELF objects), then the imported modules it did not find.\n"
+  "--json adds paths, bases, deltas and counts.",
+  "lm A", M | J, h_lm },
+{ "!dh", NULL, "Views", 2, 2, "PROCESS ADDRESS",
+  "an image's headers (WinDbg !dh)",
+  "WinDbg's !dh: a PE image's file and optional headers, data directories\n"
+  "and section table; an ELF object's header and program headers (readelf\n"
+  "-h -l's fields).  ADDRESS is the module's base (lm).",
+  "!dh A $h", M | J, h_view_dh },
+{ "vmmap", NULL, "Views", 1, 1, "PROCESS",
+  "the address space by kind of memory (VMMap)",
+  "Sysinternals VMMap's summary: Image, Mapped File, Shareable, Heap, Stack,\n"
+  "Private Data, Page Table and Free, each with size, committed, working\n"
+  "set (private, shareable, shared) and blocks.",
+  "vmmap A", M | J, h_vmmap },
 { "smaps", NULL, "Views", 1, 1, "PROCESS",
   "/proc/PID/smaps",
   "Each mapping's Size, Rss, Pss, Shared/Private Clean/Dirty, Referenced,\n"
@@ -745,10 +825,14 @@ void sb_failure(vml_text *b, const struct result *res)
     case FAIL_WIN32:
         name = vml_win32_error_name(res->win32);
         vml_text_printf(b, "%s (%u)", name ? name : "error", (unsigned)res->win32);
+        if (res->detail[0] != '\0')
+            vml_text_printf(b, ": %s", res->detail);
         break;
     case FAIL_ERRNO:
         name = vml_errno_name(res->err);
         vml_text_printf(b, "%s (%d)", name ? name : "errno", res->err);
+        if (res->detail[0] != '\0')
+            vml_text_printf(b, ": %s", res->detail);
         break;
     case FAIL_STATUS:
         name = vml_status_name(res->st);

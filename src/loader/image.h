@@ -51,8 +51,8 @@ vml_status ld_reader_fd(struct ld_reader *r, int fd, char *err, size_t err_size)
 
 #define LD_MAX_IMAGE_SIZE   (1ull << 30)  /* 1 GiB from base to last page */
 #define LD_MAX_SEGMENTS     96u           /* PE: NumberOfSections max */
-#define LD_MAX_PHDRS        512u
-#define LD_MAX_RELOCS       (1u << 22)
+/* ELF program headers: the kernel's 64 KiB (load_elf_phdrs) */
+#define LD_MAX_RELOCS       (1u << 22)    /* and image_size / 4 + 64 (reloc.c) */
 #define LD_MAX_IMPORTS      (1u << 16)    /* functions, all modules */
 #define LD_MAX_MODULES      1024u         /* imported / DT_NEEDED modules */
 #define LD_MAX_EXPORTS      (1u << 20)
@@ -69,14 +69,14 @@ enum ld_format { LD_PE32 = 1, LD_PE32PLUS, LD_ELF32, LD_ELF64 };
 #define LD_F_DYNAMIC_BASE     0x0002u  /* may load elsewhere: PE DYNAMIC_BASE, ELF ET_DYN */
 #define LD_F_HIGH_ENTROPY_VA  0x0004u
 #define LD_F_NX_COMPAT        0x0008u  /* PE NX_COMPAT; ELF: stack not executable */
-#define LD_F_PIE              0x0010u  /* ELF ET_DYN executable (PT_INTERP or DF_1_PIE) */
+#define LD_F_PIE              0x0010u  /* ELF ET_DYN executable: DF_1_PIE, or PT_INTERP and no DT_SONAME */
 #define LD_F_RELOCS_STRIPPED  0x0020u  /* PE: IMAGE_FILE_RELOCS_STRIPPED */
 #define LD_F_LARGE_ADDRESS    0x0040u  /* PE: IMAGE_FILE_LARGE_ADDRESS_AWARE */
 #define LD_F_BIND_NOW         0x0080u  /* ELF: DF_BIND_NOW / DF_1_NOW */
 #define LD_F_EXEC_STACK       0x0100u  /* ELF: PT_GNU_STACK has X, or no PT_GNU_STACK */
 #define LD_F_TEXTREL          0x0200u  /* ELF: DT_TEXTREL / DF_TEXTREL */
 #define LD_F_LOW_ALIGNMENT    0x0400u  /* PE: SectionAlignment < page: mapped flat */
-#define LD_F_STATIC           0x0800u  /* ELF: no PT_INTERP, no DT_NEEDED */
+#define LD_F_STATIC           0x0800u  /* ELF: ET_EXEC without PT_INTERP, or a static PIE */
 #define LD_F_FORCE_INTEGRITY  0x1000u
 #define LD_F_NO_SEH           0x2000u
 #define LD_F_GUARD_CF         0x4000u
@@ -228,7 +228,7 @@ static inline const char *ld_str(const struct ld_image *img, uint32_t off)
 }
 
 /* Parses the file r reads; the format is taken from its magic (MZ or
-** \x7fELF).  name (may be NULL) is only used in messages.  On success
+** \x7fELF).  On success
 ** *out is a new image (ld_image_free()); on failure VML_E_SYNTAX (malformed),
 ** VML_E_UNSUPPORTED (valid but not supported: another machine, a relocation
 ** kind), VML_E_RANGE (past a limit above), VML_E_IO or VML_E_NOMEM, and err

@@ -58,6 +58,8 @@ struct mm_file {
     struct segment *data;       /* its data section's segment, or NULL */
     struct segment *image;      /* its image section's segment, or NULL */
     uint64_t  reads, writes;    /* pages read and written back */
+    void     *aux;              /* what a loader keeps of it (its parsed image) */
+    void    (*aux_free)(void *aux);
 };
 
 /* The file directory of a new machine: cfg.files, or a fresh temporary

@@ -364,7 +364,32 @@ static vml_pfn shared_page(struct fault *ft, uint64_t id, const char **kind)
             seg->n_frames++;
         break;
     case VML_PTE_ZERO:
-        if (seg && seg->kind != SEG_PAGEFILE) {
+        if (seg && seg->kind == SEG_IMAGE) {
+            /* An image page: the loader's code reads it from the file
+            ** and relocates it for the section's base. */
+            *kind = "image";
+            int differs = 0;
+            if ((pfn = take(ft, PFN_PAGE_IN, &from)) == VML_PFN_NONE)
+                return pfn;
+            int err = mm_injected(m, VML_INJECT_FILE_READ);
+            if (!err)
+                err = seg->img_ops->read_page(seg->img_ctx, index,
+                                              phys_frame(&m->phys, pfn), &differs);
+            if (err) {
+                m->st.file_read_errors++;
+                pfn_free(m, pfn, p->pid);
+                raise(ft, VML_AV_IN_PAGE_ERROR);
+                return VML_PFN_NONE;
+            }
+            if (differs)           /* relocated: the pagefile keeps it from now on */
+                m->pfn[pfn].flags |= VML_PFN_MODIFIED;
+            seg->file->reads++;
+            m->st.file_reads++;
+            p->st.hard_faults++;
+            m->st.hard_faults++;
+            p->st.image_faults++;
+            m->st.image_faults++;
+        } else if (seg && seg->kind != SEG_PAGEFILE) {
             *kind = "file";
             if ((index << VML_PAGE_SHIFT) >= seg->file->size) {
                 raise(ft, VML_AV_BEYOND_EOF);

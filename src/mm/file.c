@@ -18,6 +18,7 @@
 ** TRANSITIONS:
 **   unknown -> known         file_open()   (kept until the machine goes)
 */
+#define _XOPEN_SOURCE 700   /* realpath() */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -90,6 +91,8 @@ void file_close_all(vml_machine *m)
         struct mm_file *f = m->files[i];
         if (f->fd >= 0)
             close(f->fd);
+        if (f->aux_free)
+            f->aux_free(f->aux);
         free(f->path);
         free(f->host);
         free(f);
@@ -172,7 +175,12 @@ vml_status file_open(vml_machine *m, const char *path, unsigned how, struct mm_f
         m->cap_files = cap;
     }
     struct mm_file *f = mm_calloc(m, 1, sizeof *f);
-    char *name = f ? strdup(path) : NULL;
+    /* a host file is named by its real path, as /proc/PID/maps names it
+    ** (d_path(): symbolic links resolved, /lib64/ld-linux-x86-64.so.2 is
+    ** /usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2 on Debian 12) */
+    char *name = f ? (inside ? NULL : realpath(host, NULL)) : NULL;
+    if (f && name == NULL)
+        name = strdup(path);
     if (f == NULL || name == NULL) {
         free(f);
         free(host);

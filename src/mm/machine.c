@@ -197,7 +197,7 @@ vml_status vml_config_check(const vml_config *c, char *err, size_t size)
                         c->tlb2_entries, c->tlb2_ways), VML_E_RANGE;
     if (c->user_split != (UINT64_C(2) << 30) && c->user_split != (UINT64_C(3) << 30))
         return snprintf(err, size, "user split must be 2G or 3G"), VML_E_RANGE;
-    if (c->flags & ~(unsigned)(VML_CFG_PCID | VML_CFG_CHECK))
+    if (c->flags & ~(unsigned)(VML_CFG_PCID | VML_CFG_CHECK | VML_CFG_NO_ASLR | VML_CFG_STRICT_IMPORTS))
         return snprintf(err, size, "unknown flags %#x", c->flags), VML_E_INVALID;
     uint64_t max_slots = sw_max_slots(&pg_modes[c->paging]);
     if (c->pagefile_bytes % VML_PAGE_SIZE || (c->pagefile_bytes >> VML_PAGE_SHIFT) > max_slots)

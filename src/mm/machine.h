@@ -63,6 +63,7 @@ struct proc_stats {
     uint64_t cow_faults;          /* copy-on-write faults (copies and reuses) */
     uint64_t prototype_faults;    /* faults resolved through a prototype PTE */
     uint64_t file_faults;         /* hard faults served from a mapped file */
+    uint64_t image_faults;        /* hard faults served from an image file */
     uint64_t zero_page_maps;      /* PTEs mapping the shared zero page now */
     uint64_t swap_pages;          /* private pagefile PTEs (VmSwap) */
     uint64_t trimmed;             /* pages taken out of the working set */
@@ -107,7 +108,7 @@ struct sys_stats {
     uint64_t pages_zeroed;        /* by the zero-page worker */
     uint64_t ipis, shootdowns;
     uint64_t hard_faults;
-    uint64_t cow_faults, prototype_faults, file_faults, bus_errors;
+    uint64_t cow_faults, prototype_faults, file_faults, image_faults, bus_errors;
     uint64_t zero_page_maps;      /* PTEs mapping the zero page now */
     uint64_t file_reads, file_writes, file_read_errors, file_write_errors;
     uint64_t commit_charge, commit_peak;   /* pages */
@@ -169,6 +170,7 @@ struct vml_machine {
     void                 *pol_st;
     uint64_t              pol_resident;    /* frames the policy holds */
     uint64_t              pol_want;        /* key of the page a fault wants a frame for, or 0 */
+    uint64_t              loader_words[8]; /* vm.h's VM_LOADER_WORDS */
     /* the recorder (record.c): its sample points, UINT64_MAX when none */
     struct recorder      *rec;
     uint64_t              rec_next;        /* n_accesses of the next sample */

@@ -70,6 +70,8 @@ int page_state(const vml_proc *p, const struct vad *v, vml_va va, uint64_t pte, 
     }
     case VML_PTE_ZERO:
         *mmprot = vad_mmprot(v);
+        if (v->seg && v->seg->kind == SEG_IMAGE && view_proto_id(v, va))
+            *mmprot = v->seg->page_prot[v->seg_offset + ((va >> 12) - v->start_vpn)];
         return v->seg ? view_committed(v, va) : v->mem_commit;
     case VML_PTE_DECOMMITTED:
         return 0;

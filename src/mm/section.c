@@ -211,6 +211,9 @@ void seg_unref(vml_machine *m, struct segment *seg)
         }
     if (seg->file && seg->file->data == seg)
         seg->file->data = NULL;
+    if (seg->file && seg->file->image == seg)
+        seg->file->image = NULL;
+    free(seg->page_prot);
     free(seg->proto);
     free(seg);
 }

@@ -49,6 +49,12 @@ struct segment {
     struct vad *views;          /* those VADs, chained by vad->next_view */
     uint64_t   commit_pages;    /* pagefile-backed: pages charged to the system */
     uint64_t   n_frames;        /* frames holding its pages (any list) */
+    /* SEG_IMAGE: how a page comes in (vm.h's vm_image_ops), each page's
+    ** MM protection, and the pages a view may write (its commit charge) */
+    const struct vm_image_ops *img_ops;
+    void      *img_ctx;
+    uint8_t   *page_prot;
+    uint64_t   image_commit;
 };
 
 /* A section object: what CreateFileMapping's handle names. */

@@ -214,6 +214,7 @@ uint64_t vml_stat_sys(const vml_machine *m, vml_sys_stat s)
     case VML_STAT_SYS_cow_faults:         return st->cow_faults;
     case VML_STAT_SYS_prototype_faults:   return st->prototype_faults;
     case VML_STAT_SYS_file_faults:        return st->file_faults;
+    case VML_STAT_SYS_image_faults:       return st->image_faults;
     case VML_STAT_SYS_bus_errors:         return st->bus_errors;
     case VML_STAT_SYS_shared_pages:       return count_frames(m, frame_shared);
     case VML_STAT_SYS_file_reads:         return st->file_reads;
@@ -275,6 +276,7 @@ uint64_t vml_stat_proc(const vml_proc *p, vml_proc_stat s)
     case VML_STAT_PROC_cow_faults:         return st->cow_faults;
     case VML_STAT_PROC_prototype_faults:   return st->prototype_faults;
     case VML_STAT_PROC_file_faults:        return st->file_faults;
+    case VML_STAT_PROC_image_faults:       return st->image_faults;
     case VML_STAT_PROC_bus_errors:         return st->bus_errors;
     case VML_STAT_PROC_ws_private:         ws_split(p, &w); return w.private_pages << 12;
     case VML_STAT_PROC_ws_shareable:       ws_split(p, &w); return w.shareable << 12;

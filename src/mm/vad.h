@@ -39,6 +39,9 @@ struct vad {
     uint8_t     inherit;       /* enum vad_inherit */
     uint8_t     cow;           /* a view whose writes take private copies
                                ** (FILE_MAP_COPY, MAP_PRIVATE) */
+    uint8_t     accounted;     /* a posix view charged to commit (VM_ACCOUNT:
+                               ** private and writable once; mprotect that
+                               ** takes write away keeps the charge) */
     uint32_t    anon_id;       /* posix: its anon_vma (0: never faulted) */
     uint32_t    mmprot_of;     /* the protect value mmprot was computed for */
     uint8_t     mmprot;        /* MM protection of protect (a cache: page.c) */
@@ -47,6 +50,8 @@ struct vad {
     struct section *section;   /* views made from a section object */
     uint64_t    seg_offset;    /* views: the segment page at start_vpn */
     struct vad *next_view;     /* the segment's other views */
+    uint32_t    load_count;    /* a loaded module's first mapping: the
+                               ** loader's references (LoadLibrary, dlopen) */
     char        name[48];      /* "" or a description ("[heap]") */
 };
 

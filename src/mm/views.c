@@ -89,9 +89,19 @@ void vm_segment_unref(vml_machine *m, struct segment *seg)
 
 /* ---- views ------------------------------------------------------------------------------ */
 
-/* A copy-on-write view that can write is charged whole. */
+/* A copy-on-write view that can write is charged whole; an image view,
+** its writable pages (Windows' ImageCommitment). */
 uint64_t vm_view_charge(const struct vad *v)
 {
+    if (v->seg->kind == SEG_IMAGE) {
+        uint64_t n = 0;
+        for (uint64_t i = v->seg_offset; i <= v->seg_offset + (v->end_vpn - v->start_vpn) &&
+                                         i < v->seg->n_pages; i++)
+            n += mmprot_writecopy(v->seg->page_prot[i]) != 0;
+        return n;
+    }
+    if (v->origin == VML_ORIGIN_POSIX)
+        return v->accounted ? v->end_vpn - v->start_vpn + 1 : 0;
     int prot = mmprot_from_win32(v->protect);
     return v->cow && prot >= 0 && mmprot_writecopy((unsigned)prot) ? v->end_vpn - v->start_vpn + 1
                                                                    : 0;
@@ -111,6 +121,9 @@ void vm_map_view(vml_proc *p, struct vad *v, vml_va va, uint64_t n_pages, struct
     v->section = s;
     v->seg_offset = offset;
     v->inherit = VAD_INHERIT_SHARE;
+    int mmprot = mmprot_from_win32(protect);
+    v->accounted = origin == VML_ORIGIN_POSIX && cow && mmprot >= 0 &&
+                   mmprot_writecopy((unsigned)mmprot);
     uint64_t charge = vm_view_charge(v);
     seg_ref(seg);
     seg_view_add(seg, v);
@@ -119,6 +132,14 @@ void vm_map_view(vml_proc *p, struct vad *v, vml_va va, uint64_t n_pages, struct
     vm_insert(p, v);
     vm_stat_commit(p, v, (int64_t)charge);
     vm_vad_event(p, v, cow ? "map view (copy-on-write)" : "map view");
+}
+
+void vm_view_account(vml_proc *p, struct vad *v)
+{
+    if (v->accounted || v->origin != VML_ORIGIN_POSIX)
+        return;
+    v->accounted = 1;
+    vm_stat_commit(p, v, (int64_t)(v->end_vpn - v->start_vpn + 1));
 }
 
 /* Writes the modified pages of segment pages [first, first + n) of a file
@@ -311,6 +332,64 @@ vml_status vm_file_open(vml_machine *m, const char *path, unsigned how, struct m
     *out = f;
     return VML_OK;
 }
+
+/* ---- images ------------------------------------------------------------------------------ */
+
+vml_status vm_image_segment(vml_machine *m, struct mm_file *f, uint64_t n_pages,
+                            const uint8_t *page_mmprot, const struct vm_image_ops *ops,
+                            void *ctx, struct segment **out)
+{
+    if (f->image != NULL)
+        return mm_fail(m, VML_E_EXISTS, "%s has an image section already", f->path);
+    uint8_t *prot = mm_calloc(m, n_pages ? n_pages : 1, 1);
+    if (prot == NULL)
+        return VML_E_NOMEM;
+    struct segment *seg;
+    vml_status st = seg_create(m, SEG_IMAGE, n_pages, 0, f, &seg);
+    if (st != VML_OK) {
+        free(prot);
+        return st;
+    }
+    memcpy(prot, page_mmprot, n_pages);
+    seg->page_prot = prot;
+    seg->img_ops = ops;
+    seg->img_ctx = ctx;
+    for (uint64_t i = 0; i < n_pages; i++)
+        seg->image_commit += mmprot_writecopy(prot[i]) != 0;
+    f->image = seg;            /* the file's reference */
+    *out = seg;
+    return VML_OK;
+}
+
+struct segment *vm_file_image(const struct mm_file *f) { return f->image; }
+uint64_t vm_image_charge(const struct segment *seg) { return seg->image_commit; }
+
+void vm_map_image(vml_proc *p, struct vad *node, vml_va va, struct segment *seg, unsigned origin)
+{
+    vm_map_view(p, node, va, seg->n_pages, seg, NULL, 0, VML_PAGE_EXECUTE_WRITECOPY, 1, origin);
+    node->type = VML_VAD_IMAGE;
+}
+
+void *vm_file_aux(const struct mm_file *f) { return f->aux; }
+
+void vm_file_set_aux(struct mm_file *f, void *aux, void (*aux_free)(void *aux))
+{
+    f->aux = aux;
+    f->aux_free = aux_free;
+}
+
+int vm_file_pread(vml_machine *m, struct mm_file *f, uint64_t offset, void *buf, size_t len)
+{
+    int err = mm_injected(m, VML_INJECT_FILE_READ);
+    if (!err)
+        err = file_pread(m, f, offset, buf, len);
+    if (err)
+        m->st.file_read_errors++;
+    return err;
+}
+
+const char *vm_file_path(const struct mm_file *f) { return f->path; }
+struct mm_file *vm_vad_file(const struct vad *v) { return v->seg ? v->seg->file : NULL; }
 
 uint64_t vm_file_size(const struct mm_file *f) { return f->size; }
 int vm_file_writable(const struct mm_file *f) { return f->writable; }

@@ -27,6 +27,7 @@
 **   one VAD -> two                    vm_split();  two -> one: vm_merge()
 */
 #include <stdio.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include "machine.h"
@@ -42,6 +43,19 @@ void *vm_calloc(vml_machine *m, size_t n, size_t size) { return mm_calloc(m, n, 
 struct handle_table *vm_handles(vml_proc *p) { return &p->w32; }
 struct handle_table *vm_fds(vml_proc *p) { return &p->fds; }
 uint32_t *vm_last_error(vml_proc *p) { return &p->last_error; }
+uint64_t vm_random(vml_machine *m) { return mm_rng_next(m); }
+unsigned vm_flags(const vml_machine *m) { return m->cfg.flags; }
+uint64_t *vm_loader_words(vml_machine *m) { return m->loader_words; }
+
+vml_status vm_fail(vml_machine *m, vml_status st, const char *fmt, ...)
+{
+    char msg[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return mm_fail(m, st, "%s", msg);
+}
 int vm_prot_from_win32(uint32_t protect) { return mmprot_from_win32(protect); }
 uint32_t vm_prot_to_win32(unsigned mmprot) { return mmprot_to_win32(mmprot); }
 unsigned vm_prot_from_posix(int prot) { return mmprot_from_posix(prot); }
@@ -303,12 +317,19 @@ static void protect_one(void *ctx, vml_proc *p, vml_va va, vml_pa pte_pa, uint64
     p->ws.e[slot].prot = (uint8_t)cx->mmprot;
 }
 
+/* Do v's zero PTEs already mean mmprot?  (An image's pages each have
+** their own protection: never all of them.) */
+static int zero_ptes_mean(const struct vad *v, unsigned mmprot)
+{
+    return (v->seg == NULL || v->seg->kind != SEG_IMAGE) && vad_mmprot(v) == mmprot;
+}
+
 void vm_protect(vml_proc *p, struct vad *v, vml_va va, uint64_t n_pages, unsigned mmprot)
 {
     vml_va end = va + (n_pages << 12);
     struct protect_ctx cx = { v, mmprot };
     pt_visit(p, va, end, protect_one, &cx);
-    if ((!v->mem_commit && v->seg == NULL) || vad_mmprot(v) == mmprot)
+    if ((!v->mem_commit && v->seg == NULL) || zero_ptes_mean(v, mmprot))
         return;
     /* Zero PTEs take the VAD's protection: write the new one into them. */
     for (vml_va at = va; at < end; at += VML_PAGE_SIZE) {
@@ -326,7 +347,7 @@ void vm_protect(vml_proc *p, struct vad *v, vml_va va, uint64_t n_pages, unsigne
 uint64_t vm_protect_tables_needed(vml_proc *p, const struct vad *v, vml_va va, vml_va end,
                                   unsigned mmprot)
 {
-    if ((!v->mem_commit && v->seg == NULL) || vad_mmprot(v) == mmprot)
+    if ((!v->mem_commit && v->seg == NULL) || zero_ptes_mean(v, mmprot))
         return 0;
     return pt_tables_needed(p, va, end);
 }
@@ -376,10 +397,11 @@ struct vad *vm_split(vml_proc *p, struct vad *v, uint64_t vpn, struct vad *spare
     spare->next_view = NULL;
     spare->start_vpn = vpn;
     spare->alloc_base_vpn = vpn;      /* a piece is its own reservation */
+    spare->load_count = 0;            /* a module is known by its first mapping */
     if (v->seg) {
         spare->seg_offset = v->seg_offset + (vpn - v->start_vpn);
-        /* a view's charge is its size */
-        upper = v->commit_pages ? v->end_vpn - vpn + 1 : 0;
+        /* a charged view's charge: its size, an image's writable pages */
+        upper = v->commit_pages ? vm_view_charge(spare) : 0;
         seg_ref(v->seg);
         seg_view_add(v->seg, spare);
         if (v->section)
@@ -397,6 +419,7 @@ void vm_merge(vml_proc *p, struct vad *a, struct vad *b)
     vad_remove(&p->vads, b);
     a->end_vpn = b->end_vpn;
     a->commit_pages += b->commit_pages;
+    a->load_count += b->load_count;
     if (a->anon_id == 0)
         a->anon_id = b->anon_id;
     if (b->seg)

@@ -27,6 +27,19 @@ uint64_t    vm_available(const vml_machine *m);
 uint64_t    vm_commit_limit(const vml_machine *m);
 /* After every public operation (runs the checks in test builds). */
 vml_status  vm_done(vml_machine *m, vml_status st);
+/* Records a detailed message for vml_last_error() and returns st. */
+vml_status  vm_fail(vml_machine *m, vml_status st, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+/* The machine's seeded random generator (ASLR draws), its VML_CFG_* flags. */
+uint64_t    vm_random(vml_machine *m);
+unsigned    vm_flags(const vml_machine *m);
+/* Words the loaders keep per machine (the per-boot image biases); zero
+** at first. */
+#define VM_LOADER_WORDS 8
+uint64_t   *vm_loader_words(vml_machine *m);
 void       *vm_calloc(vml_machine *m, size_t n, size_t size);
 /* The process's Win32 handle table and its posix descriptor table. */
 struct handle_table *vm_handles(vml_proc *p);
@@ -115,6 +128,9 @@ void       vm_map_view(vml_proc *p, struct vad *node, vml_va va, uint64_t n_page
                        struct segment *seg, struct section *s, uint64_t offset,
                        uint32_t protect, int cow, unsigned origin);
 struct segment *vm_section_segment(const struct section *s);
+/* mprotect gives a posix private view write: it is charged from now on
+** (Linux's VM_ACCOUNT), and stays charged when write goes again. */
+void       vm_view_account(vml_proc *p, struct vad *v);
 /* Flush: every modified page of [va, end) of file view v -- the Dirty
 ** bits of every PTE that maps one gathered first -- written to its file.
 ** 0 or an errno (the pages that failed stay modified). */
@@ -126,6 +142,46 @@ int        vm_flush(vml_proc *p, struct vad *v, vml_va va, vml_va end);
 void       vm_dontneed(vml_proc *p, struct vad *v, vml_va va, vml_va end);
 int        vm_willneed(vml_proc *p, struct vad *v, vml_va va, vml_va end);
 void       vm_lazyfree(vml_proc *p, struct vad *v, vml_va va, vml_va end);
+
+/* ---- images ------------------------------------------------------------------------- */
+
+/* How an image section's page comes in: the loader's code, called by the
+** memory manager on a page-in (mm knows nothing of PE or ELF). */
+struct vm_image_ops {
+    /* Fills page (4 KiB) with page index of the image as mapped: file
+    ** bytes at their place, zeros past them, relocated for the section's
+    ** base.  *differs = 1 when the bytes differ from the file's (a
+    ** relocated page): such a page is pagefile-backed once in memory.
+    ** 0, or an errno (VML_EIO: an in-page error). */
+    int (*read_page)(void *ctx, uint64_t index, uint8_t *page, int *differs);
+};
+/* The image section of file f (Windows' image control area): n_pages
+** pages, page k coming in through ops (ctx) with MM protection
+** page_mmprot[k] (copied).  The file keeps it (vm_file_image()) until the
+** machine goes.  VML_E_EXISTS when f has one, VML_E_NOMEM, VML_E_RANGE. */
+vml_status vm_image_segment(vml_machine *m, struct mm_file *f, uint64_t n_pages,
+                            const uint8_t *page_mmprot, const struct vm_image_ops *ops,
+                            void *ctx, struct segment **out);
+struct segment *vm_file_image(const struct mm_file *f);
+/* The commit charge of a view of image seg: its writable pages. */
+uint64_t   vm_image_charge(const struct segment *seg);
+/* Maps image section seg whole at va (node from vm_vad_alloc()): an Image
+** VAD with Win32 protection PAGE_EXECUTE_WRITECOPY whose pages have the
+** image's protections; its writable pages are copy-on-write and charged
+** to commit (the caller checks the limit: vm_charge_check()). */
+void       vm_map_image(vml_proc *p, struct vad *node, vml_va va, struct segment *seg,
+                        unsigned origin);
+/* What a loader keeps with a file (its parsed image), freed with the
+** machine by aux_free. */
+void      *vm_file_aux(const struct mm_file *f);
+void       vm_file_set_aux(struct mm_file *f, void *aux, void (*aux_free)(void *aux));
+/* Reads len bytes at offset of f (a loader parsing it), through the
+** machine's I/O layer: VML_INJECT_FILE_READ applies.  0 or an errno. */
+int        vm_file_pread(vml_machine *m, struct mm_file *f, uint64_t offset, void *buf,
+                         size_t len);
+const char *vm_file_path(const struct mm_file *f);
+/* The file a view maps (its segment's), or NULL. */
+struct mm_file *vm_vad_file(const struct vad *v);
 
 /* ---- files ---------------------------------------------------------------------------- */
 

@@ -55,7 +55,8 @@ static int same_vma(const struct vad *a, const struct vad *b)
     if (a->origin != VML_ORIGIN_POSIX || b->origin != VML_ORIGIN_POSIX ||
         a->mem_commit != b->mem_commit || a->prot != b->prot || a->map_flags != b->map_flags ||
         a->protect != b->protect || a->type != b->type || a->inherit != b->inherit ||
-        a->cow != b->cow || a->seg != b->seg || strcmp(a->name, b->name) != 0 ||
+        a->cow != b->cow || a->accounted != b->accounted || a->seg != b->seg ||
+        strcmp(a->name, b->name) != 0 ||
         a->end_vpn + 1 != b->start_vpn || !mergeable_anon(a, b))
         return 0;
     return a->seg == NULL || a->seg_offset + (a->end_vpn - a->start_vpn + 1) == b->seg_offset;
@@ -425,8 +426,10 @@ int vml_posix_mprotect(vml_proc *p, vml_va addr, uint64_t len, int prot)
                 ** it first, then the pages that carry their own.  A private
                 ** file mapping that can write copies on write. */
                 unsigned vprot = mmprot;
-                if (v->cow && (prot & VML_PROT_WRITE))
+                if (v->cow && (prot & VML_PROT_WRITE)) {
                     vprot = (prot & VML_PROT_EXEC) ? 7u : 5u;
+                    vm_view_account(p, v);     /* mprotect_fixup(): VM_ACCOUNT */
+                }
                 v->protect = vm_prot_to_win32(vprot);
                 v->prot = prot;
             }

@@ -15,6 +15,7 @@
 **   vw_tm_model      vw_tm_build         taskmgr, the report's processes
 **   vw_frames_model  vw_frames_build     diagram lists' frame map, the
 **                                        report's Use Counts and frame map
+**   vw_vmm_model     vw_vmm_build        vmmap, the report's "By type"
 **
 ** INVARIANTS (of every model; a builder returns VML_E_CORRUPT when the
 ** machine contradicts one, and the model is then empty):
@@ -39,10 +40,10 @@
 
 /* ---- region kinds: what the pictures call an address range -------------- */
 
-/* A region's kind comes from data, not from code: a VAD named "[heap]",
-** "[stack]", "[foo]" is of kind heap, stack, foo; otherwise what backs it
-** names the kind as VMMap does (Image, Mapped File, Shareable, Private
-** Data).  A kind nobody listed still gets a stable colour (a hash of its
+/* A region's kind comes from data, not from code: VMMap's type of the VAD
+** (vw_vmm_type_of: Image, Mapped File, Shareable, Heap, Stack, Private
+** Data), except that any other VAD named "[foo]" is of a kind foo of its
+** own.  A kind nobody listed still gets a stable colour (a hash of its
 ** slug), so new kinds show without code changes. */
 struct vw_kind {
     char     slug[24];       /* [a-z0-9-]: CSS class, legend key */
@@ -50,7 +51,7 @@ struct vw_kind {
     unsigned colour;         /* index into the palette (VW_N_COLOURS) */
 };
 #define VW_N_COLOURS 12
-void vw_kind_of(const vml_vad_info *v, struct vw_kind *out);
+void vw_kind_of(vml_proc *p, const vml_vad_info *v, struct vw_kind *out);
 /* The palette: an SVG/CSS colour and the nearest ANSI colour (30-37,
 ** 90-97) of each index. */
 const char *vw_colour_css(unsigned colour);
@@ -187,6 +188,25 @@ uint64_t   vw_frames_group(uint64_t n_frames, uint64_t max_cells);
 /* The class a cell of `group` frames starting at first shows: the most
 ** common one (ties: the lower class). */
 enum vw_fclass vw_frames_cell(const struct vw_frames_model *mdl, uint64_t first, uint64_t group);
+
+/* ---- VMMap's summary of a process --------------------------------------------- */
+
+/* Sysinternals VMMap's types, in its order (vmmap, the report's "By type"
+** of each process). */
+enum vw_vmm_type { VW_VMM_IMAGE, VW_VMM_MAPPED, VW_VMM_SHAREABLE, VW_VMM_HEAP, VW_VMM_STACK,
+                   VW_VMM_PRIVATE, VW_VMM_PAGETABLE, VW_VMM_FREE, VW_VMM_TOTAL, VW_N_VMM };
+extern const char *const vw_vmm_names[VW_N_VMM];
+
+struct vw_vmm_row {
+    uint64_t size, committed, ws, ws_private, ws_shareable, ws_shared, blocks;   /* bytes */
+};
+struct vw_vmm_model {
+    struct vw_vmm_row r[VW_N_VMM];
+};
+/* The type of a VAD: an image's (or inside a loaded module), a heap or a
+** stack by its name, else what backs it. */
+enum vw_vmm_type vw_vmm_type_of(vml_proc *p, const vml_vad_info *v);
+vml_status vw_vmm_build(vml_proc *p, struct vw_vmm_model *out);
 
 /* ---- sizes ------------------------------------------------------------------ */
 

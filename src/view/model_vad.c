@@ -36,17 +36,15 @@ unsigned vw_colour_ansi(unsigned colour)
     return palette[colour % VW_N_COLOURS].ansi;
 }
 
-/* The kinds someone named, with VMMap's labels and fixed colours; any
-** other "[name]" is a kind of its own. */
-static const struct { const char *slug, *label; unsigned colour; } known_kinds[] = {
-    { "private",   "Private Data", 0 },
-    { "shareable", "Shareable",    1 },
-    { "file",      "Mapped File",  2 },
-    { "image",     "Image",        4 },
-    { "heap",      "Heap",         5 },
-    { "stack",     "Stack",        6 },
+/* VMMap's types as kinds: slug, label, colour. */
+static const struct { const char *slug, *label; unsigned colour; } vmm_kinds[VW_N_VMM] = {
+    [VW_VMM_IMAGE]     = { "image",     "Image",        4 },
+    [VW_VMM_MAPPED]    = { "file",      "Mapped File",  2 },
+    [VW_VMM_SHAREABLE] = { "shareable", "Shareable",    1 },
+    [VW_VMM_HEAP]      = { "heap",      "Heap",         5 },
+    [VW_VMM_STACK]     = { "stack",     "Stack",        6 },
+    [VW_VMM_PRIVATE]   = { "private",   "Private Data", 0 },
 };
-#define N_KNOWN (sizeof known_kinds / sizeof known_kinds[0])
 
 static unsigned slug_colour(const char *slug)
 {
@@ -56,13 +54,16 @@ static unsigned slug_colour(const char *slug)
     return h % VW_N_COLOURS;
 }
 
-void vw_kind_of(const vml_vad_info *v, struct vw_kind *out)
+void vw_kind_of(vml_proc *p, const vml_vad_info *v, struct vw_kind *out)
 {
     const char *name = v->name ? v->name : "";
     size_t i, n = 0, len = strlen(name);
+    enum vw_vmm_type t = vw_vmm_type_of(p, v);
 
     memset(out, 0, sizeof *out);
-    if (len > 2 && name[0] == '[' && name[len - 1] == ']') {
+    if (t != VW_VMM_IMAGE && t != VW_VMM_HEAP && t != VW_VMM_STACK && len > 2 &&
+        name[0] == '[' && name[len - 1] == ']') {
+        /* a kind of its own, named by the data: "[vdso]", "[vvar]", ... */
         for (i = 1; i + 1 < len && n + 1 < sizeof out->slug; i++) {
             char c = name[i];
             if (c >= 'A' && c <= 'Z')
@@ -70,17 +71,14 @@ void vw_kind_of(const vml_vad_info *v, struct vw_kind *out)
             out->slug[n++] = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ? c : '-';
         }
         snprintf(out->label, sizeof out->label, "%.*s", (int)(len - 2), name + 1);
-    } else {
-        static const char *const by_backing[] = { "private", "shareable", "file", "image" };
-        snprintf(out->slug, sizeof out->slug, "%s",
-                 by_backing[v->backing <= VML_BACKING_IMAGE ? v->backing : 0]);
+        out->colour = slug_colour(out->slug);
+        return;
     }
-    out->colour = slug_colour(out->slug);
-    for (i = 0; i < N_KNOWN; i++)
-        if (strcmp(out->slug, known_kinds[i].slug) == 0) {
-            snprintf(out->label, sizeof out->label, "%s", known_kinds[i].label);
-            out->colour = known_kinds[i].colour;
-        }
+    if ((unsigned)t >= VW_VMM_PAGETABLE)
+        t = VW_VMM_PRIVATE;
+    snprintf(out->slug, sizeof out->slug, "%s", vmm_kinds[t].slug);
+    snprintf(out->label, sizeof out->label, "%s", vmm_kinds[t].label);
+    out->colour = vmm_kinds[t].colour;
 }
 
 /* ---- !vad's columns -------------------------------------------------------- */
@@ -222,7 +220,7 @@ vml_status vw_vad_build(vml_proc *p, unsigned flags, struct vw_vad_model *out)
         r->node = vw_vad_node_addr(out->pid, r->v.start_vpn, out->ptr);
         r->protect = vad_protect(&r->v);
         vad_name(m, &r->v, r->name, sizeof r->name);
-        vw_kind_of(&r->v, &r->kind);
+        vw_kind_of(p, &r->v, &r->kind);
         if ((flags & VW_VAD_USAGE) &&
             vml_mem_usage_get(p, r->v.start_vpn << VML_PAGE_SHIFT,
                               (r->v.end_vpn + 1) << VML_PAGE_SHIFT, &r->use) != VML_OK) {

@@ -1,6 +1,7 @@
 /*
 ** report_proc.c -- one process in the report, as Sysinternals VMMap shows
-** it: the working set split, the address space by type, a strip of the
+** it: the working set split, the address space by type (the vmm model
+** vmmap prints), a strip of the
 ** address space (gaps compressed), every VAD and the tree they form, and
 ** the page tables as a tree of <details> read from simulated physical
 ** memory through the public API (vml_phys_read, vml_pte_decode).
@@ -190,55 +191,39 @@ void rpt_vad_chart(struct rpt *r, struct sv *s, const struct vw_vad_model *vm)
 
 /* ---- tables ------------------------------------------------------------------------------ */
 
-static void types_table(struct rpt *r, const struct vw_vad_model *vm)
+/* VMMap's summary (the vmm model that vmmap prints), in K. */
+static vml_status types_table(struct rpt *r, vml_proc *p, unsigned pid)
 {
+    static const char *const slugs[VW_N_VMM] = { "image", "file", "shareable", "heap", "stack",
+                                                 "private", "pagetable", "free", "total" };
+    static const char *const cols[] = { "size", "committed", "ws", "private_ws",
+                                        "shareable_ws", "shared_ws", "blocks" };
     vml_text *t = r->t;
-    const struct vw_kind *kinds[32];
-    size_t i, k, n_kinds = kinds_present(vm, kinds, 32);
-    uint64_t tot[4] = {0}, used = 0, user;
+    struct vw_vmm_model m;
+    vml_status st = vw_vmm_build(p, &m);
     char key[96];
 
-    vml_text_printf(t, "<table class=\"data\" id=\"t-types-%u\"><caption>By type (K)</caption>"
-                    "<tr><th>Type</th><th>Size</th><th>Committed</th><th>Resident</th>"
-                    "<th>Blocks</th></tr>\n", vm->pid);
-    for (k = 0; k < n_kinds; k++) {
-        uint64_t v[4] = {0};
-        for (i = 0; i < vm->n; i++) {
-            const struct vw_vad_row *row = &vm->rows[i];
-            uint64_t pages = row->v.end_vpn - row->v.start_vpn + 1;
-            if (strcmp(row->kind.slug, kinds[k]->slug) != 0)
-                continue;
-            v[0] += pages * VW_PAGE_KB;
-            v[1] += (row->v.type == VML_VAD_PRIVATE ? row->v.commit_pages : pages) * VW_PAGE_KB;
-            v[2] += row->use.rss >> 10;
-            v[3]++;
-        }
-        vml_text_printf(t, "<tr><td><svg width=\"10\" height=\"10\"><rect class=\"c%u\" "
-                        "width=\"10\" height=\"10\"/></svg> ", kinds[k]->colour);
-        sv_esc(t, kinds[k]->label);
-        vt_puts(t, "</td>");
-        for (i = 0; i < 4; i++) {
-            static const char *const cols[] = { "size", "committed", "resident", "blocks" };
-            snprintf(key, sizeof key, "%u.%s.%s", vm->pid, kinds[k]->slug, cols[i]);
-            rpt_td_u64(t, v[i], key);
-            tot[i] += v[i];
+    if (st != VML_OK)
+        return st;
+    vml_text_printf(t, "<table class=\"data\" id=\"t-types-%u\"><caption>By type, as VMMap "
+                    "(K)</caption><tr><th>Type</th><th>Size</th><th>Committed</th>"
+                    "<th>Working Set</th><th>Private WS</th><th>Shareable WS</th>"
+                    "<th>Shared WS</th><th>Blocks</th></tr>\n", pid);
+    for (unsigned k = 0; k < VW_N_VMM; k++) {
+        const struct vw_vmm_row *row = &m.r[k];
+        const uint64_t v[7] = { row->size >> 10, row->committed >> 10, row->ws >> 10,
+                                row->ws_private >> 10, row->ws_shareable >> 10,
+                                row->ws_shared >> 10, row->blocks };
+        vml_text_printf(t, "<tr%s>", k == VW_VMM_TOTAL ? " class=\"total\"" : "");
+        rpt_td_str(t, vw_vmm_names[k]);
+        for (unsigned c = 0; c < 7; c++) {
+            snprintf(key, sizeof key, "%u.%s.%s", pid, slugs[k], cols[c]);
+            rpt_td_u64(t, v[c], key);
         }
         vt_puts(t, "</tr>\n");
     }
-    used = tot[0];
-    user = (r->lo.user_highest + 1 - r->lo.user_lowest) >> 10;
-    vt_puts(t, "<tr><td>Free</td>");
-    rpt_td_u64(t, user > used ? user - used : 0, NULL);
-    vt_puts(t, "<td></td><td></td><td></td></tr><tr class=\"total\"><td>Total</td>");
-    snprintf(key, sizeof key, "%u.total.size", vm->pid);
-    rpt_td_u64(t, tot[0], key);
-    snprintf(key, sizeof key, "%u.total.committed", vm->pid);
-    rpt_td_u64(t, tot[1], key);
-    snprintf(key, sizeof key, "%u.total.resident", vm->pid);
-    rpt_td_u64(t, tot[2], key);
-    snprintf(key, sizeof key, "%u.total.blocks", vm->pid);
-    rpt_td_u64(t, tot[3], key);
-    vt_puts(t, "</tr></table>\n");
+    vt_puts(t, "</table>\n");
+    return VML_OK;
 }
 
 static void vads_table(struct rpt *r, const struct vw_vad_model *vm)
@@ -443,13 +428,14 @@ vml_status rpt_process(struct rpt *r, const struct vw_tm_row *row, int open)
     vt_puts(t, "<div class=\"fig\"><div class=\"scroll\">");
     rpt_space_chart(r, &s, &vm);
     vt_puts(t, "</div>");
-    types_table(r, &vm);
+    st = types_table(r, row->p, row->pid);
     vt_puts(t, "</div>\n<div class=\"fig\"><div class=\"scroll\">");
     rpt_vad_chart(r, &s, &vm);
     vt_puts(t, "</div>");
     vads_table(r, &vm);
     vt_puts(t, "</div>\n<h3>Page tables</h3>\n");
-    st = page_tables(r, row->p);
+    if (st == VML_OK)
+        st = page_tables(r, row->p);
     vt_puts(t, "\n</details>\n");
     vw_vad_free(&vm);
     return st;

@@ -8,7 +8,7 @@
 #     frame, a region and a tree node per VAD, a <details> per page table,
 #     a line per recorded series,
 #   - shows in its tables the numbers the --json views print for the
-#     same state (!memusage, taskmgr, !vad, stats),
+#     same state (!memusage, taskmgr, !vad, stats, vmmap),
 #   - paints a screenshot that is not blank (tests/cli/pngcheck.c).
 # The DOM checked is Chromium's (--dump-dom), not the file: what the
 # browser parsed.  jq reads the JSON.
@@ -55,6 +55,9 @@ taskmgr --json
 stats A --json
 stats B --json
 stats C --json
+vmmap A --json
+vmmap B --json
+vmmap C --json
 END
 "$vmlab" report "$tmp/scene.vms" -o "$tmp/report.html" >"$tmp/scene.out" 2>&1 ||
     { fail "vmlab report: $(tail -5 "$tmp/scene.out")"; exit 1; }
@@ -119,6 +122,11 @@ for pid in 1 2 3; do
     for f in page_faults hard_faults; do
         same "pid $pid $f" "$pid.$f" \
             "select(.view == \"taskmgr\") | .processes[] | select(.pid == $pid) | .$f"
+    done
+    for f in size:size_kb committed:committed_kb ws:working_set_kb private_ws:private_ws_kb \
+             shareable_ws:shareable_ws_kb shared_ws:shared_ws_kb blocks:blocks; do
+        same "pid $pid VMMap total ${f%%:*}" "$pid.total.${f%%:*}" \
+            "select(.view == \"vmmap\" and .pid == $pid) | .types[] | select(.type == \"Total\") | .${f#*:}"
     done
 done
 

@@ -26,14 +26,14 @@
 #define LD_IMAGES "build/test/images"
 #define LD_SEEDS  "build/test/seeds"
 
-struct ld_file {
+struct ld_bytes {
     uint8_t *data;
     size_t size;
 };
 
-static inline struct ld_file ld_file_read(const char *path)
+static inline struct ld_bytes ld_file_read(const char *path)
 {
-    struct ld_file f = {NULL, 0};
+    struct ld_bytes f = {NULL, 0};
     FILE *fp = fopen(path, "rb");
     long n;
 
@@ -52,7 +52,7 @@ static inline struct ld_file ld_file_read(const char *path)
 
 /* Parses a file of the machine or of build/test/images; fails the test
 ** with the parser's message on error, and checks the invariants. */
-static inline struct ld_image *ld_load(const char *path, struct ld_file *keep)
+static inline struct ld_image *ld_load(const char *path, struct ld_bytes *keep)
 {
     struct ld_reader r;
     struct ld_image *img = NULL;

@@ -42,7 +42,7 @@ static void elf_program_headers_match_readelf_l(void **state)
 {
     (void)state;
     for (size_t k = 0; k < N_ELF_FILES; k++) {
-        struct ld_file f;
+        struct ld_bytes f;
         struct ld_image *img = ld_load(elf_files[k], &f);
         const struct ld_elf_info *e = img->elf;
         char *out = ld_run("readelf -lW %s", elf_files[k]);
@@ -94,7 +94,7 @@ static void elf_dynamic_section_matches_readelf_d(void **state)
 {
     (void)state;
     for (size_t k = 0; k < N_ELF_FILES; k++) {
-        struct ld_file f;
+        struct ld_bytes f;
         struct ld_image *img = ld_load(elf_files[k], &f);
         const struct ld_elf_info *e = img->elf;
         char *out = ld_run("readelf -dW %s", elf_files[k]);
@@ -150,7 +150,7 @@ static void elf_relocations_match_readelf_r(void **state)
 {
     (void)state;
     for (size_t k = 0; k < N_ELF_FILES; k++) {
-        struct ld_file f;
+        struct ld_bytes f;
         struct ld_image *img = ld_load(elf_files[k], &f);
         int wide = img->format == LD_ELF64;
         char *out = ld_run("readelf -rW %s", elf_files[k]);
@@ -213,7 +213,7 @@ static void elf_relocations_match_readelf_r(void **state)
 
 static void elf_ls_is_a_lazy_pie_with_an_interpreter(void **state)
 {
-    struct ld_file f;
+    struct ld_bytes f;
     struct ld_image *img = ld_load("/usr/bin/ls", &f);
     size_t lazy = 0;
 
@@ -239,7 +239,7 @@ static void elf_ls_is_a_lazy_pie_with_an_interpreter(void **state)
 
 static void elf_static_pie_needs_no_interpreter_and_has_tls(void **state)
 {
-    struct ld_file f;
+    struct ld_bytes f;
     struct ld_image *img = ld_load(LD_IMAGES "/static_pie", &f);
 
     (void)state;
@@ -257,7 +257,7 @@ static void elf_static_pie_needs_no_interpreter_and_has_tls(void **state)
 
 static void elf_libc_is_a_shared_object_with_exports(void **state)
 {
-    struct ld_file f;
+    struct ld_bytes f;
     struct ld_image *img = ld_load("/lib/x86_64-linux-gnu/libc.so.6", &f);
     char *out = ld_run("readelf -W --dyn-syms /lib/x86_64-linux-gnu/libc.so.6"
                        " | awk '$7 != \"UND\" && ($5 == \"GLOBAL\" || $5 == \"WEAK\") && $8 != \"\"' | wc -l");
@@ -283,7 +283,7 @@ static void elf_pages_relocate_alone_as_the_whole_image(void **state)
 
     (void)state;
     for (size_t k = 0; k < N_ELF_FILES; k++) {
-        struct ld_file f;
+        struct ld_bytes f;
         struct ld_reader r;
         struct ld_image *img = ld_load(elf_files[k], &f);
         ld_reader_mem(&r, f.data, f.size);
@@ -309,7 +309,7 @@ static int resolve_free(void *ctx, const struct ld_image *img, const struct ld_r
 
 static void elf_ls_relocations_write_what_ld_so_writes(void **state)
 {
-    struct ld_file f;
+    struct ld_bytes f;
     struct ld_reader r;
     struct ld_image *img = ld_load("/usr/bin/ls", &f);
     const int64_t base = 0x555555554000ll;
@@ -350,7 +350,7 @@ static void elf_ls_relocations_write_what_ld_so_writes(void **state)
 /* R_386_RELATIVE in a REL table: the addend is the value in the file. */
 static void elf_i386_rel_addend_is_read_from_the_file(void **state)
 {
-    struct ld_file f;
+    struct ld_bytes f;
     struct ld_reader r;
     struct ld_image *img = ld_load(LD_IMAGES "/pie32", &f);
     int seen = 0;
@@ -446,7 +446,7 @@ static void elf_relr_expands_to_relative_relocations(void **state)
 /* A host file read through the fd reader gives the same image. */
 static void elf_fd_reader_reads_what_the_memory_reader_reads(void **state)
 {
-    struct ld_file f;
+    struct ld_bytes f;
     struct ld_image *a = ld_load("/usr/bin/ls", &f), *b = NULL;
     struct ld_reader r;
     char err[256];

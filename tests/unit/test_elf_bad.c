@@ -264,7 +264,7 @@ static void elf_fuzz_regressions_parse_or_fail_cleanly(void **state)
         return;
     while ((e = readdir(d)) != NULL) {
         char path[512];
-        struct ld_file f;
+        struct ld_bytes f;
         struct ld_reader r;
         struct ld_image *img = NULL;
         char err[512] = "", msg[256];

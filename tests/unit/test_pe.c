@@ -37,7 +37,7 @@ static void pe_headers_match_objdump_p(void **state)
 {
     (void)state;
     for (size_t k = 0; k < N_PE_IMAGES; k++) {
-        struct ld_file f;
+        struct ld_bytes f;
         struct ld_image *img = ld_load(pe_images[k], &f);
         const struct ld_pe_info *pe = img->pe;
         char *out = ld_run("objdump -p %s", pe_images[k]);
@@ -68,7 +68,7 @@ static void pe_sections_match_objdump_h(void **state)
 {
     (void)state;
     for (size_t k = 0; k < N_PE_IMAGES; k++) {
-        struct ld_file f;
+        struct ld_bytes f;
         struct ld_image *img = ld_load(pe_images[k], &f);
         char *out = ld_run("objdump -h %s", pe_images[k]);
         unsigned n = 0;
@@ -102,7 +102,7 @@ static void pe_relocs_match_objdump_p(void **state)
 {
     (void)state;
     for (size_t k = 0; k < N_PE_IMAGES; k++) {
-        struct ld_file f;
+        struct ld_bytes f;
         struct ld_image *img = ld_load(pe_images[k], &f);
         char *out = ld_run("objdump -p %s", pe_images[k]);
         size_t n = 0;
@@ -134,7 +134,7 @@ static void pe_imports_match_objdump_p(void **state)
 {
     (void)state;
     for (size_t k = 0; k < N_PE_IMAGES; k++) {
-        struct ld_file f;
+        struct ld_bytes f;
         struct ld_image *img = ld_load(pe_images[k], &f);
         char *out = ld_run("objdump -p %s | sed -n '/^The Import Tables/,/^$/p;/DLL Name/,/^$/p'",
                            pe_images[k]);
@@ -193,7 +193,7 @@ static void pe_dll_exports_by_name_ordinal_and_forwarder(void **state)
 {
     (void)state;
     for (int wide = 0; wide < 2; wide++) {
-        struct ld_file f;
+        struct ld_bytes f;
         const char *path = wide ? LD_IMAGES "/pedll64.dll" : LD_IMAGES "/pedll32.dll";
         struct ld_image *img = ld_load(path, &f);
         char *out = ld_run("objdump -p %s", path);
@@ -234,7 +234,7 @@ static void pe_dll_exports_by_name_ordinal_and_forwarder(void **state)
 ** (copy-on-write: each process writes its own copy); .rdata READONLY. */
 static void pe_sections_get_the_windows_loader_protections(void **state)
 {
-    struct ld_file f;
+    struct ld_bytes f;
     struct ld_image *img = ld_load(LD_IMAGES "/peexe64.exe", &f);
 
     (void)state;
@@ -268,7 +268,7 @@ static void pe_sections_get_the_windows_loader_protections(void **state)
 
 static void pe_dynamic_base_flags_follow_dll_characteristics(void **state)
 {
-    struct ld_file f1, f2, f3;
+    struct ld_bytes f1, f2, f3;
     struct ld_image *aslr = ld_load(LD_IMAGES "/peexe64.exe", &f1);
     struct ld_image *fixed = ld_load(LD_IMAGES "/peexe64_fixed.exe", &f2);
     struct ld_image *x86 = ld_load(LD_IMAGES "/peexe32.exe", &f3);
@@ -294,7 +294,7 @@ static void pe_dynamic_base_flags_follow_dll_characteristics(void **state)
 /* The CRT's TLS directory: callbacks (ours is one), an index slot. */
 static void pe_tls_directory_is_read(void **state)
 {
-    struct ld_file f;
+    struct ld_bytes f;
     struct ld_image *img = ld_load(LD_IMAGES "/peexe64.exe", &f);
 
     (void)state;
@@ -315,7 +315,7 @@ static void pe_pages_relocate_alone_as_the_whole_image(void **state)
 
     (void)state;
     for (size_t k = 0; k < N_PE_IMAGES; k++) {
-        struct ld_file f;
+        struct ld_bytes f;
         struct ld_reader r;
         struct ld_image *img = ld_load(pe_images[k], &f);
         ld_reader_mem(&r, f.data, f.size);
@@ -332,7 +332,7 @@ static void pe_relocated_pointer_is_target_plus_delta(void **state)
 {
     (void)state;
     for (int wide = 0; wide < 2; wide++) {
-        struct ld_file f;
+        struct ld_bytes f;
         struct ld_reader r;
         struct ld_image *img = ld_load(wide ? LD_IMAGES "/pedll64.dll" : LD_IMAGES "/pedll32.dll", &f);
         uint64_t new_base = wide ? 0x7ffa12340000ull : 0x10000000ull;

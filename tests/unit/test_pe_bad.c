@@ -286,7 +286,7 @@ static void pe_bad_export_import_and_tls_limits_are_refused(void **state)
 /* Real PE32: ImageBase + SizeOfImage must stay below 4 GiB. */
 static void pe32_image_past_4gib_is_refused(void **state)
 {
-    struct ld_file f = ld_file_read(LD_IMAGES "/peexe32.exe");
+    struct ld_bytes f = ld_file_read(LD_IMAGES "/peexe32.exe");
     uint32_t lfanew;
 
     (void)state;
@@ -310,7 +310,7 @@ static void pe_fuzz_regressions_parse_or_fail_cleanly(void **state)
         return;
     while ((e = readdir(d)) != NULL) {
         char path[512];
-        struct ld_file f;
+        struct ld_bytes f;
         struct ld_reader r;
         struct ld_image *img = NULL;
         char err[512] = "", msg[256];

@@ -1,0 +1,233 @@
+/*
+** cmd_image.c -- handlers of the commands of programs: Windows' images
+** (CreateProcess, LoadLibrary, GetModuleHandle, GetProcAddress,
+** FreeLibrary), Linux's (execve, dlopen) and their views (lm, !dh, vmmap).
+**
+** As in cmd_mem.c: every argument is evaluated and checked first (CLI1),
+** then the library is called; a Win32 error or an errno is a result, not
+** a script error, and a loader's failure carries its message (the file,
+** the field, the offset).
+*/
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+/* A loader's failure: the code, and the library's message with it. */
+static void load_failed_win32(struct interp *in, struct result *res, uint32_t e)
+{
+    result_win32(res, e);
+    snprintf(res->detail, sizeof res->detail, "%s", vml_last_error(in->m));
+}
+
+/* CreateProcess NAME PATH [SUSPENDED]: value: the pid */
+CLI_HANDLER(h_createprocess)
+{
+    char *path = NULL;
+    vml_proc *p;
+    unsigned flags = 0;
+    if (arg_new_proc_name(in, argv[0]) || arg_name(in, argv[1], "PATH", &path))
+        return RC_ERROR;
+    if (argc > 2) {
+        if (strcmp(argv[2], "SUSPENDED") != 0 && strcmp(argv[2], "CREATE_SUSPENDED") != 0) {
+            free(path);
+            return cli_error(in, "CreateProcess: the third word is SUSPENDED, not '%s'", argv[2]);
+        }
+        flags |= VML_CREATE_SUSPENDED;
+    }
+    uint32_t e = vml_win_CreateProcess(in->m, argv[0], path, flags, &p);
+    free(path);
+    if (e != 0) {
+        load_failed_win32(in, res, e);
+        return RC_OK;
+    }
+    value_set_num(&res->val, vml_proc_pid(p));
+    snprintf(res->note, sizeof res->note, "pid %u, cr3 0x%llx", vml_proc_pid(p),
+             (unsigned long long)vml_proc_cr3(p));
+    return RC_OK;
+}
+
+/* LoadLibrary PROC PATH: value: the module's base */
+CLI_HANDLER(h_loadlibrary)
+{
+    vml_proc *p;
+    char *path = NULL;
+    vml_va base = 0;
+    (void)argc;
+    if (arg_proc(in, argv[0], &p) || arg_name(in, argv[1], "PATH", &path))
+        return RC_ERROR;
+    uint32_t e = vml_win_LoadLibrary(p, path, &base);
+    free(path);
+    if (e != 0)
+        load_failed_win32(in, res, e);
+    else
+        value_set_num(&res->val, base);
+    return RC_OK;
+}
+
+/* GetModuleHandle PROC [NAME]: value: the module's base */
+CLI_HANDLER(h_getmodulehandle)
+{
+    vml_proc *p;
+    char *name = NULL;
+    vml_va base = 0;
+    if (arg_proc(in, argv[0], &p) || (argc > 1 && arg_name(in, argv[1], "NAME", &name)))
+        return RC_ERROR;
+    uint32_t e = vml_win_GetModuleHandle(p, name, &base);
+    free(name);
+    if (e != 0)
+        result_win32(res, e);
+    else
+        value_set_num(&res->val, base);
+    return RC_OK;
+}
+
+/* GetProcAddress PROC MODULE NAME: value: the export's address */
+CLI_HANDLER(h_getprocaddress)
+{
+    vml_proc *p;
+    uint64_t mod;
+    char *name = NULL;
+    vml_va at = 0;
+    (void)argc;
+    if (arg_proc(in, argv[0], &p) || arg_num(in, argv[1], "MODULE", &mod) ||
+        arg_name(in, argv[2], "NAME", &name))
+        return RC_ERROR;
+    uint32_t e = vml_win_GetProcAddress(p, mod, name, &at);
+    free(name);
+    if (e != 0)
+        result_win32(res, e);
+    else
+        value_set_num(&res->val, at);
+    return RC_OK;
+}
+
+/* FreeLibrary PROC MODULE */
+CLI_HANDLER(h_freelibrary)
+{
+    vml_proc *p;
+    uint64_t mod;
+    (void)argc;
+    if (arg_proc(in, argv[0], &p) || arg_num(in, argv[1], "MODULE", &mod))
+        return RC_ERROR;
+    result_win32(res, vml_win_FreeLibrary(p, mod));
+    return RC_OK;
+}
+
+/* ---- Linux ---------------------------------------------------------------------------- */
+
+static void load_failed_errno(struct interp *in, struct result *res, int err)
+{
+    res->fail = FAIL_ERRNO;
+    res->err = err;
+    snprintf(res->detail, sizeof res->detail, "%s", vml_last_error(in->m));
+}
+
+/* execve NAME PATH [ARG...]: value: the pid */
+CLI_HANDLER(h_execve)
+{
+    char *path = NULL;
+    vml_proc *p;
+    (void)argc;
+    if (arg_new_proc_name(in, argv[0]) || arg_name(in, argv[1], "PATH", &path))
+        return RC_ERROR;
+    int e = vml_posix_execve(in->m, argv[0], path, &p);
+    free(path);
+    if (e != 0) {
+        load_failed_errno(in, res, e);
+        return RC_OK;
+    }
+    value_set_num(&res->val, vml_proc_pid(p));
+    snprintf(res->note, sizeof res->note, "pid %u, cr3 0x%llx", vml_proc_pid(p),
+             (unsigned long long)vml_proc_cr3(p));
+    return RC_OK;
+}
+
+/* dlopen PROC PATH: value: the load address */
+CLI_HANDLER(h_dlopen)
+{
+    vml_proc *p;
+    char *path = NULL;
+    vml_va base = 0;
+    (void)argc;
+    if (arg_proc(in, argv[0], &p) || arg_name(in, argv[1], "PATH", &path))
+        return RC_ERROR;
+    int e = vml_posix_dlopen(p, path, &base);
+    free(path);
+    if (e != 0)
+        load_failed_errno(in, res, e);
+    else
+        value_set_num(&res->val, base);
+    return RC_OK;
+}
+
+/* dlclose PROC BASE */
+CLI_HANDLER(h_dlclose)
+{
+    vml_proc *p;
+    uint64_t base;
+    (void)argc;
+    if (arg_proc(in, argv[0], &p) || arg_num(in, argv[1], "BASE", &base))
+        return RC_ERROR;
+    int e = vml_posix_dlclose(p, base);
+    if (e != 0) {
+        res->fail = FAIL_ERRNO;
+        res->err = e;
+    }
+    return RC_OK;
+}
+
+/* dlsym PROC BASE NAME: value: the symbol's address */
+CLI_HANDLER(h_dlsym)
+{
+    vml_proc *p;
+    uint64_t base;
+    char *name = NULL;
+    vml_va at = 0;
+    (void)argc;
+    if (arg_proc(in, argv[0], &p) || arg_num(in, argv[1], "BASE", &base) ||
+        arg_name(in, argv[2], "NAME", &name))
+        return RC_ERROR;
+    int e = vml_posix_dlsym(p, base, name, &at);
+    free(name);
+    if (e != 0) {
+        res->fail = FAIL_ERRNO;
+        res->err = e;
+    } else {
+        value_set_num(&res->val, at);
+    }
+    return RC_OK;
+}
+
+/* ---- views ------------------------------------------------------------------------------ */
+
+CLI_HANDLER(h_lm)
+{
+    (void)argc;
+    return proc_view(in, argv[0], res, vml_view_lm);
+}
+
+CLI_HANDLER(h_vmmap)
+{
+    (void)argc;
+    return proc_view(in, argv[0], res, vml_view_vmmap);
+}
+
+/* !dh PROC ADDRESS */
+CLI_HANDLER(h_view_dh)
+{
+    vml_proc *p;
+    uint64_t addr = 0;
+    vml_text t = {0};
+    (void)argc;
+    if (arg_proc(in, argv[0], &p) || arg_num(in, argv[1], "ADDRESS", &addr))
+        return RC_ERROR;
+    vml_status st = vml_view_dh(p, addr, in->fmt, &t);
+    if (st == VML_E_NOT_FOUND) {
+        vml_text_free(&t);
+        return cli_error(in, "!dh: no module starts at %#llx (lm lists them)",
+                         (unsigned long long)addr);
+    }
+    return emit_view(in, st, &t, res);
+}
