@@ -53,6 +53,7 @@ struct obj {
     vml_va          bias;          /* load address - preferred base (l_addr) */
     struct vad     *head;
     int             fresh;         /* mapped by this load: to relocate */
+    uint32_t        count0;        /* a loaded one: its load_count before this load */
 };
 
 struct load {
@@ -199,45 +200,97 @@ static int page_bytes(const struct ld_file *lf, uint64_t rva, uint8_t *page)
 {
     const struct ld_elf_info *e = lf->img->elf;
     uint64_t va = lf->img->preferred_base + rva;
-    struct ld_mm_reader r;
-    memset(page, 0, PAGE);
-    ld_file_reader(lf, &r);
-    for (size_t i = 0; i < e->phnum; i++) {        /* later mappings win */
-        const struct ld_elf_phdr *ph = &e->phdrs[i];
-        if (ph->type != ELF_PT_LOAD || va < PAGESTART(ph->vaddr) ||
-            va >= PAGEALIGN(ph->vaddr + ph->memsz))
-            continue;
+    const struct ld_elf_phdr *ph = NULL;
+    for (size_t i = e->phnum; i-- > 0 && ph == NULL;)     /* later mappings win */
+        if (e->phdrs[i].type == ELF_PT_LOAD && va >= PAGESTART(e->phdrs[i].vaddr) &&
+            va < PAGEALIGN(e->phdrs[i].vaddr + e->phdrs[i].memsz))
+            ph = &e->phdrs[i];
+    if (ph == NULL || va >= PAGEALIGN(ph->vaddr + ph->filesz)) {
         memset(page, 0, PAGE);
-        if (va < PAGEALIGN(ph->vaddr + ph->filesz)) {
-            uint64_t off = PAGESTART(ph->offset) + (va - PAGESTART(ph->vaddr));
-            uint64_t n = off < r.r.size ? r.r.size - off : 0;
-            if (n > PAGE)
-                n = PAGE;
-            if (n && r.r.read(&r.r, off, page, (size_t)n) != VML_OK)
-                return -1;
-            uint64_t end = ph->vaddr + ph->filesz;   /* padzero() */
-            if (ph->memsz > ph->filesz && end < va + PAGE)
-                memset(page + (end - va), 0, (size_t)(va + PAGE - end));
-        }
+        return 0;
     }
+    uint64_t off = PAGESTART(ph->offset) + (va - PAGESTART(ph->vaddr));
+    uint64_t n = off < lf->size ? lf->size - off : 0;
+    if (n > PAGE)
+        n = PAGE;
+    memcpy(page, lf->bytes + off, (size_t)n);
+    memset(page + n, 0, (size_t)(PAGE - n));
+    uint64_t end = ph->vaddr + ph->filesz;                /* padzero() */
+    if (ph->memsz > ph->filesz && end < va + PAGE)
+        memset(page + (end - va), 0, (size_t)(va + PAGE - end));
     return 0;
 }
+
+/* The symbol of rel in the global scope: the object that defines it
+** first, or -1; *addr its address less that object's bias. */
+static int lookup(const struct load *ld, const struct ld_image *img, const struct ld_reloc *rel,
+                  uint64_t *addr)
+{
+    const char *name = ld_str(img, rel->name);
+    if (rel->name == 0)
+        return -1;
+    for (size_t i = 0; i < ld->n; i++) {
+        const struct ld_export *e = ld_file_export(ld->o[i].lf, name);
+        if (e != NULL) {
+            *addr = ld->o[i].lf->img->preferred_base + e->rva;
+            return (int)i;
+        }
+    }
+    return -1;
+}
+
+/* Fills o's symbol cache for this load's scope, unless it is for it. */
+static int sym_cache(const struct load *ld, struct ld_file *lf)
+{
+    const struct ld_image *img = lf->img;
+    int same = lf->sym_scope_n == ld->n && lf->sym_obj != NULL;
+    for (size_t i = 0; same && i < ld->n; i++)
+        same = lf->sym_scope[i] == ld->o[i].lf;
+    if (same)
+        return 0;
+    struct ld_file **scope = malloc((ld->n ? ld->n : 1) * sizeof *scope);
+    int16_t *obj = malloc((img->n_relocs ? img->n_relocs : 1) * sizeof *obj);
+    uint64_t *addr = malloc((img->n_relocs ? img->n_relocs : 1) * sizeof *addr);
+    if (scope == NULL || obj == NULL || addr == NULL) {
+        free(scope);
+        free(obj);
+        free(addr);
+        return -1;
+    }
+    for (size_t i = 0; i < ld->n; i++)
+        scope[i] = ld->o[i].lf;
+    for (size_t k = 0; k < img->n_relocs; k++) {
+        const struct ld_reloc *rel = &img->relocs[k];
+        obj[k] = -1;
+        addr[k] = 0;
+        if (rel->kind == LD_REL_SYM32 || rel->kind == LD_REL_SYM64)
+            obj[k] = (int16_t)lookup(ld, img, rel, &addr[k]);
+    }
+    free(lf->sym_scope);
+    free(lf->sym_obj);
+    free(lf->sym_addr);
+    lf->sym_scope = scope;
+    lf->sym_scope_n = ld->n;
+    lf->sym_obj = obj;
+    lf->sym_addr = addr;
+    return 0;
+}
+
+struct resolve_ctx {
+    const struct load    *ld;
+    const struct ld_file *lf;
+};
 
 static int resolve(void *ctx, const struct ld_image *img, const struct ld_reloc *rel,
                    uint64_t *value)
 {
-    const struct load *ld = ctx;
-    const char *name = ld_str(img, rel->name);
-    if (rel->name == 0)
+    const struct resolve_ctx *rc = ctx;
+    size_t k = (size_t)(rel - img->relocs);
+    int o = rc->lf->sym_obj[k];
+    if (o < 0)
         return 0;
-    for (size_t i = 0; i < ld->n; i++) {
-        const struct ld_export *e = ld_file_export(ld->o[i].lf, name);
-        if (e != NULL) {
-            *value = ld->o[i].bias + ld->o[i].lf->img->preferred_base + e->rva;
-            return 1;
-        }
-    }
-    return 0;
+    *value = rc->ld->o[o].bias + rc->lf->sym_addr[k];
+    return 1;
 }
 
 static uint64_t dyn(const struct ld_elf_info *e, int64_t tag)
@@ -257,6 +310,9 @@ static int relocate(struct load *ld, struct obj *o)
     const struct ld_elf_info *e = img->elf;
     vml_va base = o->bias + img->preferred_base;
     uint8_t page[PAGE];
+    struct resolve_ctx rc = { ld, o->lf };
+    if (sym_cache(ld, o->lf) != 0)
+        return VML_ENOMEM;
     if (e->dynamic_rva)
         touch(p, base + e->dynamic_rva, e->n_dyn * (wide(img) ? 16 : 8), VML_ACCESS_READ);
     static const int64_t tables[][2] = { { DT_RELA, DT_RELASZ }, { DT_REL, DT_RELSZ },
@@ -267,17 +323,26 @@ static int relocate(struct load *ld, struct obj *o)
         if (at && size && at >= img->preferred_base)
             touch(p, o->bias + at, size, VML_ACCESS_READ);
     }
-    for (uint64_t rva = 0; rva < img->image_size; rva += PAGE) {
-        size_t first, n;
-        ld_reloc_page_range(img, rva, &first, &n);
-        if (n == 0)
-            continue;
-        if (page_bytes(o->lf, rva, page) != 0)
-            return fail(ld, VML_EIO, "%s: cannot read it%s", o->path, "");
-        if (ld_reloc_apply_page(img, rva, (int64_t)o->bias, page, resolve, ld) == 0)
-            continue;
-        if (poke(p, base + rva, page, PAGE) != 0)
-            return fail(ld, VML_ENOMEM, "%s: cannot write its relocations%s", o->path, "");
+    /* every page a relocation writes (one may run into the next page) */
+    uint64_t done = UINT64_MAX;
+    for (size_t k = 0; k < img->n_relocs; k++) {
+        const struct ld_reloc *rel = &img->relocs[k];
+        uint64_t last = PAGESTART(rel->rva + (rel->width ? rel->width : 1) - 1);
+        for (uint64_t rva = PAGESTART(rel->rva); rva <= last; rva += PAGE) {
+            if (done != UINT64_MAX && rva <= done)
+                continue;
+            done = rva;
+            size_t first, n;                   /* the page's relocations: skip past them */
+            ld_reloc_page_range(img, rva, &first, &n);
+            if (first + n > k + 1 && rva == PAGESTART(rel->rva))
+                k = first + n - 1;
+            if (page_bytes(o->lf, rva, page) != 0)
+                return fail(ld, VML_EIO, "%s: cannot read it%s", o->path, "");
+            if (ld_reloc_apply_page(img, rva, (int64_t)o->bias, page, resolve, &rc) == 0)
+                continue;
+            if (poke(p, base + rva, page, PAGE) != 0)
+                return fail(ld, VML_ENOMEM, "%s: cannot write its relocations%s", o->path, "");
+        }
     }
     /* _dl_protect_relro: whole pages of [l_addr + relro, + size) */
     if (e->relro_size) {
@@ -335,12 +400,13 @@ static const char *const dirs64[] = { "/lib/x86_64-linux-gnu/", "/usr/lib/x86_64
 static const char *const dirs32[] = { "/lib/i386-linux-gnu/", "/usr/lib/i386-linux-gnu/",
                                       "/lib32/", "/usr/lib32/", "/lib/", "/usr/lib/", NULL };
 
-static int loaded(const struct load *ld, const char *name)
+/* The object of this load's scope called name, or NULL. */
+static struct obj *loaded(struct load *ld, const char *name)
 {
     for (size_t i = 0; i < ld->n; i++)
         if (strcmp(ld->o[i].lf->base_name, name) == 0)
-            return 1;
-    return 0;
+            return &ld->o[i];
+    return NULL;
 }
 
 /* Maps every object needed by the objects from index from on, breadth
@@ -352,13 +418,20 @@ static int map_needed(struct load *ld, size_t from, int is64)
         const struct ld_image *img = ld->o[i].lf->img;
         for (size_t k = 0; k < img->n_modules; k++) {
             const char *name = ld_str(img, img->modules[k]);
-            if (loaded(ld, name))
+            struct obj *have_obj = loaded(ld, name);
+            if (have_obj != NULL) {
+                /* each link from an object it maps holds a reference, which
+                ** dlclose of that object drops */
+                if (ld->o[i].fresh && have_obj->head)
+                    have_obj->head->load_count++;
                 continue;
+            }
             struct vad *have = ld_module_named(ld->p, name);
             if (have != NULL) {                    /* loaded by an earlier dlopen */
                 struct obj *o;
                 if (add_object(ld, ld_module_file(have), name, 0, &o) != 0)
                     return VML_ENOMEM;
+                o->count0 = have->load_count;
                 have->load_count++;
                 o->head = have;
                 o->bias = (have->start_vpn << 12) - ld_module_file(have)->img->preferred_base;
@@ -424,6 +497,7 @@ static int scope_of_process(struct load *ld)
         uint64_t lo, hi, align;
         span(lf->img, &lo, &hi, &align);
         o->head = v;
+        o->count0 = v->load_count;
         o->bias = (v->start_vpn << 12) - lo;
         if (!(lf->img->flags & LD_F_DLL) && ld->n > 1) {   /* the executable goes first */
             struct obj t = ld->o[ld->n - 1];
@@ -453,8 +527,8 @@ static void undo(struct load *ld)
         struct obj *o = &ld->o[i];
         if (o->fresh && o->head)
             unmap_object(ld->p, o->head);
-        else if (o->head && o->head->load_count > 1 && i > 0)
-            o->head->load_count--;
+        else if (o->head)
+            o->head->load_count = o->count0;       /* the references it had */
     }
 }
 
@@ -568,6 +642,9 @@ int vml_posix_dlopen(vml_proc *p, const char *path, vml_va *base)
     struct obj *o = NULL;
     if (e == 0)
         e = open_image(ld, path, &lf);
+    if (e == 0 && (lf->img->flags & LD_F_PIE))       /* glibc 2.30 on (elf/dl-load.c) */
+        e = fail(ld, VML_ENOEXEC, "%s: cannot dynamically load position-independent "
+                 "executable%s", path, "");
     if (e == 0) {
         struct vad *have = NULL;
         for (size_t i = 0; i < ld->n && !have; i++)

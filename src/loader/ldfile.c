@@ -103,7 +103,11 @@ static void ld_file_free(void *aux)
     if (lf == NULL)
         return;
     ld_image_free(lf->img);
+    free(lf->bytes);
     free(lf->exp_slot);
+    free(lf->sym_scope);
+    free(lf->sym_obj);
+    free(lf->sym_addr);
     free(lf);
 }
 
@@ -153,11 +157,13 @@ vml_status ld_file_get(vml_machine *m, const char *path, struct ld_file **out, c
     struct ld_reader r;
     ld_reader_mem(&r, bytes, (size_t)size);
     st = ld_image_parse(&r, &lf->img, err, err_size);
-    free(bytes);
     if (st != VML_OK) {
+        free(bytes);
         free(lf);
         return st;
     }
+    lf->bytes = bytes;
+    lf->size = size;
     lf->m = m;
     lf->file = f;
     set_base_name(lf, path);

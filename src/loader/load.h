@@ -23,6 +23,9 @@ struct ld_file {
     vml_machine     *m;
     struct mm_file  *file;
     struct ld_image *img;
+    uint8_t         *bytes;          /* the file's bytes as parsed (what a loader
+                                     ** computes pages from; page-ins read the file) */
+    uint64_t         size;
     uint32_t        *exp_slot;       /* open addressing: export index + 1, 0 empty */
     uint32_t         exp_mask;
     /* Windows: the image section, relocated for sys_base (the base this
@@ -30,6 +33,14 @@ struct ld_file {
     struct segment  *seg;
     uint64_t         sys_base;
     char             base_name[64];  /* "pedll64.dll", "libc.so.6" (lowercase for PE) */
+    /* ELF: how its symbol relocations resolved in the scope sym_scope
+    ** (the objects' files, in order) the last time: the object index or
+    ** -1, and the symbol's address less that object's load bias.  A load
+    ** with the same scope (every execve of one program) looks nothing up. */
+    struct ld_file **sym_scope;
+    size_t           sym_scope_n;
+    int16_t         *sym_obj;
+    uint64_t        *sym_addr;
 };
 
 /* The parsed image of the file at path (opened read-only: relative paths

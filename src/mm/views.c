@@ -147,8 +147,8 @@ void vm_view_account(vml_proc *p, struct vad *v)
 static int write_back(vml_machine *m, struct segment *seg, uint64_t first, uint64_t n)
 {
     int err = 0;
-    if (seg->kind != SEG_FILE)
-        return 0;
+    if (seg->kind != SEG_FILE || seg->n_frames == 0 || !seg->file->writable)
+        return 0;       /* nothing in memory, or a read-only file: nothing to write */
     for (uint64_t i = first; i < first + n && i < seg->n_pages; i++) {
         uint64_t proto = seg->proto[i];
         vml_pte_kind kind = proto_kind(proto);
