@@ -210,10 +210,10 @@ static void vad_node(struct vad_draw *d, size_t i, unsigned depth, const char *s
     static const char *const sides[2] = { "L", "R" };
     const char *name = r->v.name && r->v.name[0] == '[' ? "" : r->name;
 
-    snprintf(text, sizeof text, "%s%s%s-%s %s%s%.120s  height %d, balance %+d", side,
+    snprintf(text, sizeof text, "%s%s%s-%s  height %d, balance %+d  %s%s%.120s", side,
              side[0] ? " " : "", dg_hex(r->v.start_vpn << VML_PAGE_SHIFT, lo, sizeof lo),
-             dg_hex(((r->v.end_vpn + 1) << VML_PAGE_SHIFT) - 1, hi, sizeof hi), r->kind.label,
-             name[0] ? " " : "", name, r->height, r->balance);
+             dg_hex(((r->v.end_vpn + 1) << VML_PAGE_SHIFT) - 1, hi, sizeof hi), r->height,
+             r->balance, r->kind.label, name[0] ? " " : "", name);
     if ((unsigned long)x < d->c->width)
         cv_text(d->c, x, d->y, text, d->c->width - (unsigned)x, DG_C(r->kind.colour));
     prow = d->y++;
