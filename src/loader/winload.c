@@ -556,8 +556,7 @@ uint32_t vml_win_GetModuleHandle(vml_proc *p, const char *name, vml_va *module)
     struct vad *mod = NULL;
     if (name == NULL || name[0] == '\0') {       /* the EXE */
         for (struct vad *v = vad_first(vm_vads(p)); v && !mod; v = vad_next(v))
-            if (v->load_count && is_pe(ld_module_file(v)->img) &&
-                !(ld_module_file(v)->img->flags & LD_F_DLL))
+            if (v->load_count && !(ld_module_file(v)->img->flags & LD_F_DLL))
                 mod = v;
     } else {
         mod = ld_module_named(p, name);

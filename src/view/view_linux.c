@@ -192,7 +192,9 @@ VML_API vml_status vml_view_maps(vml_proc *p, unsigned fmt, vml_text *out)
 ** VmData/VmStk/VmExe/VmLib come from the VMAs as mm/mmap.c accounts them:
 ** data = (flags & (VM_WRITE|VM_SHARED|VM_STACK)) == VM_WRITE; stack =
 ** VM_GROWSDOWN; exec = (flags & (VM_EXEC|VM_WRITE|VM_STACK)) == VM_EXEC,
-** split into VmExe (image VADs) and VmLib (the rest). */
+** split into VmExe (the program's own: task_mem()'s end_code - start_code,
+** the executable mappings of the first module that is not a library) and
+** VmLib (the rest). */
 enum { ST_PEAK, ST_SIZE, ST_LCK, ST_PIN, ST_HWM, ST_RSS, ST_ANON, ST_FILE, ST_SHMEM,
        ST_DATA, ST_STK, ST_EXE, ST_LIB, ST_PTE, ST_SWAP, ST_HUGE, N_ST };
 
@@ -211,8 +213,15 @@ static void status_values(vml_proc *p, uint64_t kb[N_ST])
 {
     uint64_t total_pages = 0, data = 0, stk = 0, exe = 0, lib = 0, v64;
     vml_vad_info v;
-    vml_va cursor = 0;
+    vml_va cursor = 0, exe_lo = 0, exe_hi = 0;
     int done = 0;
+    vml_module_info mi;
+    for (vml_va from = 0; vml_module_next(p, from, &mi) == VML_OK; from = mi.base + 1)
+        if (!(mi.flags & VML_MODULE_DLL)) {
+            exe_lo = mi.base;
+            exe_hi = mi.end;
+            break;
+        }
 
     while (vw_vad_next(p, &cursor, &done, &v)) {
         uint64_t pages = v.end_vpn - v.start_vpn + 1;
@@ -224,7 +233,8 @@ static void status_values(vml_proc *p, uint64_t kb[N_ST])
         else if ((prot & VML_PROT_WRITE) && !shared)
             data += pages;
         if ((prot & VML_PROT_EXEC) && !(prot & VML_PROT_WRITE) && !stack) {
-            if (v.type == VML_VAD_IMAGE)
+            vml_va va = v.start_vpn << VML_PAGE_SHIFT;
+            if (va >= exe_lo && va < exe_hi)
                 exe += pages;
             else
                 lib += pages;
