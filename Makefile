@@ -101,6 +101,8 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(TB)/unit/%)
 $(TB)/unit/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(TB)/libvmlab.a | deps-test
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_TAPP) $< $(TB)/libvmlab.a -lcmocka -o $@
+# (a test's own header)
+$(TB)/unit/test_share_property: tests/unit/share_model.h
 
 # ptyexpect plays dialogues with `vmlab shell` on a pseudo-terminal.
 $(TB)/ptyexpect: tests/cli/ptyexpect.c
@@ -157,7 +159,9 @@ $(FZ)/fuzz_script: tests/fuzz/fuzz_script.c $(FUZZ_CLI_SRC) $(CLI_HDR) $(FUZZ_LI
 	    $(FUZZ_CLI_SRC) $(FUZZ_LIB_OBJ) $(CLI_LIBS) -o $@
 
 # The PE and ELF parsers alone, fully instrumented: they use nothing else.
-LOADER_SRC := $(wildcard src/loader/*.c)
+# (the parsers: not the loaders, ldfile/winload/elfload/modinfo, which map
+# images through mm/)
+LOADER_SRC := $(addprefix src/loader/,elf.c elf_dyn.c image.c pe.c pe_dirs.c reader.c reloc.c)
 $(FZ)/fuzz_pe $(FZ)/fuzz_elf: $(FZ)/fuzz_%: tests/fuzz/fuzz_%.c $(LOADER_SRC) $(wildcard src/loader/*.h) | deps-fuzz
 	@mkdir -p $(FZ)
 	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -Iinclude -Isrc $< $(LOADER_SRC) -o $@

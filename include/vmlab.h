@@ -674,6 +674,7 @@ typedef struct vml_pte_info {
     vml_pfn  pfn;            /* VALID and TRANSITION */
     /* software fields (kind != VALID) */
     uint32_t protect;        /* Win32 PAGE_* protection kept in the PTE */
+    unsigned mm_protect;     /* ... as the PTE holds it: the 5-bit MM protection */
     uint64_t slot;           /* PAGEFILE: slot number */
     uint64_t proto_index;    /* PROTOTYPE */
 } vml_pte_info;
@@ -681,6 +682,10 @@ typedef struct vml_pte_info {
 /* Decodes an entry of table level (1 = PT) of the machine's paging mode. */
 VML_API void vml_pte_decode(const vml_machine *m, uint64_t entry, unsigned level, vml_pte_info *out);
 VML_API const char *vml_pte_kind_name(vml_pte_kind k);  /* "demand-zero" */
+/* The 5-bit MM protection a software PTE holds for Win32 protection
+** protect (4 for PAGE_READWRITE, 0x1C for PAGE_READWRITE|PAGE_WRITECOMBINE),
+** or -1 for a combination Windows refuses. */
+VML_API int vml_mm_protect(uint32_t protect);
 
 /* The leaf entry for va (the PTE, or the PDE/PDPTE of a large page);
 ** VML_E_NOT_PRESENT when a table on the way is missing. */

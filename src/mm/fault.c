@@ -134,6 +134,10 @@ struct fault {
 
 static enum fault_outcome raise(struct fault *ft, vml_av_reason r)
 {
+    /* FLT4: tables made for a fault that fails do not stay behind empty
+    ** (PT1), or nothing would ever free them. */
+    if (ft->va <= ft->p->m->layout.user_highest)
+        pt_prune(ft->p, ft->va);
     fault_exception(ft->p, ft->va, ft->access, r, ft->ex);
     return FAULT_EXCEPTION;
 }
@@ -457,9 +461,11 @@ static enum fault_outcome cow_copy(struct fault *ft, vml_pfn src)
         mm_emit(m, &ev);
     }
     /* One PTE write replaces the old mapping with the copy (then the old
-    ** frame's share goes, and the copy joins the working set). */
+    ** frame's share goes, and the copy joins the working set).  The page's
+    ** address: a clone page's references name pages, and the faulting
+    ** address may lie inside one. */
     unsigned prot = mmprot_copied(ft->mmprot);
-    page_discard(p, ft->va, ft->pte_pa, pte_make_valid(m->pm, pfn, prot, 0));
+    page_discard(p, ft->va & ~(vml_va)0xFFF, ft->pte_pa, pte_make_valid(m->pm, pfn, prot, 0));
     if (m->pfn[src].list == VML_LIST_ACTIVE)
         shared_done(m, src, p->pid);
     page_map(p, ft->va, ft->pte_pa, pfn, prot, map_how(ft, PAGE_MAP_PTE_WRITTEN));
@@ -479,7 +485,7 @@ static enum fault_outcome cow_reuse(struct fault *ft, uint64_t id, vml_pfn pfn)
     uint64_t slot = frame_orig_slot(m, pfn);
     int mapped = e->share_count != 0;
     uint32_t ws_slot = mapped ? ws_find(p, ft->va, pfn) : WSL_NIL;
-    clone_ref_del(m, id, p->pid, ft->va);
+    clone_ref_del(m, id, p->pid, ft->va & ~(vml_va)0xFFF);   /* it names the page */
     *proto_ptr(m, id) = 0;
     clone_free(m, id);
     e->flags &= (uint8_t)~VML_PFN_PROTOTYPE;

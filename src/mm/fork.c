@@ -30,17 +30,24 @@ struct fork_need {
     uint64_t clone_pages, clone_refs, ws, vads;
 };
 
-/* A page of a view that fork copies: a private copy (COW views). */
+/* A page of a view that fork copies: a private copy (COW views), or a
+** clone page a private copy became at an earlier fork. */
 static int private_in_view(const vml_machine *m, uint64_t pte)
 {
+    uint64_t id;
     switch (pte_kind(m->pm, pte)) {
     case VML_PTE_VALID: {
         vml_pfn pfn = pg_frame(m->pm, pte) >> 12;
-        return pfn != m->zero_pfn && !pfn_is_proto(m, pfn);
+        if (pfn == m->zero_pfn)
+            return 0;
+        return !pfn_is_proto(m, pfn) ||
+               (proto_id_of_va(m, m->pfn[pfn].pte_pa, &id) == 0 && proto_is_clone(m, id));
     }
     case VML_PTE_TRANSITION:
     case VML_PTE_PAGEFILE:
         return 1;
+    case VML_PTE_PROTOTYPE:
+        return proto_is_clone(m, sw_proto_id(m->pm, pte));
     default:
         return 0;
     }

@@ -178,8 +178,10 @@ void vml_pte_decode(const vml_machine *m, uint64_t entry, unsigned level, vml_pt
     out->pfn = VML_PFN_NONE;
     if (out->kind == VML_PTE_VALID || out->kind == VML_PTE_TRANSITION)
         out->pfn = pg_frame(pm, entry) >> 12;
-    if (out->kind != VML_PTE_VALID && out->kind != VML_PTE_ZERO)
+    if (out->kind != VML_PTE_VALID && out->kind != VML_PTE_ZERO) {
         out->protect = mmprot_to_win32(sw_prot(entry));
+        out->mm_protect = sw_prot(entry);
+    }
     if (out->kind == VML_PTE_PAGEFILE)
         out->slot = sw_pagefile_field(pm, entry) - 1;
     if (out->kind == VML_PTE_PROTOTYPE)
@@ -564,4 +566,9 @@ vml_status vml_mem_usage_get(vml_proc *p, vml_va start, vml_va end, vml_mem_usag
     cx.u.swap_pss = cx.swap_pss >> PSS_SHIFT;
     *out = cx.u;
     return VML_OK;
+}
+
+int vml_mm_protect(uint32_t protect)
+{
+    return mmprot_from_win32(protect);
 }

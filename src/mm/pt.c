@@ -17,7 +17,8 @@
 **
 ** TRANSITIONS:
 **   table missing -> present   pt_slot_make()   (PT_ALLOC event)
-**   table present -> freed     pt_write() when its last entry clears
+**   table present -> freed     pt_write() when its last entry clears;
+**                              pt_prune() when it never had one
 */
 #include "machine.h"
 
@@ -109,6 +110,25 @@ vml_status pt_slot_make(struct vml_proc *p, vml_va va, vml_pa *pte_pa)
         table_event(m, VML_EV_PT_ALLOC, p->pid, va, t, pos.level - 1);
         pt_write(p, va, pos.slot, ((uint64_t)t << 12) | table_entry_bits(m, pos.level - 1));
     }
+}
+
+void pt_prune(struct vml_proc *p, vml_va va)
+{
+    vml_machine *m = p->m;
+    struct pt_pos pos;
+    pt_find(m, p->top_pfn, va, &pos);
+    vml_pfn table = pos.slot >> 12;
+    struct pfn_entry *t = &m->pfn[table];
+    if (t->share_count != 0 || t->pt_level == m->pm->levels || (t->flags & VML_PFN_KERNEL))
+        return;
+    /* PT1 for a table no entry was ever written to: it goes, and clearing
+    ** its parent entry frees the parents it leaves empty. */
+    vml_pa parent = t->pte_pa;
+    table_event(m, VML_EV_PT_FREE, p->pid, va, table, t->pt_level);
+    pfn_free(m, table, p->pid);
+    m->st.pt_pages--;
+    p->st.pt_pages--;
+    pt_write(p, va, parent, 0);
 }
 
 void pt_write(struct vml_proc *p, vml_va va, vml_pa pte_pa, uint64_t pte)

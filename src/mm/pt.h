@@ -28,6 +28,9 @@ vml_pa     pt_slot(const struct vml_proc *p, vml_va va);
 ** table-frame source, which reclaims when it must): VML_E_NO_FRAMES when
 ** no frame could be had (tables made on the way stay, empty). */
 vml_status pt_slot_make(struct vml_proc *p, vml_va va, vml_pa *pte_pa);
+/* Frees the tables on va's path that hold no entry (made for a fault that
+** then failed, or left half made by a pt_slot_make() without frames). */
+void       pt_prune(struct vml_proc *p, vml_va va);
 /* Tables that writing a PTE for every page of [va, end) would create. */
 uint64_t   pt_tables_needed(const struct vml_proc *p, vml_va va, vml_va end);
 /* Tables missing on the way to va's leaf (0 .. levels - 1). */

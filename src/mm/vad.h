@@ -39,6 +39,9 @@ struct vad {
     uint8_t     inherit;       /* enum vad_inherit */
     uint8_t     cow;           /* a view whose writes take private copies
                                ** (FILE_MAP_COPY, MAP_PRIVATE) */
+    uint8_t     no_write;      /* posix: MAP_SHARED of a file not open for
+                               ** writing, which may never be made writable
+                               ** (Linux: a VMA without VM_MAYWRITE) */
     uint8_t     accounted;     /* a posix view charged to commit (VM_ACCOUNT:
                                ** private and writable once; mprotect that
                                ** takes write away keeps the charge) */

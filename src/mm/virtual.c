@@ -173,7 +173,8 @@ vml_status vm_commit(vml_proc *p, struct vad *v, vml_va va, uint64_t n_pages, un
         if (page_state(p, v, at, pte, &cur))
             continue;
         if (!pte_pa && (pte_pa = slot_made(p, at)) == 0)
-            return VML_E_CORRUPT;
+            return mm_corrupt(p->m, "VM1: vm_commit: no page table for %#llx, though "
+                              "vm_ensure_tables() made them", (unsigned long long)at);
         pt_write(p, at, pte_pa, sw_demand_zero(mmprot));
         added++;
     }

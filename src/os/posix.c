@@ -55,7 +55,8 @@ static int same_vma(const struct vad *a, const struct vad *b)
     if (a->origin != VML_ORIGIN_POSIX || b->origin != VML_ORIGIN_POSIX ||
         a->mem_commit != b->mem_commit || a->prot != b->prot || a->map_flags != b->map_flags ||
         a->protect != b->protect || a->type != b->type || a->inherit != b->inherit ||
-        a->cow != b->cow || a->accounted != b->accounted || a->seg != b->seg ||
+        a->cow != b->cow || a->no_write != b->no_write || a->accounted != b->accounted ||
+        a->seg != b->seg ||
         strcmp(a->name, b->name) != 0 ||
         a->end_vpn + 1 != b->start_vpn || !mergeable_anon(a, b))
         return 0;
@@ -211,13 +212,15 @@ static int place(vml_proc *p, vml_va addr, uint64_t n_pages, int fixed, vml_va *
 }
 
 /* What a mapping maps: nothing (private anonymous), a new shmem object,
-** or a file's pages; checks the descriptor.  Returns an errno. */
+** or a file's pages; checks the descriptor (*no_write: a shared mapping
+** of a file not open for writing).  Returns an errno. */
 static int mmap_backing(vml_proc *p, int prot, int flags, int fd, uint64_t offset,
-                        uint64_t n_pages, struct segment **seg)
+                        uint64_t n_pages, struct segment **seg, int *no_write)
 {
     vml_machine *m = vml_proc_machine(p);
     int shared = (flags & VML_MAP_SHARED) != 0;
     *seg = NULL;
+    *no_write = 0;
     if (flags & VML_MAP_ANONYMOUS) {
         /* (fd is ignored for anonymous mappings, as Linux does) */
         if (!shared)
@@ -233,6 +236,7 @@ static int mmap_backing(vml_proc *p, int prot, int flags, int fd, uint64_t offse
         return VML_EACCES;
     if ((offset >> 12) + n_pages < (offset >> 12))
         return VML_EOVERFLOW;
+    *no_write = shared && h->access != VML_O_RDWR;
     return vm_file_segment(m, h->obj, seg) == VML_OK ? 0 : VML_ENOMEM;
 }
 
@@ -284,7 +288,8 @@ int vml_posix_mmap(vml_proc *p, vml_va addr, uint64_t len, int prot, int flags, 
         (!shared || anon))
         return done(m, VML_ENOMEM);
     struct segment *seg;
-    int err = mmap_backing(p, prot, flags, fd, offset, n_pages, &seg);
+    int no_write;
+    int err = mmap_backing(p, prot, flags, fd, offset, n_pages, &seg, &no_write);
     if (err)
         return done(m, err);
     uint64_t lo_vpn = lo >> 12, hi_vpn = lo_vpn + n_pages - 1;
@@ -319,6 +324,7 @@ int vml_posix_mmap(vml_proc *p, vml_va addr, uint64_t len, int prot, int flags, 
     v->map_flags = flags & (VML_MAP_SHARED | VML_MAP_PRIVATE | VML_MAP_ANONYMOUS |
                             VML_MAP_NORESERVE | VML_MAP_GROWSDOWN);
     v->inherit = shared ? VAD_INHERIT_SHARE : VAD_INHERIT_COPY;
+    v->no_write = (uint8_t)no_write;
     vma_merge(p, v);
     if ((flags & VML_MAP_POPULATE) && prot)
         vm_populate(p, lo, n_pages, (prot & VML_PROT_WRITE) != 0);
@@ -394,9 +400,21 @@ int vml_posix_mprotect(vml_proc *p, vml_va addr, uint64_t len, int prot)
         return done(m, VML_EINVAL);
     if (grows == VML_PROT_GROWSDOWN)
         lo_vpn = first->start_vpn;
-    int hole = mapped_prefix(p, lo_vpn, hi_vpn, &end_vpn);
+    int hole = mapped_prefix(p, lo_vpn, hi_vpn, &end_vpn), denied = 0;
+    /* A shared mapping of a file not open for writing cannot be made
+    ** writable: the VMAs before it change, then EACCES (do_mprotect_pkey
+    ** stops at a VMA without VM_MAYWRITE as at a hole). */
+    for (struct vad *v = first; v && v->start_vpn <= end_vpn && (prot & VML_PROT_WRITE);
+         v = vad_next(v))
+        if (v->origin == VML_ORIGIN_POSIX && v->no_write) {
+            end_vpn = v->start_vpn - 1;
+            denied = 1;
+            break;
+        }
+    if (denied && end_vpn < lo_vpn)
+        return done(m, VML_EACCES);
     unsigned mmprot = vm_prot_from_posix(prot);
-    uint64_t tables = 0;
+    uint64_t tables = 0, charge = 0;
     for (struct vad *v = first; v && v->start_vpn <= end_vpn; v = vad_next(v)) {
         uint64_t a = v->start_vpn > lo_vpn ? v->start_vpn : lo_vpn;
         uint64_t b = v->end_vpn < end_vpn ? v->end_vpn : end_vpn;
@@ -404,8 +422,12 @@ int vml_posix_mprotect(vml_proc *p, vml_va addr, uint64_t len, int prot)
         ** no PTE is written for them) */
         if ((!v->mem_commit && v->seg == NULL) || v->origin != VML_ORIGIN_POSIX)
             tables += vm_protect_tables_needed(p, v, a << 12, (b + 1) << 12, mmprot);
+        /* a private file mapping made writable is charged (mprotect_fixup:
+        ** VM_ACCOUNT), refused only when it alone passes RAM + swap */
+        if (v->origin == VML_ORIGIN_POSIX && v->cow && !v->accounted && (prot & VML_PROT_WRITE))
+            charge += b - a + 1;
     }
-    if (tables > vm_available(m))
+    if (tables > vm_available(m) || charge > vm_commit_limit(m))
         return done(m, VML_ENOMEM);
     struct vad *spare[2];
     if (alloc_spares(m, spare, splits_needed(p, lo_vpn, end_vpn, SPLIT_POSIX_ONLY)))
@@ -442,7 +464,7 @@ int vml_posix_mprotect(vml_proc *p, vml_va addr, uint64_t len, int prot)
         if (vpn == 0)
             break;
     }
-    return done(m, hole ? VML_ENOMEM : 0);
+    return done(m, denied ? VML_EACCES : hole ? VML_ENOMEM : 0);
 }
 
 int vml_posix_msync(vml_proc *p, vml_va addr, uint64_t len, int flags)

@@ -19,28 +19,6 @@
 #define MM_NOACCESS   0x18u
 #define MM_DECOMMIT   0x10u
 
-unsigned vw_mm_protect(uint32_t page_protect)
-{
-    unsigned mm;
-
-    switch (page_protect & 0xFFu) {
-    case VML_PAGE_NOACCESS:          return MM_NOACCESS;
-    case VML_PAGE_READONLY:          mm = 1; break;
-    case VML_PAGE_EXECUTE:           mm = 2; break;
-    case VML_PAGE_EXECUTE_READ:      mm = 3; break;
-    case VML_PAGE_READWRITE:         mm = 4; break;
-    case VML_PAGE_WRITECOPY:         mm = 5; break;
-    case VML_PAGE_EXECUTE_READWRITE: mm = 6; break;
-    case VML_PAGE_EXECUTE_WRITECOPY: mm = 7; break;
-    default:                         return 0;
-    }
-    if (page_protect & VML_PAGE_GUARD)
-        mm |= MM_GUARD_PAGE;
-    if (page_protect & VML_PAGE_NOCACHE)
-        mm |= MM_NOCACHE;
-    return mm;
-}
-
 /* What WinDbg prints after "Protect: 4 - " for a software PTE. */
 const char *vw_mm_protect_name(unsigned mm)
 {
@@ -59,10 +37,18 @@ const char *vw_mm_protect_name(unsigned mm)
         "ExecuteReadWrite NoCache", "ExecuteWriteCopy NoCache"
     };
 
+    static const char *const writecombine[8] = {
+        "NoAccess", "ReadOnly WriteCombine", "Execute WriteCombine",
+        "ExecuteRead WriteCombine", "ReadWrite WriteCombine", "WriteCopy WriteCombine",
+        "ExecuteReadWrite WriteCombine", "ExecuteWriteCopy WriteCombine"
+    };
+
     if (mm == MM_NOACCESS)
         return "NoAccess";
     if (mm == MM_DECOMMIT)
         return "Decommitted";
+    if ((mm & 0x18u) == 0x18u)
+        return writecombine[mm & 7u];
     if (mm & MM_GUARD_PAGE)
         return guard[mm & 7u];
     if (mm & MM_NOCACHE)

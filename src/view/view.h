@@ -75,7 +75,6 @@ void jw_escape(vml_text *t, const char *s);
 
 /* Windows' 5-bit MM protection (MM_READWRITE = 4 ...) for a Win32 PAGE_*
 ** value, and the name WinDbg prints after "Protect: 4 - ". */
-unsigned    vw_mm_protect(uint32_t page_protect);
 const char *vw_mm_protect_name(unsigned mm_protect);
 /* The protection column of !vad ("READWRITE", "EXECUTE_WRITECOPY"). */
 const char *vw_vad_protect_name(uint32_t page_protect);

@@ -51,13 +51,13 @@ static void fmt_entry(const vml_walk *w, char *buf, size_t size, uint64_t e)
 static void pte_soft_lines(vml_text *out, const struct vw_walk_model *c, const vml_pte_info *pi,
                            size_t indent)
 {
-    unsigned mm = vw_mm_protect(pi->protect);
+    unsigned mm = pi->mm_protect;
 
     switch (pi->kind) {
     case VML_PTE_ZERO:
         if (!c->zero_committed)
             return;
-        mm = vw_mm_protect(c->zero_protect);
+        mm = (unsigned)vml_mm_protect(c->zero_protect);
         vt_spaces(out, indent);
         vt_puts(out, "Proto: VAD\n");
         break;
@@ -178,11 +178,11 @@ static void pte_json_entry(struct jw *j, const struct vw_walk_model *c,
         jw_u64(j, "g", pi->g);
         jw_u64(j, "nx", pi->nx);
     } else {
-        unsigned mm = vw_mm_protect(pi->protect);
+        unsigned mm = pi->mm_protect;
         int have = pi->kind != VML_PTE_ZERO;
 
         if (pi->kind == VML_PTE_ZERO && c->zero_committed) {
-            mm = vw_mm_protect(c->zero_protect);
+            mm = (unsigned)vml_mm_protect(c->zero_protect);
             have = 1;
             jw_str(j, "resolved_by", "vad");
         }
