@@ -109,7 +109,27 @@ static char *plot_desc(const vml_plot *pl)
     return d.s != NULL ? d.s : calloc(1, 1);
 }
 
+static void plot_draw(struct sv *s, const vml_plot *pl);
+
+/* A standalone plot carries its points as text in its <desc> (a table
+** for a screen reader, the numbers for whoever takes the file alone). */
 void rpt_plot(struct sv *s, const vml_plot *pl)
+{
+    char *desc = NULL;
+
+    if (s->standalone && s->desc == NULL) {
+        desc = plot_desc(pl);
+        if (desc == NULL) {
+            s->t->oom = 1;
+            return;
+        }
+        s->desc = desc;
+    }
+    plot_draw(s, pl);
+    free(desc);
+}
+
+static void plot_draw(struct sv *s, const vml_plot *pl)
 {
     struct sv_series ser[PLOT_MAX_SERIES];
     struct sv_axis x = { 0, 0, (pl->flags & VML_PLOT_LOG_X) != 0, pl->x_label, pl->x_unit };
@@ -138,17 +158,11 @@ vml_status vml_plot_svg(const vml_plot *pl, vml_text *out)
 {
     struct sv s = { out, 1, NULL };
     size_t mark;
-    char *desc;
 
     if (out == NULL || vml_plot_check(pl, NULL, 0) != VML_OK)
         return VML_E_INVALID;
     mark = out->len;
-    desc = plot_desc(pl);
-    if (desc == NULL)
-        return VML_E_NOMEM;
-    s.desc = desc;
     rpt_plot(&s, pl);
-    free(desc);
     if (out->oom) {
         vt_rollback(out, mark);
         return VML_E_NOMEM;

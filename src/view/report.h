@@ -25,7 +25,7 @@ struct rpt {
     int          have_rec;        /* samples to draw */
 };
 
-/* A plot vml_plot_check accepted. */
+/* A plot vml_plot_check accepted; standalone, with its points in <desc>. */
 void rpt_plot(struct sv *s, const vml_plot *pl);
 
 /* report_proc.c: one process's charts and its section. */

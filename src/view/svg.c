@@ -136,7 +136,10 @@ void sv_css(vml_text *t)
         "svg .cell{stroke:none}svg .region{stroke:#333;stroke-width:.5}"
         "svg .free{fill:#f4f4f4;stroke:#bbb;stroke-dasharray:2 2}"
         "svg .edge{stroke:#777;stroke-width:1}"
-        "svg .vadnode rect{stroke:#333;stroke-width:.5}");
+        "svg .vadnode rect{stroke:#333;stroke-width:.5}"
+        /* past the palette's 12 colours, series differ by their dashes */
+        "svg .d1{stroke-dasharray:8 4}svg .d2{stroke-dasharray:2 3}"
+        "svg .d3{stroke-dasharray:8 3 2 3}");
     for (i = 0; i < VW_N_COLOURS; i++)
         vml_text_printf(t, ".c%u{fill:%s}.series.c%u{stroke:%s;fill:none}", i,
                         vw_colour_css(i), i, vw_colour_css(i));
@@ -312,6 +315,29 @@ static double axis_pos(const struct sv_axis *a, double v, double from, double le
 #define PL_W 680.0
 #define PL_H 300.0
 #define PL_L 70.0
+/* A series' classes: its colour, and past the palette a dash pattern
+** (solid, dashed, dotted, dash-dot), so 48 series stay apart. */
+static const char *series_class(char *buf, size_t size, unsigned colour)
+{
+    unsigned dash = (colour / VW_N_COLOURS) % 4;
+
+    if (dash == 0)
+        snprintf(buf, size, "c%u", colour % VW_N_COLOURS);
+    else
+        snprintf(buf, size, "c%u d%u", colour % VW_N_COLOURS, dash);
+    return buf;
+}
+
+/* A plot's legend entry: a stroke of the series' line, and its name. */
+static void legend_line(struct sv *s, double x, double y, const char *cls, const char *label)
+{
+    char c[24];
+
+    snprintf(c, sizeof c, "series %s", cls);
+    line(s->t, x, y - 4, x + 18, y - 4, c);
+    text_at(s->t, x + 22, y, "start", NULL, label);
+}
+
 #define PL_R 20.0
 #define PL_T 28.0
 #define PL_B 48.0
@@ -323,7 +349,7 @@ void sv_plot(struct sv *s, const char *chart, const char *title, struct sv_axis 
     double xt[MAX_TICKS], yt[MAX_TICKS], pw = PL_W - PL_L - PL_R, ph = PL_H - PL_T - PL_B;
     size_t nx, ny, i, k, legend_rows = (n + 2) / 3;
     double h = PL_H + (double)legend_rows * 18 + 6;
-    char buf[160];
+    char buf[160], cls[16];
 
     nx = x->log ? log_ticks(x, xt) : lin_ticks(x, xt);
     ny = y->log ? log_ticks(y, yt) : lin_ticks(y, yt);
@@ -370,7 +396,8 @@ void sv_plot(struct sv *s, const char *chart, const char *title, struct sv_axis 
     vt_puts(t, "</text>\n");
     for (k = 0; k < n; k++) {
         const struct sv_series *se = &ser[k];
-        vml_text_printf(t, "<polyline class=\"series c%u\" data-series=\"", se->colour % VW_N_COLOURS);
+        vml_text_printf(t, "<polyline class=\"series %s\" data-series=\"",
+                        series_class(cls, sizeof cls, se->colour));
         sv_esc(t, se->name);
         vt_puts(t, "\" points=\"");
         for (i = 0; i < se->n; i++) {
@@ -392,12 +419,9 @@ void sv_plot(struct sv *s, const char *chart, const char *title, struct sv_axis 
         sv_esc(t, se->name);
         vt_puts(t, "</title></polyline>\n");
     }
-    for (k = 0; k < n; k++) {
-        char cls[16];
-        snprintf(cls, sizeof cls, "c%u", ser[k].colour % VW_N_COLOURS);
-        sv_legend(s, PL_L + (double)(k % 3) * 200, PL_H + 6 + (double)(k / 3) * 18, cls,
-                  ser[k].name);
-    }
+    for (k = 0; k < n; k++)
+        legend_line(s, PL_L + (double)(k % 3) * 200, PL_H + 6 + (double)(k / 3) * 18,
+                    series_class(cls, sizeof cls, ser[k].colour), ser[k].name);
     sv_close(s);
 }
 
