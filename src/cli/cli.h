@@ -448,6 +448,19 @@ void help_policy(FILE *f);
 ** returns the exit code. */
 int  cmd_report(int argc, char **argv);
 
+/* plotcsv.c: a plot read from a CSV file (report --plot FILE). */
+struct csv_plot {
+    vml_plot    plot;        /* points into the fields below */
+    char        id[16];      /* "plot-K" */
+    char       *title, *x_label, *y_label;
+    vml_series *series;
+    size_t      n_series;
+};
+/* Reads path as plot number k: 0, or -1 with err naming the file, line,
+** column and problem (docs/pictures.md gives the format). */
+int  csv_plot_read(const char *path, unsigned k, struct csv_plot *p, char *err, size_t size);
+void csv_plot_free(struct csv_plot *p);
+
 /* tour.c */
 int tour_run(FILE *out, FILE *errout);
 extern const char *const tour_lines[];

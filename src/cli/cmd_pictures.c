@@ -285,10 +285,82 @@ static int write_file(const char *path, const vml_text *t)
     return 0;
 }
 
-/* The report of in->m to path, and its charts as SVG files in svg_dir
+#define REPORT_MAX_PLOTS 16
+
+/* What a report is asked for: the file, an SVG directory, CSV plots. */
+struct report_req {
+    const char *out, *svg;
+    const char *plots[REPORT_MAX_PLOTS];
+    size_t      n_plots;
+};
+
+/* Takes "--svg DIR" or "--plot CSV" at argv[*i] (the value after it):
+** 1 when it was one, 0 when not, -1 (why set) when it is wrong. */
+static int report_option(struct report_req *q, int argc, char **argv, int *i, const char **why)
+{
+    const char *a = argv[*i];
+    int is_svg = strcmp(a, "--svg") == 0, is_plot = strcmp(a, "--plot") == 0;
+
+    if (!is_svg && !is_plot)
+        return 0;
+    if (*i + 1 >= argc || argv[*i + 1][0] == '\0') {
+        *why = is_svg ? "--svg needs a DIR after it" : "--plot needs a CSV file after it";
+        return -1;
+    }
+    (*i)++;
+    if (is_svg) {
+        q->svg = argv[*i];
+        return 1;
+    }
+    if (q->n_plots == REPORT_MAX_PLOTS) {
+        *why = "at most 16 --plot files";
+        return -1;
+    }
+    q->plots[q->n_plots++] = argv[*i];
+    return 1;
+}
+
+/* The CSV plots of q, read and checked: 0, or -1 with err set. */
+static int read_plots(const struct report_req *q, struct csv_plot *cp, vml_plot *pl,
+                      char *err, size_t size)
+{
+    size_t k;
+
+    for (k = 0; k < q->n_plots; k++) {
+        if (csv_plot_read(q->plots[k], (unsigned)k + 1, &cp[k], err, size) != 0 ||
+            vml_plot_check(&cp[k].plot, err, size) != VML_OK) {
+            for (size_t j = 0; j <= k; j++)
+                csv_plot_free(&cp[j]);   /* a plot that failed to read is empty */
+            return -1;
+        }
+        pl[k] = cp[k].plot;
+    }
+    return 0;
+}
+
+static enum rc write_report_plots(struct interp *in, const char *path, const char *svg_dir,
+                                  const vml_plot *plots, size_t n_plots, struct result *res);
+
+/* The report of in->m to q->out, and its charts as SVG files in q->svg
 ** (created when missing) when not NULL.  Messages go through cli_error. */
-static enum rc write_report(struct interp *in, const char *path, const char *svg_dir,
-                            struct result *res)
+static enum rc write_report(struct interp *in, const struct report_req *q, struct result *res)
+{
+    struct csv_plot cp[REPORT_MAX_PLOTS];
+    vml_plot pl[REPORT_MAX_PLOTS];
+    enum rc rc;
+    char err[512];
+    size_t k;
+
+    if (read_plots(q, cp, pl, err, sizeof err) != 0)
+        return cli_error(in, "%s", err);
+    rc = write_report_plots(in, q->out, q->svg, pl, q->n_plots, res);
+    for (k = 0; k < q->n_plots; k++)
+        csv_plot_free(&cp[k]);
+    return rc;
+}
+
+static enum rc write_report_plots(struct interp *in, const char *path, const char *svg_dir,
+                                  const vml_plot *plots, size_t n_plots, struct result *res)
 {
     vml_report_opts o;
     vml_text t = {0};
@@ -296,6 +368,8 @@ static enum rc write_report(struct interp *in, const char *path, const char *svg
     size_t i;
 
     memset(&o, 0, sizeof o);
+    o.plots = plots;
+    o.n_plots = n_plots;
     st = vml_report_html(in->m, &o, &t);
     if (st != VML_OK || t.oom) {
         vml_text_free(&t);
@@ -334,27 +408,33 @@ static enum rc write_report(struct interp *in, const char *path, const char *svg
 
 CLI_HANDLER(h_report)
 {
-    const char *svg = NULL;
+    struct report_req q;
+    int i;
 
+    memset(&q, 0, sizeof q);
     if (in->sandbox)
         return cli_error(in, "report writes a host file: not allowed here");
-    if (argc == 3) {
-        if (strcmp(argv[1], "--svg") != 0)
-            return cli_error(in, "report FILE [--svg DIR], not '%s'", argv[1]);
-        svg = argv[2];
-    } else if (argc != 1) {
-        return cli_error(in, "report takes FILE [--svg DIR]");
-    }
     if (argv[0][0] == '\0')
         return cli_error(in, "report needs a FILE name");
-    return write_report(in, argv[0], svg, res);
+    q.out = argv[0];
+    for (i = 1; i < (int)argc; i++) {
+        const char *why = NULL;
+        int r = report_option(&q, (int)argc, argv, &i, &why);
+        if (r < 0)
+            return cli_error(in, "report: %s", why);
+        if (r == 0)
+            return cli_error(in, "report FILE [--svg DIR] [--plot CSV]..., not '%s'", argv[i]);
+    }
+    return write_report(in, &q, res);
 }
 
 /* ------------------------------------------------------------------ */
 /* vmlab report SCRIPT -o FILE [--svg DIR] [--every N | --ticks N]     */
 
 struct report_run {
-    const char *out, *svg;
+    struct report_req q;
+    struct csv_plot cp[REPORT_MAX_PLOTS];   /* read before the script runs */
+    vml_plot    pl[REPORT_MAX_PLOTS];
     unsigned    clock;
     uint64_t    every;
 };
@@ -380,7 +460,7 @@ static int report_after(struct interp *in, void *ctx)
         return EXIT_SCRIPT;
     }
     result_reset(&res);
-    if (write_report(in, r->out, r->svg, &res) != RC_OK) {
+    if (write_report_plots(in, r->q.out, r->q.svg, r->pl, r->q.n_plots, &res) != RC_OK) {
         if (res.fail == FAIL_STATUS)
             fprintf(in->errout, "vmlab report: %s: %s\n", vml_strerror(res.st), res.detail);
         else
@@ -393,32 +473,36 @@ static int report_after(struct interp *in, void *ctx)
 static int report_usage(const char *why)
 {
     fprintf(stderr, "vmlab report: %s\n"
-                    "usage: vmlab report SCRIPT -o FILE.html [--svg DIR] "
+                    "usage: vmlab report SCRIPT -o FILE.html [--svg DIR] [--plot CSV]... "
                     "[--every N | --ticks N]\n", why);
     return EXIT_SCRIPT;
 }
 
 int cmd_report(int argc, char **argv)
 {
-    struct report_run r = { NULL, NULL, VML_CLOCK_ACCESSES, 1 };
+    struct report_run r;
     struct run_hooks hooks = { report_before, report_after, &r };
     const char *script = NULL;
+    char why_plot[512];
     int k, st;
 
+    memset(&r, 0, sizeof r);
+    r.clock = VML_CLOCK_ACCESSES;
+    r.every = 1;
     for (k = 2; k < argc; k++) {
-        const char *a = argv[k];
-        if (strcmp(a, "-o") == 0 || strcmp(a, "--svg") == 0 || strcmp(a, "--every") == 0 ||
-            strcmp(a, "--ticks") == 0) {
+        const char *a = argv[k], *why = NULL;
+        int opt = report_option(&r.q, argc, argv, &k, &why);
+        if (opt < 0)
+            return report_usage(why);
+        if (opt > 0)
+            continue;
+        if (strcmp(a, "-o") == 0 || strcmp(a, "--every") == 0 || strcmp(a, "--ticks") == 0) {
             char *end;
             unsigned long long v;
             if (k + 1 == argc)
                 return report_usage("an option needs a value after it");
             if (a[1] == 'o') {
-                r.out = argv[++k];
-                continue;
-            }
-            if (a[2] == 's') {
-                r.svg = argv[++k];
+                r.q.out = argv[++k];
                 continue;
             }
             errno = 0;
@@ -437,10 +521,16 @@ int cmd_report(int argc, char **argv)
     }
     if (script == NULL)
         return report_usage("no SCRIPT to run");
-    if (r.out == NULL || r.out[0] == '\0')
+    if (r.q.out == NULL || r.q.out[0] == '\0')
         return report_usage("no -o FILE.html to write");
+    if (read_plots(&r.q, r.cp, r.pl, why_plot, sizeof why_plot) != 0) {
+        fprintf(stderr, "vmlab report: %s\n", why_plot);
+        return EXIT_SCRIPT;               /* before the script: nothing ran */
+    }
     cli_sigint_install();
     st = script_run_file_hooked(script, stdout, stderr, &hooks);
+    for (k = 0; k < (int)r.q.n_plots; k++)
+        csv_plot_free(&r.cp[k]);
     if (cli_interrupted()) {
         fflush(stdout);
         cli_sigint_reraise();

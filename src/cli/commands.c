@@ -650,14 +650,18 @@ static const struct cmd cmds[] = {
   "later records too, until record off.  Without arguments: what is being\n"
   "recorded.",
   "record accesses 100", M, h_record },
-{ "report", NULL, "Pictures", 1, 3, "FILE [--svg DIR]",
+{ "report", NULL, "Pictures", 1, -1, "FILE [--svg DIR] [--plot CSV]...",
   "write the HTML report of the state now (and what was recorded)",
   "Writes one self-contained HTML file (inline SVG and CSS, no script, no\n"
   "network): RAMMap's Use Counts and physical pages, the standby list by\n"
   "priority, VMMap's view of every process, page-table and VAD trees, and\n"
   "the timelines recorded so far.  --svg DIR also writes each chart as an SVG\n"
-  "file in DIR.  FILE is relative to the directory vmlab runs in.  vmlab\n"
-  "report SCRIPT -o FILE runs a script with a recorder and reports its end.",
+  "file in DIR.  --plot CSV adds a plot of the curves in a CSV file (a header\n"
+  "x,series...; miss-ratio curves, say: docs/pictures.md).  FILE is relative\n"
+  "to the directory vmlab runs in.\n"
+  "vmlab report SCRIPT -o FILE [--svg DIR] [--plot CSV]... runs a script with\n"
+  "a recorder from its first line (every access; --every N accesses or\n"
+  "--ticks N ticks) and reports the state it ends in.",
   "report state.html", M, h_report },
 };
 

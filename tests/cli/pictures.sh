@@ -65,6 +65,22 @@ check_usage "one SCRIPT only" "$tmp/lists.vms" "$tmp/lists.vms" -o "$tmp/r.html"
 check_usage "unknown option" "$tmp/lists.vms" -o "$tmp/r.html" --pdf
 check_usage "take a count of at least 1" "$tmp/lists.vms" -o "$tmp/r.html" --every 0
 check_usage "cannot open" "$tmp/missing.vms" -o "$tmp/r.html"
+check_usage "--plot needs a CSV file after it" "$tmp/lists.vms" -o "$tmp/r.html" --plot
+check_usage "cannot open the plot" "$tmp/lists.vms" -o "$tmp/r.html" --plot "$tmp/none.csv"
+# A bad plot file is refused before the script runs, naming its line and column.
+printf 'frames,lru\n1,1\n2,0.5x\n' >"$tmp/cell.csv"
+check_usage "cell.csv:3: column 2 (lru): '0.5x' is not a finite number" \
+    "$tmp/lists.vms" -o "$tmp/r.html" --plot "$tmp/cell.csv"
+grep -q 'Frame map' "$tmp/u.out" && fail "the script ran before its bad --plot was refused"
+printf '# y: miss ratio\nframes,lru\n2,1\n1,1\n' >"$tmp/back.csv"
+check_usage "back.csv:4: x 1 is less than the x before it (2)" \
+    "$tmp/lists.vms" -o "$tmp/r.html" --plot "$tmp/back.csv"
+printf 'frames,lru,opt\n1,1\n' >"$tmp/ragged.csv"
+check_usage "ragged.csv:2: 2 columns, the header has 3" \
+    "$tmp/lists.vms" -o "$tmp/r.html" --plot "$tmp/ragged.csv"
+printf 'frames\n1\n' >"$tmp/alone.csv"
+check_usage "alone.csv:1: the header names x and no series" \
+    "$tmp/lists.vms" -o "$tmp/r.html" --plot "$tmp/alone.csv"
 [ -e "$tmp/r.html" ] && fail "a failed vmlab report wrote its file"
 
 # A report, its charts as SVG files: 3 machine charts, space and vad of
@@ -90,6 +106,26 @@ mkdir -p "$tmp/cwd"
 printf 'machine ram=4M\nprocess A\nreport here.html\nreport again.html\n' >"$tmp/cwd/in.vms"
 (cd "$tmp/cwd" && "$vmlab" run in.vms >/dev/null 2>&1) || fail "report in a script"
 cmp -s "$tmp/cwd/here.html" "$tmp/cwd/again.html" || fail "two reports of one state differ"
+
+# --plot: a plot of the CSV's curves in the report and as plot-1.svg, with
+# its title, its axes, a line per series (an empty cell: no point there).
+printf '# title: Two curves\n# y: miss ratio\nframes,lru,opt\n1,1,1\n2,0.5,\n4,0.25,0.2\n' \
+    >"$tmp/cwd/mrc.csv"
+printf 'machine ram=4M\nprocess A\nreport p.html --plot mrc.csv --svg svgp\n' >"$tmp/cwd/p.vms"
+(cd "$tmp/cwd" && "$vmlab" run p.vms >/dev/null 2>&1) || fail "report --plot in a script"
+svg=$tmp/cwd/svgp/plot-1.svg
+[ -s "$svg" ] || fail "no plot-1.svg"
+[ "$(grep -o '<polyline class="series' "$svg" | wc -l)" = 2 ] || fail "plot-1.svg: not 2 series"
+grep -q '>miss ratio</text>' "$svg" && grep -q '>frames</text>' "$svg" &&
+    grep -q '>Two curves</text>' "$svg" || fail "plot-1.svg: no title or axis names"
+grep -q 'opt: (1, 1) (4, 0.2)' "$svg" || fail "plot-1.svg: the empty cell made a point"
+grep -q 'data-chart="plot-1"' "$tmp/cwd/p.html" || fail "the report has no plot-1"
+printf 'machine ram=4M\nreport q.html --plot ragged.csv\n' >"$tmp/cwd/q.vms"
+cp "$tmp/ragged.csv" "$tmp/cwd/"
+(cd "$tmp/cwd" && "$vmlab" run q.vms >"$tmp/q.out" 2>&1)
+[ $? = 2 ] && grep -q 'q.vms:2: error: ragged.csv:2: 2 columns' "$tmp/q.out" ||
+    fail "a bad --plot in a script: $(cat "$tmp/q.out")"
+[ -e "$tmp/cwd/q.html" ] && fail "a report with a bad --plot was written"
 
 [ "$fails" -eq 0 ] && echo "pictures: all held"
 exit $((fails > 0))

@@ -59,7 +59,18 @@ vmmap A --json
 vmmap B --json
 vmmap C --json
 END
-"$vmlab" report "$tmp/scene.vms" -o "$tmp/report.html" >"$tmp/scene.out" 2>&1 ||
+# A plot from a CSV file (--plot): the faults of every policy that runs
+# alone, with 1 to 5 frames, on Belady's string, as vmlab policy counts them.
+refs=1,2,3,4,1,2,5,1,2,3,4,5
+for f in 1 2 3 4 5; do "$vmlab" policy -p all -f $f $refs --json >"$tmp/pol$f.json"; done
+n_pol=$(jq '.policies | length' "$tmp/pol1.json")
+{
+    echo "# title: Faults of every policy on $refs"
+    echo "# y: faults"
+    echo "frames,$(jq -r '[.policies[].policy] | join(",")' "$tmp/pol1.json")"
+    for f in 1 2 3 4 5; do echo "$f,$(jq -r '[.policies[].faults] | join(",")' "$tmp/pol$f.json")"; done
+} >"$tmp/faults.csv"
+"$vmlab" report "$tmp/scene.vms" -o "$tmp/report.html" --plot "$tmp/faults.csv" >"$tmp/scene.out" 2>&1 ||
     { fail "vmlab report: $(tail -5 "$tmp/scene.out")"; exit 1; }
 grep '^{' "$tmp/scene.out" >"$tmp/views.json"
 
@@ -94,10 +105,12 @@ done
     fail "$(count '<g class="vadnode"') tree nodes, $vads VADs"
 [ "$(count '<details class="pt"')" = "$pts" ] ||
     fail "$(count '<details class="pt"') page tables drawn, the processes have $pts"
-# lists 5, faults 4, commit 2, working sets 3
-[ "$(count '<polyline class="series')" = 14 ] ||
-    fail "$(count '<polyline class="series') timeline series, not 14"
-[ "$(count '<svg class="chart"')" = 13 ] || fail "$(count '<svg class="chart"') charts, not 13"
+# lists 5, faults 4, commit 2, working sets 3; then a line per policy
+[ "$n_pol" -ge 12 ] || fail "vmlab policy -p all ran $n_pol policies"
+[ "$(count '<polyline class="series')" = $((14 + n_pol)) ] ||
+    fail "$(count '<polyline class="series') series, not 14 timeline series and $n_pol policies"
+[ "$(count '<svg class="chart"')" = 14 ] || fail "$(count '<svg class="chart"') charts, not 14"
+[ "$(count 'data-chart="plot-1"')" = 1 ] || fail "no chart of the --plot file"
 
 # 3. The tables hold the --json views' numbers.
 cell() { grep -o "data-k=\"$1\">[0-9]*<" "$tmp/dom.html" | head -1 | grep -o '[0-9]*<' | tr -d '<'; }
@@ -129,6 +142,16 @@ for pid in 1 2 3; do
             "select(.view == \"vmmap\" and .pid == $pid) | .types[] | select(.type == \"Total\") | .${f#*:}"
     done
 done
+
+# The plot's table holds vmlab policy's counts: FIFO's 9 faults with 3
+# frames and 10 with 4 (Belady's anomaly), every policy with 5 frames.
+grep -q 'id="t-plot-1"' "$tmp/dom.html" || fail "no table beside the plot"
+point() { grep -c "<tr><td>$1</td><td class=\"n\">$2</td><td class=\"n\">$3</td></tr>" "$tmp/dom.html"; }
+[ "$(point fifo 3 9)" = 1 ] && [ "$(point fifo 4 10)" = 1 ] ||
+    fail "the plot's table lacks FIFO's Belady anomaly (3 frames: 9, 4 frames: 10)"
+while read -r name faults; do
+    [ "$(point "$name" 5 "$faults")" = 1 ] || fail "the plot's table: $name with 5 frames is not $faults"
+done < <(jq -r '.policies[] | "\(.policy) \(.faults)"' "$tmp/pol5.json")
 
 # 4. A screenshot, not blank: many colours and ink on a good part of it.
 browse --screenshot="$tmp/shot.png" --window-size=1280,1600 --hide-scrollbars \
