@@ -40,7 +40,7 @@ CLI_HDR := $(wildcard src/cli/*.h)
 B  := build
 TB := build/test
 FZ := build/fuzz
-FUZZ_BIN := $(FZ)/fuzz_api $(FZ)/fuzz_script $(FZ)/fuzz_pe $(FZ)/fuzz_elf
+FUZZ_BIN := $(FZ)/fuzz_api $(FZ)/fuzz_script $(FZ)/fuzz_pe $(FZ)/fuzz_elf $(FZ)/fuzz_plotcsv
 # Seconds of each fuzz target in make test.
 FUZZ_TEST_TIME ?= 5
 LIB_OBJ  := $(LIB_SRC:%.c=$(B)/%.o)
@@ -154,6 +154,10 @@ $(FZ)/%.o: %.c $(LIB_HDR)
 $(FUZZ_LIB_OBJ): | deps-fuzz
 $(FZ)/fuzz_api: tests/fuzz/fuzz_api.c $(FUZZ_LIB_OBJ)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -Iinclude $^ -o $@
+# report --plot's CSV reader (the CLI's plotcsv.c) on the library.
+$(FZ)/fuzz_plotcsv: tests/fuzz/fuzz_plotcsv.c src/cli/plotcsv.c $(CLI_HDR) $(FUZZ_LIB_OBJ)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -Iinclude -Isrc/cli tests/fuzz/fuzz_plotcsv.c \
+	    src/cli/plotcsv.c $(FUZZ_LIB_OBJ) -lm -o $@
 $(FZ)/fuzz_script: tests/fuzz/fuzz_script.c $(FUZZ_CLI_SRC) $(CLI_HDR) $(FUZZ_LIB_OBJ)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -Iinclude -Isrc/cli tests/fuzz/fuzz_script.c \
 	    $(FUZZ_CLI_SRC) $(FUZZ_LIB_OBJ) $(CLI_LIBS) -o $@

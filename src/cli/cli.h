@@ -459,6 +459,9 @@ struct csv_plot {
 /* Reads path as plot number k: 0, or -1 with err naming the file, line,
 ** column and problem (docs/pictures.md gives the format). */
 int  csv_plot_read(const char *path, unsigned k, struct csv_plot *p, char *err, size_t size);
+/* The same on text[0..len) read from a file called name. */
+int  csv_plot_parse(const char *name, const char *text, size_t len, unsigned k,
+                    struct csv_plot *p, char *err, size_t size);
 void csv_plot_free(struct csv_plot *p);
 
 /* tour.c */

@@ -295,24 +295,21 @@ static int slurp(const char *path, vml_text *t, char *err, size_t size)
     return 0;
 }
 
-int csv_plot_read(const char *path, unsigned k, struct csv_plot *p, char *err, size_t size)
+int csv_plot_parse(const char *name, const char *text, size_t len, unsigned k,
+                   struct csv_plot *p, char *err, size_t size)
 {
     struct col cols[CSV_MAX_SERIES + 1];
-    vml_text t = {0};
     size_t n_cols = 0, i;
     int rc;
-    const char *base = strrchr(path, '/');
+    const char *base = strrchr(name, '/');
 
     memset(p, 0, sizeof *p);
     memset(cols, 0, sizeof cols);
     if (size > 0)
         err[0] = '\0';
-    rc = slurp(path, &t, err, size);
-    if (rc == 0)
-        rc = parse_text(path, t.s ? t.s : "", t.len, p, cols, &n_cols, err, size);
-    vml_text_free(&t);
+    rc = parse_text(name, text, len, p, cols, &n_cols, err, size);
     if (rc == 0 && p->title == NULL)
-        p->title = dup_range(base ? base + 1 : path, strlen(base ? base + 1 : path));
+        p->title = dup_range(base ? base + 1 : name, strlen(base ? base + 1 : name));
     if (rc == 0 && p->y_label == NULL)
         p->y_label = dup_range("value", 5);
     if (rc == 0 && (p->series = calloc(n_cols, sizeof *p->series)) == NULL)
@@ -324,7 +321,7 @@ int csv_plot_read(const char *path, unsigned k, struct csv_plot *p, char *err, s
             rc = -1;
     if (rc != 0) {
         if (size > 0 && err[0] == '\0')
-            set_err(err, size, "%s: out of memory", path);
+            set_err(err, size, "%s: out of memory", name);
         for (i = 0; i < CSV_MAX_SERIES + 1; i++) {
             free(cols[i].name);
             free(cols[i].x);
@@ -340,4 +337,19 @@ int csv_plot_read(const char *path, unsigned k, struct csv_plot *p, char *err, s
     p->plot = (vml_plot){ p->id, p->title, p->x_label, "", p->y_label, "", 0,
                           p->series, p->n_series };
     return 0;
+}
+
+int csv_plot_read(const char *path, unsigned k, struct csv_plot *p, char *err, size_t size)
+{
+    vml_text t = {0};
+    int rc;
+
+    memset(p, 0, sizeof *p);
+    if (size > 0)
+        err[0] = '\0';
+    rc = slurp(path, &t, err, size);
+    if (rc == 0)
+        rc = csv_plot_parse(path, t.s ? t.s : "", t.len, k, p, err, size);
+    vml_text_free(&t);
+    return rc;
 }

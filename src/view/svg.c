@@ -70,7 +70,7 @@ void sv_num(vml_text *t, double v)
 
     if (!isfinite(v))
         v = 0;
-    if (v == (double)(long long)v && v < 1e15 && v > -1e15) {
+    if (v < 1e15 && v > -1e15 && v == (double)(long long)v) {   /* in range first */
         vml_text_printf(t, "%lld", (long long)v);
         return;
     }
@@ -86,7 +86,7 @@ void sv_num(vml_text *t, double v)
 /* A tick label: integers in full, others with up to 4 significant digits. */
 static void tick_label(vml_text *t, double v)
 {
-    if (v == (double)(long long)v && v < 1e15 && v > -1e15)
+    if (v < 1e15 && v > -1e15 && v == (double)(long long)v)
         vml_text_printf(t, "%lld", (long long)v);
     else
         vml_text_printf(t, "%.4g", v);

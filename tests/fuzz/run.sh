@@ -3,8 +3,8 @@
 #                                         fuzz each target for SECONDS
 # tests/fuzz/run.sh --regress FUZZDIR     run every kept input once
 #
-# Targets: FUZZDIR/fuzz_api, fuzz_script, fuzz_pe and fuzz_elf (make fuzz
-# builds them).  Each fuzzes a corpus in WORKDIR/corpus-TARGET (WORKDIR
+# Targets: FUZZDIR/fuzz_api, fuzz_script, fuzz_pe, fuzz_elf and fuzz_plotcsv
+# (make fuzz builds them).  Each fuzzes a corpus in WORKDIR/corpus-TARGET (WORKDIR
 # defaults to FUZZDIR: make fuzz's corpus grows from run to run), seeded
 # from tests/fuzz/seeds/TARGET and tests/fuzz/regress/TARGET; the script
 # target also from every scenario under tests/scenarios, the PE and ELF
@@ -18,7 +18,7 @@ set -u
 export ASAN_OPTIONS=${ASAN_OPTIONS:-allocator_may_return_null=1:detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 here=$(cd "$(dirname "$0")" && pwd)
-targets="api script pe elf"
+targets="api script pe elf plotcsv"
 tb=${VMLAB_TB:-build/test}
 
 if [ "${1:-}" = "--regress" ]; then

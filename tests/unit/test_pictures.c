@@ -155,6 +155,22 @@ static void bad_plots_are_refused_naming_the_point(void **state)
     tu_assert_eq(VML_E_INVALID, vml_plot_check(&pl, err, sizeof err));
 }
 
+/* Regression (fuzz_plotcsv, y_2e23_cast_to_long_long): a tick or a value
+** past the range of long long was cast to it to see if it was whole. */
+static void values_past_long_long_plot_without_overflow(void **state)
+{
+    static const double x[3] = { 2, 4, 6 }, y[3] = { 0.5, 2e23, -3e30 };
+    vml_series ser = { "huge", x, y, 3 };
+    vml_plot pl = { "huge", "Huge values", "x", "", "y", "", 0, &ser, 1 };
+    vml_text t = {0};
+    (void)state;
+
+    tu_assert_eq(VML_OK, vml_plot_svg(&pl, &t));
+    assert_true(xml_balanced(t.s));
+    assert_non_null(strstr(t.s, "huge: (2, 0.5) (4, 2e+23) (6, -3e+30)"));
+    vml_text_free(&t);
+}
+
 /* ---- the report ---------------------------------------------------------------- */
 
 static void a_report_holds_every_chart_and_the_callers_plots(void **state)
@@ -348,6 +364,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(synthetic_curves_plot_as_one_svg),
         cmocka_unit_test(bad_plots_are_refused_naming_the_point),
+        cmocka_unit_test(values_past_long_long_plot_without_overflow),
         cmocka_unit_test_setup_teardown(a_report_holds_every_chart_and_the_callers_plots,
                                         rig_setup, rig_teardown),
         cmocka_unit_test_setup_teardown(the_vad_tree_comes_back_from_the_levels, rig_setup,
