@@ -12,8 +12,9 @@
 **         significant digits, the same bytes for the same value (the
 **         report of one state is the same file every time).
 **   RPT3  Colours come from classes (c0..c11 of the palette, one per
-**         kind, list or series), never from code at the drawing site, so
-**         the stylesheet alone decides them and a new kind gets one.
+**         kind, list or series; past twelve series, dashes d1..d3 too),
+**         never from code at the drawing site, so the stylesheet alone
+**         decides them and a new kind gets one.
 */
 #ifndef VML_VIEW_SVG_H
 #define VML_VIEW_SVG_H
