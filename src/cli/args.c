@@ -7,6 +7,7 @@
 ** RC_ERROR; none changes the machine.
 */
 #include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -285,5 +286,20 @@ enum rc arg_name(struct interp *in, const char *word, const char *what, char **o
     }
     if ((*out = strdup(word)) == NULL)
         return cli_error(in, "out of memory");
+    return RC_OK;
+}
+
+/* A file name: as arg_name, but in a sandboxed run (the fuzz target) only
+** a name inside the machine's file directory: no absolute path, no "..". */
+enum rc arg_file_name(struct interp *in, const char *word, const char *what, char **out)
+{
+    if (arg_name(in, word, what, out) != RC_OK)
+        return RC_ERROR;
+    if (in->sandbox && ((*out)[0] == '/' || strstr(*out, "..") != NULL)) {
+        free(*out);
+        *out = NULL;
+        return cli_error(in, "only files of the machine's file directory in this run (no "
+                         "host files)");
+    }
     return RC_OK;
 }

@@ -22,50 +22,22 @@
 **   SCR8   An error inside a block is printed where it happens, with the
 **          blocks, calls and sourced files around it, and stops the
 **          outermost block (RC_STOP travels up; nothing is printed twice).
-**   SCR9   Calls nest at most DEF_MAX_DEPTH deep, blocks and calls
-**          together at most CTX_MAX: no script exhausts the C stack.
-**   SCR10  A running def's body stays alive when the def is redefined
-**          (refs counts the table's reference and every running call).
+**   SCR9   Blocks and calls together nest at most CTX_MAX deep (calls
+**          alone DEF_MAX_DEPTH, def.c): no script exhausts the C stack.
+**   SCR10  (def.c) A running def's body survives its redefinition.
 **   SCR11  With in->max_steps set (the fuzz target), no run executes more
 **          than that many lines and passes.
 */
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
-
-#define DEF_MAX_DEPTH 64
+#include "block.h"
 
 enum kw { KW_NONE, KW_REPEAT, KW_FOR, KW_IF, KW_DEF, KW_ELSE, KW_END };
 
 static const char *const kw_names[] = { "", "repeat", "for", "if", "def", "else", "end" };
 
 const char *const script_keywords[] = { "repeat", "for", "if", "def", "else", "end", NULL };
-
-enum node_kind { N_LINE, N_REPEAT, N_FOR, N_IF, N_DEF };
-
-struct node {
-    enum node_kind kind;
-    unsigned       line;
-    char          *text;        /* the line (N_LINE) or the block's header */
-    struct words   ws;          /* a block: the header's words */
-    struct node   *body;
-    size_t         n_body;
-    struct node   *alt;         /* N_IF: the else part */
-    size_t         n_alt;
-    int            has_else;
-};
-
-struct def {
-    char        *name;
-    char       **params;        /* without the '$' */
-    size_t       n_params;
-    struct node *body;
-    size_t       n_body;
-    const char  *file;          /* kept by interp_keep */
-    unsigned     line;
-    unsigned     refs;          /* SCR10 */
-};
 
 /* The keyword a line starts with, if any. */
 static enum kw keyword(const char *line)
@@ -93,7 +65,7 @@ static int opens_block(enum kw k)
 /* ------------------------------------------------------------------ */
 /* Trees                                                               */
 
-static void nodes_free(struct node *v, size_t n)
+void nodes_free(struct node *v, size_t n)
 {
     size_t i;
 
@@ -116,9 +88,6 @@ static struct node *node_push(struct node **v, size_t *n)
     memset(&nv[*n], 0, sizeof nv[*n]);
     return &nv[(*n)++];
 }
-
-static enum rc nodes_copy(struct interp *in, const struct node *src, size_t n,
-                          struct node **out, size_t *n_out);
 
 static enum rc node_copy(struct interp *in, const struct node *s, struct node *d)
 {
@@ -147,8 +116,8 @@ static enum rc node_copy(struct interp *in, const struct node *s, struct node *d
     return nodes_copy(in, s->alt, s->n_alt, &d->alt, &d->n_alt);
 }
 
-static enum rc nodes_copy(struct interp *in, const struct node *src, size_t n,
-                          struct node **out, size_t *n_out)
+enum rc nodes_copy(struct interp *in, const struct node *src, size_t n, struct node **out,
+                   size_t *n_out)
 {
     size_t i;
 
@@ -299,10 +268,8 @@ static enum rc parse_seq(struct interp *in, const struct src_line *v, size_t n, 
 /* ------------------------------------------------------------------ */
 /* Running                                                             */
 
-static enum rc exec_seq(struct interp *in, const struct node *v, size_t n);
-
 /* Prints an error where it happened (SCR8); the blocks around stop. */
-static enum rc stop_here(struct interp *in, enum rc rc)
+enum rc block_stop_here(struct interp *in, enum rc rc)
 {
     if (rc == RC_ERROR || rc == RC_FATAL) {
         script_report(in, rc);
@@ -356,7 +323,7 @@ static enum rc header_num(struct interp *in, const struct words *ws, size_t from
     return rc;
 }
 
-static enum rc ctx_push(struct interp *in, struct ctx c)
+enum rc block_ctx_push(struct interp *in, struct ctx c)
 {
     if (in->n_ctx >= CTX_MAX)
         return cli_error(in, "blocks and calls nested too deeply (%d)", CTX_MAX);
@@ -370,14 +337,14 @@ static enum rc exec_repeat(struct interp *in, const struct node *nd)
     enum rc rc;
 
     if (header_num(in, &nd->ws, 1, nd->ws.n, "repeat's count", &n) != RC_OK ||
-        ctx_push(in, (struct ctx){ CTX_REPEAT, in->file, nd->line, NULL, 0, n }) != RC_OK)
-        return stop_here(in, RC_ERROR);
+        block_ctx_push(in, (struct ctx){ CTX_REPEAT, in->file, nd->line, NULL, 0, n }) != RC_OK)
+        return block_stop_here(in, RC_ERROR);
     rc = RC_OK;
     for (pass = 1; pass <= n && rc == RC_OK && !in->done; pass++) {
         in->ctx[in->n_ctx - 1].pass = pass;
         in->line = nd->line;
         if ((rc = step(in)) != RC_OK)
-            rc = stop_here(in, rc);
+            rc = block_stop_here(in, rc);
         else
             rc = exec_seq(in, nd->body, nd->n_body);
     }
@@ -458,15 +425,15 @@ static enum rc exec_for(struct interp *in, const struct node *nd)
     enum rc rc = RC_OK;
 
     if (for_range(in, &nd->ws, &a, &b, &s) != RC_OK ||
-        ctx_push(in, (struct ctx){ CTX_FOR, in->file, nd->line, var, a, 0 }) != RC_OK)
-        return stop_here(in, RC_ERROR);
+        block_ctx_push(in, (struct ctx){ CTX_FOR, in->file, nd->line, var, a, 0 }) != RC_OK)
+        return block_stop_here(in, RC_ERROR);
     down = a > b;
     for (v = a; rc == RC_OK && !in->done;) {
         in->ctx[in->n_ctx - 1].pass = v;
         in->line = nd->line;
         value_set_num(&val, v);
         if ((rc = step(in)) != RC_OK || var_set(in, var, strlen(var), &val) != 0) {
-            rc = stop_here(in, rc != RC_OK ? rc : cli_error(in, "out of memory"));
+            rc = block_stop_here(in, rc != RC_OK ? rc : cli_error(in, "out of memory"));
             break;
         }
         rc = exec_seq(in, nd->body, nd->n_body);
@@ -486,198 +453,20 @@ static enum rc exec_if(struct interp *in, const struct node *nd)
     enum rc rc;
 
     if (text == NULL)
-        return stop_here(in, cli_error(in, "out of memory"));
+        return block_stop_here(in, cli_error(in, "out of memory"));
     rc = expr_eval(in, text, &v);
     free(text);
     if (rc == RC_OK)
-        rc = ctx_push(in, (struct ctx){ CTX_IF, in->file, nd->line, NULL, 0, 0 });
+        rc = block_ctx_push(in, (struct ctx){ CTX_IF, in->file, nd->line, NULL, 0, 0 });
     if (rc != RC_OK) {
         value_free(&v);
-        return stop_here(in, RC_ERROR);
+        return block_stop_here(in, RC_ERROR);
     }
     truth = v.kind == VAL_NUM ? v.num != 0 : v.len != 0;
     value_free(&v);
     rc = truth ? exec_seq(in, nd->body, nd->n_body) : exec_seq(in, nd->alt, nd->n_alt);
     in->n_ctx--;
     return rc;
-}
-
-/* ------------------------------------------------------------------ */
-/* def                                                                 */
-
-static void def_release(struct def *d)
-{
-    size_t i;
-
-    if (--d->refs > 0)
-        return;
-    free(d->name);
-    for (i = 0; i < d->n_params; i++)
-        free(d->params[i]);
-    free(d->params);
-    nodes_free(d->body, d->n_body);
-    free(d);
-}
-
-static struct def *def_find(const struct interp *in, const char *name)
-{
-    size_t i;
-
-    for (i = 0; i < in->n_defs; i++)
-        if (strcmp(in->defs[i]->name, name) == 0)
-            return in->defs[i];
-    return NULL;
-}
-
-/* Runs a def node: the command is (re)defined. */
-static enum rc exec_def(struct interp *in, const struct node *nd)
-{
-    struct def *d = calloc(1, sizeof *d), *old;
-    struct def **nv;
-    size_t i;
-
-    if (d == NULL)
-        return stop_here(in, cli_error(in, "out of memory"));
-    d->refs = 1;
-    d->line = nd->line;
-    d->file = interp_keep(in, in->file);
-    d->name = strdup(nd->ws.w[1]);
-    d->n_params = nd->ws.n - 2;
-    d->params = calloc(d->n_params ? d->n_params : 1, sizeof *d->params);
-    if (d->file == NULL || d->name == NULL || d->params == NULL)
-        goto oom;
-    for (i = 0; i < d->n_params; i++)
-        if ((d->params[i] = strdup(nd->ws.w[i + 2] + 1)) == NULL)
-            goto oom;
-    if (nodes_copy(in, nd->body, nd->n_body, &d->body, &d->n_body) != RC_OK)
-        goto fail;
-    old = def_find(in, d->name);
-    if (old != NULL) {
-        for (i = 0; in->defs[i] != old; i++)
-            ;
-        in->defs[i] = d;
-        def_release(old);
-        return RC_OK;
-    }
-    nv = realloc(in->defs, (in->n_defs + 1) * sizeof *nv);
-    if (nv == NULL)
-        goto oom;
-    in->defs = nv;
-    in->defs[in->n_defs++] = d;
-    return RC_OK;
-oom:
-    cli_error(in, "out of memory");
-fail:
-    def_release(d);
-    return stop_here(in, RC_ERROR);
-}
-
-/* A call's argument: an expression, or a bare name that is no constant (a
-** process name) as a string. */
-static enum rc call_arg(struct interp *in, const char *word, struct value *out)
-{
-    uint64_t v;
-
-    if (is_ident_word(word) && vml_const_lookup(word, &v) != VML_OK)
-        return value_set_str(out, word, strlen(word)) == 0 ? RC_OK
-               : cli_error(in, "out of memory");
-    return expr_eval(in, word, out);
-}
-
-struct saved_var {
-    int          had;
-    struct value v;
-};
-
-static enum rc def_call(struct interp *in, struct def *d, size_t argc, char **argv)
-{
-    struct value *args;
-    struct saved_var *saved;
-    const char *caller_file = in->file;
-    unsigned caller_line = in->line;
-    size_t i;
-    enum rc rc = RC_OK;
-
-    if (argc != d->n_params) {
-        vml_text b = {0};
-        for (i = 0; i < d->n_params; i++)
-            vml_text_printf(&b, " $%s", d->params[i]);
-        rc = cli_error(in, "%s takes %zu argument%s%s%s, not %zu", d->name, d->n_params,
-                       d->n_params == 1 ? "" : "s", d->n_params ? ":" : "", sb_str(&b), argc);
-        vml_text_free(&b);
-        return rc;
-    }
-    if (in->call_depth >= DEF_MAX_DEPTH)
-        return cli_error(in, "%s: calls nested %d deep (a def that calls itself without "
-                         "end?)", d->name, DEF_MAX_DEPTH);
-    args = calloc(argc + 1, sizeof *args);
-    saved = calloc(argc + 1, sizeof *saved);
-    if (args == NULL || saved == NULL) {
-        free(args);
-        free(saved);
-        return cli_error(in, "out of memory");
-    }
-    for (i = 0; i < argc; i++)
-        saved[i].had = -1;               /* not bound yet */
-    for (i = 0; i < argc && rc == RC_OK; i++)
-        rc = call_arg(in, argv[i], &args[i]);
-    for (i = 0; i < argc && rc == RC_OK; i++) {
-        const struct value *old = var_get(in, d->params[i], strlen(d->params[i]));
-        if ((old != NULL && value_copy(&saved[i].v, old) != 0) ||
-            var_set(in, d->params[i], strlen(d->params[i]), &args[i]) != 0)
-            rc = cli_error(in, "out of memory");
-        else
-            saved[i].had = old != NULL;
-    }
-    if (rc == RC_OK)
-        rc = ctx_push(in, (struct ctx){ CTX_CALL, caller_file, caller_line, d->name, 0, 0 });
-    if (rc == RC_OK) {
-        d->refs++;
-        in->call_depth++;
-        in->file = d->file;
-        rc = exec_seq(in, d->body, d->n_body);
-        in->file = caller_file;
-        in->line = caller_line;
-        in->call_depth--;
-        in->n_ctx--;
-        def_release(d);
-    }
-    for (i = argc; i-- > 0;) {
-        if (saved[i].had == 1)
-            var_set(in, d->params[i], strlen(d->params[i]), &saved[i].v);
-        else if (saved[i].had == 0)
-            var_unset(in, d->params[i], strlen(d->params[i]));
-        value_free(&saved[i].v);
-        value_free(&args[i]);
-    }
-    free(args);
-    free(saved);
-    return rc;
-}
-
-int script_def_find(const struct interp *in, const char *name)
-{
-    return def_find(in, name) != NULL;
-}
-
-int script_call(struct interp *in, const char *name, size_t argc, char **argv, enum rc *rc)
-{
-    struct def *d = def_find(in, name);
-
-    if (d == NULL)
-        return 0;
-    *rc = def_call(in, d, argc, argv);
-    return 1;
-}
-
-size_t script_def_count(const struct interp *in)
-{
-    return in->n_defs;
-}
-
-const char *script_def_name(const struct interp *in, size_t i)
-{
-    return i < in->n_defs ? in->defs[i]->name : NULL;
 }
 
 /* ------------------------------------------------------------------ */
@@ -697,11 +486,11 @@ static enum rc exec_node(struct interp *in, const struct node *nd)
         rc = step(in);
         if (rc == RC_OK)
             rc = script_line(in, nd->text);
-        return stop_here(in, rc);
+        return block_stop_here(in, rc);
     }
 }
 
-static enum rc exec_seq(struct interp *in, const struct node *v, size_t n)
+enum rc exec_seq(struct interp *in, const struct node *v, size_t n)
 {
     size_t i;
     enum rc rc = RC_OK;
@@ -812,12 +601,6 @@ int script_input_end(struct interp *in)
 
 void script_blocks_free(struct interp *in)
 {
-    size_t i;
-
     collect_clear(in);
-    for (i = 0; i < in->n_defs; i++)
-        def_release(in->defs[i]);
-    free(in->defs);
-    in->defs = NULL;
-    in->n_defs = 0;
+    defs_free(in);
 }

@@ -271,6 +271,7 @@ enum rc arg_proc(struct interp *in, const char *word, vml_proc **out);
 enum rc arg_name(struct interp *in, const char *word, const char *what, char **out);
 /* A name for a new process: well formed, not a scope word, not taken. */
 enum rc arg_new_proc_name(struct interp *in, const char *word);
+enum rc arg_file_name(struct interp *in, const char *word, const char *what, char **out);
 /* "system" or "cpu" followed by digits */
 int     is_scope_word(const char *s);
 enum rc arg_cpu(struct interp *in, const char *word, unsigned *out);
@@ -310,7 +311,7 @@ CLI_HANDLER(h_machine);   CLI_HANDLER(h_process);   CLI_HANDLER(h_terminate);
 CLI_HANDLER(h_cpu);       CLI_HANDLER(h_switch);    CLI_HANDLER(h_events);
 CLI_HANDLER(h_echo);      CLI_HANDLER(h_expect);    CLI_HANDLER(h_help);
 CLI_HANDLER(h_quit);      CLI_HANDLER(h_check);     CLI_HANDLER(h_layout);
-CLI_HANDLER(h_vars);      CLI_HANDLER(h_source);
+CLI_HANDLER(h_vars);      CLI_HANDLER(h_source);  CLI_HANDLER(h_format);
 CLI_HANDLER(h_valloc);    CLI_HANDLER(h_vallocex);  CLI_HANDLER(h_vfree);
 CLI_HANDLER(h_vprotect);  CLI_HANDLER(h_vquery);    CLI_HANDLER(h_rpm);
 CLI_HANDLER(h_wpm);       CLI_HANDLER(h_mmap);      CLI_HANDLER(h_munmap);

@@ -27,7 +27,7 @@ CLI_HANDLER(h_createprocess)
     char *path = NULL;
     vml_proc *p;
     unsigned flags = 0;
-    if (arg_new_proc_name(in, argv[0]) || arg_name(in, argv[1], "PATH", &path))
+    if (arg_new_proc_name(in, argv[0]) || arg_file_name(in, argv[1], "PATH", &path))
         return RC_ERROR;
     if (argc > 2) {
         if (strcmp(argv[2], "SUSPENDED") != 0 && strcmp(argv[2], "CREATE_SUSPENDED") != 0) {
@@ -55,7 +55,7 @@ CLI_HANDLER(h_loadlibrary)
     char *path = NULL;
     vml_va base = 0;
     (void)argc;
-    if (arg_proc(in, argv[0], &p) || arg_name(in, argv[1], "PATH", &path))
+    if (arg_proc(in, argv[0], &p) || arg_file_name(in, argv[1], "PATH", &path))
         return RC_ERROR;
     uint32_t e = vml_win_LoadLibrary(p, path, &base);
     free(path);
@@ -130,7 +130,7 @@ CLI_HANDLER(h_execve)
     char *path = NULL;
     vml_proc *p;
     (void)argc;
-    if (arg_new_proc_name(in, argv[0]) || arg_name(in, argv[1], "PATH", &path))
+    if (arg_new_proc_name(in, argv[0]) || arg_file_name(in, argv[1], "PATH", &path))
         return RC_ERROR;
     int e = vml_posix_execve(in->m, argv[0], path, &p);
     free(path);
@@ -151,7 +151,7 @@ CLI_HANDLER(h_dlopen)
     char *path = NULL;
     vml_va base = 0;
     (void)argc;
-    if (arg_proc(in, argv[0], &p) || arg_name(in, argv[1], "PATH", &path))
+    if (arg_proc(in, argv[0], &p) || arg_file_name(in, argv[1], "PATH", &path))
         return RC_ERROR;
     int e = vml_posix_dlopen(p, path, &base);
     free(path);

@@ -49,10 +49,15 @@ CLI_HANDLER(h_file)
 {
     char *name = NULL;
     uint64_t size = 0, seed = 0;
-    if (arg_name(in, argv[0], "NAME", &name) || arg_num(in, argv[1], "SIZE", &size) ||
+    if (arg_file_name(in, argv[0], "NAME", &name) || arg_size(in, argv[1], "SIZE", &size) ||
         (argc > 2 && arg_num(in, argv[2], "SEED", &seed))) {
         free(name);
         return RC_ERROR;
+    }
+    if (in->max_ram != 0 && size > in->max_ram) {     /* the fuzz target's disk */
+        free(name);
+        return cli_error(in, "file: at most %lluK in this run",
+                         (unsigned long long)(in->max_ram >> 10));
     }
     enum rc rc = lib_status(in, vml_file_create(in->m, name, size, seed, argc > 2), res);
     free(name);
@@ -65,7 +70,7 @@ CLI_HANDLER(h_filecheck)
     char *name = NULL;
     uint64_t off = 0, len = 0, seed = 0, bad = 0;
     (void)argc;
-    if (arg_name(in, argv[0], "NAME", &name) || arg_num(in, argv[1], "OFFSET", &off) ||
+    if (arg_file_name(in, argv[0], "NAME", &name) || arg_num(in, argv[1], "OFFSET", &off) ||
         arg_num(in, argv[2], "LEN", &len) || arg_num(in, argv[3], "SEED", &seed)) {
         free(name);
         return RC_ERROR;
@@ -90,7 +95,7 @@ CLI_HANDLER(h_createfile)
     uint32_t access = 0, disp = 0;
     vml_handle h = 0;
     (void)argc;
-    if (arg_proc(in, argv[0], &p) || arg_name(in, argv[1], "NAME", &name) ||
+    if (arg_proc(in, argv[0], &p) || arg_file_name(in, argv[1], "NAME", &name) ||
         arg_u32(in, argv[2], "ACCESS", &access) || arg_u32(in, argv[3], "DISPOSITION", &disp)) {
         free(name);
         return RC_ERROR;
@@ -211,7 +216,7 @@ CLI_HANDLER(h_open)
     char *name = NULL;
     int flags = 0, fd = -1;
     (void)argc;
-    if (arg_proc(in, argv[0], &p) || arg_name(in, argv[1], "NAME", &name) ||
+    if (arg_proc(in, argv[0], &p) || arg_file_name(in, argv[1], "NAME", &name) ||
         arg_int(in, argv[2], "FLAGS", &flags)) {
         free(name);
         return RC_ERROR;

@@ -184,6 +184,8 @@ static enum rc machine_key(struct interp *in, vml_config *cfg, const char *key, 
         ** copies it when it creates the machine */
         if (v[0] == '\0')
             return cli_error(in, "files= needs a directory path");
+        if (in->sandbox)         /* its files would be written: host files */
+            return cli_error(in, "files=PATH is not allowed in this run (no host files)");
         cfg->files_path = v;
     } else {
         return cli_error(in, "unknown machine key '%s' (%s)", key, MACHINE_KEYS);
@@ -361,11 +363,27 @@ CLI_HANDLER(h_process)
 {
     vml_proc *p = NULL;
     vml_status st;
+    struct value v = {0};
+    const char *name = argv[0];
+    enum rc rc = RC_OK;
 
     (void)argc;
-    if (arg_new_proc_name(in, argv[0]))
-        return RC_ERROR;
-    st = vml_proc_create(in->m, argv[0], &p);
+    if (argv[0][0] == '$' || argv[0][0] == '"') {     /* a name held in a string */
+        if (arg_value(in, argv[0], &v) != RC_OK)
+            return RC_ERROR;
+        if (v.kind != VAL_STR) {
+            value_free(&v);
+            return cli_error(in, "%s holds a number, not a process name", argv[0]);
+        }
+        name = v.str;
+    }
+    rc = arg_new_proc_name(in, name);
+    if (rc != RC_OK) {
+        value_free(&v);
+        return rc;
+    }
+    st = vml_proc_create(in->m, name, &p);
+    value_free(&v);
     if (st != VML_OK)
         return lib_status(in, st, res);
     value_set_num(&res->val, vml_proc_pid(p));

@@ -69,7 +69,9 @@ static const struct cmd cmds[] = {
 { "process", NULL, "Machine and processes", 1, 1, "NAME",
   "create a process; later commands name it",
   "Creates a process with an empty user address space (the kernel half is\n"
-  "shared by every process).  It is an error if NAME exists.  Value: the pid.",
+  "shared by every process).  It is an error if NAME exists.  NAME may be a\n"
+  "$variable or \"string\" holding it ($n = format P%d $i; process $n).\n"
+  "Value: the pid.",
   "process A", M | V, h_process },
 { "terminate", NULL, "Machine and processes", 1, 1, "PROCESS",
   "terminate a process, releasing its memory",
@@ -113,6 +115,13 @@ static const struct cmd cmds[] = {
   "%%, widths), the last words are their values: echo %d faults ($n).  See\n"
   "vmlab help scripting.",
   "echo base=$base size=($n * 2) \"two words\"", 0, h_echo },
+{ "format", NULL, "Script", 1, -1, "WORD...",
+  "value: the string echo would print",
+  "Builds a string as echo builds its line ($variables, (expressions),\n"
+  "\"strings\", % directives with their values last) and gives it as the\n"
+  "value: names made from numbers, for process, CreateFileMapping and the\n"
+  "like.",
+  "$name = format P%d $i", V, h_format },
 { "expect", NULL, "Script", 1, -1, "COMMAND... [OP VALUE | fails [REASON]]",
   "assert a value, a failure or an expression",
   "Forms:\n"

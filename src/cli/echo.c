@@ -239,15 +239,14 @@ static int split_values(struct interp *in, size_t argc, char **argv, size_t *n_v
     return -1;
 }
 
-CLI_HANDLER(h_echo)
+/* The text echo prints for its words (without the newline). */
+static enum rc echo_render(struct interp *in, size_t argc, char **argv, vml_text *b)
 {
-    vml_text b = {0};
     struct value *vals = NULL;
     struct echo_fmt f = { NULL, 0, 0 };
     size_t i, n_dir = 0, n_text;
     enum rc rc = RC_OK;
 
-    (void)res;
     if (split_values(in, argc, argv, &n_dir) != 0)
         return RC_ERROR;
     n_text = argc - n_dir;
@@ -262,14 +261,37 @@ CLI_HANDLER(h_echo)
     }
     for (i = 0; i < n_text && rc == RC_OK; i++) {
         if (i > 0)
-            vml_text_append(&b, " ", 1);
-        rc = interpolate(in, argv[i], n_dir > 0 ? &f : NULL, &b);
+            vml_text_append(b, " ", 1);
+        rc = interpolate(in, argv[i], n_dir > 0 ? &f : NULL, b);
     }
-    if (rc == RC_OK && in->quiet == 0)
-        fprintf(in->out, "%s\n", sb_str(&b));
     for (i = 0; i < n_dir; i++)
         value_free(&vals[i]);
     free(vals);
+    return rc;
+}
+
+CLI_HANDLER(h_echo)
+{
+    vml_text b = {0};
+    enum rc rc;
+
+    (void)res;
+    rc = echo_render(in, argc, argv, &b);
+    if (rc == RC_OK && in->quiet == 0)
+        fprintf(in->out, "%s\n", sb_str(&b));
+    vml_text_free(&b);
+    return rc;
+}
+
+/* format WORD...: value: the string echo would print (a name built from a
+** number: $name = format P%d $i). */
+CLI_HANDLER(h_format)
+{
+    vml_text b = {0};
+    enum rc rc = echo_render(in, argc, argv, &b);
+
+    if (rc == RC_OK && value_set_str(&res->val, sb_str(&b), b.len) != 0)
+        rc = cli_error(in, "out of memory");
     vml_text_free(&b);
     return rc;
 }

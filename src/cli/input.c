@@ -40,19 +40,56 @@ static int stream_line(struct interp *in, const char *line, size_t n)
     return script_input(in, line);
 }
 
+#define LINE_MAX_BYTES (1u << 20)   /* a longer line is not a script */
+
+/* The next line of f into *buf (with its newline, NUL-terminated): its
+** length, -1 at the end, -2 when it is longer than LINE_MAX_BYTES (the
+** rest of it is not read: `vmlab run /dev/zero` stops, not the host). */
+static ssize_t read_line(FILE *f, vml_text *buf)
+{
+    int c;
+
+    buf->len = 0;
+    if (buf->s != NULL)
+        buf->s[0] = '\0';
+    while ((c = getc(f)) != EOF) {
+        char ch = (char)c;
+        if (buf->len >= LINE_MAX_BYTES)
+            return -2;
+        vml_text_append(buf, &ch, 1);
+        if (buf->oom)
+            return -2;
+        if (c == '\n')
+            break;
+    }
+    if (c == EOF && buf->len == 0)
+        return -1;
+    return (ssize_t)buf->len;
+}
+
 void script_stream(struct interp *in, FILE *f)
 {
-    char *line = NULL;
-    size_t cap = 0;
+    vml_text line = {0};
     ssize_t n;
 
-    while ((n = getline(&line, &cap, f)) >= 0) {
+    while ((n = read_line(f, &line)) >= 0 || n == -2) {
         in->line++;
-        if (stream_line(in, line, (size_t)n))
+        if (n == -2) {
+            script_report(in, cli_error(in, "the line is longer than %u bytes (is this a "
+                                        "script?)", LINE_MAX_BYTES));
+            if (!in->interactive || in->terminal)
+                break;
+            while ((n = getc(f)) != EOF && n != '\n')
+                ;                              /* skip the rest of it */
+            if (n == EOF)
+                break;
+            continue;
+        }
+        if (stream_line(in, sb_str(&line), (size_t)n))
             break;
         fflush(in->out);
     }
-    free(line);
+    vml_text_free(&line);
 }
 
 /* A heap copy of the directory of path ("." when it has none). */

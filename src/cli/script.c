@@ -20,12 +20,8 @@
 **       ...", exit status 3.
 **   SCR4  in->status only grows: 0 < EXIT_EXPECT < EXIT_SCRIPT < EXIT_INTERNAL.
 */
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/types.h>
-#include <unistd.h>
 
 #include "cli.h"
 
@@ -233,7 +229,8 @@ void script_print_at(struct interp *in, const char *kind, const char *msg)
 {
     vml_text b = {0};
 
-    vml_text_printf(&b, "%s:%u: %s: %s", in->file, in->line, kind, msg);
+    sb_escaped(&b, in->file, strlen(in->file));      /* a file name may hold anything */
+    vml_text_printf(&b, ":%u: %s: %s", in->line, kind, msg);
     sb_context(&b, in);
     fflush(in->out);
     fprintf(in->errout, "%s\n", sb_str(&b));

@@ -24,4 +24,6 @@ expect_error "run a missing file" "cannot open '/nonexistent/x.vms': No such fil
 expect_error "an escape in a file name" "cannot open 'x\\x1b[31m.vms'" "$vmlab" run $'x\x1b[31m.vms'
 expect_error "an escape in a command" "unknown command '\\x1b[2J'" "$vmlab" $'\x1b[2J'
 expect_error "an escape in a help topic" "no help for 'a\\x07b'" "$vmlab" help $'a\x07b'
+expect_error "an endless line" "/dev/zero:1: error: the line is longer than 1048576 bytes" \
+    timeout 60 "$vmlab" run /dev/zero
 [ "$fails" -eq 0 ]

@@ -55,8 +55,29 @@ match() {
     }'
 }
 
-# run_session FILE LINE: runs the session in $tmp/session (commands and
-# expected outputs already split into $tmp/s.*).
+# first_difference EXPECTED ACTUAL CMDLINE: where they part, found
+# greedily ("..." skips to the next expected line's first occurrence):
+# the document's line and what the output has there.
+first_difference() {
+    awk -v E="$1" -v A="$2" -v base="$3" '
+    BEGIN {
+        m = 0; while ((getline l < E) > 0) e[++m] = l
+        n = 0; while ((getline l < A) > 0) a[++n] = l
+        j = 1; skip = 0
+        for (i = 1; i <= m; i++) {
+            if (e[i] == "...") { skip = 1; continue }
+            if (skip) { while (j <= n && a[j] != e[i]) j++ }
+            if (j > n || a[j] != e[i]) {
+                printf "  document line %d: %s\n", base + i, e[i]
+                if (j <= n) printf "  output line %d:   %s\n", j, a[j]
+                else print "  (the output has ended)"
+                exit
+            }
+            j++; skip = 0
+        }
+        if (j <= n) printf "  the output goes on at its line %d: %s\n", j, a[j]
+    }'
+}
 for doc in "$@"; do
     # Split the document's sessions: one file per command (s.N.cmd) and its
     # expected output (s.N.out), with the line of the command (s.N.line).
@@ -92,8 +113,9 @@ for doc in "$@"; do
         (cd "$tmp/work" && bash -c "$cmd") >"$tmp/actual" 2>&1
         if ! match "$tmp/split/$k.out" "$tmp/actual"; then
             fails=$((fails + 1))
-            echo "$doc:$(cat "$tmp/split/$k.line"): the output of \`$cmd\` differs from the document:"
-            diff -u "$tmp/split/$k.out" "$tmp/actual" | head -n 40
+            line=$(cat "$tmp/split/$k.line")
+            echo "$doc:$line: the output of \`$cmd\` differs from the document:"
+            first_difference "$tmp/split/$k.out" "$tmp/actual" "$line"
         fi
     done
 done

@@ -401,6 +401,13 @@ static void op_vquery(struct fz *f, struct rd *r)
         die(f, "VirtualQuery %#llx: base %#llx size %#llx state %#x", (unsigned long long)va,
             (unsigned long long)mbi.BaseAddress, (unsigned long long)mbi.RegionSize,
             mbi.State);
+    {
+        /* A page the process just read or wrote is committed. */
+        struct spage *sp = spage_of(fp, va, 0);
+        if (sp != NULL && sp->readable && mbi.State != VML_MEM_COMMIT)
+            die(f, "VirtualQuery %#llx says state %#x of a page %s read or wrote",
+                (unsigned long long)va, mbi.State, name_of(fp));
+    }
 }
 
 static void op_mmap(struct fz *f, struct rd *r)

@@ -11,9 +11,12 @@
 ** /dev/stdin or truncate a file of the host).  Output goes to /dev/null;
 ** crashes, sanitizer reports, leaks and broken invariants (the library
 ** checks them after every call in this build) are what is looked for.
+** FUZZ_SCRIPT_OUTPUT=1 sends the output to stderr instead (to read what a
+** kept input does, and for tests/cli/sandbox.sh).
 */
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "cli.h"
 
@@ -27,6 +30,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static FILE *null_out;
     const struct run_limits lim = { FUZZ_STEPS, FUZZ_RAM, 1 };
 
+    if (null_out == NULL && getenv("FUZZ_SCRIPT_OUTPUT") != NULL)
+        null_out = stderr;
     if (null_out == NULL && (null_out = fopen("/dev/null", "w")) == NULL)
         return 0;
     script_run_buffer("fuzz", (const char *)data, size, null_out, null_out, &lim);
