@@ -21,6 +21,10 @@
 **   load ls         execve of /usr/bin/ls (program, interpreter, the shared
 **                   objects it needs, relocations) at a random base, and
 **                   dlopen-style loads of ls alone (target >= 10,000/s)
+**   scaling         demand-zero faults filling a 1 GiB and a 16 GiB machine
+**                   (data=off, no pagefile) to 1/256 short of the end,
+**                   past the low watermark where trimming takes over: the
+**                   16 GiB rate within 25% of the 1 GiB rate
 **   policy NAME     vml_policy_simulate() per replacement policy: references
 **                   per second on a fixed generated string (4Mi references:
 **                   15 in 16 skewed over 16Ki pages, 1 in 16 a scan; a
@@ -185,6 +189,52 @@ static void bench_demand_zero(void)
     report("demand-zero faults", faults, t_fault, 2e6);
     free(vas);
     vml_machine_destroy(m);
+}
+
+/* Fills a machine of ram bytes (data=off, no pagefile) with one process's
+** first touches until 1/256 of its frames is left: faults per second. */
+static double fill_rate(uint64_t ram, uint64_t *trimmed)
+{
+    vml_config cfg;
+    vml_config_default(&cfg);
+    cfg.ram_bytes = ram;
+    cfg.pagefile_bytes = 0;
+    cfg.flags = VML_CFG_NO_DATA;
+    vml_machine *m = new_machine_cfg(&cfg);
+    vml_proc *p;
+    const size_t batch = 4096;
+    uint64_t frames = ram >> 12, pages = frames - frames / 256 - 1024;
+    vml_va *vas = malloc(batch * sizeof *vas), base;
+    if (vml_proc_create(m, "bench", &p) != VML_OK)
+        die("setup", m);
+    if (vml_win_VirtualAlloc(p, 0, pages << 12, VML_MEM_RESERVE | VML_MEM_COMMIT,
+                             VML_PAGE_READWRITE, &base))
+        die("VirtualAlloc", m);
+    double t0 = now();
+    for (uint64_t done = 0; done < pages; done += batch) {
+        size_t n = pages - done < batch ? (size_t)(pages - done) : batch;
+        for (size_t i = 0; i < n; i++)
+            vas[i] = base + ((done + i) << 12);
+        if (vml_mem_batch(p, 0, vas, n, VML_ACCESS_WRITE, NULL, NULL, NULL) != VML_OK)
+            die("touch", m);
+    }
+    double secs = now() - t0;
+    vml_stat_get(m, VML_SCOPE_SYSTEM, 0, "pages_trimmed", trimmed);
+    free(vas);
+    vml_machine_destroy(m);
+    return (double)pages / secs;
+}
+
+static void bench_scaling(void)
+{
+    uint64_t t1, t16;
+    double r1 = fill_rate(UINT64_C(1) << 30, &t1);
+    printf("%-22s %12.2f M/s   (trimmed %llu)\n", "fill 1 GiB", r1 / 1e6, (unsigned long long)t1);
+    fflush(stdout);
+    double r16 = fill_rate(UINT64_C(16) << 30, &t16);
+    printf("%-22s %12.2f M/s   (trimmed %llu)   %.0f%% of 1 GiB's, target >= 75%%: %s\n",
+           "fill 16 GiB", r16 / 1e6, (unsigned long long)t16, 100 * r16 / r1,
+           r16 >= 0.75 * r1 ? "met" : "NOT met");
 }
 
 static void bench_alloc_free(void)
@@ -544,7 +594,7 @@ int main(int argc, char **argv)
         { "zero", bench_demand_zero }, { "alloc", bench_alloc_free },
         { "soft", bench_trim_soft }, { "hard", bench_hard }, { "thrash", bench_thrash },
         { "cow", bench_cow }, { "proto", bench_proto_soft }, { "fork", bench_fork },
-        { "file", bench_file_hard }, { "load", bench_load },
+        { "file", bench_file_hard }, { "load", bench_load }, { "scaling", bench_scaling },
         { "policy", bench_policies },
     };
     printf("vmlab benchmarks (operations per second; higher is better)\n");

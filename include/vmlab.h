@@ -134,6 +134,9 @@ VML_API vml_status  vml_policy_parse(const char *name, vml_policy *out);
 #define VML_CFG_NO_ASLR     0x4u  /* images, heaps, stacks at their fixed places */
 #define VML_CFG_STRICT_IMPORTS 0x8u  /* an image whose imported module is missing
                                   ** fails to load (STATUS_DLL_NOT_FOUND, ENOENT) */
+#define VML_CFG_NO_DATA     0x10u /* frames keep no contents (page tables do):
+                                  ** huge machines in little host memory; data
+                                  ** reads give 0, files cannot be mapped */
 
 typedef struct vml_config {
     uint64_t   ram_bytes;     /* physical memory; default 64 MiB */

@@ -236,6 +236,18 @@ static enum rc arg_seed(struct interp *in, size_t argc, char **argv, vml_proc **
     return RC_OK;
 }
 
+/* fill and verify compare bytes: a machine that keeps none (data=off)
+** would verify nothing. */
+static enum rc arg_seed_data(struct interp *in, const char *cmd)
+{
+    vml_config c;
+    vml_machine_config(in->m, &c);
+    if (c.flags & VML_CFG_NO_DATA)
+        return cli_error(in, "%s: this machine keeps no page contents (data=off); its reads "
+                         "give zeros", cmd);
+    return RC_OK;
+}
+
 /* fill PROCESS ADDRESS LEN SEED: write the pattern. */
 CLI_HANDLER(h_fill)
 {
@@ -245,7 +257,7 @@ CLI_HANDLER(h_fill)
     uint64_t va = 0, len = 0, seed = 0, as = 0, start, end;
     enum rc rc = RC_OK;
 
-    if (arg_seed(in, argc, argv, &p, &va, &len, &seed, &as))
+    if (arg_seed_data(in, "fill") || arg_seed(in, argc, argv, &p, &va, &len, &seed, &as))
         return RC_ERROR;
     buf = malloc(CHUNK_BYTES);
     if (buf == NULL)
@@ -275,7 +287,7 @@ CLI_HANDLER(h_verify)
     size_t i;
     enum rc rc = RC_OK;
 
-    if (arg_seed(in, argc, argv, &p, &va, &len, &seed, &as))
+    if (arg_seed_data(in, "verify") || arg_seed(in, argc, argv, &p, &va, &len, &seed, &as))
         return RC_ERROR;
     buf = malloc(2 * (size_t)CHUNK_BYTES);
     if (buf == NULL)

@@ -52,7 +52,7 @@ static enum rc geometry(struct interp *in, const char *key, const char *v,
 }
 
 #define MACHINE_KEYS "ram paging tlb tlb2 cpus seed split pcid check pagefile policy wsmin " \
-                     "wsmax low high zeroreserve bginterval files aslr imports"
+                     "wsmax low high zeroreserve bginterval files aslr imports data"
 
 /* pagefile=SIZE | pagefile=PATH,SIZE | pagefile=off.  The path is the text
 ** before the last comma, as typed (it is not an expression).  For
@@ -170,6 +170,10 @@ static enum rc machine_key(struct interp *in, vml_config *cfg, const char *key, 
         if (on_off(in, key, v, &flag))
             return RC_ERROR;
         cfg->flags = flag ? cfg->flags & ~VML_CFG_NO_ASLR : cfg->flags | VML_CFG_NO_ASLR;
+    } else if (strcmp(key, "data") == 0) {
+        if (on_off(in, key, v, &flag))
+            return RC_ERROR;
+        cfg->flags = flag ? cfg->flags & ~VML_CFG_NO_DATA : cfg->flags | VML_CFG_NO_DATA;
     } else if (strcmp(key, "imports") == 0) {
         if (strcmp(v, "strict") != 0 && strcmp(v, "lenient") != 0)
             return cli_error(in, "bad value for imports: '%s' (strict or lenient)", v);
@@ -240,6 +244,8 @@ static void print_machine(struct interp *in, vml_machine *m)
         fprintf(in->out, ", aslr off");
     if (c.flags & VML_CFG_STRICT_IMPORTS)
         fprintf(in->out, ", imports strict");
+    if (c.flags & VML_CFG_NO_DATA)
+        fprintf(in->out, ", data off");
     fputc('\n', in->out);
 }
 
@@ -262,24 +268,35 @@ static void sb_size(vml_text *b, uint64_t bytes)
 static enum rc host_memory_check(struct interp *in, const vml_config *cfg)
 {
     long pages = sysconf(_SC_PHYS_PAGES), page_size = sysconf(_SC_PAGESIZE);
-    uint64_t host, need;
-    vml_text r = {0}, a = {0}, b = {0};
+    uint64_t host, need, tables = (cfg->ram_bytes >> VML_PAGE_SHIFT) * HOST_BYTES_PER_FRAME;
+    int no_data = (cfg->flags & VML_CFG_NO_DATA) != 0;
+    vml_text r = {0}, a = {0}, b = {0}, t = {0};
     enum rc rc;
 
     if (pages <= 0 || page_size <= 0)
         return RC_OK;                      /* unknown: let the library try */
     host = (uint64_t)pages * (uint64_t)page_size;
-    need = cfg->ram_bytes + (cfg->ram_bytes >> VML_PAGE_SHIFT) * HOST_BYTES_PER_FRAME;
+    /* data=off: the frames' bytes are not kept (their page tables are, a
+    ** small part counted in the generous per-frame figure) */
+    need = (no_data ? 0 : cfg->ram_bytes) + tables;
     if (need <= host)
         return RC_OK;
     sb_size(&r, cfg->ram_bytes);
     sb_size(&a, need);
     sb_size(&b, host);
-    rc = cli_error(in, "machine: %s of RAM needs about %s of host memory (its frames and "
-                   "their PFN database); this host has %s", sb_str(&r), sb_str(&a), sb_str(&b));
+    sb_size(&t, tables);
+    if (no_data)
+        rc = cli_error(in, "machine: %s of RAM needs about %s of host memory (its PFN "
+                       "database, with data=off); this host has %s", sb_str(&r), sb_str(&a),
+                       sb_str(&b));
+    else
+        rc = cli_error(in, "machine: %s of RAM needs about %s of host memory (its frames and "
+                       "their PFN database; %s with data=off); this host has %s", sb_str(&r),
+                       sb_str(&a), sb_str(&t), sb_str(&b));
     vml_text_free(&r);
     vml_text_free(&a);
     vml_text_free(&b);
+    vml_text_free(&t);
     return rc;
 }
 

@@ -12,9 +12,14 @@
 struct phys {
     uint8_t *mem;        /* n_frames * 4096 bytes */
     uint64_t n_frames;
+    int      mapped;     /* mem is an mmap reservation (PHYS_SPARSE) */
 };
 
-vml_status phys_init(struct phys *ph, uint64_t n_frames);
+/* phys_init's how: frames whose bytes are mostly never written (machine
+** data=off) -- address space reserved without the host's commit charge. */
+#define PHYS_SPARSE 0x1u
+
+vml_status phys_init(struct phys *ph, uint64_t n_frames, unsigned how);
 void       phys_fini(struct phys *ph);
 int        phys_check(const struct phys *ph, char *msg, size_t size);
 

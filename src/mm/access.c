@@ -123,10 +123,10 @@ static vml_status transfer(vml_proc *p, unsigned cpu, vml_va va, uint8_t *buf, s
             chunk = len;
         if (acc_translate(p, cpu, va, access, &pa, ex) != 0)
             return mm_done(m, mm_is_corrupt(m) ? VML_E_CORRUPT : VML_FAULTED);
-        if (access == VML_ACCESS_WRITE)
-            memcpy(phys_ptr(&m->phys, pa), buf, chunk);
-        else
+        if (access != VML_ACCESS_WRITE)
             memcpy(buf, phys_ptr(&m->phys, pa), chunk);
+        else if (!m->no_data)
+            memcpy(phys_ptr(&m->phys, pa), buf, chunk);
         buf += chunk;
         va += chunk;
         len -= chunk;
@@ -208,7 +208,8 @@ vml_status vml_mem_batch(vml_proc *p, unsigned cpu, const vml_va *vas, size_t n,
         }
         uint8_t *ptr = phys_ptr(&m->phys, pa);
         if (access == VML_ACCESS_WRITE) {
-            memcpy(ptr, &va, 8);
+            if (!m->no_data)
+                memcpy(ptr, &va, 8);
         } else {
             uint64_t v;
             memcpy(&v, ptr, 8);

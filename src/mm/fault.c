@@ -454,7 +454,8 @@ static enum fault_outcome cow_copy(struct fault *ft, vml_pfn src)
         pfn_free(m, pfn, p->pid);
         return FAULT_EXCEPTION;
     }
-    memcpy(phys_frame(&m->phys, pfn), phys_frame(&m->phys, src), VML_PAGE_SIZE);
+    if (!m->no_data)
+        memcpy(phys_frame(&m->phys, pfn), phys_frame(&m->phys, src), VML_PAGE_SIZE);
     if (mm_tracing(m)) {
         vml_event ev = { .type = VML_EV_FAULT, .pid = p->pid, .cpu = p->last_cpu, .va = ft->va,
                          .pfn = pfn, .from = from, .to = VML_LIST_ACTIVE, .what = "cow copy" };

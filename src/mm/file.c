@@ -123,6 +123,9 @@ vml_status file_open(vml_machine *m, const char *path, unsigned how, struct mm_f
     int inside = inside_dir(path);
     if (path[0] == 0)
         return mm_fail(m, VML_E_INVALID, "a file needs a name");
+    if (m->no_data)
+        return mm_fail(m, VML_E_UNSUPPORTED, "%s: this machine keeps no page contents "
+                       "(data=off), so it maps no files or images", path);
     size_t hlen = strlen(path) + (inside ? strlen(m->files_dir) + 2 : 1);
     char *host = malloc(hlen);
     if (host == NULL)

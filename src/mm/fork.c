@@ -340,10 +340,10 @@ uint64_t vm_copy(vml_proc *caller, vml_proc *target, vml_va addr, void *buf, uin
         }
         int ok = acc_translate(target, cpu, va, access, &pa, ex) == 0;
         if (ok) {
-            if (access == VML_ACCESS_WRITE)
-                memcpy(phys_ptr(&m->phys, pa), b + copied, chunk);
-            else
+            if (access != VML_ACCESS_WRITE)
                 memcpy(b + copied, phys_ptr(&m->phys, pa), chunk);
+            else if (!m->no_data)
+                memcpy(phys_ptr(&m->phys, pa), b + copied, chunk);
         }
         if (restore)
             vm_protect(target, v, page, 1, restore & 0xFFu);

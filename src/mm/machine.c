@@ -15,6 +15,12 @@
 **         PCID, the PCID map holds exactly the live processes' PCIDs, and
 **         a CPU runs a process under that process's own PCID.
 **   MCH3  Processes are kept in pid order (mm_proc() searches them).
+**   MCH4  With data=off (m->no_data) the bytes of every frame that is not
+**         a page table or a kernel page are zero: stores into data pages,
+**         copies and page I/O are not made, a table is zeroed as it is
+**         freed, so no frame is ever zeroed for a new use.  (Checked on the
+**         first frames of the free and zeroed lists: a full scan per
+**         operation would cost the machine's size.)
 **
 ** TRANSITIONS:
 **   no process -> process        vml_proc_create(), vm_fork()
@@ -197,7 +203,8 @@ vml_status vml_config_check(const vml_config *c, char *err, size_t size)
                         c->tlb2_entries, c->tlb2_ways), VML_E_RANGE;
     if (c->user_split != (UINT64_C(2) << 30) && c->user_split != (UINT64_C(3) << 30))
         return snprintf(err, size, "user split must be 2G or 3G"), VML_E_RANGE;
-    if (c->flags & ~(unsigned)(VML_CFG_PCID | VML_CFG_CHECK | VML_CFG_NO_ASLR | VML_CFG_STRICT_IMPORTS))
+    if (c->flags & ~(unsigned)(VML_CFG_PCID | VML_CFG_CHECK | VML_CFG_NO_ASLR |
+                               VML_CFG_STRICT_IMPORTS | VML_CFG_NO_DATA))
         return snprintf(err, size, "unknown flags %#x", c->flags), VML_E_INVALID;
     uint64_t max_slots = sw_max_slots(&pg_modes[c->paging]);
     if (c->pagefile_bytes % VML_PAGE_SIZE || (c->pagefile_bytes >> VML_PAGE_SHIFT) > max_slots)
@@ -304,12 +311,14 @@ vml_status vml_machine_create_msg(const vml_config *cfg, vml_machine **out, char
     m->clones.refs_free = CLONE_NIL;
     m->zero_pfn = VML_PFN_NONE;
     m->n_frames = cfg->ram_bytes >> VML_PAGE_SHIFT;
+    m->no_data = (cfg->flags & VML_CFG_NO_DATA) != 0;
     m->next_pid = 1;
     m->rec_next = m->rec_next_tick = UINT64_MAX;   /* REC3: no recording */
     layout_init(m);
     m->n_cpus = cfg->n_cpus;
     m->cpus = calloc(m->n_cpus, sizeof *m->cpus);
-    if (m->cpus == NULL || (st = phys_init(&m->phys, m->n_frames)) != VML_OK ||
+    if (m->cpus == NULL || (st = phys_init(&m->phys, m->n_frames,
+                                                      m->no_data ? PHYS_SPARSE : 0)) != VML_OK ||
         (st = pfn_init(m)) != VML_OK) {
         vml_machine_destroy(m);
         return st == VML_OK ? VML_E_NOMEM : st;
@@ -358,6 +367,24 @@ void vml_machine_destroy(vml_machine *m)
     free(m);
 }
 
+/* MCH4 on the first frames of the lists a new use takes frames from. */
+static int no_data_check(const vml_machine *m, char *msg, size_t size)
+{
+    static const vml_list lists[] = { VML_LIST_FREE, VML_LIST_ZEROED };
+    for (size_t l = 0; l < sizeof lists / sizeof lists[0]; l++) {
+        vml_pfn pfn = m->lists[lists[l]].head;
+        for (int n = 0; n < 4 && pfn != PFN_NIL; n++, pfn = m->pfn[pfn].flink) {
+            const uint64_t *w = (const uint64_t *)phys_frame(&m->phys, pfn);
+            for (size_t i = 0; i < VML_PAGE_SIZE / 8; i++)
+                if (w[i] != 0)
+                    return snprintf(msg, size, "MCH4: data=off, yet free pfn %#llx holds %#llx "
+                                    "at +%#zx", (unsigned long long)pfn,
+                                    (unsigned long long)w[i], i * 8), -1;
+        }
+    }
+    return 0;
+}
+
 vml_status vml_machine_check(vml_machine *m)
 {
     char msg[sizeof m->core.err];
@@ -374,6 +401,8 @@ vml_status vml_machine_check(vml_machine *m)
               (i > 0 && m->procs[i - 1]->pid >= m->procs[i]->pid &&
                snprintf(msg, sizeof msg, "MCH3: pid %u follows pid %u", m->procs[i]->pid,
                         m->procs[i - 1]->pid) >= 0);
+    if (!bad && m->no_data)
+        bad = no_data_check(m, msg, sizeof msg);
     for (unsigned c = 0; !bad && c < m->n_cpus; c++) {
         bad = tlb_check(&m->cpus[c].tlb, msg, sizeof msg) ||
               mmu_check(m->pm, &m->phys, &m->cpus[c], msg, sizeof msg);

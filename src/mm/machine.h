@@ -125,6 +125,8 @@ struct vml_machine {
     const struct pg_mode *pm;
     vml_layout            layout;
     struct phys           phys;
+    int                   no_data;         /* VML_CFG_NO_DATA: only page
+                                           ** tables' bytes are kept (MCH4) */
     struct pfn_entry     *pfn;
     uint64_t              n_frames;
     struct pfn_list       lists[VML_N_LISTS];   /* ACTIVE: count only */
@@ -164,6 +166,8 @@ struct vml_machine {
     uint64_t              low, high, zero_reserve, mod_high;
     uint64_t              n_accesses, next_bg;
     int                   bg_due;          /* a threshold was crossed */
+    uint64_t              low_retry;       /* below low, the next pass is due
+                                           ** at this many available pages */
     int                   in_bg;           /* the background work is running */
     size_t                trim_proc;       /* where low-memory trimming resumes */
     const struct policy_ops *pol;          /* global policy; NULL: working sets */

@@ -152,7 +152,7 @@ int pf_write(vml_machine *m, uint64_t first_slot, const vml_pfn *pfns, uint64_t 
     if (n > MPW_CLUSTER)
         return VML_EIO;
     int err = mm_injected(m, VML_INJECT_PAGEFILE_WRITE);
-    if (err)
+    if (err || m->no_data)      /* data=off: slots without bytes (MCH4) */
         return err;
     for (uint64_t i = 0; i < n; i++)
         memcpy(buf + i * VML_PAGE_SIZE, phys_frame(&m->phys, pfns[i]), VML_PAGE_SIZE);
@@ -162,7 +162,7 @@ int pf_write(vml_machine *m, uint64_t first_slot, const vml_pfn *pfns, uint64_t 
 int pf_read(vml_machine *m, uint64_t slot, vml_pfn pfn)
 {
     int err = mm_injected(m, VML_INJECT_PAGEFILE_READ);
-    if (!err)
+    if (!err && !m->no_data)
         err = bio_host_io(m->pf.fd, 0, slot << VML_PAGE_SHIFT, (uint8_t *)phys_frame(&m->phys, pfn),
                       VML_PAGE_SIZE);
     if (err)

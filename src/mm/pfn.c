@@ -156,8 +156,8 @@ void pfn_take(vml_machine *m, vml_pfn pfn, unsigned how, unsigned pid)
 {
     vml_list from = (vml_list)m->pfn[pfn].list;
     list_unlink(m, pfn);
-    if (from != VML_LIST_ZEROED && (how & PFN_NEED_ZERO))
-        phys_zero_frame(&m->phys, pfn);
+    if (from != VML_LIST_ZEROED && (how & PFN_NEED_ZERO) && !m->no_data)
+        phys_zero_frame(&m->phys, pfn);     /* (data=off: zero already, MCH4) */
     entry_reset(&m->pfn[pfn]);
     make_active(m, pfn);
     list_event(m, pfn, from, VML_LIST_ACTIVE, pid);
@@ -171,6 +171,8 @@ void pfn_free(vml_machine *m, vml_pfn pfn, unsigned pid)
         m->lists[VML_LIST_ACTIVE].count--;
     else
         list_unlink(m, pfn);
+    if (m->no_data && (e->flags & (VML_PFN_PAGETABLE | VML_PFN_KERNEL)))
+        phys_zero_frame(&m->phys, pfn);     /* MCH4 */
     entry_reset(e);
     list_push_tail(m, VML_LIST_FREE, pfn);
     list_event(m, pfn, from, VML_LIST_FREE, pid);
@@ -214,7 +216,8 @@ int pfn_zero_one(vml_machine *m)
         return 0;
     vml_pfn pfn = m->lists[VML_LIST_FREE].head;
     list_unlink(m, pfn);
-    phys_zero_frame(&m->phys, pfn);
+    if (!m->no_data)
+        phys_zero_frame(&m->phys, pfn);
     list_push_tail(m, VML_LIST_ZEROED, pfn);
     m->st.pages_zeroed++;
     list_event(m, pfn, VML_LIST_FREE, VML_LIST_ZEROED, 0);

@@ -4,7 +4,8 @@
 ** trimming), a global replacement policy's evictions and the background
 ** work (working-set manager, modified page writer, zero-page worker).
 **
-** A background pass ages every entry of every working set: an entry whose
+** A background pass ages every entry of every working set (a set larger
+** than WS_AGE_BUDGET a slice per pass, round the set): an entry whose
 ** PTE has A set is young again (age 0, A cleared -- and the TLB entry
 ** invalidated on every CPU that may hold it, or the CPU would never set A
 ** again); otherwise it grows one older.  Trimming takes the oldest pages
@@ -13,7 +14,10 @@
 ** When the background work runs (deterministic points, never a timer):
 **   - when a frame taken for a fault leaves fewer than `low` pages
 **     available (zeroed + free + standby), or the modified list reaches
-**     mod_high (RAM/8) with a pagefile to write to: at the next access;
+**     mod_high (RAM/8) with a pagefile to write to: at the next access
+**     (after a pass that could not bring memory back above low, when
+**     another quarter of low is gone: a pass per fault would find nothing
+**     more to free and cost the working set's size each time);
 **   - every bg_interval accesses;
 **   - on vml_tick();
 **   - at once, when a fault finds no frame at all (frame_take).
@@ -105,7 +109,7 @@ vml_pfn frame_take(vml_machine *m, unsigned how, unsigned pid, vml_list *from)
         if (pfn == VML_PFN_NONE)
             m->st.oom_faults++;
     }
-    if (pfn_available(m) < m->low && m->pol == NULL)
+    if (pfn_available(m) < m->low && m->pol == NULL && pfn_available(m) <= m->low_retry)
         m->bg_due = 1;
     return pfn;
 }
@@ -138,12 +142,18 @@ static void clear_accessed(vml_proc *p, vml_va va, vml_pa pte_pa, uint64_t pte)
     as_invalidate(p, va);
 }
 
-/* Ages every entry of p's working set. */
+/* Ages the entries of p's working set: every one, or the next
+** WS_AGE_BUDGET slots of a larger set. */
 static void ws_age(vml_proc *p)
 {
     struct wsl *ws = &p->ws;
     uint64_t young = 0;
-    for (uint32_t s = 0; s < ws->size; s++) {
+    uint32_t n = ws->size, s = 0;
+    if (n > WS_AGE_BUDGET) {
+        n = WS_AGE_BUDGET;
+        s = ws->age_hand < ws->size ? ws->age_hand : 0;
+    }
+    for (; n; n--, s = s + 1 < ws->size ? s + 1 : 0) {
         struct wsle *w = &ws->e[s];
         if (w->va == 0)
             continue;
@@ -157,6 +167,7 @@ static void ws_age(vml_proc *p)
             w->age++;
         }
     }
+    ws->age_hand = s;
     p->m->st.aging_passes++;
     if (mm_tracing(p->m)) {
         vml_event ev = { .type = VML_EV_AGE, .pid = p->pid, .pfn = VML_PFN_NONE,
@@ -334,6 +345,12 @@ static void background(vml_machine *m, int forced)
     uint64_t reserve = forced ? UINT64_MAX : m->zero_reserve;
     while (m->lists[VML_LIST_ZEROED].count < reserve && pfn_zero_one(m))
         ;
+    /* A pass that left memory low freed what it could (nothing can be
+    ** written without a pagefile, or every set is at its minimum): the
+    ** next is due when another quarter of the watermark is gone, not at
+    ** every fault. */
+    uint64_t avail = pfn_available(m), step = m->low / 4 ? m->low / 4 : 1;
+    m->low_retry = avail >= m->low ? UINT64_MAX : avail > step ? avail - step : 0;
     m->bg_due = 0;
     m->next_bg = m->n_accesses + m->cfg.bg_interval;
     m->in_bg = 0;
@@ -367,6 +384,7 @@ vml_status reclaim_init(vml_machine *m)
     m->zero_reserve = c->zero_reserve ? c->zero_reserve : m->low;
     m->mod_high = m->n_frames / 8 > m->high ? m->n_frames / 8 : m->high;
     m->next_bg = c->bg_interval;
+    m->low_retry = UINT64_MAX;
     m->commit_limit = m->n_frames + (c->pagefile_bytes >> VML_PAGE_SHIFT);
     if (c->policy != VML_POLICY_WS) {
         m->pol = policy_find(c->policy);   /* vml_config_check() vetted it */

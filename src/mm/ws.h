@@ -16,6 +16,10 @@ struct vml_proc;
 
 #define WSL_NIL UINT32_MAX
 #define WS_MAX_AGE 7
+/* Entries one aging pass visits in one working set at most: a larger set
+** is aged a slice per pass, resuming where the last pass stopped, so a
+** pass costs the same on a 16 GiB machine as on a 64 MiB one. */
+#define WS_AGE_BUDGET 16384u
 
 struct wsle {
     vml_va   va;          /* page; 0 = free slot */
@@ -31,6 +35,7 @@ struct wsl {
     uint32_t     size, cap;     /* slots in use (valid or free) / allocated */
     uint32_t     free_head;
     uint32_t     hand;          /* where the reclaim sweep resumes */
+    uint32_t     age_hand;      /* where a budgeted aging pass resumes */
     uint32_t    *hash;          /* slot + 1 of each shared page, 0 = empty */
     uint32_t     hash_mask;     /* hash size - 1 (a power of two, at least
                                 ** twice n_hashed) */

@@ -40,7 +40,7 @@ static struct rig *rig_up(vml_paging mode)
     struct rig *r = &rig;
 
     memset(r, 0, sizeof *r);
-    assert_int_equal(VML_OK, phys_init(&r->ph, N_FRAMES));
+    assert_int_equal(VML_OK, phys_init(&r->ph, N_FRAMES, 0));
     assert_int_equal(VML_OK, tlb_init(&r->c.tlb, 64, 4, 0, 0));
     r->pm = &pg_modes[mode];
     r->cr3 = UINT64_C(1) << 12;

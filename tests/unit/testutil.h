@@ -384,7 +384,7 @@ struct hw_rig {
 
 static inline void hw_rig_init(struct hw_rig *r, vml_paging mode)
 {
-    assert_int_equal(VML_OK, phys_init(&r->ph, 64));
+    assert_int_equal(VML_OK, phys_init(&r->ph, 64, 0));
     r->pm = &pg_modes[mode];
     r->cr3 = UINT64_C(1) << 12;
     r->next = 2;
