@@ -166,7 +166,7 @@ $(FZ)/fuzz_script: tests/fuzz/fuzz_script.c $(FUZZ_CLI_SRC) $(CLI_HDR) $(FUZZ_LI
 # (the parsers: not the loaders, ldfile/winload/elfload/modinfo, which map
 # images through mm/)
 LOADER_SRC := $(addprefix src/loader/,elf.c elf_dyn.c image.c pe.c pe_dirs.c reader.c reloc.c)
-$(FZ)/fuzz_pe $(FZ)/fuzz_elf: $(FZ)/fuzz_%: tests/fuzz/fuzz_%.c $(LOADER_SRC) $(wildcard src/loader/*.h) | deps-fuzz
+$(FZ)/fuzz_pe $(FZ)/fuzz_elf: $(FZ)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_image.h $(LOADER_SRC) $(wildcard src/loader/*.h) | deps-fuzz
 	@mkdir -p $(FZ)
 	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -Iinclude -Isrc $< $(LOADER_SRC) -o $@
 

@@ -131,7 +131,11 @@ VML_API vml_status  vml_policy_parse(const char *name, vml_policy *out);
 /* vml_config.flags */
 #define VML_CFG_PCID        0x1u  /* TLB entries tagged with PCIDs */
 #define VML_CFG_CHECK       0x2u  /* run vml_machine_check() after every op */
-#define VML_CFG_NO_ASLR     0x4u  /* images, heaps, stacks at their fixed places */
+#define VML_CFG_NO_ASLR     0x4u  /* images, heaps, stacks, PEB/TEB, the posix
+                                  ** mmap base and brk at their fixed places
+                                  ** (Linux's randomize_va_space=0, Windows'
+                                  ** preferred bases); without it they are
+                                  ** drawn from the seeded generator */
 #define VML_CFG_STRICT_IMPORTS 0x8u  /* an image whose imported module is missing
                                   ** fails to load (STATUS_DLL_NOT_FOUND, ENOENT) */
 #define VML_CFG_NO_DATA     0x10u /* frames keep no contents (page tables do):
@@ -238,7 +242,8 @@ VML_API vml_pa     vml_proc_cr3(const vml_proc *p);
     X(VML_AV_GUARD,         "guard page (first touch)")                      \
     X(VML_AV_NO_MEMORY,     "no physical frame to resolve the fault")       \
     X(VML_AV_IN_PAGE_ERROR, "the page could not be read (pagefile or file I/O error)") \
-    X(VML_AV_BEYOND_EOF,    "file page past the end of the file")
+    X(VML_AV_BEYOND_EOF,    "file page past the end of the file") \
+    X(VML_AV_STACK_OVERFLOW, "the thread's stack reserve is used up (STATUS_STACK_OVERFLOW)")
 
 typedef enum vml_av_reason {
 #define VML_X_ENUM(name, text) name,
@@ -254,6 +259,7 @@ VML_API const char *vml_av_reason_name(vml_av_reason r); /* "VML_AV_NX" */
 #define VML_STATUS_GUARD_PAGE_VIOLATION 0x80000001u
 #define VML_STATUS_NO_MEMORY            0xC0000017u
 #define VML_STATUS_IN_PAGE_ERROR        0xC0000006u
+#define VML_STATUS_STACK_OVERFLOW       0xC00000FDu
 #define VML_SIGBUS      7
 #define VML_BUS_ADRERR  2
 #define VML_SIGSEGV     11
@@ -280,6 +286,13 @@ typedef struct vml_exception {
 VML_API vml_status vml_mem_read(vml_proc *p, unsigned cpu, vml_va va, void *buf, size_t len, vml_exception *ex);
 VML_API vml_status vml_mem_write(vml_proc *p, unsigned cpu, vml_va va, const void *buf, size_t len, vml_exception *ex);
 VML_API vml_status vml_mem_fetch(vml_proc *p, unsigned cpu, vml_va va, void *buf, size_t len, vml_exception *ex);
+
+/* The debugger's read: copies what the process's pages hold now without
+** a fault, a TLB fill or an Accessed bit (a committed page never touched
+** reads as zeros).  Stops at a page that would need a fault to read (not
+** committed, paged out, a file page not in memory): VML_E_NOT_PRESENT,
+** with *n_done (may be NULL) the bytes copied. */
+VML_API vml_status vml_mem_peek(vml_proc *p, vml_va va, void *buf, size_t len, size_t *n_done);
 
 /* The batch access path: n accesses of 8 bytes (aligned down to 8) of kind
 ** access at vas[i].  Reads add the values read into *sum (may be NULL);
@@ -573,6 +586,7 @@ VML_API uint32_t vml_win_GetLastError(vml_proc *p);
 #define VML_EMFILE  24
 #define VML_ETXTBSY 26
 #define VML_EOVERFLOW 75
+#define VML_E2BIG   7
 
 /* Each returns an errno value (0 = success) and changes nothing on failure
 ** (but mprotect over a hole, which changes what lies before it and fails
@@ -597,6 +611,14 @@ VML_API int vml_posix_fork(vml_proc *parent, const char *child_name, unsigned *p
 ** vml_last_error() names the place), EEXIST (the name), ENOMEM. */
 VML_API int vml_posix_execve(vml_machine *m, const char *name, const char *path,
                              vml_proc **out);
+/* The same with the argument and environment strings (execve(2)'s argv
+** and envp): the main stack holds them (vml_posix_process_setup), with the
+** mmap base and the brk placed by ASLR.  vml_posix_execve passes argv =
+** { path } and no environment.  E2BIG when the strings pass the stack's
+** limit; EINVAL for a NULL string. */
+VML_API int vml_posix_execve_args(vml_machine *m, const char *name, const char *path,
+                                  const char *const *argv, size_t argc,
+                                  const char *const *envp, size_t envc, vml_proc **out);
 /* dlopen: a shared object and what it needs, mapped and relocated as
 ** ld.so does; *base is its load address (l_addr + preferred base).  A
 ** loaded object gets one more reference.  ENOENT, ENOEXEC, ENOMEM. */
@@ -926,6 +948,15 @@ VML_API void vml_policy_result_free(vml_policy_result *r);
 #define VML_BACKING_FILE     2u   /* a file's pages (its data section) */
 #define VML_BACKING_IMAGE    3u   /* an image section */
 
+/* What a personality made a VAD for (vml_vad_info.usage; VMMap's types). */
+#define VML_USAGE_NONE    0u
+#define VML_USAGE_HEAP    1u   /* a Win32 heap's segment or large block */
+#define VML_USAGE_STACK   2u   /* a thread's stack (Win32), the main stack (posix) */
+#define VML_USAGE_PEB     3u   /* the process environment block */
+#define VML_USAGE_TEB     4u   /* a thread environment block */
+#define VML_USAGE_PARAMS  5u   /* RTL_USER_PROCESS_PARAMETERS and its strings */
+#define VML_USAGE_BRK     6u   /* the posix brk area ([heap]) */
+
 typedef struct vml_vad_info {
     uint64_t start_vpn, end_vpn;  /* inclusive, as WinDbg prints them */
     unsigned level;               /* depth in the tree, root = 0 */
@@ -947,6 +978,8 @@ typedef struct vml_vad_info {
     const char *file;             /* the file's name as opened ("" none) */
     uint64_t inode;               /* the file's (or shmem object's) inode */
     int      inherit;             /* 0 copied by fork, 1 shared, 2 not inherited */
+    unsigned usage;               /* VML_USAGE_*: what a personality made it for */
+    uint64_t usage_tag;           /* HEAP: the heap's handle; STACK, TEB: the thread id */
 } vml_vad_info;
 
 /* The first VAD whose end is at or after va (iterate: va = end + 1 page).
@@ -1075,7 +1108,8 @@ typedef enum vml_scope { VML_SCOPE_SYSTEM, VML_SCOPE_PROC, VML_SCOPE_CPU } vml_s
     X(anon_pages,         "frames holding anonymous memory (private and clone pages), in use or in transition") \
     X(mapped_file_pages,  "frames of files and shared memory that some PTE maps now (Linux Mapped)") \
     X(dirty_pages,        "file pages written and not yet written back (Linux Dirty)") \
-    X(swap_cached_pages,  "frames that also have a clean copy in the pagefile (SwapCached)")
+    X(swap_cached_pages,  "frames that also have a clean copy in the pagefile (SwapCached)") \
+    X(stack_growths,      "stacks grown: a Win32 guard page moved down, a posix [stack] extended")
 
 #define VML_PROC_STAT_LIST(X) \
     X(page_faults,        "page faults resolved (Task Manager: Page Faults)") \
@@ -1115,7 +1149,10 @@ typedef enum vml_scope { VML_SCOPE_SYSTEM, VML_SCOPE_PROC, VML_SCOPE_CPU } vml_s
     X(pss,                "proportional set size: each resident page divided by its mappers (bytes)") \
     X(zero_page_maps,     "PTEs mapping the shared zero page") \
     X(handles,            "open Win32 handles") \
-    X(fds,                "open posix file descriptors")
+    X(fds,                "open posix file descriptors") \
+    X(stack_growths,      "times a stack grew: a guard page moved down (Win32), a VM_GROWSDOWN VMA extended (posix)") \
+    X(stack_overflows,    "STATUS_STACK_OVERFLOW exceptions raised (a thread's stack reserve used up)") \
+    X(threads,            "threads (Win32 CreateThread and the main thread)")
 
 #define VML_CPU_STAT_LIST(X) \
     X(tlb_hits,     "translations found in the TLB") \
@@ -1264,6 +1301,260 @@ VML_API vml_status vml_view_free(vml_machine *m, unsigned fmt, vml_text *out);  
 /* The control area of the section mapped at va (WinDbg's !ca), with its
 ** prototype PTEs; VML_E_NOT_FOUND when va is not in a view. */
 VML_API vml_status vml_view_ca(vml_proc *p, vml_va va, unsigned fmt, vml_text *out);
+
+
+/* ------------------------------------------------------------------ */
+/* Processes as the systems build them: threads and stacks, Win32     */
+/* heaps, PEB and TEB; posix brk, malloc and the main stack.           */
+
+/* HeapCreate options and HeapAlloc/HeapReAlloc/HeapFree flags (winnt.h) */
+#define VML_HEAP_NO_SERIALIZE            0x00000001u
+#define VML_HEAP_GROWABLE                0x00000002u
+#define VML_HEAP_GENERATE_EXCEPTIONS     0x00000004u
+#define VML_HEAP_ZERO_MEMORY             0x00000008u
+#define VML_HEAP_REALLOC_IN_PLACE_ONLY   0x00000010u
+#define VML_HEAP_CREATE_ENABLE_EXECUTE   0x00040000u
+#define VML_STATUS_HEAP_CORRUPTION       0xC0000374u
+
+/* Win32 heaps (ntdll's RtlCreateHeap/RtlAllocateHeap back end, on top of
+** VirtualAlloc; their headers and free lists live in the process's memory:
+** docs/views.md, !heap).  A heap is named by its handle, the base address
+** of its first segment.  Each call returns 0 or the Win32 error code
+** GetLastError() then holds (ERROR_NOT_ENOUGH_MEMORY, ERROR_INVALID_PARAMETER
+** for a pointer that is not a busy block of the heap ...), except where
+** Windows raises an exception: with HEAP_GENERATE_EXCEPTIONS (in flags or
+** the heap's options) a failed allocation returns STATUS_NO_MEMORY
+** (0xC0000017); a handle that names no heap of the process returns
+** STATUS_ACCESS_VIOLATION (the real call faults reading it); a heap whose
+** structures were overwritten returns STATUS_HEAP_CORRUPTION (0xC0000374).
+** Codes >= 0xC0000000 are those exceptions.  Nothing changes on failure. */
+VML_API uint32_t vml_win_HeapCreate(vml_proc *p, uint32_t options, uint64_t initial,
+                                    uint64_t maximum, vml_va *heap);
+VML_API uint32_t vml_win_HeapAlloc(vml_proc *p, vml_va heap, uint32_t flags, uint64_t size,
+                                   vml_va *out);
+VML_API uint32_t vml_win_HeapReAlloc(vml_proc *p, vml_va heap, uint32_t flags, vml_va ptr,
+                                     uint64_t size, vml_va *out);
+/* *size: the size asked for; (SIZE_T)-1 on failure (ERROR_INVALID_PARAMETER). */
+VML_API uint32_t vml_win_HeapSize(vml_proc *p, vml_va heap, uint32_t flags, vml_va ptr,
+                                  uint64_t *size);
+/* A NULL ptr succeeds and does nothing. */
+VML_API uint32_t vml_win_HeapFree(vml_proc *p, vml_va heap, uint32_t flags, vml_va ptr);
+/* The process heap cannot be destroyed (ERROR_INVALID_HANDLE, as Wine). */
+VML_API uint32_t vml_win_HeapDestroy(vml_proc *p, vml_va heap);
+/* PEB.ProcessHeap; ERROR_INVALID_HANDLE for a process without a Win32
+** environment (a plain `process`). */
+VML_API uint32_t vml_win_GetProcessHeap(vml_proc *p, vml_va *heap);
+
+/* What !heap shows (read without faults: vml_mem_peek). */
+typedef struct vml_heap_info {
+    vml_va   handle;               /* = the base of its first segment */
+    uint32_t flags;                /* HEAP_GROWABLE | the HeapCreate options kept */
+    unsigned ptr_size;             /* 8 (HEAP64) or 4 */
+    unsigned granularity;          /* block unit: 16 or 8 bytes */
+    int      process_heap;         /* PEB.ProcessHeap */
+    unsigned n_segments;
+    uint64_t reserved, committed;  /* bytes, over its segments */
+    uint64_t max_size;             /* a fixed-size heap's maximum (0: growable) */
+    uint64_t free_bytes;           /* TotalFreeSize */
+    uint64_t n_busy, busy_bytes;   /* blocks in use (headers included) */
+    uint64_t n_free;
+    uint64_t n_large, large_bytes; /* VirtualAlloc'd blocks (reserved bytes) */
+    uint64_t vm_threshold;         /* bytes: larger blocks get a VirtualAlloc */
+    int      corrupt;              /* its structures do not hold together */
+    char     problem[96];          /* ... what is wrong, and where */
+} vml_heap_info;
+
+typedef struct vml_heap_segment_info {
+    vml_va   base;
+    vml_va   first_entry, last_valid;   /* FirstEntry, LastValidEntry */
+    uint64_t reserved, committed;       /* bytes */
+} vml_heap_segment_info;
+
+/* One block (HeapWalk's PROCESS_HEAP_ENTRY). */
+typedef struct vml_heap_entry {
+    vml_va   header;        /* its HEAP_ENTRY (or HEAP_VIRTUAL_ALLOC_ENTRY) */
+    vml_va   user;          /* what HeapAlloc returned (0: a free block) */
+    uint64_t size;          /* bytes of the block, header included */
+    uint64_t requested;     /* busy: HeapSize */
+    unsigned flags;         /* HEAP_ENTRY_* flags byte: 1 busy, 8 virtual alloc, 0x10 last */
+    unsigned segment;       /* its segment (large blocks: 0xFF) */
+} vml_heap_entry;
+
+/* The process's heaps (GetProcessHeaps): up to max handles into heaps;
+** returns how many there are. */
+VML_API size_t     vml_heap_list(const vml_proc *p, vml_va *heaps, size_t max);
+VML_API vml_status vml_heap_info_get(vml_proc *p, vml_va heap, vml_heap_info *out);
+VML_API vml_status vml_heap_segment_get(vml_proc *p, vml_va heap, unsigned index,
+                                        vml_heap_segment_info *out);
+/* Copies up to max blocks in address order (segments, then large blocks);
+** *n the number there are.  VML_E_CORRUPT is not returned: a walk that
+** meets a broken header stops there (info.corrupt says so). */
+VML_API vml_status vml_heap_walk(vml_proc *p, vml_va heap, vml_heap_entry *out, size_t max,
+                                 size_t *n);
+
+/* Threads (Win32).  A thread is its records -- an id, a TEB, a stack: vmlab
+** runs no code, and accesses name a process, not a thread. */
+typedef struct vml_thread_info {
+    unsigned tid;
+    vml_va   teb;              /* its TEB (0: none) */
+    vml_va   stack_base;       /* NtTib.StackBase: the top of its stack */
+    vml_va   stack_limit;      /* NtTib.StackLimit as the TEB holds it now */
+    vml_va   stack_alloc;      /* DeallocationStack: the reservation's base */
+} vml_thread_info;
+/* The process's threads in creation order (the main thread first): up to
+** max into out (may be NULL); returns how many there are. */
+VML_API size_t     vml_thread_list(vml_proc *p, vml_thread_info *out, size_t max);
+
+/* CreateThread's dwCreationFlags bit: dwStackSize is the reservation. */
+#define VML_STACK_SIZE_PARAM_IS_A_RESERVATION 0x00010000u
+
+/* CreateThread: a thread id (*tid), a TEB and a stack (BaseCreateStack):
+** stack_size is the commit (0: the image's SizeOfStackCommit), or with
+** VML_STACK_SIZE_PARAM_IS_A_RESERVATION the reservation (0: the image's
+** SizeOfStackReserve, default 1 MiB); a commit at least the reserve makes
+** the reserve the commit rounded up to 1 MiB.  The top pages are
+** committed with a PAGE_GUARD page below them; a touch of the guard page
+** moves it down one page (no exception), until the reserve is used up
+** (STATUS_STACK_OVERFLOW).  Needs a Win32 environment
+** (ERROR_INVALID_HANDLE without one). */
+VML_API uint32_t vml_win_CreateThread(vml_proc *p, uint64_t stack_size, uint32_t flags,
+                                      unsigned *tid);
+
+/* What CreateProcess builds in a new Win32 process (vml_win_process_setup). */
+typedef struct vml_win_process_params {
+    unsigned    ptr_size;       /* 8: PEB64/TEB64 (a PE32+ image); 4: PEB32/TEB32;
+                                ** 0: the machine's (8 on x64 paging) */
+    vml_va      image_base;     /* PEB.ImageBaseAddress (0: none) */
+    uint64_t    stack_reserve;  /* SizeOfStackReserve (0: 1 MiB) */
+    uint64_t    stack_commit;   /* SizeOfStackCommit (0: 4 KiB) */
+    uint64_t    heap_reserve;   /* SizeOfHeapReserve (0: 1 MiB) */
+    uint64_t    heap_commit;    /* SizeOfHeapCommit (0: 4 KiB) */
+    const char *image_path;     /* ProcessParameters.ImagePathName (NULL: "") */
+    const char *command_line;   /* ProcessParameters.CommandLine (NULL: the path) */
+} vml_win_process_params;
+
+/* Builds a process's Win32 environment, as CreateProcess and ntdll's
+** process initialization do: the PEB (ImageBaseAddress, ProcessHeap,
+** ProcessParameters, the heap list, NumberOfProcessors ... at their real
+** PEB64/PEB32 offsets), RTL_USER_PROCESS_PARAMETERS with the image path
+** and command line, the main thread (its TEB: NtTib.StackBase/StackLimit,
+** Self, ClientId, ProcessEnvironmentBlock, DeallocationStack) and its
+** stack, and the process heap -- each placed by ASLR (machine aslr=).
+** params may be NULL (every default).  A Win32 error code; on failure
+** nothing is left.  ERROR_INVALID_PARAMETER when p has one already. */
+VML_API uint32_t vml_win_process_setup(vml_proc *p, const vml_win_process_params *params);
+
+/* The PEB as !peb shows it (read without faults). */
+typedef struct vml_peb_info {
+    vml_va   address;
+    unsigned ptr_size;
+    unsigned being_debugged;
+    vml_va   image_base, ldr, process_parameters, process_heap;
+    unsigned number_of_processors;
+    uint32_t nt_global_flag;
+    unsigned os_major, os_minor, os_build;
+    unsigned number_of_heaps, maximum_number_of_heaps;
+    vml_va   process_heaps;            /* the array */
+    char     image_path[256];          /* ProcessParameters.ImagePathName */
+    char     command_line[256];
+} vml_peb_info;
+/* VML_E_NOT_FOUND without a Win32 environment; VML_E_NOT_PRESENT when the
+** PEB cannot be read without a fault (paged out). */
+VML_API vml_status vml_peb_get(vml_proc *p, vml_peb_info *out);
+
+/* A TEB as !teb shows it. */
+typedef struct vml_teb_info {
+    vml_va   address;
+    unsigned ptr_size;
+    vml_va   exception_list, stack_base, stack_limit, self, peb, deallocation_stack;
+    uint64_t client_pid, client_tid;
+    uint32_t last_error;
+} vml_teb_info;
+/* tid 0: the main thread.  VML_E_NOT_FOUND for a thread p does not have. */
+VML_API vml_status vml_teb_get(vml_proc *p, unsigned tid, vml_teb_info *out);
+
+/* The program break (Linux brk(2)): *result is what the system call
+** returns -- the new break, or the old one when the kernel refused (below
+** start_brk, into another mapping, past the commit limit); addr 0 asks
+** for the current break.  Always returns 0 (the raw call has no errno). */
+VML_API int vml_posix_brk(vml_proc *p, vml_va addr, vml_va *result);
+/* glibc's sbrk(increment): *old the previous break; ENOMEM when brk
+** refused (nothing changed). */
+VML_API int vml_posix_sbrk(vml_proc *p, int64_t increment, vml_va *old);
+
+/* glibc's malloc (ptmalloc2 of glibc 2.36, the main arena): chunks with
+** their headers in the process's memory; a tcache (7 chunks of each size
+** up to 1032 bytes) first; then the best fit among the free chunks, which
+** coalesce with their free neighbours; then the top chunk, grown with brk
+** (M_TOP_PAD 128 KiB) and trimmed back with brk when it passes
+** M_TRIM_THRESHOLD (128 KiB); requests of M_MMAP_THRESHOLD (128 KiB) and
+** more get an mmap of their own, and freeing one raises the threshold to
+** its size (the dynamic threshold, up to 32 MiB).  docs/scripting.md says
+** what is left out.  malloc returns 0 and *out, or ENOMEM; free, realloc
+** and calloc check what glibc checks and, where glibc would abort ("free():
+** invalid pointer", "double free or corruption (!prev)" ...), return EINVAL
+** with glibc's message in vml_last_error() and change nothing. */
+VML_API int vml_posix_malloc(vml_proc *p, uint64_t size, vml_va *out);
+VML_API int vml_posix_free(vml_proc *p, vml_va ptr);
+/* ptr 0: malloc; size 0: free, *out 0 (glibc's REALLOC_ZERO_BYTES_FREES). */
+VML_API int vml_posix_realloc(vml_proc *p, vml_va ptr, uint64_t size, vml_va *out);
+VML_API int vml_posix_calloc(vml_proc *p, uint64_t n, uint64_t size, vml_va *out);
+/* malloc_usable_size(). */
+VML_API int vml_posix_malloc_usable_size(vml_proc *p, vml_va ptr, uint64_t *size);
+
+/* What execve builds in a new posix process (vml_posix_process_setup),
+** after the kernel has mapped the image: the main stack as
+** create_elf_tables() lays it out and the brk. */
+typedef struct vml_posix_process_params {
+    int         compat32;       /* a 32-bit process on an x64 machine (ELFCLASS32) */
+    const char *const *argv;    /* argc strings (may be NULL when argc is 0) */
+    size_t      argc;
+    const char *const *envp;
+    size_t      envc;
+    const char *execfn;         /* AT_EXECFN (NULL: argv[0], or "") */
+    vml_va      entry;          /* AT_ENTRY */
+    vml_va      phdr;           /* AT_PHDR */
+    unsigned    phent;          /* AT_PHENT (0: 56, 32 for compat32) */
+    unsigned    phnum;          /* AT_PHNUM */
+    vml_va      interp_base;    /* AT_BASE (0: no interpreter) */
+    vml_va      image_end;      /* the end of the image's bss: brk starts at it
+                                ** (randomized above it); 0: no image (the brk
+                                ** of a static PIE: ELF_ET_DYN_BASE) */
+    uint64_t    stack_rlimit;   /* RLIMIT_STACK (0: 8 MiB) */
+} vml_posix_process_params;
+
+typedef struct vml_posix_process_info {
+    vml_va   stack_start, stack_end;   /* the [stack] VMA */
+    vml_va   sp;                       /* mm->start_stack: where argc is */
+    vml_va   argv, envp, auxv;         /* the pointer arrays */
+    vml_va   arg_start, arg_end, env_start, env_end;   /* the strings */
+    vml_va   execfn, platform, random; /* AT_EXECFN, AT_PLATFORM, AT_RANDOM */
+    vml_va   start_brk;
+    vml_va   mmap_base;
+} vml_posix_process_info;
+
+/* Builds the main stack ([stack], a VM_GROWSDOWN VMA that grows on faults
+** below it up to RLIMIT_STACK, keeping stack_guard_gap from the mapping
+** below) with the exec filename, the environment and argument strings, 16
+** AT_RANDOM bytes, the platform string, argc, argv, envp and the auxiliary
+** vector (AT_PHDR, AT_PHENT, AT_PHNUM, AT_PAGESZ, AT_BASE, AT_ENTRY,
+** AT_RANDOM, AT_EXECFN, AT_PLATFORM, AT_NULL ...), and sets mmap_base and
+** the brk, each placed by ASLR (machine aslr=).  params may be NULL
+** (argv = { process name }).  An errno: E2BIG (strings past the limit),
+** ENOMEM, EINVAL (the process has a stack already); nothing is left on
+** failure.  out may be NULL. */
+VML_API int vml_posix_process_setup(vml_proc *p, const vml_posix_process_params *params,
+                                    vml_posix_process_info *out);
+/* What the setup recorded (mm->start_stack, arg_start ... start_brk, brk,
+** mmap_base): VML_E_NOT_FOUND for a process without it. */
+VML_API vml_status vml_posix_process_get(vml_proc *p, vml_posix_process_info *out);
+
+/* Views of what a process's runtime built (text like WinDbg's, or JSON):
+** !heap (heap 0: every heap, as !heap -s; else one heap's segments and
+** blocks), !peb, !teb (tid 0: the main thread). */
+VML_API vml_status vml_view_heap(vml_proc *p, vml_va heap, unsigned fmt, vml_text *out);
+VML_API vml_status vml_view_peb(vml_proc *p, unsigned fmt, vml_text *out);
+VML_API vml_status vml_view_teb(vml_proc *p, unsigned tid, unsigned fmt, vml_text *out);
 
 /* ------------------------------------------------------------------ */
 /* Pictures: the recorder, terminal diagrams, SVG charts, the report   */

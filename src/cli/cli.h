@@ -337,6 +337,15 @@ CLI_HANDLER(h_open);      CLI_HANDLER(h_close);     CLI_HANDLER(h_msync);
 CLI_HANDLER(h_madvise);   CLI_HANDLER(h_fork);      CLI_HANDLER(h_view_ca);
 CLI_HANDLER(h_smaps);     CLI_HANDLER(h_pmap);      CLI_HANDLER(h_meminfo);
 CLI_HANDLER(h_free);
+/* cmd_proc.c */
+CLI_HANDLER(h_getprocessheap); CLI_HANDLER(h_heapcreate); CLI_HANDLER(h_heapalloc);
+CLI_HANDLER(h_heaprealloc); CLI_HANDLER(h_heapsize); CLI_HANDLER(h_heapfree);
+CLI_HANDLER(h_heapdestroy); CLI_HANDLER(h_createthread); CLI_HANDLER(h_malloc);
+CLI_HANDLER(h_free_ptr);  CLI_HANDLER(h_realloc);   CLI_HANDLER(h_calloc);
+CLI_HANDLER(h_brk);       CLI_HANDLER(h_sbrk);      CLI_HANDLER(h_view_heap);
+CLI_HANDLER(h_view_peb);  CLI_HANDLER(h_view_teb);
+/* `process NAME win32|posix`: the environment of kind (cmd_proc.c). */
+enum rc proc_personality(struct interp *in, vml_proc *p, const char *kind, struct result *res);
 /* cmd_pictures.c */
 CLI_HANDLER(h_diagram);   CLI_HANDLER(h_record);    CLI_HANDLER(h_report);
 /* cmd_paging.c */

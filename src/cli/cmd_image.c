@@ -21,6 +21,15 @@ static void load_failed_win32(struct interp *in, struct result *res, uint32_t e)
     snprintf(res->detail, sizeof res->detail, "%s", vml_last_error(in->m));
 }
 
+/* A process made from an image: value: its pid. */
+static enum rc new_process(struct result *res, vml_proc *p)
+{
+    value_set_num(&res->val, vml_proc_pid(p));
+    snprintf(res->note, sizeof res->note, "pid %u, cr3 0x%llx", vml_proc_pid(p),
+             (unsigned long long)vml_proc_cr3(p));
+    return RC_OK;
+}
+
 /* CreateProcess NAME PATH [SUSPENDED]: value: the pid */
 CLI_HANDLER(h_createprocess)
 {
@@ -42,10 +51,7 @@ CLI_HANDLER(h_createprocess)
         load_failed_win32(in, res, e);
         return RC_OK;
     }
-    value_set_num(&res->val, vml_proc_pid(p));
-    snprintf(res->note, sizeof res->note, "pid %u, cr3 0x%llx", vml_proc_pid(p),
-             (unsigned long long)vml_proc_cr3(p));
-    return RC_OK;
+    return new_process(res, p);
 }
 
 /* LoadLibrary PROC PATH: value: the module's base */
@@ -124,24 +130,33 @@ static void load_failed_errno(struct interp *in, struct result *res, int err)
     snprintf(res->detail, sizeof res->detail, "%s", vml_last_error(in->m));
 }
 
-/* execve NAME PATH [ARG...]: value: the pid */
+/* execve NAME PATH [ARG...]: value: the pid.  argv is PATH then the ARGs
+** (as a shell passes them); the environment is empty. */
 CLI_HANDLER(h_execve)
 {
-    char *path = NULL;
+    enum { MAX_ARGV = 64 };
+    char *args[MAX_ARGV] = { NULL };
     vml_proc *p;
-    (void)argc;
-    if (arg_new_proc_name(in, argv[0]) || arg_file_name(in, argv[1], "PATH", &path))
+    int n = argc - 1, e = 0;
+    if (n > MAX_ARGV)
+        return cli_error(in, "execve: at most %d ARGs after PATH, not %d", MAX_ARGV - 1, n - 1);
+    if (arg_new_proc_name(in, argv[0]) || arg_file_name(in, argv[1], "PATH", &args[0]))
         return RC_ERROR;
-    int e = vml_posix_execve(in->m, argv[0], path, &p);
-    free(path);
+    for (int i = 1; i < n; i++)
+        if (arg_name(in, argv[1 + i], "ARG", &args[i])) {
+            while (i-- > 0)
+                free(args[i]);
+            return RC_ERROR;
+        }
+    e = vml_posix_execve_args(in->m, argv[0], args[0], (const char *const *)args, (size_t)n,
+                              NULL, 0, &p);
+    for (int i = 0; i < n; i++)
+        free(args[i]);
     if (e != 0) {
         load_failed_errno(in, res, e);
         return RC_OK;
     }
-    value_set_num(&res->val, vml_proc_pid(p));
-    snprintf(res->note, sizeof res->note, "pid %u, cr3 0x%llx", vml_proc_pid(p),
-             (unsigned long long)vml_proc_cr3(p));
-    return RC_OK;
+    return new_process(res, p);
 }
 
 /* dlopen PROC PATH: value: the load address */
@@ -162,6 +177,18 @@ CLI_HANDLER(h_dlopen)
     return RC_OK;
 }
 
+/* A POSIX call's errno, or its value (when it has one). */
+static enum rc errno_or_value(struct result *res, int err, const uint64_t *value)
+{
+    if (err != 0) {
+        res->fail = FAIL_ERRNO;
+        res->err = err;
+    } else if (value) {
+        value_set_num(&res->val, *value);
+    }
+    return RC_OK;
+}
+
 /* dlclose PROC BASE */
 CLI_HANDLER(h_dlclose)
 {
@@ -170,12 +197,7 @@ CLI_HANDLER(h_dlclose)
     (void)argc;
     if (arg_proc(in, argv[0], &p) || arg_num(in, argv[1], "BASE", &base))
         return RC_ERROR;
-    int e = vml_posix_dlclose(p, base);
-    if (e != 0) {
-        res->fail = FAIL_ERRNO;
-        res->err = e;
-    }
-    return RC_OK;
+    return errno_or_value(res, vml_posix_dlclose(p, base), NULL);
 }
 
 /* dlsym PROC BASE NAME: value: the symbol's address */
@@ -191,13 +213,7 @@ CLI_HANDLER(h_dlsym)
         return RC_ERROR;
     int e = vml_posix_dlsym(p, base, name, &at);
     free(name);
-    if (e != 0) {
-        res->fail = FAIL_ERRNO;
-        res->err = e;
-    } else {
-        value_set_num(&res->val, at);
-    }
-    return RC_OK;
+    return errno_or_value(res, e, &at);
 }
 
 /* ---- views ------------------------------------------------------------------------------ */

@@ -321,7 +321,7 @@ CLI_HANDLER(h_meminfo)
 
 CLI_HANDLER(h_free)
 {
-    (void)argc;
-    (void)argv;
+    if (argc != 0)                      /* free PROCESS POINTER: glibc's (cmd_proc.c) */
+        return h_free_ptr(in, argc, argv, res);
     return machine_view(in, res, vml_view_free);
 }

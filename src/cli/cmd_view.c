@@ -384,7 +384,6 @@ CLI_HANDLER(h_process)
     const char *name = argv[0];
     enum rc rc = RC_OK;
 
-    (void)argc;
     if (argv[0][0] == '$' || argv[0][0] == '"') {     /* a name held in a string */
         if (arg_value(in, argv[0], &v) != RC_OK)
             return RC_ERROR;
@@ -395,6 +394,8 @@ CLI_HANDLER(h_process)
         name = v.str;
     }
     rc = arg_new_proc_name(in, name);
+    if (rc == RC_OK && argc > 1 && strcmp(argv[1], "win32") != 0 && strcmp(argv[1], "posix") != 0)
+        rc = cli_error(in, "unknown environment '%s' (win32 or posix)", argv[1]);
     if (rc != RC_OK) {
         value_free(&v);
         return rc;
@@ -403,6 +404,13 @@ CLI_HANDLER(h_process)
     value_free(&v);
     if (st != VML_OK)
         return lib_status(in, st, res);
+    if (argc > 1) {
+        rc = proc_personality(in, p, argv[1], res);
+        if (rc != RC_OK || res->fail != FAIL_NONE) {
+            (void)vml_proc_destroy(p);     /* nothing is left of a failed one */
+            return rc;
+        }
+    }
     value_set_num(&res->val, vml_proc_pid(p));
     snprintf(res->note, sizeof res->note, "pid %u, cr3 0x%llx", vml_proc_pid(p),
              (unsigned long long)vml_proc_cr3(p));

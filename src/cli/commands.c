@@ -62,21 +62,27 @@ static const struct cmd cmds[] = {
   "                    in it; default: a fresh temporary directory, removed\n"
   "                    with the machine)\n"
   "Images:\n"
-  "  aslr=on|off       randomized image bases, heaps and stacks (default on;\n"
-  "                    from the seed: the same seed, the same layout)\n"
+  "  aslr=on|off       randomized image bases, heaps, stacks, PEB/TEB, the\n"
+  "                    mmap base and brk (default on; from the seed: the same\n"
+  "                    seed, the same layout); off: the systems' fixed places\n"
   "  imports=strict|lenient  strict: an image whose imported module is not\n"
   "                    loaded fails to load; lenient (default): the import\n"
   "                    stays unresolved and the load goes on\n"
   "Without a machine line, the first command that needs a machine creates\n"
   "the default one.",
   "machine ram=4M pagefile=16M policy=ws wsmin=16", 0, h_machine },
-{ "process", NULL, "Machine and processes", 1, 1, "NAME",
+{ "process", NULL, "Machine and processes", 1, 2, "NAME [win32|posix]",
   "create a process; later commands name it",
   "Creates a process with an empty user address space (the kernel half is\n"
   "shared by every process).  It is an error if NAME exists.  NAME may be a\n"
   "$variable or \"string\" holding it ($n = format P%d $i; process $n).\n"
-  "Value: the pid.",
-  "process A", M | V, h_process },
+  "Value: the pid.\n"
+  "win32: with the environment CreateProcess builds (no image): a PEB, the\n"
+  "process parameters, the main thread (its TEB and a 1 MiB stack, 4 KiB\n"
+  "committed above a guard page) and the process heap.  posix: with what\n"
+  "execve builds (no image): the main [stack] (argv = { NAME }, the auxv),\n"
+  "the mmap base and the brk.  Each placed by ASLR (machine aslr=).",
+  "process A win32", M | V, h_process },
 { "terminate", NULL, "Machine and processes", 1, 1, "PROCESS",
   "terminate a process, releasing its memory",
   "Destroys a process: every page, page table and VAD is released.",
@@ -281,8 +287,12 @@ static const struct cmd cmds[] = {
   "file).  The loader maps the image (at its per-boot base, or rebased),\n"
   "loads the DLLs it imports that it finds (its directory first), resolves\n"
   "or marks its imports, and fetches the entry point (not with SUSPENDED).\n"
-  "A malformed file fails ERROR_BAD_EXE_FORMAT with the place and the\n"
-  "problem.  Value: the pid.",
+  "The process gets its Win32 environment: the PEB (ImageBaseAddress), the\n"
+  "process parameters (the path as ImagePathName and CommandLine), the main\n"
+  "thread's TEB and stack (the image's SizeOfStackReserve/Commit, a guard\n"
+  "page below) and the process heap (SizeOfHeapReserve/Commit), placed by\n"
+  "ASLR; PEB32/TEB32 for a PE32 image.  A malformed file fails\n"
+  "ERROR_BAD_EXE_FORMAT with the place and the problem.  Value: the pid.",
   "$pid = CreateProcess A app.exe", M | V, h_createprocess },
 { "LoadLibrary", NULL, "Programs", 2, 2, "PROCESS PATH",
   "load a DLL (or an EXE's image) into a process",
@@ -312,8 +322,11 @@ static const struct cmd cmds[] = {
   "/usr/bin/ls).  The kernel's part (segments, .bss, the interpreter) and\n"
   "ld.so's (the needed shared objects from the system library directories,\n"
   "relocations written in the process, RELRO made read-only) are done; no\n"
-  "code runs.  ENOENT, ENOEXEC with the place and the problem.  Value: the\n"
-  "pid.",
+  "code runs.  The main [stack] holds argv (PATH, then the ARGs, as a shell\n"
+  "passes them), an empty environment and the auxiliary vector; the brk\n"
+  "starts after the highest segment; the mmap base, the stack top and the\n"
+  "brk are drawn for each exec (aslr=on).  ENOENT, ENOEXEC with the place\n"
+  "and the problem; E2BIG.  Value: the pid.",
   "$pid = execve A /usr/bin/ls", M | V, h_execve },
 { "dlopen", NULL, "Programs", 2, 2, "PROCESS PATH",
   "map a shared object as ld.so does",
@@ -557,6 +570,113 @@ static const struct cmd cmds[] = {
   "fill's pattern for SEED at addresses OFFSET.. (0: the file holds it).",
   "expect filecheck data.bin 0 0x4000 7 == 0", M | V, h_filecheck },
 
+/* ---- Heaps, stacks and threads ---------------------------------------- */
+{ "GetProcessHeap", NULL, "Heaps, stacks and threads", 1, 1, "PROCESS",
+  "the process heap (PEB.ProcessHeap)",
+  "Value: the handle of the process heap, the base of its first segment.  A\n"
+  "process without a Win32 environment (process NAME, not NAME win32) has\n"
+  "none (NOT_FOUND).",
+  "$hp = GetProcessHeap A", M | V, h_getprocessheap },
+{ "HeapCreate", NULL, "Heaps, stacks and threads", 4, 4, "PROCESS OPTIONS INITIAL MAXIMUM",
+  "create a heap (reserve a segment, commit INITIAL)",
+  "HeapCreate: OPTIONS 0 or HEAP_GENERATE_EXCEPTIONS | HEAP_NO_SERIALIZE |\n"
+  "HEAP_CREATE_ENABLE_EXECUTE; INITIAL bytes committed (rounded to pages, at\n"
+  "least one); MAXIMUM 0: a growable heap (a 1 MiB segment, more segments\n"
+  "as it grows, large blocks in VirtualAllocs of their own), else a fixed\n"
+  "heap of MAXIMUM bytes.  Value: the heap's handle.",
+  "$hh = HeapCreate A 0 0x10000 0", M | V, h_heapcreate },
+{ "HeapAlloc", NULL, "Heaps, stacks and threads", 4, 4, "PROCESS HEAP FLAGS SIZE",
+  "allocate a block from a heap",
+  "HeapAlloc: FLAGS 0, HEAP_ZERO_MEMORY, HEAP_GENERATE_EXCEPTIONS.  The heap\n"
+  "commits what the block needs; blocks above 0xFE000 bytes (0x7F000 on\n"
+  "32-bit) get a VirtualAlloc of their own.  Fails ERROR_NOT_ENOUGH_MEMORY\n"
+  "(a fixed heap full), or raises STATUS_NO_MEMORY with\n"
+  "HEAP_GENERATE_EXCEPTIONS; a handle that is no heap raises an access\n"
+  "violation, a heap whose headers were overwritten STATUS_HEAP_CORRUPTION.\n"
+  "Value: the block's address.",
+  "$p = HeapAlloc A $hh HEAP_ZERO_MEMORY 100", M | V, h_heapalloc },
+{ "HeapReAlloc", NULL, "Heaps, stacks and threads", 5, 5, "PROCESS HEAP FLAGS POINTER SIZE",
+  "resize a heap block (in place, or moved)",
+  "HeapReAlloc: shrinks in place, grows into a free block after it, or\n"
+  "moves the block (not with HEAP_REALLOC_IN_PLACE_ONLY: then\n"
+  "ERROR_NOT_ENOUGH_MEMORY).  HEAP_ZERO_MEMORY zeroes the added bytes.\n"
+  "Value: the block's address.",
+  "$p = HeapReAlloc A $hh 0 $p 4096", M | V, h_heaprealloc },
+{ "HeapSize", NULL, "Heaps, stacks and threads", 4, 4, "PROCESS HEAP FLAGS POINTER",
+  "the size asked for a heap block",
+  "HeapSize: ERROR_INVALID_PARAMETER for a pointer that is not a busy block.\n"
+  "Value: the size.",
+  "expect HeapSize A $hh 0 $p == 100", M | V, h_heapsize },
+{ "HeapFree", NULL, "Heaps, stacks and threads", 4, 4, "PROCESS HEAP FLAGS POINTER",
+  "free a heap block",
+  "HeapFree: the block coalesces with its free neighbours; a large free end\n"
+  "of a segment is decommitted; a large block's VirtualAlloc is released.\n"
+  "ERROR_INVALID_PARAMETER for a pointer that is not a busy block (a\n"
+  "double free).",
+  "HeapFree A $hh 0 $p", M, h_heapfree },
+{ "HeapDestroy", NULL, "Heaps, stacks and threads", 2, 2, "PROCESS HEAP",
+  "destroy a heap, releasing its memory",
+  "HeapDestroy: every segment and large block is released.  The process heap\n"
+  "cannot be destroyed (ERROR_INVALID_HANDLE).",
+  "HeapDestroy A $hh", M, h_heapdestroy },
+{ "CreateThread", NULL, "Heaps, stacks and threads", 1, 3, "PROCESS [STACKSIZE [FLAGS]]",
+  "a new thread: its TEB and a guarded stack",
+  "CreateThread: STACKSIZE is the commit (default the main thread's 4 KiB),\n"
+  "or with FLAGS STACK_SIZE_PARAM_IS_A_RESERVATION the reservation (default\n"
+  "1 MiB).  The stack's top pages are committed with a PAGE_GUARD page below;\n"
+  "a touch of the guard page commits the next one as the new guard (no\n"
+  "exception; stat stack_growths), until the reserve is used up:\n"
+  "STATUS_STACK_OVERFLOW.  Needs a Win32 environment.  Value: the thread id.",
+  "$tid = CreateThread A 0x10000 STACK_SIZE_PARAM_IS_A_RESERVATION", M | V, h_createthread },
+{ "malloc", NULL, "Heaps, stacks and threads", 2, 2, "PROCESS SIZE",
+  "glibc's malloc: brk below 128 KiB, mmap above",
+  "glibc 2.36's malloc on the process's brk ([heap]) and mmap: the tcache,\n"
+  "then the best free chunk, then the top (grown with brk, 128 KiB of pad);\n"
+  "requests of M_MMAP_THRESHOLD (128 KiB, raised by freeing a larger mmapped\n"
+  "chunk) or more get an mmap of their own.  Chunk headers are in the\n"
+  "process's memory.  Value: the pointer; ENOMEM when it fails.",
+  "$p = malloc A 100", M | V, h_malloc },
+{ "realloc", NULL, "Heaps, stacks and threads", 3, 3, "PROCESS POINTER SIZE",
+  "glibc's realloc",
+  "Grows into the top or a free neighbour, shrinks in place, or moves.  SIZE\n"
+  "0 frees (value 0).  Value: the pointer.",
+  "$p = realloc A $p 200", M | V, h_realloc },
+{ "calloc", NULL, "Heaps, stacks and threads", 3, 3, "PROCESS N SIZE",
+  "glibc's calloc",
+  "malloc of N * SIZE bytes (ENOMEM when it overflows), cleared -- but\n"
+  "memory fresh from mmap or brk, which is zero already and not touched.",
+  "$p = calloc A 10 16", M | V, h_calloc },
+{ "brk", NULL, "Heaps, stacks and threads", 2, 2, "PROCESS ADDRESS",
+  "the brk system call",
+  "Sets the program break: the [heap] VMA grows (the pages free, one page\n"
+  "short of the next mapping) or shrinks (its pages unmapped).  A break below\n"
+  "the start or into another mapping is refused.  ADDRESS 0 asks.  Value:\n"
+  "the break after the call (the old one when refused), as the kernel\n"
+  "returns it.",
+  "$b = brk A 0", M | V, h_brk },
+{ "sbrk", NULL, "Heaps, stacks and threads", 2, 2, "PROCESS INCREMENT",
+  "glibc's sbrk: move the break by INCREMENT",
+  "INCREMENT may be negative.  Value: the previous break; ENOMEM when brk\n"
+  "refuses.",
+  "$old = sbrk A 0x1000", M | V, h_sbrk },
+{ "!heap", NULL, "Heaps, stacks and threads", 1, 2, "PROCESS [HEAP]",
+  "a process's heaps (WinDbg !heap -s), or one heap's blocks",
+  "Without HEAP: one line per heap -- flags, reserved, committed, large\n"
+  "(virtual) and free KB, free blocks, uncommitted ranges, virtual blocks.\n"
+  "With HEAP: its segments and every block (address, previous size, size,\n"
+  "flags, busy or free, the size asked).  Read without faults.",
+  "!heap A", M | J, h_view_heap },
+{ "!peb", NULL, "Heaps, stacks and threads", 1, 1, "PROCESS",
+  "the process environment block (WinDbg !peb)",
+  "ImageBaseAddress, Ldr, ProcessHeap, the heap list, ProcessParameters with\n"
+  "the image path and command line.",
+  "!peb A", M | J, h_view_peb },
+{ "!teb", NULL, "Heaps, stacks and threads", 1, 2, "PROCESS [TID]",
+  "a thread environment block (WinDbg !teb)",
+  "StackBase, StackLimit (it follows the stack's growth), DeallocationStack,\n"
+  "Self, ClientId, the PEB.  TID defaults to the main thread.",
+  "!teb A", M | J, h_view_teb },
+
 /* ---- Views ---------------------------------------------------------- */
 { "!vad", NULL, "Views", 1, 1, "PROCESS",
   "the VAD tree (WinDbg !vad)",
@@ -616,11 +736,17 @@ static const struct cmd cmds[] = {
   "SwapTotal, SwapFree, Dirty, AnonPages, Mapped, Shmem, PageTables,\n"
   "CommitLimit and Committed_AS, as Linux prints them.",
   "meminfo", M | J, h_meminfo },
-{ "free", NULL, "Views", 0, 0, "",
-  "free -k",
-  "total, used, free, shared, buff/cache and available memory and swap, as\n"
-  "procps' free -k prints them.",
-  "free", M | J, h_free },
+{ "free", NULL, "Views", 0, 2, "[PROCESS POINTER]",
+  "free -k; or glibc's free(POINTER) in PROCESS",
+  "Without arguments: total, used, free, shared, buff/cache and available\n"
+  "memory and swap, as procps' free -k prints them.\n"
+  "free PROCESS POINTER: glibc's free of a malloc'd pointer: the chunk goes\n"
+  "to the tcache, or coalesces with free neighbours or the top (which is\n"
+  "trimmed with brk past M_TRIM_THRESHOLD); an mmapped chunk is unmapped.\n"
+  "Where glibc aborts (\"free(): double free detected in tcache 2\",\n"
+  "\"free(): invalid pointer\" ...) the call fails INVALID with glibc's\n"
+  "message and changes nothing.",
+  "free A $p", M | J, h_free },
 { "query", NULL, "Views", 2, 2, "PROCESS ADDRESS",
   "the library's VirtualQuery view",
   "Renders the MEMORY_BASIC_INFORMATION of the region at ADDRESS.",
@@ -874,8 +1000,9 @@ void sb_failure(vml_text *b, const struct result *res)
             vml_text_printf(b, " (SIGBUS/BUS_ADRERR)");
         else if (res->ex.signo != 0)
             vml_text_printf(b, " (signal %d/%d)", res->ex.signo, res->ex.si_code);
-        vml_text_printf(b, " %s at 0x%llx: %s", access_name(res->ex.access),
-                  (unsigned long long)res->ex.va, vml_av_reason_text(res->ex.reason));
+        if (res->ex.reason != VML_AV_NONE)     /* (a heap call's exception has none) */
+            vml_text_printf(b, " %s at 0x%llx: %s", access_name(res->ex.access),
+                            (unsigned long long)res->ex.va, vml_av_reason_text(res->ex.reason));
         break;
     }
 }

@@ -29,6 +29,9 @@
 **  11. a real program: /usr/bin/ls loaded as Linux's kernel and ld.so
 **      load it -- reserved whole, backed where the loaders touched it,
 **      relocated pages private, the rest shared; ASLR by seed
+**  12. heaps and stacks: HeapAlloc on VirtualAlloc, a thread stack that
+**      grows on guard-page hits, glibc's malloc on brk and mmap, the
+**      Linux [stack] growing on faults
 */
 #include "cli.h"
 
@@ -375,6 +378,38 @@ const char *const tour_lines[] = {
     "machine ram=64M seed=2",
     "$pid = execve A /usr/bin/ls",
     "lm A",
+    "check",
+    "",
+    "echo \"\"",
+    "echo \"--- 12. Heaps and stacks: malloc -> HeapAlloc -> VirtualAlloc, brk ----\"",
+    "echo \"A Win32 process comes with a process heap and a main thread whose stack\"",
+    "echo \"is reserved up front (1 MiB) with only its top page committed and a\"",
+    "echo \"guard page below.  (aslr=off: first fit from 64 KiB.)\"",
+    "machine ram=16M aslr=off seed=1",
+    "process W win32",
+    "!teb W",
+    "echo \"HeapAlloc carves blocks out of a segment the heap reserved with\"",
+    "echo \"VirtualAlloc, committing pages as it grows:\"",
+    "$hp = GetProcessHeap W",
+    "$blk = HeapAlloc W $hp 0 0x3000",
+    "!heap W",
+    "expect VirtualQuery W $hp RegionSize == 0x4000",
+    "echo \"A touch of the guard page grows the stack by one page; the program\"",
+    "echo \"sees nothing, the guard moves down, StackLimit follows:\"",
+    "write W 0x11E000 u32 1",
+    "expect stat W stack_growths == 1",
+    "expect VirtualQuery W 0x11D000 Protect == (PAGE_READWRITE|PAGE_GUARD)",
+    "!teb W",
+    "echo \"A Linux process: glibc's malloc grows the [heap] with brk below 128 KiB\"",
+    "echo \"and maps bigger blocks on their own; the [stack] grows on faults below\"",
+    "echo \"it.\"",
+    "process L posix",
+    "$s = malloc L 100",
+    "$b = malloc L 0x40000",
+    "write L 0x7FFFFFFCE000 u64 1",
+    "expect stat L stack_growths == 1",
+    "maps L",
+    "vmmap W",
     "check",
     "",
     "echo \"\"",

@@ -18,7 +18,15 @@
 **   (0x555555554000 on x86-64, 0x56555000 on i386) plus, with ASLR,
 **   arch_mmap_rnd() pages (28 bits on x86-64, 8 on i386), aligned to its
 **   largest p_align; ET_EXEC at its addresses; the interpreter, an ET_DYN
-**   without one, and every shared object top-down in the mmap area.
+**   without one, and every shared object top-down in the mmap area below
+**   mm->mmap_base, drawn for each exec (arch_pick_mmap_layout(), os/aslr.c:
+**   28 bits of pages on x86-64, 8 for a 32-bit program).
+** The process's runtime (os/posix_proc.c, vml_posix_process_setup) comes
+** between the kernel's mappings and ld.so's, as in load_elf_binary(): the
+** main [stack] with argv, envp and the auxiliary vector (AT_PHDR, AT_ENTRY,
+** AT_BASE of this load), and the brk after the executable's highest
+** segment (with ASLR a page further, or at ELF_ET_DYN_BASE for a static
+** PIE, and randomized above that: arch_randomize_brk(); brk_base()).
 **
 ** A symbol relocation is resolved in the global scope (the executable,
 ** then the objects in load order) from their dynamic symbols; one that is
@@ -36,6 +44,7 @@
 #include <string.h>
 #include "load.h"
 #include "elf.h"
+#include "os/aslr.h"
 
 #define PAGE   UINT64_C(0x1000)
 #define PAGESTART(x) ((x) & ~(PAGE - 1))
@@ -549,14 +558,69 @@ static vml_va dyn_exec_bias(vml_machine *m, const struct ld_image *img, uint64_t
     return base - lo;
 }
 
+/* Where the brk starts before arch_randomize_brk() (load_elf_binary(),
+** Linux 6.2 on): the end of the highest segment; with randomization, one
+** page after it ("leave a gap between .bss and brk"), or ELF_ET_DYN_BASE
+** for a program run without an interpreter (a static PIE: its brk moves
+** out of the mmap area). */
+static vml_va brk_base(vml_machine *m, const struct obj *exe, const struct obj *interp, vml_va end)
+{
+    const struct ld_image *img = exe->lf->img;
+    if (vm_flags(m) & VML_CFG_NO_ASLR)
+        return end;
+    if (img->elf->type == ELF_ET_DYN && interp == NULL)
+        return wide(img) ? UINT64_C(0x555555554000) : UINT64_C(0x400000);
+    return end + PAGE;
+}
+
+/* What create_elf_tables() and the brk need from this load. */
+static int runtime(struct load *ld, const struct obj *exe, const struct obj *interp,
+                   const char *path, const char *const *argv, size_t argc,
+                   const char *const *envp, size_t envc)
+{
+    const struct ld_image *img = exe->lf->img;
+    uint64_t lo, hi, align;
+    span(img, &lo, &hi, &align);
+    vml_posix_process_params pp = {
+        .compat32 = !wide(img),
+        .argv = argv, .argc = argc, .envp = envp, .envc = envc,
+        .execfn = path,
+        .entry = exe->bias + img->preferred_base + img->entry_rva,
+        .phdr = img->elf->phdr_rva ? exe->bias + img->preferred_base + img->elf->phdr_rva : 0,
+        .phent = img->elf->phentsize,
+        .phnum = img->elf->phnum,
+        .interp_base = interp ? interp->bias + interp->lf->img->preferred_base : 0,
+        .image_end = brk_base(vml_proc_machine(ld->p), exe, interp, exe->bias + hi),
+    };
+    int e = vml_posix_process_setup(ld->p, &pp, NULL);
+    if (e == VML_E2BIG)
+        return fail(ld, e, "%s: the arguments and environment pass the stack's limit "
+                    "(a quarter of RLIMIT_STACK, each string at most 128 KiB)%s", path, "");
+    if (e != 0)
+        return fail(ld, e, "%s: no room for the main stack%s", path, "");
+    return 0;
+}
+
 int vml_posix_execve(vml_machine *m, const char *name, const char *path, vml_proc **out)
+{
+    const char *argv[1] = { path };
+    return vml_posix_execve_args(m, name, path, argv, path ? 1 : 0, NULL, 0, out);
+}
+
+int vml_posix_execve_args(vml_machine *m, const char *name, const char *path,
+                          const char *const *argv, size_t argc, const char *const *envp,
+                          size_t envc, vml_proc **out)
 {
     char err[512] = "";
     vml_proc *p;
     struct ld_file *lf, *interp_lf = NULL;
     struct obj *exe, *interp = NULL;
-    if (m == NULL || name == NULL || path == NULL || out == NULL)
+    if (m == NULL || name == NULL || path == NULL || out == NULL ||
+        (argc && argv == NULL) || (envc && envp == NULL))
         return VML_EINVAL;
+    for (size_t i = 0; i < argc + envc; i++)
+        if ((i < argc ? argv[i] : envp[i - argc]) == NULL)
+            return VML_EINVAL;
     if (vml_proc_create(m, name, &p) != VML_OK)
         return vml_proc_find(m, name) ? VML_EEXIST : VML_ENOMEM;
     struct load *ld = calloc(1, sizeof *ld);
@@ -578,6 +642,8 @@ int vml_posix_execve(vml_machine *m, const char *name, const char *path, vml_pro
             e = fail(ld, VML_ENOENT, "%s: its interpreter %s is missing", path, ip);
     }
     uint64_t lo, hi, align;
+    if (e == 0)                                    /* setup_new_exec(): the mmap layout */
+        vm_os(p)->mmap_base = aslr_linux_mmap_base(m, !wide(img));
     if (e == 0) {
         span(img, &lo, &hi, &align);
         int dyn = img->elf->type == ELF_ET_DYN;
@@ -595,6 +661,8 @@ int vml_posix_execve(vml_machine *m, const char *name, const char *path, vml_pro
         if (e == 0)
             interp->fresh = 1;
     }
+    if (e == 0)                                    /* create_elf_tables(), the brk */
+        e = runtime(ld, exe, interp, path, argv, argc, envp, envc);
     /* ld.so: the needed objects, then every relocation (its own first) */
     if (e == 0 && interp)
         e = map_needed(ld, 0, img->format == LD_ELF64);

@@ -595,6 +595,34 @@ uint32_t vml_win_GetProcAddress(vml_proc *p, vml_va module, const char *name, vm
     return w32_last_error(p, w32_done(m, at ? VML_ERROR_SUCCESS : VML_ERROR_PROC_NOT_FOUND), 0);
 }
 
+/* The process's Win32 environment, as NtCreateUserProcess and ntdll's
+** LdrpInitializeProcess build it for this image (os/win32_proc.c): the
+** PEB (ImageBaseAddress), the process parameters (ImagePathName and
+** CommandLine: the path, any byte that is not printable ASCII as '?'),
+** the main thread's TEB and stack (SizeOfStackReserve/Commit), the process
+** heap (SizeOfHeapReserve/Commit); PEB32/TEB32 for a PE32 image.  Each
+** placed by ASLR (os/aslr.c). */
+static uint32_t process_environment(vml_proc *p, struct vad *mod, const char *path)
+{
+    const struct ld_image *img = ld_module_file(mod)->img;
+    char image_path[1025];
+    size_t n = 0;
+    for (; path[n] && n < sizeof image_path - 1; n++)
+        image_path[n] = path[n] >= ' ' && path[n] <= '~' ? path[n] : '?';
+    image_path[n] = '\0';
+    vml_win_process_params pp = {
+        .ptr_size = img->format == LD_PE32PLUS ? 8 : 4,
+        .image_base = mod->start_vpn << 12,
+        .stack_reserve = img->stack_reserve,
+        .stack_commit = img->stack_commit,
+        .heap_reserve = img->heap_reserve,
+        .heap_commit = img->heap_commit,
+        .image_path = image_path,
+        .command_line = image_path,
+    };
+    return vml_win_process_setup(p, &pp);
+}
+
 uint32_t vml_win_CreateProcess(vml_machine *m, const char *name, const char *path,
                                unsigned flags, vml_proc **out)
 {
@@ -628,6 +656,13 @@ uint32_t vml_win_CreateProcess(vml_machine *m, const char *name, const char *pat
         snprintf(keep, sizeof keep, "%s", vml_last_error(m));
         vml_proc_destroy(p);
         vm_fail(m, VML_E_INVALID, "%s", keep);
+        return w32_done(m, e);
+    }
+    e = process_environment(p, mod, path);
+    if (e != 0) {
+        vml_proc_destroy(p);
+        vm_fail(m, VML_E_NOMEM, "%s: no room for the PEB, the main thread's stack or the "
+                "process heap", path);
         return w32_done(m, e);
     }
     if (!(flags & VML_CREATE_SUSPENDED))

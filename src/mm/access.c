@@ -10,9 +10,11 @@
 **   ACC2  An access is translated at most three times: a fault may be
 **         resolved, or retried once more when memory reclaimed on the way
 **         took the page again (FLT1); a fourth translation is a bug and
-**         marks the machine corrupt.
+**         marks the machine corrupt -- but after a stack growth (stack.c),
+**         which earns one more.
 **
-** TRANSITIONS: none of its own; faults go through fault.c.
+** TRANSITIONS: none of its own; faults go through fault.c, stack growth
+** through stack.c.
 */
 #include <string.h>
 #include "machine.h"
@@ -61,7 +63,10 @@ int acc_translate_flags(vml_proc *p, unsigned cpu, vml_va va, unsigned access, v
     m->n_accesses++;
     background_due(m);
     int r = -1;
-    for (unsigned tries = 0; tries < 3; tries++) {
+    /* A stack growth (stack.c) is a fault handled without retrying the
+    ** walk: it earns the access one more translation. */
+    unsigned limit = 3;
+    for (unsigned tries = 0; tries < limit; tries++) {
         struct mmu_fault f;
         struct mmu_walk w;
         int walked;
@@ -80,8 +85,15 @@ int acc_translate_flags(vml_proc *p, unsigned cpu, vml_va va, unsigned access, v
             r = 0;
             goto done;
         }
-        if (fault_resolve(p, &f, ex) != FAULT_RETRY)
+        enum fault_outcome fo = fault_resolve(p, &f, ex);
+        if (fo == FAULT_GROW_DOWN || fo == FAULT_STACK_GUARD) {
+            if (stack_grow(p, &f, fo, ex) != 0)
+                goto done;
+            if (limit == 3)
+                limit = 4;
+        } else if (fo != FAULT_RETRY) {
             goto done;
+        }
         mmu_flags = 0;
     }
     mm_corrupt(m, "ACC2: access at %#llx still faults after its fault was resolved",

@@ -16,6 +16,11 @@
 **         be retried), and raises STATUS_NO_MEMORY / IN_PAGE_ERROR.
 **         (Memory reclaimed on the way -- trims, repurposed standby pages --
 **         stays reclaimed: no data is lost by it.)
+**   FLT5  FAULT_GROW_DOWN (a fault below a VM_GROWSDOWN VMA, in no VAD)
+**         changes nothing; FAULT_STACK_GUARD (the guard page of a Win32
+**         thread stack) only clears the guard, as for any guard page: the
+**         growth is stack.c's (MiCheckForUserStackOverflow runs after the
+**         guard fault, in MmAccessFault's caller).
 **
 ** TRANSITIONS:
 **   zero/demand-zero PTE -> valid     fault_zero()     (frame zeroed|free|standby
@@ -31,7 +36,9 @@
 **                                                       and mapped)
 **   write to a copy-on-write page -> private copy (or the page itself, once
 **                                     no one else has it)     fault_cow()
-**   guard protection     -> plain     fault_guard()    (raises GUARD_PAGE_VIOLATION)
+**   guard protection     -> plain     fault_guard()    (raises GUARD_PAGE_VIOLATION,
+**                                                       or FAULT_STACK_GUARD in a
+**                                                       thread stack)
 */
 #include <string.h>
 #include "machine.h"
@@ -74,6 +81,14 @@ void fault_exception(vml_proc *p, vml_va va, unsigned access, vml_av_reason r, v
         e.signo = 0;          /* Linux has no guard pages */
         e.si_code = 0;
         break;
+    case VML_AV_STACK_OVERFLOW:
+        /* A Win32 thread stack's reserve is used up (the exception record
+        ** carries no information: NumberParameters 0). */
+        e.ntstatus = VML_STATUS_STACK_OVERFLOW;
+        e.signo = 0;
+        e.si_code = 0;
+        e.info[0] = e.info[1] = 0;
+        break;
     case VML_AV_NO_MEMORY:
         /* Windows fails the fault with STATUS_NO_MEMORY; Linux's VM_FAULT_OOM
         ** would kill, VM_FAULT_SIGBUS sends SIGBUS/BUS_ADRERR. */
@@ -98,6 +113,8 @@ void fault_exception(vml_proc *p, vml_va va, unsigned access, vml_av_reason r, v
     if (r == VML_AV_GUARD) {
         p->st.guard_page_faults++;
         m->st.guard_page_faults++;
+    } else if (r == VML_AV_STACK_OVERFLOW) {
+        p->st.stack_overflows++;
     } else if (r == VML_AV_NO_MEMORY || r == VML_AV_IN_PAGE_ERROR) {
         p->st.failed_faults++;       /* not an access violation: no memory, or no I/O */
         m->st.failed_faults++;
@@ -554,11 +571,17 @@ static enum fault_outcome fault_shared(struct fault *ft, uint64_t id)
 static enum fault_outcome fault_guard(struct fault *ft)
 {
     unsigned plain = ft->mmprot & ~MM_GUARD_PAGE;
+    int cleared = 1;
     if (ft->pte != 0)       /* transition, pagefile, demand-zero, prototype: keep the rest */
         pt_write(ft->p, ft->va, ft->pte_pa, sw_with_prot(ft->pte, plain));
     else if (ft->pte_pa != 0 || pt_slot_make(ft->p, ft->va, &ft->pte_pa) == VML_OK)
         pt_write(ft->p, ft->va, ft->pte_pa, page_own_pte(ft->v, ft->va, plain));
-    /* (without a frame for the table the guard stays: the alarm repeats) */
+    else
+        cleared = 0;        /* no frame for the table: the guard stays, the alarm repeats */
+    /* A thread stack's guard: the program sees no exception; the stack
+    ** grows (stack.c, MiCheckForUserStackOverflow). */
+    if (cleared && ft->v->stack == VAD_STACK_GUARD)
+        return FAULT_STACK_GUARD;
     return raise(ft, VML_AV_GUARD);
 }
 
@@ -631,8 +654,14 @@ enum fault_outcome fault_resolve(vml_proc *p, const struct mmu_fault *f, vml_exc
     ft.v = vad_find(&p->vads, ft.va >> 12);
     if (f->error_code & PF_P)
         return fault_protection(&ft, f);
-    if (ft.v == NULL)
+    if (ft.v == NULL) {
+        /* Linux's lock_mm_and_find_vma(): the first VMA ending above the
+        ** address may grow down to it (stack.c decides). */
+        const struct vad *up = vad_lookup_ge(&p->vads, ft.va >> 12);
+        if (up != NULL && stack_grows_down(up))
+            return FAULT_GROW_DOWN;
         return raise(&ft, VML_AV_NOT_RESERVED);
+    }
     ft.pte_pa = f->level == 1 ? f->entry_pa : 0;
     ft.pte = f->level == 1 ? f->entry : 0;
     if (!page_state(p, ft.v, ft.va, ft.pte, &ft.mmprot))

@@ -219,6 +219,33 @@ static void copy_page(void *ctx, vml_proc *p, vml_va va, vml_pa pte_pa, uint64_t
 
 /* ---- fork -------------------------------------------------------------------------------- */
 
+/* The personalities' records of a forked child: Linux's mm_struct fields
+** and malloc state as the parent's; of the threads only the one that
+** forked (the first); the heaps, whose memory the child has a copy of. */
+static vml_status os_dup(vml_machine *m, const struct vm_osproc *from, struct vm_osproc *to)
+{
+    struct vm_thread *t = NULL;
+    vml_va *h = NULL;
+    if (from->n_threads && (t = mm_calloc(m, 1, sizeof *t)) == NULL)
+        return VML_E_NOMEM;
+    if (from->n_heaps && (h = mm_calloc(m, from->n_heaps, sizeof *h)) == NULL) {
+        free(t);
+        return VML_E_NOMEM;
+    }
+    *to = *from;
+    to->threads = t;
+    to->n_threads = to->cap_threads = from->n_threads ? 1 : 0;
+    if (t) {
+        *t = from->threads[0];
+        t->tid = ++m->next_tid;        /* the child's thread is a new one */
+    }
+    to->heaps = h;
+    to->n_heaps = to->cap_heaps = from->n_heaps;
+    if (h)
+        memcpy(h, from->heaps, from->n_heaps * sizeof *h);
+    return VML_OK;
+}
+
 vml_status vm_fork(vml_proc *parent, const char *name, vml_proc **out)
 {
     vml_machine *m = parent->m;
@@ -253,7 +280,8 @@ vml_status vm_fork(vml_proc *parent, const char *name, vml_proc **out)
     if ((st = mm_proc_new(m, name, &c)) != VML_OK)
         goto fail_nodes;
     if ((st = ws_reserve_n(c, need.ws)) != VML_OK ||
-        (st = handle_table_dup(m, &parent->fds, &c->fds)) != VML_OK) {
+        (st = handle_table_dup(m, &parent->fds, &c->fds)) != VML_OK ||
+        (st = os_dup(m, &parent->os, &c->os)) != VML_OK) {
         mm_proc_delete(c);
         goto fail_nodes;
     }

@@ -235,6 +235,8 @@ vml_status vml_vad_next(vml_proc *p, vml_va va, vml_vad_info *out)
     out->inode = v->seg && v->seg->file ? v->seg->file->ino
                : v->seg ? SHMEM_INO_BASE + v->seg->id : 0;
     out->inherit = v->inherit;
+    out->usage = v->usage;
+    out->usage_tag = v->usage_tag;
     return VML_OK;
 }
 
@@ -421,6 +423,39 @@ vml_status vml_page_query(vml_proc *p, vml_va va, vml_page_info *out)
             out->backing = VML_BACKING_PRIVATE;
     }
     return VML_OK;
+}
+
+vml_status vml_mem_peek(vml_proc *p, vml_va va, void *buf, size_t len, size_t *n_done)
+{
+    uint8_t *b = buf;
+    size_t done = 0;
+    if (n_done)
+        *n_done = 0;
+    if (p == NULL || (buf == NULL && len))
+        return VML_E_INVALID;
+    vml_machine *m = p->m;
+    while (done < len) {
+        vml_va at = va + done;
+        size_t chunk = VML_PAGE_SIZE - (size_t)(at & 0xFFF);
+        vml_page_info pg;
+        if (chunk > len - done)
+            chunk = len - done;
+        if (at < va || at > m->layout.user_highest || vml_page_query(p, at, &pg) != VML_OK)
+            break;
+        if (pg.resident && pg.pfn != VML_PFN_NONE && !pg.zero_page)
+            memcpy(b + done, phys_frame(&m->phys, pg.pfn) + (at & 0xFFF), chunk);
+        else if (pg.zero_page || (pg.committed && !pg.swapped && !pg.shared))
+            memset(b + done, 0, chunk);        /* never touched: zeros */
+        else
+            break;                             /* paged out, or not committed */
+        done += chunk;
+    }
+    if (n_done)
+        *n_done = done;
+    if (done == len)
+        return VML_OK;
+    return mm_fail(m, VML_E_NOT_PRESENT, "%#llx cannot be read without a fault (not committed, "
+                   "or paged out)", (unsigned long long)(va + done));
 }
 
 /* ---- segments ------------------------------------------------------------------------------ */

@@ -395,7 +395,8 @@ vml_status vml_machine_check(vml_machine *m)
               as_check(m, msg, sizeof msg) || vm_check(m, msg, sizeof msg) ||
               pf_check(m, msg, sizeof msg) || file_check(m, msg, sizeof msg) ||
               section_check(m, msg, sizeof msg) || rmap_check(m, msg, sizeof msg) ||
-              as_pcid_check(m, msg, sizeof msg) || rec_check(m, msg, sizeof msg);
+              as_pcid_check(m, msg, sizeof msg) || rec_check(m, msg, sizeof msg) ||
+              stack_check(m, msg, sizeof msg);
     for (size_t i = 0; !bad && i < m->n_procs; i++)
         bad = ws_check(m->procs[i], msg, sizeof msg) ||
               (i > 0 && m->procs[i - 1]->pid >= m->procs[i]->pid &&
@@ -413,6 +414,9 @@ vml_status vml_machine_check(vml_machine *m)
             bad = 1;
         }
     }
+    /* the personalities' records (registered by os/: vm_set_os_check) */
+    if (!bad && m->os_check != NULL)
+        bad = m->os_check(m, msg, sizeof msg) != 0;
     if (!bad)
         return VML_OK;
     return mm_corrupt(m, "%s", msg);
@@ -471,6 +475,8 @@ void mm_proc_delete(vml_proc *p)
         vm_release(p, v);
     handle_table_free(m, &p->w32);
     handle_table_free(m, &p->fds);
+    free(p->os.threads);
+    free(p->os.heaps);
     as_destroy(p);
     ws_fini(p);
     for (size_t i = 0; i < m->n_procs; i++)

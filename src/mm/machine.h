@@ -22,6 +22,7 @@
 **            writer and the background work
 **   fault    the page-fault handler
 **   virtual  reserve/commit/protect/views/fork/copy (vm.h: for os/)
+**   stack    stack growth: Win32 guard pages, posix VM_GROWSDOWN VMAs
 **   access   memory accesses through the MMU
 **   machine  creation, processes, checks, public glue (stats, info)
 */
@@ -52,6 +53,7 @@
 #include "fault.h"
 #include "vm.h"
 #include "record.h"
+#include "stack.h"
 
 /* ---- processes ------------------------------------------------------------ */
 
@@ -75,6 +77,8 @@ struct proc_stats {
     uint64_t commit_pages, peak_commit_pages;   /* committed private pages */
     uint64_t virtual_pages, peak_virtual_pages; /* pages inside VADs */
     uint64_t pt_pages;            /* page-table frames, top level included */
+    uint64_t stack_growths;       /* guard pages moved down, growsdown VMAs extended */
+    uint64_t stack_overflows;     /* STATUS_STACK_OVERFLOW raised */
 };
 
 struct vml_proc {
@@ -95,6 +99,7 @@ struct vml_proc {
     struct handle_table w32;      /* Win32 handles */
     struct handle_table fds;      /* posix descriptors */
     uint32_t          last_error;     /* Win32 GetLastError() */
+    struct vm_osproc  os;         /* the personalities' kernel records (vm.h) */
     struct proc_stats st;
 };
 
@@ -117,6 +122,7 @@ struct sys_stats {
     uint64_t oom_faults;          /* faults failed for want of a frame */
     uint64_t failed_faults;       /* STATUS_NO_MEMORY / IN_PAGE_ERROR raised */
     uint64_t forks;
+    uint64_t stack_growths;
 };
 
 struct vml_machine {
@@ -141,6 +147,8 @@ struct vml_machine {
     vml_proc            **procs;           /* in pid order */
     size_t                n_procs, cap_procs;
     unsigned              next_pid;
+    unsigned              next_tid;        /* thread ids (vm_new_tid) */
+    vm_os_check_fn        os_check;        /* the personalities' checks, or NULL */
     uint64_t              pcid_map[4096 / 64];  /* PCIDs held by live processes */
     uint64_t              switch_clock;
     vml_pfn               kernel_top_pfn;  /* template with the kernel half */
@@ -232,6 +240,7 @@ int        acc_translate_flags(vml_proc *p, unsigned cpu, vml_va va, unsigned ac
 /* virtual.c and views.c */
 void       vm_insert(vml_proc *p, struct vad *v);
 void       vm_stat_commit(vml_proc *p, struct vad *v, int64_t delta);
+void       vm_stat_virtual(vml_proc *p, int64_t delta);
 void       vm_vad_event(vml_proc *p, const struct vad *v, const char *what);
 void       vm_unmap_pages(vml_proc *p, vml_va va, vml_va end);
 vml_status vm_ensure_tables(vml_proc *p, vml_va va, vml_va end);

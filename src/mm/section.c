@@ -412,6 +412,7 @@ uint64_t clone_alloc(vml_machine *m, uint64_t proto)
 void clone_ref_add(vml_machine *m, uint64_t id, unsigned pid, vml_va va)
 {
     struct clone_pool *c = &m->clones;
+    va &= ~(vml_va)0xFFF;      /* a reference names the page (faults give the byte) */
     uint32_t i = (uint32_t)(id - c->base), r = c->refs_free;
     c->refs_free = c->refs[r].next;
     c->refs[r] = (struct clone_ref){ .pid = pid, .next = c->first_ref[i], .va = va };
@@ -423,6 +424,7 @@ void clone_ref_add(vml_machine *m, uint64_t id, unsigned pid, vml_va va)
 uint32_t clone_ref_del(vml_machine *m, uint64_t id, unsigned pid, vml_va va)
 {
     struct clone_pool *c = &m->clones;
+    va &= ~(vml_va)0xFFF;
     uint32_t i = (uint32_t)(id - c->base);
     for (uint32_t *pr = &c->first_ref[i]; *pr != CLONE_NIL; pr = &c->refs[*pr].next) {
         struct clone_ref *r = &c->refs[*pr];

@@ -232,6 +232,7 @@ uint64_t vml_stat_sys(const vml_machine *m, vml_sys_stat s)
     case VML_STAT_SYS_mapped_file_pages:  return count_frames(m, frame_mapped_file);
     case VML_STAT_SYS_dirty_pages:        return count_frames(m, frame_dirty);
     case VML_STAT_SYS_swap_cached_pages:  return count_frames(m, frame_swap_cached);
+    case VML_STAT_SYS_stack_growths:      return m->st.stack_growths;
     case VML_N_SYS_STATS:                 break;
     }
     return 0;
@@ -288,6 +289,9 @@ uint64_t vml_stat_proc(const vml_proc *p, vml_proc_stat s)
     case VML_STAT_PROC_zero_page_maps:     return st->zero_page_maps;
     case VML_STAT_PROC_handles:            return handles_open(&p->w32);
     case VML_STAT_PROC_fds:                return handles_open(&p->fds);
+    case VML_STAT_PROC_stack_growths:      return p->st.stack_growths;
+    case VML_STAT_PROC_stack_overflows:    return p->st.stack_overflows;
+    case VML_STAT_PROC_threads:            return p->os.n_threads;
     case VML_N_PROC_STATS:                 break;
     }
     return 0;

@@ -56,7 +56,20 @@ struct vad {
     uint32_t    load_count;    /* a loaded module's first mapping: the
                                ** loader's references (LoadLibrary, dlopen) */
     char        name[48];      /* "" or a description ("[heap]") */
+    /* How a stack grows (stack.c): VAD_STACK_GUARD, a Win32 thread stack
+    ** whose guard page moves down; a posix VMA grows down when its
+    ** map_flags have MAP_GROWSDOWN. */
+    uint8_t     stack;
+    uint8_t     stack_cell_size;   /* 4 or 8: the size of *stack_cell */
+    uint8_t     usage;             /* VML_USAGE_*: what a personality made it for */
+    uint64_t    stack_cell;    /* GUARD: where the lowest committed page's address
+                               ** is written after a growth (TEB.NtTib.StackLimit);
+                               ** 0: nowhere */
+    uint64_t    usage_tag;     /* HEAP: the heap; STACK, TEB: the thread id */
 };
+
+/* vad.stack */
+enum vad_stack { VAD_STACK_NONE = 0, VAD_STACK_GUARD };
 
 struct vad_tree {
     struct vad *root;

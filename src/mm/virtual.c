@@ -26,6 +26,7 @@
 **                                     vm_protect()
 **   one VAD -> two                    vm_split();  two -> one: vm_merge()
 */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -47,23 +48,30 @@ uint64_t vm_random(vml_machine *m) { return mm_rng_next(m); }
 unsigned vm_flags(const vml_machine *m) { return m->cfg.flags; }
 uint64_t *vm_loader_words(vml_machine *m) { return m->loader_words; }
 
-vml_status vm_fail(vml_machine *m, vml_status st, const char *fmt, ...)
-{
-    char msg[256];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    return mm_fail(m, st, "%s", msg);
-}
 int vm_prot_from_win32(uint32_t protect) { return mmprot_from_win32(protect); }
 uint32_t vm_prot_to_win32(unsigned mmprot) { return mmprot_to_win32(mmprot); }
 unsigned vm_prot_from_posix(int prot) { return mmprot_from_posix(prot); }
 int vm_prot_writecopy(unsigned mmprot) { return mmprot_writecopy(mmprot); }
+struct vm_osproc *vm_os(vml_proc *p) { return &p->os; }
+const struct vm_osproc *vm_os_c(const vml_proc *p) { return &p->os; }
+unsigned vm_new_tid(vml_machine *m) { return ++m->next_tid; }
+int vm_aslr(const vml_machine *m) { return !(m->cfg.flags & VML_CFG_NO_ASLR); }
+void vm_set_os_check(vml_machine *m, vm_os_check_fn fn) { m->os_check = fn; }
+
+
+vml_status vm_fail(vml_machine *m, vml_status st, const char *fmt, ...)
+{
+    char buf[sizeof mm_core(m)->err];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    return mm_fail(m, st, "%s", buf);
+}
 
 /* ---- counting ------------------------------------------------------------------------ */
 
-static void stat_virtual(vml_proc *p, int64_t delta)
+void vm_stat_virtual(vml_proc *p, int64_t delta)
 {
     p->st.virtual_pages += (uint64_t)delta;
     if (p->st.virtual_pages > p->st.peak_virtual_pages)
@@ -115,7 +123,7 @@ void vm_insert(vml_proc *p, struct vad *v)
 {
     v->proc = p;
     vad_insert(&p->vads, v);
-    stat_virtual(p, (int64_t)(v->end_vpn - v->start_vpn + 1));
+    vm_stat_virtual(p, (int64_t)(v->end_vpn - v->start_vpn + 1));
 }
 
 void vm_reserve(vml_proc *p, struct vad *v, vml_va va, uint64_t n_pages, uint32_t protect,
@@ -185,6 +193,15 @@ vml_status vm_commit(vml_proc *p, struct vad *v, vml_va va, uint64_t n_pages, un
     ** this may need were counted by vm_ensure_tables() above. */
     vm_protect(p, v, va, n_pages, mmprot);
     return VML_OK;
+}
+
+void vm_extend(vml_proc *p, struct vad *v, uint64_t n_pages)
+{
+    v->end_vpn += n_pages;
+    vm_stat_virtual(p, (int64_t)n_pages);
+    if (v->mem_commit)
+        vm_stat_commit(p, v, (int64_t)n_pages);
+    vm_vad_event(p, v, "extend");
 }
 
 struct count_ctx {
@@ -268,7 +285,7 @@ void vm_release(vml_proc *p, struct vad *v)
     vml_va va = v->start_vpn << 12, end = (v->end_vpn + 1) << 12;
     vm_unmap_pages(p, va, end);
     vm_stat_commit(p, v, -(int64_t)v->commit_pages);
-    stat_virtual(p, -(int64_t)(v->end_vpn - v->start_vpn + 1));
+    vm_stat_virtual(p, -(int64_t)(v->end_vpn - v->start_vpn + 1));
     vm_vad_event(p, v, "release");
     vad_remove(&p->vads, v);
     if (v->seg)

@@ -18,6 +18,68 @@ struct section;
 struct segment;
 struct mm_file;
 
+/* ---- what the kernel keeps of a process for the personalities ---------------------- */
+
+/* A thread (ETHREAD and its TEB): vmlab runs no code, so a thread is its
+** records -- an id, a TEB, a stack -- and accesses name the process. */
+struct vm_thread {
+    unsigned tid;
+    vml_va   teb;            /* its TEB (0: none) */
+    vml_va   stack_base;     /* NtTib.StackBase: the top of the stack (exclusive) */
+    vml_va   stack_alloc;    /* DeallocationStack: the base of its reservation */
+};
+
+/* glibc's malloc state (struct malloc_state of main_arena and mp_): libc's
+** data segment, which vmlab does not map, so it is kept here; the chunks,
+** their headers and the tcache are in the process's memory (os/malloc.c). */
+struct vm_malloc_state {
+    int      initialized;
+    vml_va   sbrk_base;        /* the first chunk of the main arena */
+    vml_va   top;              /* the top chunk (0: none yet) */
+    vml_va   bins;             /* the first free chunk (os/malloc.c orders them) */
+    vml_va   tcache;           /* tcache_perthread_struct's user pointer (0: none) */
+    uint64_t tcache_key;       /* the key freed tcache entries carry */
+    uint64_t mmap_threshold, trim_threshold, top_pad;
+    int      no_dyn_threshold;
+    uint64_t n_mmaps, mmapped_mem, max_mmapped_mem;
+    uint64_t system_mem;       /* bytes obtained with brk */
+};
+
+/* Linux's mm_struct fields and Windows' EPROCESS ones the personalities
+** set and read; fork copies them (and no thread but the caller). */
+struct vm_osproc {
+    /* Linux */
+    vml_va   mmap_base;        /* top of the mmap area (0: the layout's) */
+    vml_va   start_brk, brk;   /* the brk area; brk_set 0: none yet */
+    int      brk_set;
+    vml_va   start_stack, arg_start, arg_end, env_start, env_end;
+    uint64_t stack_rlimit;     /* RLIMIT_STACK in bytes (0: 8 MiB) */
+    struct vm_malloc_state mal;
+    /* Windows */
+    unsigned ptr_size;         /* 8 (PEB64/TEB64) or 4; 0: no Win32 environment */
+    vml_va   bottom_up;        /* where bottom-up placements start (ASLR; 0: not drawn) */
+    vml_va   peb;
+    vml_va   params;           /* RTL_USER_PROCESS_PARAMETERS */
+    vml_va   process_heap;
+    struct vm_thread *threads; /* in creation order; threads[0] the main one */
+    size_t   n_threads, cap_threads;
+    vml_va  *heaps;            /* every heap's handle (its base), creation order */
+    size_t   n_heaps, cap_heaps;
+};
+
+struct vm_osproc *vm_os(vml_proc *p);
+const struct vm_osproc *vm_os_c(const vml_proc *p);
+/* A new thread id (machine-wide, from 1: Windows' client ids are unique
+** across processes and threads). */
+unsigned   vm_new_tid(vml_machine *m);
+/* Is ASLR on (no VML_CFG_NO_ASLR in vml_config.flags)? */
+int        vm_aslr(const vml_machine *m);
+/* The personalities' invariant check, run by vml_machine_check() after
+** the memory manager's own (registered by the first personality call that
+** builds state it checks; 0 or -1 with a message naming the invariant). */
+typedef int (*vm_os_check_fn)(vml_machine *m, char *msg, size_t size);
+void       vm_set_os_check(vml_machine *m, vm_os_check_fn fn);
+
 /* ---- the machine and the process -------------------------------------------------- */
 
 struct vad_tree  *vm_vads(vml_proc *p);
@@ -70,6 +132,9 @@ void       vm_decommit(vml_proc *p, struct vad *v, vml_va va, uint64_t n_pages);
 /* Unmaps and frees a VAD: its pages released, a view's section unref'd
 ** (its modified file pages written back first). */
 void       vm_release(vml_proc *p, struct vad *v);
+/* Grows VAD v up by n_pages (brk): a posix VMA created committed; the new
+** pages are demand-zero.  The caller checked that they are free. */
+void       vm_extend(vml_proc *p, struct vad *v, uint64_t n_pages);
 /* Set the protection of committed pages (resident ones are updated). */
 void       vm_protect(vml_proc *p, struct vad *v, vml_va va, uint64_t n_pages, unsigned mmprot);
 uint64_t   vm_count_committed(vml_proc *p, const struct vad *v, vml_va va, vml_va end);

@@ -203,7 +203,9 @@ static int place(vml_proc *p, vml_va addr, uint64_t n_pages, int fixed, vml_va *
         *lo = hint;
         return 0;
     }
-    if (vad_find_gap(t, l->user_lowest >> 12, (l->mmap_base >> 12) - 1, n_pages, 1, 1, &start) ||
+    /* mm->mmap_base: the process's (randomized by execve), or the layout's */
+    vml_va base = vm_os(p)->mmap_base ? vm_os(p)->mmap_base : l->mmap_base;
+    if (vad_find_gap(t, l->user_lowest >> 12, (base >> 12) - 1, n_pages, 1, 1, &start) ||
         vad_find_gap(t, l->user_lowest >> 12, l->user_highest >> 12, n_pages, 1, 1, &start)) {
         *lo = start << 12;
         return 0;

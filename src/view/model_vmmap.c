@@ -40,9 +40,12 @@ enum vw_vmm_type vw_vmm_type_of(vml_proc *p, const vml_vad_info *v)
     vml_va start = v->start_vpn << VML_PAGE_SHIFT;
     if (v->backing == VML_BACKING_IMAGE || in_module(p, start))
         return VW_VMM_IMAGE;
-    if (name_starts(v->name, "[heap", "Heap"))
+    /* what the personality made it for: a Win32 heap's segments and large
+    ** blocks, the brk area; thread stacks and the main [stack] */
+    if (v->usage == VML_USAGE_HEAP || v->usage == VML_USAGE_BRK ||
+        name_starts(v->name, "[heap", "Heap"))
         return VW_VMM_HEAP;
-    if (name_starts(v->name, "[stack", "Stack"))
+    if (v->usage == VML_USAGE_STACK || name_starts(v->name, "[stack", "Stack"))
         return VW_VMM_STACK;
     if (v->backing == VML_BACKING_FILE)
         return VW_VMM_MAPPED;

@@ -6,7 +6,11 @@
 # interpreter must be the same (addresses, permissions, offsets, paths;
 # not the device and inode columns); libc, which ld.so maps below the
 # vdso vmlab does not have, must have the same mappings relative to its
-# first one.  Usage: tests/cli/linux_maps.sh [VMLAB]
+# first one.  The [heap] glibc's first malloc makes (one small request:
+# the 132 KiB sbrk) must be Linux's line, right after the program's .bss;
+# the [stack] must have Linux's size and permissions (vmlab's user space
+# ends 64 KiB lower, so not its addresses), and VmStk in status Linux's.
+# Usage: tests/cli/linux_maps.sh [VMLAB]
 set -u
 vmlab=${1:-build/vmlab}
 fails=0
@@ -19,7 +23,12 @@ if ! setarch -R /bin/cat /proc/self/maps >"$tmp/linux" 2>"$tmp/err"; then
     fail "setarch -R /bin/cat /proc/self/maps: $(cat "$tmp/err")"
     exit 1
 fi
-printf 'machine ram=64M aslr=off\nexecve A /bin/cat\nmaps A\n' >"$tmp/s.vms"
+if ! setarch -R /bin/cat /proc/self/status >"$tmp/linux_status" 2>"$tmp/err"; then
+    fail "setarch -R /bin/cat /proc/self/status: $(cat "$tmp/err")"
+    exit 1
+fi
+printf 'machine ram=64M aslr=off\nexecve A /bin/cat /proc/self/maps\n$p = malloc A 16\nmaps A\nstatus A\n' \
+    >"$tmp/s.vms"
 if ! "$vmlab" run "$tmp/s.vms" >"$tmp/vmlab" 2>&1; then
     fail "vmlab run: $(tail -n 3 "$tmp/vmlab")"
     exit 1
@@ -51,5 +60,27 @@ if [ -z "$libc" ] || ! diff <(rel "$libc" "$tmp/linux") <(rel "$libc" "$tmp/vmla
     fail "libc's mappings differ from Linux's (< Linux, > vmlab):"
     cat "$tmp/d"
 fi
-[ $fails -eq 0 ] && echo "ok   execve /bin/cat: the maps of Linux 6 with setarch -R"
+# [heap] exactly; [stack] by size and permissions; VmStk
+for f in "[heap]"; do
+    if ! diff <(cols "$f" "$tmp/linux") <(cols "$f" "$tmp/vmlab") >"$tmp/d"; then
+        fail "the $f line differs from Linux's (< Linux, > vmlab):"
+        cat "$tmp/d"
+    fi
+done
+size() {
+    local range perm _ path
+    while read -r range perm _ _ _ path; do
+        [ "$path" = "$1" ] && echo $((16#${range#*-} - 16#${range%-*})) "$perm"
+    done <"$2"
+}
+if [ -z "$(size "[stack]" "$tmp/vmlab")" ] ||
+   ! diff <(size "[stack]" "$tmp/linux") <(size "[stack]" "$tmp/vmlab") >"$tmp/d"; then
+    fail "the [stack] differs from Linux's in size or permissions (< Linux, > vmlab):"
+    cat "$tmp/d"
+fi
+if ! diff <(grep '^VmStk:' "$tmp/linux_status") <(grep '^VmStk:' "$tmp/vmlab") >"$tmp/d"; then
+    fail "VmStk differs from Linux's (< Linux, > vmlab):"
+    cat "$tmp/d"
+fi
+[ $fails -eq 0 ] && echo "ok   execve /bin/cat: the maps ([heap], [stack]) and VmStk of Linux 6 with setarch -R"
 exit $((fails > 0))
