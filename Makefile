@@ -49,7 +49,7 @@ TB := build/test
 FZ := build/fuzz
 # One trace target per reader (tests/fuzz/fuzz_trace.c, -DFUZZ_FORMAT=...).
 FUZZ_TRACE_FORMATS := lackey text csv vmt oracle auto
-FUZZ_BIN := $(FZ)/fuzz_api $(FZ)/fuzz_script $(FZ)/fuzz_pe $(FZ)/fuzz_elf \
+FUZZ_BIN := $(FZ)/fuzz_api $(FZ)/fuzz_script $(FZ)/fuzz_pe $(FZ)/fuzz_elf $(FZ)/fuzz_plotcsv \
             $(FUZZ_TRACE_FORMATS:%=$(FZ)/fuzz_trace_%)
 # Seconds of each fuzz target in make test.
 FUZZ_TEST_TIME ?= 5
@@ -122,6 +122,11 @@ $(TB)/ptyexpect: tests/cli/ptyexpect.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CSTD) -D_DEFAULT_SOURCE $(WARN) -O1 -g $< -lutil -o $@
 
+# pngcheck tells the report's browser test whether a screenshot is blank.
+$(TB)/pngcheck: tests/cli/pngcheck.c | deps-test
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(WARN) -O1 -g $< -lz -o $@
+
 # The examples: C programs on the public API only, built on the sanitizer
 # library, run by make test against their .out files.
 EXAMPLE_SRC := $(wildcard examples/*.c)
@@ -130,7 +135,7 @@ $(TB)/examples/%: examples/%.c include/vmlab.h $(TB)/libvmlab.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CSTD) $(WARN) -O1 -g $(SAN) -Iinclude $< $(TB)/libvmlab.a $(LIBS) -o $@
 
-test: deps-test loader-images $(UNIT_BIN) $(TB)/vmlab $(TB)/ptyexpect $(EXAMPLE_BIN) all $(FUZZ_BIN)
+test: deps-test loader-images $(UNIT_BIN) $(TB)/vmlab $(TB)/ptyexpect $(TB)/pngcheck $(EXAMPLE_BIN) all $(FUZZ_BIN)
 	@FUZZ_TEST_TIME=$(FUZZ_TEST_TIME) ./tests/run_tests.sh $(TB) $(B) $(FZ)
 
 unit: deps-test loader-images $(UNIT_BIN)
@@ -162,6 +167,10 @@ $(FZ)/%.o: %.c $(LIB_HDR)
 $(FUZZ_LIB_OBJ): | deps-fuzz
 $(FZ)/fuzz_api: tests/fuzz/fuzz_api.c $(FUZZ_LIB_OBJ)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -Iinclude $^ $(LIBS) -o $@
+# report --plot's CSV reader (the CLI's plotcsv.c) on the library.
+$(FZ)/fuzz_plotcsv: tests/fuzz/fuzz_plotcsv.c src/cli/plotcsv.c $(CLI_HDR) $(FUZZ_LIB_OBJ)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -Iinclude -Isrc/cli tests/fuzz/fuzz_plotcsv.c \
+	    src/cli/plotcsv.c $(FUZZ_LIB_OBJ) $(LIBS) -o $@
 $(FZ)/fuzz_script: tests/fuzz/fuzz_script.c $(FUZZ_CLI_SRC) $(CLI_HDR) $(FUZZ_LIB_OBJ)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -Iinclude -Isrc/cli tests/fuzz/fuzz_script.c \
 	    $(FUZZ_CLI_SRC) $(FUZZ_LIB_OBJ) $(CLI_LIBS) $(LIBS) -o $@
@@ -232,10 +241,14 @@ $(B)/bench: bench/bench.c tests/unit/testutil.h $(B)/libvmlab.a
 # library, whose internal symbols are local.
 $(B)/bench_loader: bench/bench_loader.c $(LIB_OBJ)
 	$(CC) $(CSTD) $(WARN) -O2 -g -Iinclude -Isrc bench/bench_loader.c $(LIB_OBJ) $(LIBS) -o $@
+# The report's speed target: written (bench_report) and opened in Chromium.
+$(B)/bench_report: bench/bench_report.c tests/unit/testutil.h $(B)/libvmlab.a
+	$(CC) $(CSTD) $(WARN) -O2 -g -Iinclude -Itests/unit bench/bench_report.c $(B)/libvmlab.a $(LIBS) -o $@
 # bench/replay.sh: trace replay against libCacheSim's cachesim, side by side.
-bench: $(B)/bench $(B)/bench_loader $(B)/vmlab
+bench: $(B)/bench $(B)/bench_loader $(B)/bench_report $(B)/vmlab
 	./$(B)/bench
 	./$(B)/bench_loader
+	./bench/report.sh $(B)
 	@bash bench/replay.sh $(B)
 
 # Instructions per operation under callgrind (repeatable, unlike timings).

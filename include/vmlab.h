@@ -793,6 +793,27 @@ VML_API const char *vml_list_name(vml_list l);
 #define VML_PFN_BAD           0x20u
 #define VML_PFN_KERNEL        0x40u
 
+/* What a frame holds, as Sysinternals RAMMap's "Use Counts" rows name it
+** (vml_pfn_info.use).  A frame on the standby or modified list keeps the
+** use of the page it holds; free, zeroed and bad frames are Unused. */
+#define VML_USE_LIST(X)                                                          \
+    X(VML_USE_PRIVATE,   "Process Private", "private memory of one process (and pages shared copy-on-write after fork)") \
+    X(VML_USE_SHAREABLE, "Shareable",       "pages of pagefile-backed sections and shared anonymous memory") \
+    X(VML_USE_FILE,      "Mapped File",     "pages of files mapped as data") \
+    X(VML_USE_IMAGE,     "Image",           "pages of image sections (PE, ELF)") \
+    X(VML_USE_PAGETABLE, "Page Table",      "page-table pages of every process and the kernel") \
+    X(VML_USE_KERNEL,    "Kernel",          "the kernel's own frames and the shared zero page") \
+    X(VML_USE_UNUSED,    "Unused",          "frames that hold no page: zeroed, free, bad")
+
+typedef enum vml_use {
+#define VML_X_ENUM(name, text, desc) name,
+    VML_USE_LIST(VML_X_ENUM)
+#undef VML_X_ENUM
+    VML_N_USES
+} vml_use;
+VML_API const char *vml_use_name(vml_use u);   /* "Process Private" */
+VML_API const char *vml_use_desc(vml_use u);
+
 typedef struct vml_pfn_info {
     vml_pfn  pfn;
     vml_list list;
@@ -805,6 +826,8 @@ typedef struct vml_pfn_info {
     unsigned flags;          /* VML_PFN_* */
     unsigned owner_pid;      /* process whose tables map it; 0 = kernel/none */
     unsigned pt_level;       /* page tables: 1 = PT ... 5 = PML5 */
+    unsigned use;            /* what the frame holds: VML_USE_* (RAMMap's "Use") */
+    unsigned segment;        /* a section's page: its segment (control area); 0 none */
 } vml_pfn_info;
 
 VML_API uint64_t   vml_pfn_total(const vml_machine *m);
@@ -1756,6 +1779,146 @@ VML_API vml_status vml_posix_process_get(vml_proc *p, vml_posix_process_info *ou
 VML_API vml_status vml_view_heap(vml_proc *p, vml_va heap, unsigned fmt, vml_text *out);
 VML_API vml_status vml_view_peb(vml_proc *p, unsigned fmt, vml_text *out);
 VML_API vml_status vml_view_teb(vml_proc *p, unsigned tid, unsigned fmt, vml_text *out);
+
+/* ------------------------------------------------------------------ */
+/* Pictures: the recorder, terminal diagrams, SVG charts, the report   */
+/* (docs/pictures.md)                                                  */
+
+/* The recorder samples counters at a fixed interval of a clock: memory
+** accesses through the MMU (every access the TLB or the page walker
+** translates, counted from the machine's creation), or passes of the
+** background work run by vml_tick.  The sample at clock value t is taken
+** when the t-th access (or tick) has completed, so the same operations
+** give the same samples.  At most max_samples are kept: when full, the
+** samples whose clock is not a multiple of twice the interval are
+** dropped and the interval doubles (so a long run keeps an even spread).
+** A machine has at most one recording; it goes with the machine. */
+#define VML_CLOCK_ACCESSES 0u
+#define VML_CLOCK_TICKS    1u
+#define VML_REC_EACH_PROC  UINT32_MAX   /* vml_rec_spec.id: a series per process */
+#define VML_REC_MAX_SAMPLES 4096u       /* the default max_samples */
+
+typedef struct vml_rec_spec {
+    vml_scope   scope;
+    unsigned    id;         /* the pid (or VML_REC_EACH_PROC), the CPU */
+    const char *counter;    /* as vml_stat_get spells it: "working_set" */
+} vml_rec_spec;
+
+typedef struct vml_rec_config {
+    unsigned clock;                 /* VML_CLOCK_* */
+    uint64_t every;                 /* sample every this many (>= 1) */
+    size_t   max_samples;           /* 0: VML_REC_MAX_SAMPLES; at least 2 */
+    const vml_rec_spec *specs;      /* NULL: the default set (the page lists,
+                                    ** commit, pagefile use, faults by kind,
+                                    ** each process's working set) */
+    size_t   n_specs;
+} vml_rec_config;
+
+/* Starts a recording, replacing the last one (its samples are dropped).
+** VML_E_INVALID (every 0, a bad clock), VML_E_NOT_FOUND (a counter or a
+** process that does not exist: vml_last_error() names it). */
+VML_API vml_status vml_record_start(vml_machine *m, const vml_rec_config *cfg);
+/* Stops sampling; the samples stay until the next start. */
+VML_API vml_status vml_record_stop(vml_machine *m);
+
+typedef struct vml_rec_info {
+    int      active;        /* sampling now */
+    unsigned clock;
+    uint64_t every;         /* the interval now (doubled when it thinned) */
+    uint64_t now;           /* the clock's value now */
+    size_t   n_samples, n_series;
+    uint64_t missed;        /* samples lost for want of host memory */
+} vml_rec_info;
+/* VML_E_NOT_FOUND when the machine never recorded. */
+VML_API vml_status vml_record_info(const vml_machine *m, vml_rec_info *out);
+
+typedef struct vml_rec_series {
+    vml_scope   scope;
+    unsigned    id;            /* pid or CPU (0 for the system) */
+    const char *counter;
+    const char *process;       /* the process's name, "" for other scopes */
+    const uint64_t *values;    /* n_samples values; a process's series is 0
+                               ** before it existed and after it ended */
+} vml_rec_series;
+/* The clock value of each sample (n_samples of them), and series i.
+** The pointers stay valid until the machine's next operation. */
+VML_API const uint64_t *vml_record_times(const vml_machine *m);
+VML_API vml_status vml_record_series(const vml_machine *m, size_t i, vml_rec_series *out);
+
+/* Terminal diagrams: box drawing (Unicode) or plain ASCII, fitted to a
+** width, with ANSI colours when asked.  The library never looks at a
+** terminal: the caller says what it has (the vmlab command: box drawing
+** on a UTF-8 locale, its terminal's width, colour only on a terminal and
+** never with NO_COLOR). */
+#define VML_DIAG_ASCII 0x1u   /* + - | instead of box-drawing characters */
+#define VML_DIAG_COLOR 0x2u   /* ANSI SGR colours */
+typedef struct vml_diagram_opts {
+    unsigned flags;           /* VML_DIAG_* */
+    unsigned width;           /* columns; 0 = 80.  At least 40 */
+} vml_diagram_opts;
+
+/* The translation of va: CR3, each table with its physical address, the
+** index used and the entry's decoded bits, then the frame; a stopped walk
+** says where and why. */
+VML_API vml_status vml_diagram_walk(vml_proc *p, vml_va va, const vml_diagram_opts *o, vml_text *out);
+/* The address space from 0 to the top, kernel half included: regions by
+** type (from what backs them and their names) with sizes; gaps compressed. */
+VML_API vml_status vml_diagram_space(vml_proc *p, const vml_diagram_opts *o, vml_text *out);
+/* The VAD tree: each node's range, type, height and balance. */
+VML_API vml_status vml_diagram_vad(vml_proc *p, const vml_diagram_opts *o, vml_text *out);
+/* Physical memory by page list: a bar, the counts, a frame map (one cell
+** per frame, or per group of frames when they do not fit). */
+VML_API vml_status vml_diagram_lists(vml_machine *m, const vml_diagram_opts *o, vml_text *out);
+/* n (process, address) pairs: each page's PTE and the frame it maps, the
+** processes that share a frame converging on it.  1 <= n <= 16. */
+VML_API vml_status vml_diagram_share(vml_proc *const *procs, const vml_va *vas, size_t n,
+                                     const vml_diagram_opts *o, vml_text *out);
+
+/* Curves for a plot: miss-ratio curves of policies, counters over time.
+** x must not decrease within a series; values must be finite. */
+typedef struct vml_series {
+    const char   *name;       /* the legend's entry */
+    const double *x, *y;
+    size_t        n;
+} vml_series;
+
+#define VML_PLOT_LOG_X 0x1u   /* a logarithmic x axis (x > 0) */
+#define VML_PLOT_STEP  0x2u   /* steps between points (counts) */
+typedef struct vml_plot {
+    const char *id;           /* [a-z0-9_-]: the element id, the SVG file's name */
+    const char *title;
+    const char *x_label, *x_unit;   /* "memory", "frames" */
+    const char *y_label, *y_unit;   /* "miss ratio", "" */
+    unsigned    flags;              /* VML_PLOT_* */
+    const vml_series *series;
+    size_t      n_series;           /* 1..32 */
+} vml_plot;
+
+/* VML_OK when pl can be drawn; otherwise VML_E_INVALID and a message in
+** err naming the plot, the series and the problem (a NaN, x decreasing). */
+VML_API vml_status vml_plot_check(const vml_plot *pl, char *err, size_t size);
+/* One plot as a standalone SVG document (axes, units, a legend, and the
+** values as text in its <desc>).  VML_E_INVALID: see vml_plot_check. */
+VML_API vml_status vml_plot_svg(const vml_plot *pl, vml_text *out);
+
+/* The HTML report: one self-contained file (inline SVG and CSS, no script,
+** no network) with RAMMap's Use Counts and physical pages, the standby
+** list by priority, VMMap's view of every process, page-table and VAD
+** trees, the recorder's timelines and the caller's plots.  VML_E_INVALID
+** for a plot vml_plot_check refuses, or ids that repeat. */
+typedef struct vml_report_opts {
+    const char *title;        /* NULL: "vmlab report" */
+    const vml_plot *plots;    /* extra plots (miss-ratio curves...) */
+    size_t      n_plots;
+    unsigned    max_cells;    /* cells of the frame map; 0 = 4096 */
+} vml_report_opts;
+VML_API vml_status vml_report_html(vml_machine *m, const vml_report_opts *o, vml_text *out);
+
+/* The report's charts one by one, as standalone SVG documents: i from 0
+** while it returns VML_OK (VML_E_NOT_FOUND past the last); *name is the
+** chart's file name without ".svg" ("usecounts", "frames", "space-A"). */
+VML_API vml_status vml_report_svg(vml_machine *m, const vml_report_opts *o, size_t i,
+                                  vml_text *out, char *name, size_t name_size);
 
 #ifdef __cplusplus
 }

@@ -25,6 +25,8 @@ test   gcc-mingw-w64-x86-64 the loader's PE32+ test images
 test   gcc-mingw-w64-i686   the loader's PE32 test images
 test   gcc-multilib         the loader's 32-bit ELF test image
 test   valgrind             vmlab record's tests trace a program under lackey
+test   chromium             the HTML report's tests in a real browser (headless)
+test   jq                   the report's browser test reads the --json views
 fuzz   clang                the libFuzzer targets (make fuzz, and make test's short run)
 fuzz   libclang-rt-14-dev   libFuzzer itself
 END

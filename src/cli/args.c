@@ -100,6 +100,7 @@ enum rc need_machine(struct interp *in)
     }
     in->cpu = 0;
     events_apply(in);
+    record_apply(in);
     return RC_OK;
 }
 

@@ -143,6 +143,9 @@ struct interp {
     unsigned     cmd_cpu;    /* CPU of the command running (cpu=N) */
     unsigned     fmt;        /* VML_FMT_TEXT, or VML_FMT_JSON (--json) */
     int          events;     /* `events on` */
+    int          rec_on;     /* `record`: a recorder on every new machine */
+    unsigned     rec_clock;  /* VML_CLOCK_* */
+    uint64_t     rec_every;
     int          quiet;      /* > 0 inside expect: no result lines */
     int          interactive;/* the shell: errors do not stop */
     int          terminal;   /* a terminal session: errors do not count in
@@ -293,6 +296,8 @@ enum rc machine_config_words(struct interp *in, size_t argc, char **argv, vml_co
 /* The name of a constant of value v whose name starts with prefix. */
 const char *const_name(uint64_t v, const char *prefix);
 void events_apply(struct interp *in);
+/* cmd_pictures.c: starts the recorder `record` asked for on a new machine. */
+void record_apply(struct interp *in);
 /* Edit distance ignoring case, for "did you mean". */
 size_t cli_distance(const char *a, const char *b);
 /* The constant a mistyped name most likely means (MEM_COMIT, page_readwrite),
@@ -341,6 +346,8 @@ CLI_HANDLER(h_brk);       CLI_HANDLER(h_sbrk);      CLI_HANDLER(h_view_heap);
 CLI_HANDLER(h_view_peb);  CLI_HANDLER(h_view_teb);
 /* `process NAME win32|posix`: the environment of kind (cmd_proc.c). */
 enum rc proc_personality(struct interp *in, vml_proc *p, const char *kind, struct result *res);
+/* cmd_pictures.c */
+CLI_HANDLER(h_diagram);   CLI_HANDLER(h_record);    CLI_HANDLER(h_report);
 /* cmd_paging.c */
 CLI_HANDLER(h_setwss);    CLI_HANDLER(h_setmemprio); CLI_HANDLER(h_tick);
 CLI_HANDLER(h_touch);     CLI_HANDLER(h_fill);      CLI_HANDLER(h_verify);
@@ -392,6 +399,16 @@ void script_stream(struct interp *in, FILE *f);
 /* Runs a file ("-" = stdin) or an array of lines in a fresh state:
 ** returns the exit code (0, EXIT_EXPECT, EXIT_SCRIPT, EXIT_INTERNAL). */
 int script_run_file(const char *path, FILE *out, FILE *errout);
+/* The same with work before the first line and after the last (vmlab
+** report: a recorder from the start, the report of the end); after()
+** returns an exit code that can only worsen the status. */
+struct run_hooks {
+    void (*before)(struct interp *in, void *ctx);
+    int  (*after)(struct interp *in, void *ctx);
+    void *ctx;
+};
+int script_run_file_hooked(const char *path, FILE *out, FILE *errout,
+                           const struct run_hooks *hooks);
 /* trace: print each command line ("vmlab> LINE") before running it. */
 int script_run_lines(const char *name, const char *const *lines, size_t n,
                      int trace, FILE *out, FILE *errout);
@@ -438,6 +455,26 @@ void    progress_end(struct interp *in, struct progress *pg);
 ** string (argv[1] is "policy"); returns the exit code. */
 int  cmd_policy(int argc, char **argv);
 void help_policy(FILE *f);
+
+/* cmd_pictures.c: `vmlab report SCRIPT... -o FILE` (argv[1] is "report");
+** returns the exit code. */
+int  cmd_report(int argc, char **argv);
+
+/* plotcsv.c: a plot read from a CSV file (report --plot FILE). */
+struct csv_plot {
+    vml_plot    plot;        /* points into the fields below */
+    char        id[16];      /* "plot-K" */
+    char       *title, *x_label, *y_label;
+    vml_series *series;
+    size_t      n_series;
+};
+/* Reads path as plot number k: 0, or -1 with err naming the file, line,
+** column and problem (docs/pictures.md gives the format). */
+int  csv_plot_read(const char *path, unsigned k, struct csv_plot *p, char *err, size_t size);
+/* The same on text[0..len) read from a file called name. */
+int  csv_plot_parse(const char *name, const char *text, size_t len, unsigned k,
+                    struct csv_plot *p, char *err, size_t size);
+void csv_plot_free(struct csv_plot *p);
 
 /* tour.c */
 int tour_run(FILE *out, FILE *errout);

@@ -370,6 +370,7 @@ CLI_HANDLER(h_machine)
     in->m = m;
     in->cpu = 0;
     events_apply(in);
+    record_apply(in);
     if (in->quiet == 0)
         print_machine(in, m);
     return RC_OK;

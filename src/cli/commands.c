@@ -774,6 +774,48 @@ static const struct cmd cmds[] = {
   "images first and let the rest be committed on first touch.  Value: the\n"
   "accesses replayed; the note gives the exceptions and pages committed.",
   "replay A \"ls.vmt.zst\" commit", M | V, h_replay },
+/* ---- Pictures ---------------------------------------------------------- */
+{ "diagram", NULL, "Pictures", 1, -1, "walk|space|vad|lists|share ARGS [--ascii] [--width=N]",
+  "draw a translation, an address space, a VAD tree, the page lists, sharing",
+  "Draws live state as a box diagram (docs/pictures.md):\n"
+  "  diagram walk PROCESS ADDRESS   CR3 -> each table (its physical address,\n"
+  "                                 the index used, the entry's bits) -> frame;\n"
+  "                                 a stopped walk says where and why\n"
+  "  diagram space PROCESS          the address space, high addresses on top:\n"
+  "                                 the kernel half, regions by kind, free gaps\n"
+  "  diagram vad PROCESS            the VAD tree with heights and balances\n"
+  "  diagram lists                  the frames by page list: a bar, the counts,\n"
+  "                                 a frame map (a cell per frame or group)\n"
+  "  diagram share ITEM...          pages converging on the frames they share;\n"
+  "                                 an ITEM is PROCESS ADDRESS, or an ADDRESS\n"
+  "                                 for every process with a VAD there\n"
+  "Box-drawing characters when the locale is UTF-8, else ASCII; --ascii and\n"
+  "--unicode choose.  The width is the terminal's (COLUMNS, or 80, when the\n"
+  "output is not a terminal); --width=N sets it (40..1000).  Colour only on\n"
+  "a terminal, and never when NO_COLOR is set.",
+  "diagram walk A $p", M, h_diagram },
+{ "record", NULL, "Pictures", 0, 2, "[accesses N | ticks N | off]",
+  "sample counters every N accesses or ticks (the report's timelines)",
+  "Starts the recorder: the page lists, commit, pagefile use, faults by kind\n"
+  "and each process's working set, sampled after every N-th memory access\n"
+  "(or pass of tick), deterministically.  At most 4096 samples are kept: a\n"
+  "full recording keeps every other one and doubles N.  A machine created\n"
+  "later records too, until record off.  Without arguments: what is being\n"
+  "recorded.",
+  "record accesses 100", M, h_record },
+{ "report", NULL, "Pictures", 1, -1, "FILE [--svg DIR] [--plot CSV]...",
+  "write the HTML report of the state now (and what was recorded)",
+  "Writes one self-contained HTML file (inline SVG and CSS, no script, no\n"
+  "network): RAMMap's Use Counts and physical pages, the standby list by\n"
+  "priority, VMMap's view of every process, page-table and VAD trees, and\n"
+  "the timelines recorded so far.  --svg DIR also writes each chart as an SVG\n"
+  "file in DIR.  --plot CSV adds a plot of the curves in a CSV file (a header\n"
+  "x,series...; miss-ratio curves, say: docs/pictures.md).  FILE is relative\n"
+  "to the directory vmlab runs in.\n"
+  "vmlab report SCRIPT -o FILE [--svg DIR] [--plot CSV]... runs a script with\n"
+  "a recorder from its first line (every access; --every N accesses or\n"
+  "--ticks N ticks) and reports the state it ends in.",
+  "report state.html", M, h_report },
 };
 
 #undef M

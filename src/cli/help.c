@@ -20,6 +20,8 @@ static int help_trace_topic(FILE *f, const char *topic)
         help_command(f, cmd_find("replay"));
     } else if (strcmp(topic, "record") == 0) {
         help_record(f);
+        fprintf(f, "\nIn scripts (the recorder of counters, not a trace):\n");
+        help_command(f, cmd_find("record"));
     } else if (strcmp(topic, "convert") == 0) {
         help_convert(f);
     } else if (strcmp(topic, "merge") == 0) {
@@ -65,6 +67,10 @@ void help_overview(FILE *f)
         "                               record a program's trace with Valgrind\n"
         "  vmlab convert IN -o OUT      a trace in another format\n"
         "  vmlab merge SHARD.json...    combine the shards of a sweep\n"
+        "  vmlab report SCRIPT -o FILE.html [--svg DIR] [--plot CSV]...\n"
+        "               [--every N | --ticks N]\n"
+        "                               run a script, recording counters, and write\n"
+        "                               the HTML report of its end (vmlab help report)\n"
         "  vmlab help [COMMAND|TOPIC]   this text, one command, or a topic:\n"
         "                               expressions, scripting, expect, stat,\n"
         "                               constants, policy, replay, record,\n"

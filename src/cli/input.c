@@ -128,11 +128,19 @@ static FILE *open_script(const char *path, vml_text *why)
 
 int script_run_file(const char *path, FILE *out, FILE *errout)
 {
+    return script_run_file_hooked(path, out, errout, NULL);
+}
+
+int script_run_file_hooked(const char *path, FILE *out, FILE *errout,
+                           const struct run_hooks *hooks)
+{
     struct interp in;
     FILE *f;
     int status;
 
     interp_init(&in, out, errout);
+    if (hooks != NULL && hooks->before != NULL)
+        hooks->before(&in, hooks->ctx);
     if (strcmp(path, "-") == 0) {
         f = stdin;
     } else {
@@ -158,6 +166,11 @@ int script_run_file(const char *path, FILE *out, FILE *errout)
     if (f != stdin)
         fclose(f);
     status = script_input_end(&in);
+    if (hooks != NULL && hooks->after != NULL && status != EXIT_INTERNAL) {
+        int st = hooks->after(&in, hooks->ctx);
+        if (st > status)
+            status = st;
+    }
     fflush(out);
     interp_free(&in);
     return status;

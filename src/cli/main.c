@@ -21,7 +21,8 @@ static void print_word(FILE *f, const char *fmt, const char *word)
 static void usage_short(FILE *f)
 {
     fprintf(f, "usage: vmlab run FILE [FILE...] | vmlab shell | vmlab tour | "
-               "vmlab policy -p NAME -f FRAMES REFS | vmlab help [COMMAND|TOPIC] | "
+               "vmlab policy -p NAME -f FRAMES REFS | vmlab report SCRIPT -o FILE | "
+               "vmlab help [COMMAND|TOPIC] | "
                "vmlab --version\n"
                "       vmlab replay TRACE... | vmlab record -o FILE -- PROGRAM | "
                "vmlab convert IN -o OUT | vmlab merge SHARD...\n");
@@ -105,6 +106,8 @@ int main(int argc, char **argv)
         return cmd_convert(argc, argv);
     if (strcmp(cmd, "merge") == 0)
         return cmd_merge(argc, argv);
+    if (strcmp(cmd, "report") == 0)
+        return cmd_report(argc, argv);
     if (strcmp(cmd, "tour") == 0) {
         if (argc > 2) {
             fprintf(stderr, "vmlab: tour takes no arguments\n");

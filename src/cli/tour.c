@@ -7,7 +7,9 @@
 ** well: if the library stops behaving as the narration says, the tour
 ** fails (exit status 1) instead of telling the learner something false.
 **
-** It reproduces the experiments of the seeds, in order:
+** It reproduces the experiments of the seeds, in order, and draws their
+** pictures where they draw them by hand (the walk, A and B's one address
+** on two frames, the layout, the page lists: `diagram`):
 **   1. VirtualAlloc(MEM_COMMIT) uses no frame until the first touch
 **   2. the first write: a demand-zero fault from the zeroed list, A and D
 **   3. a read touch sets A but not D
@@ -16,7 +18,7 @@
 **   6. page-table pages are frames, counted in !memusage and VmPTE
 **   7. the TLB: hits and misses, a stale entry after a raw PTE edit,
 **      invlpg, a CR3 switch
-**   8. where this leaves the processes (Task Manager, maps)
+**   8. where this leaves the processes (Task Manager, maps, the layout)
 **   9. memory runs low: a game's working set grows, is trimmed; dirty
 **      pages wait on the modified list, the modified page writer writes
 **      them to the pagefile, clean pages wait on standby; a soft fault
@@ -75,6 +77,10 @@ const char *const tour_lines[] = {
     "echo \"Now every level is valid; the PTE has A (accessed) and D (dirty) set,\"",
     "echo \"written back by the page walker as the hardware does:\"",
     "!pte A $p",
+    "echo \"The same walk drawn as the notes draw it: the address cut into its\"",
+    "echo \"indexes, CR3 -> PML4 -> PDPT -> PD -> PT -> the frame, every entry\"",
+    "echo \"decoded:\"",
+    "diagram walk A $p",
     "$e = pte A $p",
     "expect ($e & 0x1) == 0x1",
     "expect ($e & 0x20) == 0x20",
@@ -105,6 +111,8 @@ const char *const tour_lines[] = {
     "expect ($pa_a) != $pa_b",
     "expect read A $p u32 == 0x12345678",
     "expect read B $p u32 == 0xBBBBBBBB",
+    "echo \"The notes' picture: one address in A and in B, two page tables, two frames.\"",
+    "diagram share $p",
     "echo \"An address printed by one process means nothing in another.  To reach\"",
     "echo \"into A, B must ask the kernel: VirtualAllocEx + WriteProcessMemory.\"",
     "$x = VirtualAllocEx B A 0 0x1000 MEM_RESERVE|MEM_COMMIT PAGE_READWRITE",
@@ -197,6 +205,10 @@ const char *const tour_lines[] = {
     "echo \"--- 8. Where this leaves the processes --------------------------------\"",
     "taskmgr",
     "maps A",
+    "echo \"A's address space as the notes draw it, high addresses on top: the kernel\"",
+    "echo \"half shared by every process, then A's regions, the gaps between them\"",
+    "echo \"compressed to a line:\"",
+    "diagram space A",
     "check",
     "",
     "echo \"\"",
@@ -226,6 +238,9 @@ const char *const tour_lines[] = {
     "expect stat GAME working_set == (1M - 64K)",
     "expect stat system modified_pages == 16",
     "!memusage",
+    "echo \"The page lists drawn: every frame is on one list, or in use (by what it\"",
+    "echo \"holds).  The 16 trimmed pages are the m cells of the frame map.\"",
+    "diagram lists",
     "echo \"The modified page writer runs in the background ('tick' runs it now).\"",
     "echo \"It writes the 16 pages to the pagefile in one cluster and moves them to\"",
     "echo \"the standby list: still in RAM, but clean, with a copy on disk.\"",

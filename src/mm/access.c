@@ -62,6 +62,7 @@ int acc_translate_flags(vml_proc *p, unsigned cpu, vml_va va, unsigned access, v
     /* A safe point for the background work: no fault is in progress. */
     m->n_accesses++;
     background_due(m);
+    int r = -1;
     /* A stack growth (stack.c) is a fault handled without retrying the
     ** walk: it earns the access one more translation. */
     unsigned limit = 3;
@@ -81,23 +82,27 @@ int acc_translate_flags(vml_proc *p, unsigned cpu, vml_va va, unsigned access, v
             ** just loaded, and loading counted as its use. */
             if (m->pol && tries == 0)
                 policy_access(m, *pa >> 12, access);
-            return 0;
+            r = 0;
+            goto done;
         }
-        enum fault_outcome r = fault_resolve(p, &f, ex);
-        if (r == FAULT_GROW_DOWN || r == FAULT_STACK_GUARD) {
-            if (stack_grow(p, &f, r, ex) != 0)
-                return -1;
+        enum fault_outcome fo = fault_resolve(p, &f, ex);
+        if (fo == FAULT_GROW_DOWN || fo == FAULT_STACK_GUARD) {
+            if (stack_grow(p, &f, fo, ex) != 0)
+                goto done;
             if (limit == 3)
                 limit = 4;
-        } else if (r != FAULT_RETRY) {
-            return -1;
+        } else if (fo != FAULT_RETRY) {
+            goto done;
         }
         mmu_flags = 0;
     }
     mm_corrupt(m, "ACC2: access at %#llx still faults after its fault was resolved",
                (unsigned long long)va);
     fault_exception(p, va, access, VML_AV_NO_MEMORY, ex);
-    return -1;
+done:
+    if (m->n_accesses >= m->rec_next)   /* the recorder's sample point (REC3) */
+        rec_due(m);
+    return r;
 }
 
 static vml_status check_args(vml_proc *p, unsigned cpu, const void *buf, size_t len)
@@ -159,6 +164,15 @@ vml_status vml_mem_fetch(vml_proc *p, unsigned cpu, vml_va va, void *buf, size_t
     return transfer(p, cpu, va, buf, len, VML_ACCESS_EXEC, ex);
 }
 
+/* The index of the batch access after which the recorder samples
+** (SIZE_MAX: none in this batch); accesses before `counted` are in
+** m->n_accesses. */
+static inline size_t rec_index(const vml_machine *m, size_t counted, size_t n)
+{
+    uint64_t left = m->rec_next - m->n_accesses;     /* >= 1 (REC3) */
+    return left > n - counted ? SIZE_MAX : counted + (size_t)left - 1;
+}
+
 vml_status vml_mem_batch(vml_proc *p, unsigned cpu, const vml_va *vas, size_t n,
                          unsigned access, uint64_t *sum, size_t *n_done, vml_exception *ex)
 {
@@ -176,6 +190,8 @@ vml_status vml_mem_batch(vml_proc *p, unsigned cpu, const vml_va *vas, size_t n,
     const int pol = m->pol != NULL;   /* hoisted: the stores below may alias */
     uint64_t total = 0;
     size_t i, counted = 0;
+    size_t rec_i = rec_index(m, counted, n);
+    uint64_t rec_seen = m->rec_next;
     load_cr3(m, cpu, p);
     for (i = 0; i < n; i++) {
         vml_va va = vas[i] & ~(vml_va)7;
@@ -195,6 +211,12 @@ vml_status vml_mem_batch(vml_proc *p, unsigned cpu, const vml_va *vas, size_t n,
             if (acc_translate_flags(p, cpu, va, access, &pa, ex,
                                     e == NULL ? MMU_L1_MISSED : 0) != 0)
                 break;
+            /* counted and n_accesses moved together: rec_i holds unless
+            ** the slow path sampled (and moved the point) */
+            if (m->rec_next != rec_seen) {
+                rec_seen = m->rec_next;
+                rec_i = rec_index(m, counted, n);
+            }
         }
         uint8_t *ptr = phys_ptr(&m->phys, pa);
         if (access == VML_ACCESS_WRITE) {
@@ -204,6 +226,13 @@ vml_status vml_mem_batch(vml_proc *p, unsigned cpu, const vml_va *vas, size_t n,
             uint64_t v;
             memcpy(&v, ptr, 8);
             total += v;
+        }
+        if (i == rec_i) {               /* the recorder's sample point (REC3) */
+            m->n_accesses += i + 1 - counted;
+            counted = i + 1;
+            rec_due(m);
+            rec_seen = m->rec_next;
+            rec_i = rec_index(m, counted, n);
         }
     }
     if (i > counted)

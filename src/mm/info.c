@@ -247,6 +247,36 @@ size_t vml_vad_count(const vml_proc *p)
 
 /* ---- PFN entries ------------------------------------------------------------------------- */
 
+/* What a frame holds (RAMMap's use): a section's page by its segment's
+** kind, a clone page (fork, setpte) as private memory. */
+static unsigned frame_use(const vml_machine *m, vml_pfn pfn, unsigned *segment)
+{
+    const struct pfn_entry *e = &m->pfn[pfn];
+    uint64_t id;
+    const struct segment *seg;
+
+    if (e->flags & VML_PFN_PAGETABLE)
+        return VML_USE_PAGETABLE;
+    if ((e->flags & VML_PFN_KERNEL) || pfn == m->zero_pfn)
+        return VML_USE_KERNEL;
+    switch (e->list) {
+    case VML_LIST_ZEROED: case VML_LIST_FREE: case VML_LIST_BAD:
+        return VML_USE_UNUSED;
+    default:
+        break;
+    }
+    if (!(e->flags & VML_PFN_PROTOTYPE))
+        return e->pte_pa ? VML_USE_PRIVATE : VML_USE_UNUSED;
+    if (proto_id_of_va(m, e->pte_pa, &id) != 0 || (seg = proto_segment(m, id, NULL)) == NULL)
+        return VML_USE_PRIVATE;
+    *segment = seg->id;
+    switch (seg->kind) {
+    case SEG_PAGEFILE: return VML_USE_SHAREABLE;
+    case SEG_FILE:     return VML_USE_FILE;
+    default:           return VML_USE_IMAGE;
+    }
+}
+
 vml_status vml_pfn_get(const vml_machine *m, vml_pfn pfn, vml_pfn_info *out)
 {
     if (m == NULL || out == NULL)
@@ -268,7 +298,30 @@ vml_status vml_pfn_get(const vml_machine *m, vml_pfn pfn, vml_pfn_info *out)
     out->flags = e->flags;
     out->pt_level = (e->flags & VML_PFN_PAGETABLE) ? e->pt_level : 0;
     out->owner_pid = e->pte_pa && !(e->flags & VML_PFN_PROTOTYPE) ? pt_owner(m, e->pte_pa) : 0;
+    out->segment = 0;
+    out->use = frame_use(m, pfn, &out->segment);
     return VML_OK;
+}
+
+static const char *const use_names[] = {
+#define X(name, text, desc) text,
+    VML_USE_LIST(X)
+#undef X
+};
+static const char *const use_descs[] = {
+#define X(name, text, desc) desc,
+    VML_USE_LIST(X)
+#undef X
+};
+
+const char *vml_use_name(vml_use u)
+{
+    return (unsigned)u < VML_N_USES ? use_names[u] : "?";
+}
+
+const char *vml_use_desc(vml_use u)
+{
+    return (unsigned)u < VML_N_USES ? use_descs[u] : "";
 }
 
 

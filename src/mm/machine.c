@@ -313,6 +313,7 @@ vml_status vml_machine_create_msg(const vml_config *cfg, vml_machine **out, char
     m->n_frames = cfg->ram_bytes >> VML_PAGE_SHIFT;
     m->no_data = (cfg->flags & VML_CFG_NO_DATA) != 0;
     m->next_pid = 1;
+    m->rec_next = m->rec_next_tick = UINT64_MAX;   /* REC3: no recording */
     layout_init(m);
     m->n_cpus = cfg->n_cpus;
     m->cpus = calloc(m->n_cpus, sizeof *m->cpus);
@@ -351,6 +352,7 @@ void vml_machine_destroy(vml_machine *m)
     while (m->n_procs)
         mm_proc_delete(m->procs[m->n_procs - 1]);
     free(m->procs);
+    rec_free(m);
     section_fini(m);
     file_dir_close(m);
     if (m->cpus)
@@ -393,7 +395,8 @@ vml_status vml_machine_check(vml_machine *m)
               as_check(m, msg, sizeof msg) || vm_check(m, msg, sizeof msg) ||
               pf_check(m, msg, sizeof msg) || file_check(m, msg, sizeof msg) ||
               section_check(m, msg, sizeof msg) || rmap_check(m, msg, sizeof msg) ||
-              as_pcid_check(m, msg, sizeof msg) || stack_check(m, msg, sizeof msg);
+              as_pcid_check(m, msg, sizeof msg) || rec_check(m, msg, sizeof msg) ||
+              stack_check(m, msg, sizeof msg);
     for (size_t i = 0; !bad && i < m->n_procs; i++)
         bad = ws_check(m->procs[i], msg, sizeof msg) ||
               (i > 0 && m->procs[i - 1]->pid >= m->procs[i]->pid &&

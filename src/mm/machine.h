@@ -52,6 +52,7 @@
 #include "reclaim.h"
 #include "fault.h"
 #include "vm.h"
+#include "record.h"
 #include "stack.h"
 
 /* ---- processes ------------------------------------------------------------ */
@@ -182,6 +183,11 @@ struct vml_machine {
     uint64_t              pol_resident;    /* frames the policy holds */
     uint64_t              pol_want;        /* key of the page a fault wants a frame for, or 0 */
     uint64_t              loader_words[8]; /* vm.h's VM_LOADER_WORDS */
+    /* the recorder (record.c): its sample points, UINT64_MAX when none */
+    struct recorder      *rec;
+    uint64_t              rec_next;        /* n_accesses of the next sample */
+    uint64_t              rec_next_tick;   /* n_ticks of the next sample */
+    uint64_t              n_ticks;         /* background passes of vml_tick */
 };
 
 /* ---- small helpers every module uses ------------------------------------- */

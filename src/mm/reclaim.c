@@ -367,8 +367,10 @@ vml_status vml_tick(vml_machine *m, uint64_t n)
         return VML_E_INVALID;
     if (mm_is_corrupt(m))
         return VML_E_CORRUPT;
-    for (uint64_t i = 0; i < n && !mm_is_corrupt(m); i++)
+    for (uint64_t i = 0; i < n && !mm_is_corrupt(m); i++) {
         background(m, 1);
+        rec_tick(m);
+    }
     return mm_done(m, VML_OK);
 }
 

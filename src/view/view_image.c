@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "view/model.h"
 #include "view/view.h"
 
 /* "00007ff6`1a2b0000": WinDbg's 64-bit addresses; 8 digits on 32-bit. */
@@ -349,121 +350,31 @@ VML_API vml_status vml_view_dh(vml_proc *p, vml_va base, unsigned fmt, vml_text 
 
 /* ---- vmmap -------------------------------------------------------------------- */
 
-/* Sysinternals VMMap's types, in its order. */
-enum vmm_type { VMM_IMAGE, VMM_MAPPED, VMM_SHAREABLE, VMM_HEAP, VMM_STACK, VMM_PRIVATE,
-                VMM_PAGETABLE, VMM_FREE, VMM_TOTAL, N_VMM };
-static const char *const vmm_names[N_VMM] = {
-    "Image", "Mapped File", "Shareable", "Heap", "Stack", "Private Data", "Page Table",
-    "Free", "Total",
-};
-
-struct vmm_row {
-    uint64_t size, committed, ws, ws_private, ws_shareable, ws_shared, blocks;
-};
-
-static int name_starts(const char *name, const char *a, const char *b)
-{
-    return name && (strncmp(name, a, strlen(a)) == 0 || strncmp(name, b, strlen(b)) == 0);
-}
-
-/* The module (image) spans of p, to call their mappings Image (an ELF
-** object's file and .bss mappings as much as a PE's Image VAD). */
-static int in_module(vml_proc *p, vml_va va)
-{
-    vml_module_info mi;
-    vml_va from = 0;
-    while (vml_module_next(p, from, &mi) == VML_OK) {
-        if (va >= mi.base && va < mi.end)
-            return 1;
-        from = mi.base + 1;
-    }
-    return 0;
-}
-
-static enum vmm_type vmm_type_of(vml_proc *p, const vml_vad_info *v)
-{
-    vml_va start = v->start_vpn << VML_PAGE_SHIFT;
-    if (v->backing == VML_BACKING_IMAGE || in_module(p, start))
-        return VMM_IMAGE;
-    /* what the personality made it for: a Win32 heap's segments and large
-    ** blocks, the brk area; thread stacks and the main [stack] */
-    if (v->usage == VML_USAGE_HEAP || v->usage == VML_USAGE_BRK ||
-        name_starts(v->name, "[heap", "Heap"))
-        return VMM_HEAP;
-    if (v->usage == VML_USAGE_STACK || name_starts(v->name, "[stack", "Stack"))
-        return VMM_STACK;
-    if (v->backing == VML_BACKING_FILE)
-        return VMM_MAPPED;
-    if (v->backing == VML_BACKING_PAGEFILE)
-        return VMM_SHAREABLE;
-    return VMM_PRIVATE;
-}
-
+/* VMMap's summary: the vmm model (model_vmmap.c), which the report's "By
+** type" tables render too. */
 VML_API vml_status vml_view_vmmap(vml_proc *p, unsigned fmt, vml_text *out)
 {
-    struct vmm_row r[N_VMM];
-    vml_vad_info v;
-    vml_va cursor = 0;
-    int done = 0;
-    vml_layout l;
+    struct vw_vmm_model m;
+    struct vw_vmm_row *r = m.r;
+    vml_status st;
     if (p == NULL || out == NULL || fmt > VML_FMT_JSON)
         return VML_E_INVALID;
-    memset(r, 0, sizeof r);
-    vml_machine_layout(vml_proc_machine(p), &l);
-    uint64_t used = 0;
-    while (vw_vad_next(p, &cursor, &done, &v)) {
-        enum vmm_type t = vmm_type_of(p, &v);
-        uint64_t n = v.end_vpn - v.start_vpn + 1;
-        r[t].size += n * VML_PAGE_SIZE;
-        r[t].blocks++;
-        used += n * VML_PAGE_SIZE;
-        for (uint64_t k = 0; k < n; k++) {
-            vml_page_info pg;
-            if (vml_page_query(p, (v.start_vpn + k) << VML_PAGE_SHIFT, &pg) != VML_OK)
-                continue;
-            if (pg.committed)
-                r[t].committed += VML_PAGE_SIZE;
-            if (!pg.mapped || pg.zero_page)
-                continue;
-            r[t].ws += VML_PAGE_SIZE;
-            if (!pg.shared)
-                r[t].ws_private += VML_PAGE_SIZE;
-            else {
-                r[t].ws_shareable += VML_PAGE_SIZE;
-                if (pg.share_count > 1)
-                    r[t].ws_shared += VML_PAGE_SIZE;
-            }
-        }
-    }
-    uint64_t pt = vml_stat_proc(p, VML_STAT_PROC_pagetable_pages) * VML_PAGE_SIZE;
-    r[VMM_PAGETABLE].size = r[VMM_PAGETABLE].committed = pt;
-    r[VMM_PAGETABLE].ws = r[VMM_PAGETABLE].ws_private = pt;
-    uint64_t space = l.user_highest + 1 - l.user_lowest;
-    r[VMM_FREE].size = space > used ? space - used : 0;
-    for (int t = 0; t < VMM_TOTAL; t++) {
-        if (t == VMM_FREE)
-            continue;
-        r[VMM_TOTAL].size += r[t].size;
-        r[VMM_TOTAL].committed += r[t].committed;
-        r[VMM_TOTAL].ws += r[t].ws;
-        r[VMM_TOTAL].ws_private += r[t].ws_private;
-        r[VMM_TOTAL].ws_shareable += r[t].ws_shareable;
-        r[VMM_TOTAL].ws_shared += r[t].ws_shared;
-        r[VMM_TOTAL].blocks += r[t].blocks;
-    }
+    st = vw_vmm_build(p, &m);
+    if (st != VML_OK)
+        return st;
     if (fmt == VML_FMT_TEXT) {
         char b[7][32];
         vml_text_printf(out, "%-14s %19s %14s %14s %14s %14s %14s %7s\n", "Type", "Size",
                         "Committed", "Working Set", "Private WS", "Shareable WS", "Shared WS",
                         "Blocks");
-        for (int t = 0; t < N_VMM; t++) {
+        for (int t = 0; t < VW_N_VMM; t++) {
             const uint64_t v6[6] = { r[t].size, r[t].committed, r[t].ws, r[t].ws_private,
                                      r[t].ws_shareable, r[t].ws_shared };
             for (int c = 0; c < 6; c++) {
                 char g[32];
                 snprintf(b[c], sizeof b[c], "%s K", vt_group(v6[c] >> 10, g, sizeof g));
             }
-            vml_text_printf(out, "%-14s %19s %14s %14s %14s %14s %14s %7llu\n", vmm_names[t],
+            vml_text_printf(out, "%-14s %19s %14s %14s %14s %14s %14s %7llu\n", vw_vmm_names[t],
                             b[0], b[1], b[2], b[3], b[4], b[5], (unsigned long long)r[t].blocks);
         }
         return vt_done(out);
@@ -474,9 +385,9 @@ VML_API vml_status vml_view_vmmap(vml_proc *p, unsigned fmt, vml_text *out)
     jw_u64(&j, "pid", vml_proc_pid(p));
     jw_str(&j, "process", vml_proc_name(p));
     jw_arr(&j, "types");
-    for (int t = 0; t < N_VMM; t++) {
+    for (int t = 0; t < VW_N_VMM; t++) {
         jw_obj(&j, NULL);
-        jw_str(&j, "type", vmm_names[t]);
+        jw_str(&j, "type", vw_vmm_names[t]);
         jw_u64(&j, "size_kb", r[t].size >> 10);
         jw_u64(&j, "committed_kb", r[t].committed >> 10);
         jw_u64(&j, "working_set_kb", r[t].ws >> 10);

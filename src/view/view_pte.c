@@ -3,9 +3,10 @@
 ** as WinDbg's x64 !pte shows it) and vtop (the walk step by step, as
 ** WinDbg's !vtop / "Amd64VtoP:" trace shows it).
 **
-** Both are built from vml_walk_va() (the MMU's walk without side effects)
-** and vml_pte_decode(); a zero entry is explained with VirtualQuery, the
-** way Windows resolves a zero PTE from the VAD.
+** Both render the walk model (model_walk.c: vml_walk_va(), the MMU's walk
+** without side effects, each entry decoded; a zero entry explained with
+** VirtualQuery, the way Windows resolves a zero PTE from the VAD), as
+** diagram walk does.
 **
 ** Entry addresses are PHYSICAL: vmlab's page tables live in simulated
 ** frames and have no self-map, so where WinDbg prints the virtual address
@@ -19,6 +20,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "view/model.h"
 #include "view/view.h"
 
 /* WinDbg's x64 !pte prints four columns 27 characters wide:
@@ -29,46 +31,7 @@
 ** transcripts such as gist.github.com/mvankuipers). */
 #define PTE_COL 27
 
-struct pte_ctx {
-    vml_proc    *p;
-    vml_machine *m;
-    vml_config   cfg;
-    vml_layout   lo;
-    int          wide;       /* 64-bit addresses */
-    int          has_nx;     /* not legacy 32-bit */
-};
-
-static void pte_ctx_init(struct pte_ctx *c, vml_proc *p)
-{
-    c->p = p;
-    c->m = vml_proc_machine(p);
-    vml_machine_config(c->m, &c->cfg);
-    vml_machine_layout(c->m, &c->lo);
-    c->wide = c->lo.va_bits > 32;
-    c->has_nx = c->cfg.paging != VML_PAGING_LEGACY;
-}
-
-/* The name WinDbg gives each level's entry. */
-static const char *pte_level_name(const struct pte_ctx *c, unsigned level)
-{
-    switch (c->cfg.paging) {
-    case VML_PAGING_4LEVEL:
-    case VML_PAGING_5LEVEL:
-        switch (level) {
-        case 5: return "PML5E";
-        case 4: return "PXE";
-        case 3: return "PPE";
-        case 2: return "PDE";
-        default: return "PTE";
-        }
-    case VML_PAGING_PAE:
-        return level == 3 ? "PDPTE" : level == 2 ? "PDE" : "PTE";
-    default:
-        return level == 2 ? "PDE" : "PTE";
-    }
-}
-
-static void fmt_addr(const struct pte_ctx *c, char *buf, size_t size, uint64_t a, int upper)
+static void fmt_addr(const struct vw_walk_model *c, char *buf, size_t size, uint64_t a, int upper)
 {
     if (c->wide)
         snprintf(buf, size, upper ? "%016llX" : "%016llx", (unsigned long long)a);
@@ -84,38 +47,17 @@ static void fmt_entry(const vml_walk *w, char *buf, size_t size, uint64_t e)
         snprintf(buf, size, "%016llX", (unsigned long long)e);
 }
 
-/* The steps both views show: every one up to the one that stops the walk. */
-static unsigned walk_shown(const vml_walk *w)
-{
-    unsigned stop = vw_walk_stop(w);
-
-    return stop < w->n_steps ? stop + 1 : w->n_steps;
-}
-
-/* For a zero entry the memory manager asks the VAD tree; so do we.
-** Returns 1 with *protect when va is committed memory. */
-static int zero_pte_protect(vml_proc *p, vml_va va, uint32_t *protect)
-{
-    vml_mbi mbi;
-
-    if (vml_win_VirtualQuery(p, va, &mbi) != 0 || mbi.State != VML_MEM_COMMIT)
-        return 0;
-    *protect = mbi.Protect;
-    return 1;
-}
-
 /* The lines WinDbg prints under "not valid" for a software PTE. */
-static void pte_soft_lines(vml_text *out, const struct pte_ctx *c, const vml_pte_info *pi,
-                           vml_va va, size_t indent)
+static void pte_soft_lines(vml_text *out, const struct vw_walk_model *c, const vml_pte_info *pi,
+                           size_t indent)
 {
     unsigned mm = pi->mm_protect;
-    uint32_t protect;
 
     switch (pi->kind) {
     case VML_PTE_ZERO:
-        if (!zero_pte_protect(c->p, va, &protect))
+        if (!c->zero_committed)
             return;
-        mm = (unsigned)vml_mm_protect(protect);
+        mm = (unsigned)vml_mm_protect(c->zero_protect);
         vt_spaces(out, indent);
         vt_puts(out, "Proto: VAD\n");
         break;
@@ -148,14 +90,14 @@ static void pte_soft_lines(vml_text *out, const struct pte_ctx *c, const vml_pte
     vml_text_printf(out, "Protect: %x - %s\n", mm, vw_mm_protect_name(mm));
 }
 
-static void pte_text(vml_text *out, const struct pte_ctx *c, vml_va va, const vml_walk *w)
+static void pte_text(vml_text *out, const struct vw_walk_model *c)
 {
-    unsigned i, n = walk_shown(w), stop = vw_walk_stop(w);
-    char a[32], cell[64], fl[12];
+    unsigned i, n = c->n_shown, stop = c->stop;
+    const vml_walk *w = &c->w;
+    char a[32], cell[64];
     size_t line;
-    vml_pte_info pi;
 
-    fmt_addr(c, a, sizeof a, va, 0);
+    fmt_addr(c, a, sizeof a, c->va, 0);
     vt_spaces(out, c->wide ? 43 : 19);
     vml_text_printf(out, "VA %s\n", a);
     if (n == 0) {
@@ -165,8 +107,8 @@ static void pte_text(vml_text *out, const struct pte_ctx *c, vml_va va, const vm
 
     line = out->len;
     for (i = 0; i < n; i++) {
-        fmt_addr(c, a, sizeof a, w->step[i].entry_pa, 1);
-        snprintf(cell, sizeof cell, "%s at %s", pte_level_name(c, w->step[i].level), a);
+        fmt_addr(c, a, sizeof a, c->lv[i].s.entry_pa, 1);
+        snprintf(cell, sizeof cell, "%s at %s", c->lv[i].dbg_name, a);
         vt_pad_to(out, line, i * PTE_COL);
         vt_puts(out, cell);
     }
@@ -174,7 +116,7 @@ static void pte_text(vml_text *out, const struct pte_ctx *c, vml_va va, const vm
 
     line = out->len;
     for (i = 0; i < n; i++) {
-        fmt_entry(w, a, sizeof a, w->step[i].entry);
+        fmt_entry(w, a, sizeof a, c->lv[i].s.entry);
         vt_pad_to(out, line, i * PTE_COL);
         vml_text_printf(out, "contains %s", a);
     }
@@ -182,14 +124,12 @@ static void pte_text(vml_text *out, const struct pte_ctx *c, vml_va va, const vm
 
     line = out->len;
     for (i = 0; i < n; i++) {
-        vml_pte_decode(c->m, w->step[i].entry, w->step[i].level, &pi);
+        const vml_pte_info *pi = &c->lv[i].pi;
         vt_pad_to(out, line, i * PTE_COL);
-        if (pi.kind == VML_PTE_VALID) {
-            vw_pte_flags(&pi, w->step[i].entry, w->step[i].level, c->has_nx, fl);
-            vml_text_printf(out, "pfn %-10llx%s", (unsigned long long)pi.pfn, fl);
-        } else {
+        if (pi->kind == VML_PTE_VALID)
+            vml_text_printf(out, "pfn %-10llx%s", (unsigned long long)pi->pfn, c->lv[i].flags);
+        else
             vt_puts(out, "not valid");
-        }
     }
     if (w->present && w->page_size > VML_PAGE_SIZE) {
         /* WinDbg: "LARGE PAGE pfn <pfn of the 4 KiB page holding va>" */
@@ -199,10 +139,8 @@ static void pte_text(vml_text *out, const struct pte_ctx *c, vml_va va, const vm
     }
     vt_putc(out, '\n');
 
-    if (!w->present && stop < w->n_steps) {
-        vml_pte_decode(c->m, w->step[stop].entry, w->step[stop].level, &pi);
-        pte_soft_lines(out, c, &pi, va, stop * PTE_COL + 1);
-    }
+    if (!w->present && stop < w->n_steps)
+        pte_soft_lines(out, c, &c->lv[stop].pi, stop * PTE_COL + 1);
 }
 
 /* The members every step has in both views' JSON. */
@@ -218,48 +156,45 @@ static void step_json(struct jw *j, const vml_walk_step *s, const char *name,
     jw_str(j, "kind", vml_pte_kind_name(pi->kind));
 }
 
-static void pte_json_entry(struct jw *j, const struct pte_ctx *c, vml_proc *p, vml_va va,
-                           const vml_walk_step *s, const char *name)
+static void pte_json_entry(struct jw *j, const struct vw_walk_model *c,
+                           const struct vw_walk_level *l)
 {
-    vml_pte_info pi;
-    char fl[12];
-    uint32_t protect;
+    const vml_pte_info *pi = &l->pi;
 
-    vml_pte_decode(c->m, s->entry, s->level, &pi);
     jw_obj(j, NULL);
-    step_json(j, s, name, &pi);
-    jw_bool(j, "valid", pi.kind == VML_PTE_VALID);
-    if (pi.kind == VML_PTE_VALID) {
-        jw_u64(j, "pfn", pi.pfn);
-        jw_str(j, "flags", vw_pte_flags(&pi, s->entry, s->level, c->has_nx, fl));
-        jw_u64(j, "p", pi.p);
-        jw_u64(j, "rw", pi.rw);
-        jw_u64(j, "us", pi.us);
-        jw_u64(j, "pwt", pi.pwt);
-        jw_u64(j, "pcd", pi.pcd);
-        jw_u64(j, "a", pi.a);
-        jw_u64(j, "d", pi.d);
-        jw_u64(j, "ps", pi.ps);
-        jw_u64(j, "g", pi.g);
-        jw_u64(j, "nx", pi.nx);
+    step_json(j, &l->s, l->dbg_name, pi);
+    jw_bool(j, "valid", pi->kind == VML_PTE_VALID);
+    if (pi->kind == VML_PTE_VALID) {
+        jw_u64(j, "pfn", pi->pfn);
+        jw_str(j, "flags", l->flags);
+        jw_u64(j, "p", pi->p);
+        jw_u64(j, "rw", pi->rw);
+        jw_u64(j, "us", pi->us);
+        jw_u64(j, "pwt", pi->pwt);
+        jw_u64(j, "pcd", pi->pcd);
+        jw_u64(j, "a", pi->a);
+        jw_u64(j, "d", pi->d);
+        jw_u64(j, "ps", pi->ps);
+        jw_u64(j, "g", pi->g);
+        jw_u64(j, "nx", pi->nx);
     } else {
-        unsigned mm = pi.mm_protect;
-        int have = pi.kind != VML_PTE_ZERO;
+        unsigned mm = pi->mm_protect;
+        int have = pi->kind != VML_PTE_ZERO;
 
-        if (pi.kind == VML_PTE_ZERO && zero_pte_protect(p, va, &protect)) {
-            mm = (unsigned)vml_mm_protect(protect);
+        if (pi->kind == VML_PTE_ZERO && c->zero_committed) {
+            mm = (unsigned)vml_mm_protect(c->zero_protect);
             have = 1;
             jw_str(j, "resolved_by", "vad");
         }
-        if (pi.kind == VML_PTE_TRANSITION)
-            jw_u64(j, "pfn", pi.pfn);
-        if (pi.kind == VML_PTE_PAGEFILE) {
+        if (pi->kind == VML_PTE_TRANSITION)
+            jw_u64(j, "pfn", pi->pfn);
+        if (pi->kind == VML_PTE_PAGEFILE) {
             jw_u64(j, "pagefile", 0);
-            jw_u64(j, "slot", pi.slot);
+            jw_u64(j, "slot", pi->slot);
         }
-        if (pi.kind == VML_PTE_PROTOTYPE)
-            jw_u64(j, "proto_index", pi.proto_index);
-        if (have && pi.kind != VML_PTE_DECOMMITTED) {
+        if (pi->kind == VML_PTE_PROTOTYPE)
+            jw_u64(j, "proto_index", pi->proto_index);
+        if (have && pi->kind != VML_PTE_DECOMMITTED) {
             jw_u64(j, "protect", mm);
             jw_str(j, "protect_name", vw_mm_protect_name(mm));
         }
@@ -267,13 +202,13 @@ static void pte_json_entry(struct jw *j, const struct pte_ctx *c, vml_proc *p, v
     jw_obj_end(j);
 }
 
-static void pte_head_json(struct jw *j, const struct pte_ctx *c, const char *view, vml_va va)
+static void pte_head_json(struct jw *j, const struct vw_walk_model *c, const char *view)
 {
     jw_str(j, "view", view);
     jw_u64(j, "pid", vml_proc_pid(c->p));
     jw_str(j, "process", vml_proc_name(c->p));
     jw_str(j, "paging", vml_paging_name(c->cfg.paging));
-    jw_hex(j, "va", va);
+    jw_hex(j, "va", c->va);
 }
 
 static void pte_tail_json(struct jw *j, const vml_walk *w)
@@ -287,51 +222,32 @@ static void pte_tail_json(struct jw *j, const vml_walk *w)
     }
 }
 
-/* What !pte and vtop both start from: checked arguments, the walk of va
-** and the context for naming entries. */
-static vml_status view_walk(vml_proc *p, vml_va va, unsigned fmt, const vml_text *out,
-                            vml_walk *w, struct pte_ctx *c)
+VML_API vml_status vml_view_pte(vml_proc *p, vml_va va, unsigned fmt, vml_text *out)
 {
+    struct vw_walk_model c;
     vml_status st;
+    unsigned i;
 
     if (p == NULL || out == NULL || fmt > VML_FMT_JSON)
         return VML_E_INVALID;
-    memset(w, 0, sizeof *w);
-    st = vml_walk_va(p, va, w);
-    if (st != VML_OK)
-        return st;
-    if (w->n_steps > 5)
-        return VML_E_CORRUPT;
-    pte_ctx_init(c, p);
-    return VML_OK;
-}
-
-VML_API vml_status vml_view_pte(vml_proc *p, vml_va va, unsigned fmt, vml_text *out)
-{
-    struct pte_ctx c;
-    vml_walk w;
-    vml_status st;
-    unsigned i, n;
-
-    st = view_walk(p, va, fmt, out, &w, &c);
+    st = vw_walk_build(p, va, &c);
     if (st != VML_OK)
         return st;
 
     if (fmt == VML_FMT_TEXT) {
-        pte_text(out, &c, va, &w);
+        pte_text(out, &c);
         return vt_done(out);
     }
     {
         struct jw j;
 
         jw_begin(&j, out);
-        pte_head_json(&j, &c, "pte", va);
+        pte_head_json(&j, &c, "pte");
         jw_arr(&j, "levels");
-        n = walk_shown(&w);
-        for (i = 0; i < n; i++)
-            pte_json_entry(&j, &c, p, va, &w.step[i], pte_level_name(&c, w.step[i].level));
+        for (i = 0; i < c.n_shown; i++)
+            pte_json_entry(&j, &c, &c.lv[i]);
         jw_arr_end(&j);
-        pte_tail_json(&j, &w);
+        pte_tail_json(&j, &c.w);
         jw_finish(&j);
     }
     return vt_done(out);
@@ -341,23 +257,23 @@ VML_API vml_status vml_view_pte(vml_proc *p, vml_va va, unsigned fmt, vml_text *
 
 /* The trace prefix WinDbg's translation code prints: "Amd64VtoP:" on x64;
 ** "X86VtoP:" on 32-bit x86 (PAE or not). */
-static const char *vtop_prefix(const struct pte_ctx *c)
+static const char *vtop_prefix(const struct vw_walk_model *c)
 {
     return c->wide ? "Amd64VtoP" : "X86VtoP";
 }
 
-static void vtop_text(vml_text *out, const struct pte_ctx *c, vml_va va, const vml_walk *w)
+static void vtop_text(vml_text *out, const struct vw_walk_model *c)
 {
     const char *pre = vtop_prefix(c);
-    unsigned i, n = walk_shown(w), stop = vw_walk_stop(w);
+    const vml_walk *w = &c->w;
+    unsigned i, n = c->n_shown, stop = c->stop;
     char a[32], t[32], e[32];
-    vml_pte_info pi;
 
-    fmt_addr(c, a, sizeof a, va, 0);
+    fmt_addr(c, a, sizeof a, c->va, 0);
     fmt_addr(c, t, sizeof t, w->cr3, 0);
     vml_text_printf(out, "%s: Virt %s, pagedir %s\n", pre, a, t);
     for (i = 0; i < n; i++) {
-        const vml_walk_step *s = &w->step[i];
+        const vml_walk_step *s = &c->lv[i].s;
 
         fmt_addr(c, a, sizeof a, s->entry_pa, 0);
         fmt_addr(c, t, sizeof t, s->table_pa, 0);
@@ -373,61 +289,58 @@ static void vtop_text(vml_text *out, const struct pte_ctx *c, vml_va va, const v
         else
             vml_text_printf(out, "%s: Mapped phys %s\n", pre, a);
         vml_text_printf(out, "Virtual address %llx translates to physical address %llx.\n",
-                        (unsigned long long)va, (unsigned long long)w->pa);
+                        (unsigned long long)c->va, (unsigned long long)w->pa);
         return;
     }
     if (stop < w->n_steps) {
-        const vml_walk_step *s = &w->step[stop];
+        const struct vw_walk_level *l = &c->lv[stop];
 
-        vml_pte_decode(c->m, s->entry, s->level, &pi);
-        if (pi.kind == VML_PTE_ZERO)
-            vml_text_printf(out, "%s: zero %s\n", pre, s->name);
+        if (l->pi.kind == VML_PTE_ZERO)
+            vml_text_printf(out, "%s: zero %s\n", pre, l->s.name);
         else
-            vml_text_printf(out, "%s: %s not present (%s)\n", pre, s->name,
-                            vml_pte_kind_name(pi.kind));
+            vml_text_printf(out, "%s: %s not present (%s)\n", pre, l->s.name,
+                            vml_pte_kind_name(l->pi.kind));
     }
     /* 0xD0000147: the NTSTATUS (as an HRESULT) WinDbg reports for a page
     ** that is not present. */
     vml_text_printf(out, "Virtual address %llx translation fails, error 0xD0000147.\n",
-                    (unsigned long long)va);
+                    (unsigned long long)c->va);
 }
 
 VML_API vml_status vml_view_vtop(vml_proc *p, vml_va va, unsigned fmt, vml_text *out)
 {
-    struct pte_ctx c;
-    vml_walk w;
+    struct vw_walk_model c;
     vml_status st;
-    unsigned i, n;
+    unsigned i;
 
-    st = view_walk(p, va, fmt, out, &w, &c);
+    if (p == NULL || out == NULL || fmt > VML_FMT_JSON)
+        return VML_E_INVALID;
+    st = vw_walk_build(p, va, &c);
     if (st != VML_OK)
         return st;
 
     if (fmt == VML_FMT_TEXT) {
-        vtop_text(out, &c, va, &w);
+        vtop_text(out, &c);
         return vt_done(out);
     }
     {
         struct jw j;
-        vml_pte_info pi;
 
         jw_begin(&j, out);
-        pte_head_json(&j, &c, "vtop", va);
-        jw_hex(&j, "cr3", w.cr3);
-        jw_u64(&j, "entry_size", w.entry_size);
+        pte_head_json(&j, &c, "vtop");
+        jw_hex(&j, "cr3", c.w.cr3);
+        jw_u64(&j, "entry_size", c.w.entry_size);
         jw_arr(&j, "steps");
-        n = walk_shown(&w);
-        for (i = 0; i < n; i++) {
-            const vml_walk_step *s = &w.step[i];
+        for (i = 0; i < c.n_shown; i++) {
+            const struct vw_walk_level *l = &c.lv[i];
 
-            vml_pte_decode(c.m, s->entry, s->level, &pi);
             jw_obj(&j, NULL);
-            step_json(&j, s, s->name, &pi);
-            jw_bool(&j, "present", pi.kind == VML_PTE_VALID);
+            step_json(&j, &l->s, l->s.name, &l->pi);
+            jw_bool(&j, "present", l->pi.kind == VML_PTE_VALID);
             jw_obj_end(&j);
         }
         jw_arr_end(&j);
-        pte_tail_json(&j, &w);
+        pte_tail_json(&j, &c.w);
         jw_finish(&j);
     }
     return vt_done(out);

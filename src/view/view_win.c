@@ -16,18 +16,12 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "view/model.h"
 #include "view/view.h"
 
 static const char *vad_type_name(unsigned type)
 {
     return type == VML_VAD_PRIVATE ? "Private" : "Mapped";
-}
-
-static uint32_t vad_protect(const vml_vad_info *v)
-{
-    if (v->protect != 0)
-        return v->protect;
-    return vw_protect_from_prot(v->prot);
 }
 
 /* ---- !vad --------------------------------------------------------------- */
@@ -46,62 +40,22 @@ static uint32_t vad_protect(const vml_vad_info *v)
 ** inclusive), commit (decimal pages), Private/Mapped, Exe for images,
 ** protection, name.  "average level" reproduces the Debugger Reference's
 ** sample (levels 1,2,0,2,1 -> "average level: 2", "maximum depth: 2"):
-** the mean of level+1, truncated; maximum depth is the largest level. */
-struct vad_totals {
-    uint64_t n, level_sum, max_level, private_commit, shared_commit;
-};
-
-/* The name column of a view: WinDbg prints the file's path, or for a
-** pagefile-backed section "Pagefile section, shared commit 0x<pages>". */
-static const char *vad_name(vml_machine *m, const vml_vad_info *v, char *buf, size_t size)
-{
-    vml_segment_info si;
-    if (v->name != NULL && v->name[0] != '\0')
-        return v->name;
-    if (v->backing == VML_BACKING_PRIVATE || vml_segment_get(m, v->segment, &si) != VML_OK)
-        return "";
-    if (v->backing == VML_BACKING_PAGEFILE) {
-        snprintf(buf, size, "Pagefile section, shared commit %#llx",
-                 (unsigned long long)si.commit_pages);
-        return buf;
-    }
-    size_t n = 0;
-    const char *f = v->file;
-    if (f[0] != '/' && n + 1 < size)
-        buf[n++] = '\\';
-    for (; *f && n + 1 < size; f++)
-        buf[n++] = *f == '/' ? '\\' : *f;
-    buf[n] = '\0';
-    return buf;
-}
-
-/* What a view adds to "Total shared commit": the commit of the pagefile-
-** backed section it maps (the figure of its name column); file-backed
-** views charge nothing. */
-static uint64_t vad_shared_commit(vml_machine *m, const vml_vad_info *v)
-{
-    vml_segment_info si;
-    if (v->backing != VML_BACKING_PAGEFILE || vml_segment_get(m, v->segment, &si) != VML_OK)
-        return v->commit_pages;
-    return si.commit_pages;
-}
-
-static void vad_row_text(vml_machine *m, vml_text *out, const vml_vad_info *v, unsigned pid,
-                         int ptr)
+** the mean of level+1, truncated; maximum depth is the largest level.
+** Both forms render the VAD model (model_vad.c). */
+static void vad_row_text(vml_text *out, const struct vw_vad_row *r, int ptr)
 {
     size_t line = out->len;
-    char nbuf[300];
-    const char *name = vad_name(m, v, nbuf, sizeof nbuf);
+    const vml_vad_info *v = &r->v;
 
     vml_text_printf(out, "%0*llx %2u %9llx %9llx %6llu %-7s%-6s",
-                    ptr * 2, (unsigned long long)vw_vad_node_addr(pid, v->start_vpn, ptr),
+                    ptr * 2, (unsigned long long)r->node,
                     v->level, (unsigned long long)v->start_vpn,
                     (unsigned long long)v->end_vpn, (unsigned long long)v->commit_pages,
                     vad_type_name(v->type), v->type == VML_VAD_IMAGE ? " Exe" : "");
-    vt_puts(out, vw_vad_protect_name(vad_protect(v)));
-    if (name[0] != '\0') {
+    vt_puts(out, vw_vad_protect_name(r->protect));
+    if (r->name[0] != '\0') {
         vt_pad_to(out, line, (size_t)ptr * 2 + 44 + 19);
-        vt_puts(out, name);
+        vt_puts(out, r->name);
     }
     vt_putc(out, '\n');
 }
@@ -116,14 +70,13 @@ static const char *backing_name(unsigned b)
     }
 }
 
-static void vad_row_json(vml_machine *m, struct jw *j, const vml_vad_info *v, unsigned pid,
-                         int ptr)
+static void vad_row_json(struct jw *j, const struct vw_vad_row *r)
 {
-    uint32_t protect = vad_protect(v);
-    char pbuf[96], nbuf[300];
+    const vml_vad_info *v = &r->v;
+    char pbuf[96];
 
     jw_obj(j, NULL);
-    jw_hex(j, "node", vw_vad_node_addr(pid, v->start_vpn, ptr));
+    jw_hex(j, "node", r->node);
     jw_u64(j, "level", v->level);
     jw_u64(j, "start_vpn", v->start_vpn);
     jw_u64(j, "end_vpn", v->end_vpn);
@@ -132,12 +85,12 @@ static void vad_row_json(vml_machine *m, struct jw *j, const vml_vad_info *v, un
     jw_u64(j, "commit", v->commit_pages);
     jw_str(j, "type", vad_type_name(v->type));
     jw_bool(j, "image", v->type == VML_VAD_IMAGE);
-    jw_str(j, "protection", vw_vad_protect_name(protect));
-    jw_u64(j, "protect", protect);
-    jw_str(j, "protect_name", vml_win_protect_name(protect, pbuf, sizeof pbuf));
+    jw_str(j, "protection", vw_vad_protect_name(r->protect));
+    jw_u64(j, "protect", r->protect);
+    jw_str(j, "protect_name", vml_win_protect_name(r->protect, pbuf, sizeof pbuf));
     jw_str(j, "origin", v->origin == VML_ORIGIN_POSIX ? "posix" : "win32");
     jw_bool(j, "mem_commit", v->mem_commit);
-    jw_str(j, "name", vad_name(m, v, nbuf, sizeof nbuf));
+    jw_str(j, "name", r->name);
     jw_str(j, "backing", backing_name(v->backing));
     if (v->backing != VML_BACKING_PRIVATE) {
         jw_u64(j, "control_area", v->segment);
@@ -151,69 +104,49 @@ static void vad_row_json(vml_machine *m, struct jw *j, const vml_vad_info *v, un
 
 VML_API vml_status vml_view_vad(vml_proc *p, unsigned fmt, vml_text *out)
 {
-    vml_machine *m;
-    vml_vad_info v;
-    struct vad_totals tot;
+    struct vw_vad_model mdl;
     struct jw j;
-    vml_va cursor = 0;
-    unsigned pid;
-    int ptr, done = 0;
+    size_t i;
+    vml_status st;
 
     if (p == NULL || out == NULL || fmt > VML_FMT_JSON)
         return VML_E_INVALID;
-    m = vml_proc_machine(p);
-    ptr = vw_ptr_bytes(m);
-    pid = vml_proc_pid(p);
-    memset(&tot, 0, sizeof tot);
+    st = vw_vad_build(p, 0, &mdl);
+    if (st != VML_OK)
+        return st;
 
     if (fmt == VML_FMT_TEXT) {
         vt_puts(out, "VAD");
-        vt_spaces(out, (size_t)ptr * 2 + 3 - 5 - 3);
+        vt_spaces(out, (size_t)mdl.ptr * 2 + 3 - 5 - 3);
         vt_puts(out, "Level     Start       End Commit\n");
+        for (i = 0; i < mdl.n; i++)
+            vad_row_text(out, &mdl.rows[i], mdl.ptr);
+        vml_text_printf(out, "\nTotal VADs: %llu, average level: %llu, maximum depth: %llu\n",
+                        (unsigned long long)mdl.n, (unsigned long long)mdl.avg_level,
+                        (unsigned long long)mdl.max_level);
+        vml_text_printf(out, "Total private commit: 0x%llx pages (%llu KB)\n",
+                        (unsigned long long)mdl.private_commit,
+                        (unsigned long long)mdl.private_commit * VW_PAGE_KB);
+        vml_text_printf(out, "Total shared commit:  0x%llx pages (%llu KB)\n",
+                        (unsigned long long)mdl.shared_commit,
+                        (unsigned long long)mdl.shared_commit * VW_PAGE_KB);
     } else {
         jw_begin(&j, out);
         jw_str(&j, "view", "vad");
-        jw_u64(&j, "pid", pid);
+        jw_u64(&j, "pid", mdl.pid);
         jw_str(&j, "process", vml_proc_name(p));
         jw_arr(&j, "vads");
+        for (i = 0; i < mdl.n; i++)
+            vad_row_json(&j, &mdl.rows[i]);
+        jw_arr_end(&j);
+        jw_u64(&j, "total_vads", mdl.n);
+        jw_u64(&j, "average_level", mdl.avg_level);
+        jw_u64(&j, "maximum_depth", mdl.max_level);
+        jw_u64(&j, "private_commit_pages", mdl.private_commit);
+        jw_u64(&j, "shared_commit_pages", mdl.shared_commit);
+        jw_finish(&j);
     }
-    while (vw_vad_next(p, &cursor, &done, &v)) {
-        tot.n++;
-        tot.level_sum += v.level;
-        if (v.level > tot.max_level)
-            tot.max_level = v.level;
-        if (v.type == VML_VAD_PRIVATE)
-            tot.private_commit += v.commit_pages;
-        else
-            tot.shared_commit += vad_shared_commit(m, &v);
-        if (fmt == VML_FMT_TEXT)
-            vad_row_text(m, out, &v, pid, ptr);
-        else
-            vad_row_json(m, &j, &v, pid, ptr);
-    }
-    {
-        uint64_t avg = tot.n ? (tot.level_sum + tot.n) / tot.n : 0;
-
-        if (fmt == VML_FMT_TEXT) {
-            vml_text_printf(out, "\nTotal VADs: %llu, average level: %llu, maximum depth: %llu\n",
-                            (unsigned long long)tot.n, (unsigned long long)avg,
-                            (unsigned long long)tot.max_level);
-            vml_text_printf(out, "Total private commit: 0x%llx pages (%llu KB)\n",
-                            (unsigned long long)tot.private_commit,
-                            (unsigned long long)tot.private_commit * VW_PAGE_KB);
-            vml_text_printf(out, "Total shared commit:  0x%llx pages (%llu KB)\n",
-                            (unsigned long long)tot.shared_commit,
-                            (unsigned long long)tot.shared_commit * VW_PAGE_KB);
-        } else {
-            jw_arr_end(&j);
-            jw_u64(&j, "total_vads", tot.n);
-            jw_u64(&j, "average_level", avg);
-            jw_u64(&j, "maximum_depth", tot.max_level);
-            jw_u64(&j, "private_commit_pages", tot.private_commit);
-            jw_u64(&j, "shared_commit_pages", tot.shared_commit);
-            jw_finish(&j);
-        }
-    }
+    vw_vad_free(&mdl);
     return vt_done(out);
 }
 
@@ -404,24 +337,20 @@ static void mu_pages(struct jw *j, const char *key, uint64_t pages)
 
 VML_API vml_status vml_view_memusage(vml_machine *m, unsigned fmt, vml_text *out)
 {
-    uint64_t counts[N_MU_ROWS], sum = 0, total, unknown, pt, sb[VML_STANDBY_PRIORITIES];
-    size_t i, n_procs;
+    struct vw_mem_model mdl;
+    uint64_t counts[N_MU_ROWS];
+    size_t i;
     unsigned k;
     struct jw j;
+    vml_status st;
 
     if (m == NULL || out == NULL || fmt > VML_FMT_JSON)
         return VML_E_INVALID;
-    for (i = 0; i < N_MU_ROWS; i++) {
-        counts[i] = mu_rows[i].list < VML_N_LISTS ? vml_list_count(m, mu_rows[i].list) : 0;
-        sum += counts[i];
-    }
-    total = vml_pfn_total(m);
-    unknown = total > sum ? total - sum : 0;
-    pt = vml_stat_sys(m, VML_STAT_SYS_pagetable_pages);
-    n_procs = vml_proc_count(m);
-
-    for (k = 0; k < VML_STANDBY_PRIORITIES; k++)
-        sb[k] = vml_standby_count(m, k);
+    st = vw_mem_build(m, &mdl);
+    if (st != VML_OK)
+        return st;
+    for (i = 0; i < N_MU_ROWS; i++)
+        counts[i] = mu_rows[i].list < VML_N_LISTS ? mdl.list[mu_rows[i].list] : 0;
 
     if (fmt == VML_FMT_TEXT) {
         for (i = 0; i < N_MU_ROWS; i++) {
@@ -431,18 +360,23 @@ VML_API vml_status vml_view_memusage(vml_machine *m, unsigned fmt, vml_text *out
                 continue;
             for (k = VML_STANDBY_PRIORITIES; k-- > 0;) {   /* repurposed from the lowest */
                 char label[32];
-                if (sb[k] == 0)
+                if (mdl.standby[k] == 0)
                     continue;
                 snprintf(label, sizeof label, "Standby Priority %u", k);
-                mu_line(out, label, sb[k]);
+                mu_line(out, label, mdl.standby[k]);
             }
         }
-        mu_line(out, "Unknown", unknown);
-        mu_line(out, "TOTAL", total);
+        mu_line(out, "Unknown", mdl.unknown);
+        mu_line(out, "TOTAL", mdl.total);
         vt_putc(out, '\n');
-        mu_line(out, "PageTables", pt);
+        mu_line(out, "PageTables", mdl.pagetables);
         vt_puts(out, "\nUsage Summary (in Kb):\n");
         vt_puts(out, "     Pid      Valid PageTables  name\n");
+        for (i = 0; i < mdl.n_procs; i++)
+            vml_text_printf(out, "%8u %10llu %10llu  %s\n", mdl.procs[i].pid,
+                            (unsigned long long)(mdl.procs[i].ws_bytes >> 10),
+                            (unsigned long long)(mdl.procs[i].pt_pages * VW_PAGE_KB),
+                            mdl.procs[i].name);
     } else {
         jw_begin(&j, out);
         jw_str(&j, "view", "memusage");
@@ -450,42 +384,27 @@ VML_API vml_status vml_view_memusage(vml_machine *m, unsigned fmt, vml_text *out
         jw_obj(&j, "lists");
         for (i = 0; i < N_MU_ROWS; i++)
             mu_pages(&j, mu_rows[i].key, counts[i]);
-        mu_pages(&j, "unknown", unknown);
+        mu_pages(&j, "unknown", mdl.unknown);
         jw_obj_end(&j);
         jw_arr(&j, "standby_by_priority");
         for (k = 0; k < VML_STANDBY_PRIORITIES; k++)
-            jw_u64(&j, NULL, sb[k]);
+            jw_u64(&j, NULL, mdl.standby[k]);
         jw_arr_end(&j);
-        mu_pages(&j, "total", total);
-        mu_pages(&j, "pagetables", pt);
+        mu_pages(&j, "total", mdl.total);
+        mu_pages(&j, "pagetables", mdl.pagetables);
         jw_arr(&j, "processes");
-    }
-    for (i = 0; i < n_procs; i++) {
-        vml_proc *p = vml_proc_at(m, i);
-        unsigned pid;
-        uint64_t ws, ptp;
-
-        if (p == NULL)
-            continue;
-        pid = vml_proc_pid(p);
-        ws = vml_stat_proc(vml_proc_by_pid(m, pid), VML_STAT_PROC_working_set);
-        ptp = vml_stat_proc(vml_proc_by_pid(m, pid), VML_STAT_PROC_pagetable_pages);
-        if (fmt == VML_FMT_TEXT) {
-            vml_text_printf(out, "%8u %10llu %10llu  %s\n", pid, (unsigned long long)(ws >> 10),
-                            (unsigned long long)(ptp * VW_PAGE_KB), vml_proc_name(p));
-        } else {
+        for (i = 0; i < mdl.n_procs; i++) {
             jw_obj(&j, NULL);
-            jw_u64(&j, "pid", pid);
-            jw_str(&j, "name", vml_proc_name(p));
-            jw_u64(&j, "valid_kb", ws >> 10);
-            jw_u64(&j, "pagetables_kb", ptp * VW_PAGE_KB);
+            jw_u64(&j, "pid", mdl.procs[i].pid);
+            jw_str(&j, "name", mdl.procs[i].name);
+            jw_u64(&j, "valid_kb", mdl.procs[i].ws_bytes >> 10);
+            jw_u64(&j, "pagetables_kb", mdl.procs[i].pt_pages * VW_PAGE_KB);
             jw_obj_end(&j);
         }
-    }
-    if (fmt == VML_FMT_JSON) {
         jw_arr_end(&j);
         jw_finish(&j);
     }
+    vw_mem_free(&mdl);
     return vt_done(out);
 }
 
@@ -575,77 +494,53 @@ VML_API vml_status vml_view_query(vml_proc *p, vml_va va, unsigned fmt, vml_text
 ** WS Private (pages only this process can have), WS Shareable (section
 ** and clone pages) and WS Shared (the shareable ones another PTE maps
 ** too); Private + Shareable = Working set. */
-#define N_TM 9
-#define N_TM_SIZES 7        /* the first ones are sizes, shown in K */
-static const vml_proc_stat tm_counters[N_TM] = {
-    VML_STAT_PROC_working_set, VML_STAT_PROC_ws_private, VML_STAT_PROC_ws_shareable,
-    VML_STAT_PROC_ws_shared, VML_STAT_PROC_peak_working_set, VML_STAT_PROC_private_bytes,
-    VML_STAT_PROC_virtual_size, VML_STAT_PROC_page_faults, VML_STAT_PROC_hard_faults
-};
-static const char *const tm_keys[N_TM] = {
-    "working_set", "ws_private", "ws_shareable", "ws_shared", "peak_working_set",
-    "private_bytes", "virtual_size", "page_faults", "hard_faults"
-};
-static const char *const tm_headers[N_TM] = {
-    "Working set (memory)", "WS Private", "WS Shareable", "WS Shared", "Peak working set",
-    "Commit size", "Virtual size", "Page faults", "Hard faults"
-};
-
 VML_API vml_status vml_view_taskmgr(vml_machine *m, unsigned fmt, vml_text *out)
 {
-    size_t i, k, n = 0, namew = 4;
+    struct vw_tm_model mdl;
+    size_t i, k, namew;
     struct jw j;
+    vml_status st;
 
     if (m == NULL || out == NULL || fmt > VML_FMT_JSON)
         return VML_E_INVALID;
-    n = vml_proc_count(m);
-    for (i = 0; i < n; i++) {
-        vml_proc *p = vml_proc_at(m, i);
-        size_t l = p ? strlen(vml_proc_name(p)) : 0;
-        if (l > namew)
-            namew = l > 40 ? 40 : l;
-    }
+    st = vw_tm_build(m, &mdl);
+    if (st != VML_OK)
+        return st;
+    namew = mdl.name_width;
     if (fmt == VML_FMT_TEXT) {
         vml_text_printf(out, "%-*s %7s", (int)namew, "Name", "PID");
-        for (k = 0; k < N_TM; k++)
-            vml_text_printf(out, "  %*s", (int)strlen(tm_headers[k]), tm_headers[k]);
+        for (k = 0; k < VW_TM_N; k++)
+            vml_text_printf(out, "  %*s", (int)strlen(vw_tm_headers[k]), vw_tm_headers[k]);
         vt_putc(out, '\n');
     } else {
         jw_begin(&j, out);
         jw_str(&j, "view", "taskmgr");
         jw_arr(&j, "processes");
     }
-    for (i = 0; i < n; i++) {
-        vml_proc *p = vml_proc_at(m, i);
-        unsigned pid;
-        uint64_t v[N_TM];
+    for (i = 0; i < mdl.n; i++) {
+        const struct vw_tm_row *r = &mdl.rows[i];
         char g[40], cell[48];
 
-        if (p == NULL)
-            continue;
-        pid = vml_proc_pid(p);
-        for (k = 0; k < N_TM; k++)
-            v[k] = vml_stat_proc(p, tm_counters[k]);
         if (fmt == VML_FMT_TEXT) {
-            vml_text_printf(out, "%-*s %7u", (int)namew, vml_proc_name(p), pid);
-            for (k = 0; k < N_TM; k++) {
-                if (k < N_TM_SIZES)
-                    snprintf(cell, sizeof cell, "%s K", vt_group(v[k] >> 10, g, sizeof g));
+            vml_text_printf(out, "%-*s %7u", (int)namew, r->name, r->pid);
+            for (k = 0; k < VW_TM_N; k++) {
+                if (k < VW_TM_SIZES)
+                    snprintf(cell, sizeof cell, "%s K", vt_group(r->v[k] >> 10, g, sizeof g));
                 else
-                    snprintf(cell, sizeof cell, "%s", vt_group(v[k], g, sizeof g));
-                vml_text_printf(out, "  %*s", (int)strlen(tm_headers[k]), cell);
+                    snprintf(cell, sizeof cell, "%s", vt_group(r->v[k], g, sizeof g));
+                vml_text_printf(out, "  %*s", (int)strlen(vw_tm_headers[k]), cell);
             }
             vt_putc(out, '\n');
         } else {
             jw_obj(&j, NULL);
-            jw_str(&j, "name", vml_proc_name(p));
-            jw_u64(&j, "pid", pid);
-            for (k = 0; k < N_TM; k++)
-                jw_u64(&j, tm_keys[k], v[k]);
-            jw_u64(&j, "working_set_kb", v[0] >> 10);
-            jw_u64(&j, "peak_working_set_kb", v[4] >> 10);
-            jw_u64(&j, "commit_size_kb", v[5] >> 10);
-            jw_u64(&j, "virtual_size_kb", v[6] >> 10);
+            jw_str(&j, "name", r->name);
+            jw_u64(&j, "pid", r->pid);
+            for (k = 0; k < VW_TM_N; k++)
+                jw_u64(&j, vw_tm_keys[k], r->v[k]);
+            jw_u64(&j, "working_set_kb", r->v[0] >> 10);
+            jw_u64(&j, "peak_working_set_kb", r->v[4] >> 10);
+            jw_u64(&j, "commit_size_kb", r->v[5] >> 10);
+            jw_u64(&j, "virtual_size_kb", r->v[6] >> 10);
             jw_obj_end(&j);
         }
     }
@@ -653,5 +548,6 @@ VML_API vml_status vml_view_taskmgr(vml_machine *m, unsigned fmt, vml_text *out)
         jw_arr_end(&j);
         jw_finish(&j);
     }
+    vw_tm_free(&mdl);
     return vt_done(out);
 }

@@ -711,6 +711,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     trace(&f, "process P0\n");
     if (vml_proc_create(f.m, "P0", &f.pr[0].p) != VML_OK)
         f.pr[0].p = NULL;
+    /* The recorder on a third of the inputs (chosen by the length, so no
+    ** byte of an input changes meaning): its sample points on every path. */
+    if (size % 3 == 0) {
+        vml_rec_config rc = { .clock = size % 2 ? VML_CLOCK_TICKS : VML_CLOCK_ACCESSES,
+                              .every = 1 + size % 17, .max_samples = 2 + size % 64 };
+        trace(&f, "record %s %u\n", rc.clock ? "ticks" : "accesses", (unsigned)rc.every);
+        vml_record_start(f.m, &rc);
+    }
     while (r.n > 0 && n_ops++ < MAX_OPS) {
         switch (u8(&r) % 20) {
         case 0:  op_proc(&f, &r); break;
@@ -756,6 +764,31 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 shadow_compare(&f, fp, va, page, PAGE, "the final read");
         }
         shadow_forget_all(fp);
+    }
+    /* The pictures of a fifth of the final states: every diagram and the
+    ** report draw whatever state the operations left. */
+    if (size % 5 == 0) {
+        vml_diagram_opts o = { (unsigned)(size % 4), 40 + (unsigned)(size % 97) };
+        vml_text t = {0};
+        vml_status st = vml_diagram_lists(f.m, &o, &t);
+        for (i = 0; i < N_PROCS && (st == VML_OK || st == VML_E_NOMEM); i++) {
+            struct fproc *fp = &f.pr[i];
+            vml_va va = WIN_BASE + (vml_va)(size % WIN_PAGES) * PAGE;
+            if (fp->p == NULL)
+                continue;
+            st = vml_diagram_walk(fp->p, va, &o, &t);
+            if (st == VML_OK)
+                st = vml_diagram_space(fp->p, &o, &t);
+            if (st == VML_OK)
+                st = vml_diagram_vad(fp->p, &o, &t);
+            if (st == VML_OK)
+                st = vml_diagram_share(&fp->p, &va, 1, &o, &t);
+        }
+        if (st == VML_OK)
+            st = vml_report_html(f.m, NULL, &t);
+        if (st != VML_OK && st != VML_E_NOMEM)
+            die(&f, "a picture failed");
+        vml_text_free(&t);
     }
     vml_machine_destroy(f.m);
     return 0;

@@ -3,10 +3,10 @@
 #                                         fuzz each target for SECONDS
 # tests/fuzz/run.sh --regress FUZZDIR     run every kept input once
 #
-# Targets: FUZZDIR/fuzz_api, fuzz_script, fuzz_pe, fuzz_elf and a trace
-# reader per format, fuzz_trace_lackey, _text, _csv, _vmt, _oracle and
-# _auto (detection and the zstd/xz/gzip decompressors) (make fuzz builds
-# them).  Each fuzzes a corpus in WORKDIR/corpus-TARGET (WORKDIR
+# Targets: FUZZDIR/fuzz_api, fuzz_script, fuzz_pe, fuzz_elf, fuzz_plotcsv
+# and a trace reader per format, fuzz_trace_lackey, _text, _csv, _vmt,
+# _oracle and _auto (detection and the zstd/xz/gzip decompressors) (make
+# fuzz builds them).  Each fuzzes a corpus in WORKDIR/corpus-TARGET (WORKDIR
 # defaults to FUZZDIR: make fuzz's corpus grows from run to run), seeded
 # from tests/fuzz/seeds/TARGET and tests/fuzz/regress/TARGET; the script
 # target also from every scenario under tests/scenarios, the PE and ELF
@@ -20,7 +20,7 @@ set -u
 export ASAN_OPTIONS=${ASAN_OPTIONS:-allocator_may_return_null=1:detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 here=$(cd "$(dirname "$0")" && pwd)
-targets="api script pe elf trace_lackey trace_text trace_csv trace_vmt trace_oracle trace_auto"
+targets="api script pe elf plotcsv trace_lackey trace_text trace_csv trace_vmt trace_oracle trace_auto"
 tb=${VMLAB_TB:-build/test}
 
 if [ "${1:-}" = "--regress" ]; then
