@@ -64,8 +64,17 @@ if [ ! -f "$trace" ]; then
     fi
     cc -O1 -o "$B/bench-workload" bench/workload.c || exit 1
     echo "recording bench/workload.c under lackey into $trace (once; a minute or two)"
-    "$vmlab" record -o "$trace.part" -- "$B/bench-workload" >/dev/null || exit 1
-    mv "$trace.part" "$trace"
+    # (the name chooses the format and the compression: the part file
+    # must end in .vmt.zst too, or it would be lackey's text, uncompressed)
+    part=$B/bench-trace.part.vmt.zst
+    "$vmlab" record -o "$part" -- "$B/bench-workload" >/dev/null || exit 1
+    mv "$part" "$trace"
+fi
+# A trace the script once recorded under the wrong name is lackey's text:
+# converted once to what its name says.
+if [ "$(head -c 2 "$trace")" = "==" ]; then
+    "$vmlab" convert "$trace" -o "$B/bench-trace.part.vmt.zst" --format lackey || exit 1
+    mv "$B/bench-trace.part.vmt.zst" "$trace"
 fi
 if [ ! -f "$oracle" ] || [ "$trace" -nt "$oracle" ]; then
     "$vmlab" convert "$trace" -o "$oracle" 2>/dev/null || exit 1
