@@ -101,7 +101,7 @@ int         vad_find_gap(const struct vad_tree *t, uint64_t lo_vpn, uint64_t hi_
                          uint64_t *start_vpn);
 /* Frees every node with free_fn (may be NULL) and empties the tree. */
 void        vad_tree_clear(struct vad_tree *t, void (*free_fn)(struct vad *v));
-/* Checks invariants V1..V5 (vad.c).  Returns 0 when they hold, else -1
+/* Checks invariants VAD1-VAD5 (vad.c).  Returns 0 when they hold, else -1
 ** with a message naming the invariant in msg. */
 int         vad_check(const struct vad_tree *t, char *msg, size_t size);
 

@@ -21,10 +21,10 @@
 ** the non-empty heaps).
 **
 ** INVARIANTS (with PH1-PH2 of pairheap.h):
-**   G1  Each resident slot is in heap 256 + cnt[slot] when referenced in
+**   AG1  Each resident slot is in heap 256 + cnt[slot] when referenced in
 **       the current epoch (ref_epoch == epoch), else in heap
 **       aging_counter(slot); no other slot is in a heap.
-**   G2  Bit h of busy[] is set exactly when heap h is not empty.
+**   AG2  Bit h of busy[] is set exactly when heap h is not empty.
 **   G3  epoch == 1 + n_refs / period.
 **
 ** TRANSITIONS (and the only function that performs each):
@@ -48,8 +48,8 @@ struct aging {
     uint64_t       *ref_epoch;                /* per slot: the epoch of its last reference */
     uint8_t        *cnt;                      /* per slot: its counter at the start of ref_epoch */
     struct ph_node *node;                     /* per slot */
-    uint32_t        root[AGING_HEAPS];        /* G1 */
-    uint64_t        busy[AGING_HEAPS / 64];   /* G2 */
+    uint32_t        root[AGING_HEAPS];        /* AG1 */
+    uint64_t        busy[AGING_HEAPS / 64];   /* AG2 */
 };
 
 /* The counter of a slot not referenced in the current epoch: the tick

@@ -20,9 +20,9 @@
 ** that set the bits.
 **
 ** INVARIANTS (with L1-L2 of slotlist.h):
-**   K1  The list holds the resident slots in the order the hand will
+**   CLK1  The list holds the resident slots in the order the hand will
 **       reach them, starting with the slot under the hand (the head).
-**   K2  CLOCK_REF is set only in the flags of resident slots.
+**   CLK2  CLOCK_REF is set only in the flags of resident slots.
 **
 ** TRANSITIONS (and the only function that performs each):
 **   not resident -> resident (behind the hand)  clock_insert_ref(),
@@ -30,7 +30,7 @@
 **   bit clear -> bit set                        sl_op_mark()
 **   bit set -> bit clear, hand moves on         clock_victim()
 **   resident -> not resident                    sl_op_unlink(), which
-**       clears the bit (K2) and, for the slot under the hand, moves the
+**       clears the bit (CLK2) and, for the slot under the hand, moves the
 **       hand to its successor
 */
 #include "policy.h"
@@ -46,7 +46,7 @@ static void clock_insert_ref(void *st, uint32_t slot, uint64_t key, uint64_t nex
     (void)key;
     (void)next_use;
     (void)access;
-    sl_push_tail(l, slot);           /* K1: just behind the hand */
+    sl_push_tail(l, slot);           /* CLK1: just behind the hand */
     l->flags[slot] |= CLOCK_REF;
 }
 
@@ -80,7 +80,7 @@ const struct policy_ops policy_clock0 = {
     .flags = 0,
     .create = sl_op_create,
     .destroy = sl_op_destroy,
-    .on_insert = sl_op_push_tail,   /* K1: just behind the hand, bit clear */
+    .on_insert = sl_op_push_tail,   /* CLK1: just behind the hand, bit clear */
     .on_access = sl_op_mark,
     .on_remove = sl_op_unlink,
     .choose_victim = clock_victim,

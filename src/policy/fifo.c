@@ -4,7 +4,7 @@
 ** anomaly (more frames, more faults on 1,2,3,4,1,2,5,1,2,3,4,5).
 **
 ** INVARIANTS (with L1-L2 of slotlist.h):
-**   F1  The list holds the resident slots in load order: the head was
+**   FF1  The list holds the resident slots in load order: the head was
 **       loaded first, the tail last.
 **
 ** TRANSITIONS (and the only function that performs each):
@@ -22,5 +22,5 @@ const struct policy_ops policy_fifo = {
     .on_insert = sl_op_push_tail,
     .on_access = sl_op_ignore,
     .on_remove = sl_op_unlink,
-    .choose_victim = sl_op_head,   /* F1: the oldest load */
+    .choose_victim = sl_op_head,   /* FF1: the oldest load */
 };

@@ -14,7 +14,7 @@
 ** the first node.
 **
 ** INVARIANTS (with D1-D2 of dq.h):
-**   F1  The node list holds one node per count that some resident slot
+**   LFU1  The node list holds one node per count that some resident slot
 **       has, in increasing count; min is its first node (SL_NIL: none).
 **   F2  A resident slot is in the queue of the node of its count
 **       (node_of[slot]), queued in the order the slots reached the count.
@@ -33,7 +33,7 @@
 struct lfu_node {
     uint64_t  count;
     struct dq slots;          /* F2 */
-    uint32_t  prev, next;     /* the node list (F1), or the free chain */
+    uint32_t  prev, next;     /* the node list (LFU1), or the free chain */
 };
 
 struct lfu {
@@ -42,7 +42,7 @@ struct lfu {
     struct lfu_node *node;      /* capacity + 1 nodes */
     uint32_t         n_touched; /* nodes handed out so far */
     uint32_t         free_node; /* F3 */
-    uint32_t         min;       /* F1 */
+    uint32_t         min;       /* LFU1 */
 };
 
 static void lfu_destroy(void *st)

@@ -24,10 +24,10 @@
 ** LRU queue, O(1).
 **
 ** INVARIANTS (with H1-H3 of slotheap.h, D1-D2 of dq.h, G1-G2 of ghost.h):
-**   K1  A resident slot is in exactly one of `once` (one reference
+**   LK1  A resident slot is in exactly one of `once` (one reference
 **       known) and the heap (two, keyed by ~HIST(p, 2), so the top has
 **       the oldest); last[slot] is HIST(p, 1).
-**   K2  once is in order of last[]: its head was referenced longest ago.
+**   LK2  once is in order of last[]: its head was referenced longest ago.
 **   K3  The ghost holds at most capacity evicted pages, none resident,
 **       each valued with its last reference time.
 **
@@ -49,10 +49,10 @@ struct lru2 {
     uint64_t         now;       /* references so far */
     uint64_t         capacity;
     uint64_t        *key;       /* per slot */
-    uint64_t        *last;      /* per slot: HIST(p, 1) (K1) */
+    uint64_t        *last;      /* per slot: HIST(p, 1) (LK1) */
     struct sl_link  *link;      /* per slot: its place in once */
-    struct dq        once;      /* K2 */
-    struct slot_heap twice;     /* K1 */
+    struct dq        once;      /* LK2 */
+    struct slot_heap twice;     /* LK1 */
     struct ghost     hist;      /* K3 */
     uint32_t         victim;    /* the last choose_victim() (Q2) */
     int              pend;      /* choose_victim() took the incoming page's history */

@@ -30,9 +30,9 @@
 ** a hit bought.
 **
 ** INVARIANTS (with D1-D2 of dq.h and G1-G2 of ghost.h):
-**   S1  The resident slots are exactly the members of S and M (in_m[]
+**   S3F1  The resident slots are exactly the members of S and M (in_m[]
 **       says which), each queue oldest first; freq[] <= 3.
-**   S2  G holds at most floor(9c / 10) keys after every eviction, none
+**   S3F2  G holds at most floor(9c / 10) keys after every eviction, none
 **       of a resident page.
 **
 ** TRANSITIONS (and the only function that performs each):
@@ -57,9 +57,9 @@ struct s3fifo {
     struct sl_link *link;      /* per slot: its place in S or M */
     uint64_t       *key;       /* per slot */
     uint8_t        *freq;      /* per slot */
-    uint8_t        *in_m;      /* per slot (S1) */
+    uint8_t        *in_m;      /* per slot (S3F1) */
     struct dq       s, m;      /* oldest at the head */
-    struct ghost    g;         /* S2 */
+    struct ghost    g;         /* S3F2 */
     uint32_t        victim;    /* the last choose_victim() (Q2) */
 };
 

@@ -16,9 +16,9 @@
 ** hit.
 **
 ** INVARIANTS (with D1-D2 of dq.h):
-**   V1  The queue holds the resident slots in load order (head: oldest).
-**   V2  hand is a resident slot or SL_NIL (start at the oldest).
-**   V3  visited[] is 0 for a slot not resident.
+**   SV1  The queue holds the resident slots in load order (head: oldest).
+**   SV2  hand is a resident slot or SL_NIL (start at the oldest).
+**   SV3  visited[] is 0 for a slot not resident.
 **
 ** TRANSITIONS (and the only function that performs each):
 **   not resident -> newest, unvisited    sieve_insert()
@@ -33,10 +33,10 @@
 #include "dq.h"
 
 struct sieve {
-    struct sl_link *link;     /* per slot (V1) */
-    uint8_t        *visited;  /* per slot (V3) */
+    struct sl_link *link;     /* per slot (SV1) */
+    uint8_t        *visited;  /* per slot (SV3) */
     struct dq       q;
-    uint32_t        hand;     /* V2 */
+    uint32_t        hand;     /* SV2 */
 };
 
 static void sieve_destroy(void *st)

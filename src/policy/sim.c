@@ -24,13 +24,13 @@
 ** sees each page's number as its key (Q4) and, with choose_victim, the
 ** page that faulted.
 **
-** INVARIANTS (of a run; S1 is checked on every eviction):
-**   S1  Slots 0..n_used-1 are exactly the resident slots (a slot is only
+** INVARIANTS (of a run; SIM1 is checked on every eviction):
+**   SIM1  Slots 0..n_used-1 are exactly the resident slots (a slot is only
 **       freed by an eviction that reloads it at once), so a victim is
 **       always below n_used.
-**   S2  The map holds page -> slot for exactly the resident pages, and
+**   SIM2  The map holds page -> slot for exactly the resident pages, and
 **       slot_page[] is its inverse.
-**   S3  hits + faults == the references seen so far, and
+**   SIM3  hits + faults == the references seen so far, and
 **       evictions == faults - n_used.
 */
 #include <stdlib.h>
@@ -165,10 +165,10 @@ struct sim {
     const struct policy_ops *ops;
     void     *st;
     uint64_t  n_slots;
-    uint64_t *slot_page;    /* S2 */
+    uint64_t *slot_page;    /* SIM2 */
     uint8_t  *dirty;        /* written since loaded */
     uint64_t *next_use;     /* per position; only with POLICY_NEEDS_FUTURE */
-    struct pmap resident;   /* page -> slot (S2) */
+    struct pmap resident;   /* page -> slot (SIM2) */
 };
 
 static void sim_free(struct sim *s)
@@ -249,7 +249,7 @@ static vml_status sim_run(struct sim *s, const vml_ref *refs, size_t n, vml_poli
                 slot = n_used++;                  /* a free frame */
             } else {
                 slot = s->ops->choose_victim(s->st, &page);
-                if (slot >= n_used || sim_written(s, n_used, r) != 0)   /* Q1, Q6, S1 */
+                if (slot >= n_used || sim_written(s, n_used, r) != 0)   /* Q1, Q6, SIM1 */
                     return VML_E_CORRUPT;
                 s->ops->on_remove(s->st, (uint32_t)slot);
                 r->evictions++;

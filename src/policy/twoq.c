@@ -29,9 +29,9 @@
 ** oldest page of A1in goes.  Every operation is O(1) expected.
 **
 ** INVARIANTS (with D1-D2 of dq.h and G1-G2 of ghost.h):
-**   T1  The resident slots are exactly the members of A1in and Am
+**   TQ1  The resident slots are exactly the members of A1in and Am
 **       (in_am[] says which).
-**   T2  A1out holds at most Kout keys after every eviction, none of a
+**   TQ2  A1out holds at most Kout keys after every eviction, none of a
 **       resident page.
 **
 ** TRANSITIONS (and the only function that performs each):
@@ -52,7 +52,7 @@ struct twoq {
     uint64_t        seen;      /* the most pages resident at a choose_victim() */
     struct sl_link *link;      /* per slot: its place in A1in or Am */
     uint64_t       *key;       /* per slot */
-    uint8_t        *in_am;     /* per slot (T1) */
+    uint8_t        *in_am;     /* per slot (TQ1) */
     struct dq       a1in, am;  /* oldest (A1in) / LRU (Am) at the head */
     struct ghost    a1out;
     uint32_t        victim;    /* the last choose_victim() (Q2) */

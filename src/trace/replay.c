@@ -21,7 +21,7 @@
 ** called directly, and only when the slot is not the tail already).  Any
 ** other policy is called through its pointer.
 **
-** INVARIANTS (S1-S3 of sim.c, restated for ids):
+** INVARIANTS (SIM1-SIM3 of sim.c, restated for ids):
 **   RP1 Slots 0..n_used-1 are exactly the resident slots; a victim is
 **       below n_used (a victim at or above it is a broken policy: error).
 **   RP2 slot_of[id] is the slot of a resident id and CELL_NONE for any

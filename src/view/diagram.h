@@ -1,9 +1,9 @@
 /*
 ** diagram.h -- helpers of the terminal diagrams (diagram.c) shared by
 ** diag_walk.c, diag_space.c and diag_mem.c: checked options, boxes of
-** word-wrapped lines, and the end of every diagram (render, V1-V4).
+** word-wrapped lines, and the end of every diagram (render, VW5-VW8).
 **
-** Every vml_diagram_* function keeps the views' invariants V1-V4 of
+** Every vml_diagram_* function keeps the views' invariants VW5-VW8 of
 ** view.h (checks before output, nothing appended on failure, VML_E_NOMEM
 ** on oom) and draws only what its model holds.
 */
@@ -47,7 +47,7 @@ void   dg_arrow_down(struct canvas *c, long x, size_t y, unsigned colour);
 
 /* Checks o (NULL: the defaults) and out, starts the canvas. */
 vml_status dg_begin(struct canvas *c, const vml_diagram_opts *o, const vml_text *out);
-/* Renders, frees the canvas, and returns the status (V2, V4). */
+/* Renders, frees the canvas, and returns the status (VW6, VW8). */
 vml_status dg_end(struct canvas *c, vml_text *out);
 
 /* "0x7ffff7ffd000" */

@@ -3,10 +3,10 @@
 ** appends to, and small helpers for lining text up in columns.
 **
 ** INVARIANTS:
-**   T1  s == NULL iff cap == 0; otherwise len < cap and s[len] == '\0'.
-**   T2  Once oom is set nothing more is appended, so the text is always a
+**   TXT1  s == NULL iff cap == 0; otherwise len < cap and s[len] == '\0'.
+**   TXT2  Once oom is set nothing more is appended, so the text is always a
 **       prefix of what the caller asked for; vml_text_free() clears it.
-**   T3  An append never crashes: a failed allocation sets oom and keeps
+**   TXT3  An append never crashes: a failed allocation sets oom and keeps
 **       the text as it was.
 */
 #include <stdarg.h>
@@ -29,7 +29,7 @@ VML_API void vml_text_free(vml_text *t)
 }
 
 /* Makes room for extra more bytes (plus the NUL).  0 and oom set when the
-** host has no memory or the size would overflow (T3). */
+** host has no memory or the size would overflow (TXT3). */
 static int text_reserve(vml_text *t, size_t extra)
 {
     size_t need, cap;
@@ -61,7 +61,7 @@ VML_API void vml_text_vprintf(vml_text *t, const char *fmt, va_list ap)
     size_t avail;
     int n;
 
-    if (t == NULL || fmt == NULL || t->oom)   /* T2 */
+    if (t == NULL || fmt == NULL || t->oom)   /* TXT2 */
         return;
     avail = t->cap > t->len ? t->cap - t->len : 0;
     va_copy(ap2, ap);
@@ -75,7 +75,7 @@ VML_API void vml_text_vprintf(vml_text *t, const char *fmt, va_list ap)
     if ((size_t)n >= avail) {
         if (!text_reserve(t, (size_t)n)) {
             if (avail)
-                t->s[t->len] = '\0';   /* undo the truncated attempt (T1) */
+                t->s[t->len] = '\0';   /* undo the truncated attempt (TXT1) */
             va_end(ap2);
             return;
         }

@@ -8,13 +8,13 @@
 ** print, exit or keep state between calls.
 **
 ** INVARIANTS (of every vml_view_* function):
-**   V1  A view rejects a bad fmt or NULL argument with VML_E_INVALID before
+**   VW5  A view rejects a bad fmt or NULL argument with VML_E_INVALID before
 **       appending anything.
-**   V2  A view that fails after it started appending cuts the text back to
+**   VW6  A view that fails after it started appending cuts the text back to
 **       its length on entry (vt_rollback): failure appends nothing.
-**   V3  JSON output is one valid JSON value followed by "\n" (strings are
+**   VW7  JSON output is one valid JSON value followed by "\n" (strings are
 **       escaped, invalid UTF-8 is replaced by U+FFFD).
-**   V4  If an append ran out of host memory the view returns VML_E_NOMEM
+**   VW8  If an append ran out of host memory the view returns VML_E_NOMEM
 **       and out->oom stays set; the text is a prefix of the full view.
 */
 #ifndef VML_VIEW_H
@@ -36,7 +36,7 @@ void   vt_spaces(vml_text *t, size_t n);
 /* Appends spaces until the current line (which began at line_start, an
 ** offset into t->s) is at least col characters long. */
 void   vt_pad_to(vml_text *t, size_t line_start, size_t col);
-/* V2: cut t back to length mark (the length it had on entry). */
+/* VW6: cut t back to length mark (the length it had on entry). */
 void   vt_rollback(vml_text *t, size_t mark);
 /* The status a view returns once it has appended: VML_E_NOMEM if t->oom. */
 vml_status vt_done(const vml_text *t);
@@ -68,7 +68,7 @@ void jw_i64(struct jw *w, const char *key, int64_t v);
 void jw_hex(struct jw *w, const char *key, uint64_t v);   /* "0x1a7" */
 void jw_bool(struct jw *w, const char *key, int v);
 void jw_null(struct jw *w, const char *key);
-/* A JSON string literal of s (quotes included), escaped as V3 says. */
+/* A JSON string literal of s (quotes included), escaped as VW7 says. */
 void jw_escape(vml_text *t, const char *s);
 
 /* ---- names.c: what real tools call things ------------------------------ */

@@ -3,7 +3,7 @@
 ** and the counters view (every counter of a scope with its value), from
 ** vml_tlb_geometry_get, vml_tlb_entries and vml_stat_*.
 **
-** Every view here keeps the invariants V1-V4 of view.h (argument checks
+** Every view here keeps the invariants VW5-VW8 of view.h (argument checks
 ** before output, rollback on failure, valid JSON, VML_E_NOMEM on oom).
 */
 #include <stdint.h>
@@ -170,7 +170,7 @@ VML_API vml_status vml_view_tlb(vml_machine *m, unsigned cpu, unsigned fmt, vml_
         size_t n;
 
         if (tlb_copy(m, c, &e, &n) != VML_OK) {
-            vt_rollback(out, mark);           /* V2 */
+            vt_rollback(out, mark);           /* VW6 */
             return VML_E_NOMEM;
         }
         if (fmt == VML_FMT_TEXT)

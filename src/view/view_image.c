@@ -6,7 +6,7 @@
 ** Built from the public API (vml_module_*, vml_vad_next, vml_page_query,
 ** vml_stat_*).
 **
-** Every view here keeps the invariants V1-V4 of view.h.
+** Every view here keeps the invariants VW5-VW8 of view.h.
 */
 #include <stdint.h>
 #include <stdio.h>

@@ -7,7 +7,7 @@
 ** Every VAD is a VMA here, whichever personality created it: a win32 VAD
 ** shows with the PROT_* equivalent of its protection.
 **
-** Every view here keeps the invariants V1-V4 of view.h (argument checks
+** Every view here keeps the invariants VW5-VW8 of view.h (argument checks
 ** before output, rollback on failure, valid JSON, VML_E_NOMEM on oom).
 */
 #include <stdint.h>

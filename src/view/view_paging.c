@@ -9,7 +9,7 @@
 ** a kernel structure, vmlab prints where Windows keeps it (the working-set
 ** list sits at one fixed virtual address in every process) or nothing.
 **
-** Every view here keeps the invariants V1-V4 of view.h (argument checks
+** Every view here keeps the invariants VW5-VW8 of view.h (argument checks
 ** before output, rollback on failure, valid JSON, VML_E_NOMEM on oom).
 */
 #include <stdint.h>
@@ -120,7 +120,7 @@ VML_API vml_status vml_view_vm(vml_machine *m, unsigned fmt, vml_text *out)
     if (n_procs > 0) {
         procs = calloc(n_procs, sizeof *procs);
         if (procs == NULL) {
-            return VML_E_NOMEM;          /* nothing appended (V2) */
+            return VML_E_NOMEM;          /* nothing appended (VW6) */
         }
     }
     for (i = 0; i < n_procs; i++) {
@@ -279,7 +279,7 @@ VML_API vml_status vml_view_wsle(vml_proc *p, unsigned fmt, vml_text *out)
     if (n > 0) {
         e = calloc(n, sizeof *e);
         if (e == NULL) {
-            return VML_E_NOMEM;          /* nothing appended (V2) */
+            return VML_E_NOMEM;          /* nothing appended (VW6) */
         }
     }
     got = n ? vml_wsle_list(p, e, n) : 0;

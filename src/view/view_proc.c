@@ -4,7 +4,7 @@
 ** and !teb.  Read through the public API (vml_heap_*, vml_peb_get,
 ** vml_teb_get), which reads the process's memory without faults.
 **
-** INVARIANTS: V1-V4 (view.h).
+** INVARIANTS: VW5-VW8 (view.h).
 */
 #include <stdio.h>
 #include <stdlib.h>

@@ -13,7 +13,7 @@
 ** of the PTE in the self-map ("PTE at FFFFF68000000080") we print the
 ** physical one; its frame number (address >> 12) works with !pfn.
 **
-** Every view here keeps the invariants V1-V4 of view.h (argument checks
+** Every view here keeps the invariants VW5-VW8 of view.h (argument checks
 ** before output, rollback on failure, valid JSON, VML_E_NOMEM on oom).
 */
 #include <stdint.h>

@@ -5,7 +5,7 @@
 ** from the public API (vml_vad_next, vml_mem_usage_get, vml_stat_*,
 ** vml_segment_get, vml_segment_proto).
 **
-** Every view here keeps the invariants V1-V4 of view.h.
+** Every view here keeps the invariants VW5-VW8 of view.h.
 */
 #include <stdint.h>
 #include <stdio.h>

@@ -9,7 +9,7 @@
 ** (the VAD node, the MMPFN entry) are made up, stable and clearly fake;
 ** page-table addresses are physical (see view_pte.c).
 **
-** Every view here keeps the invariants V1-V4 of view.h (argument checks
+** Every view here keeps the invariants VW5-VW8 of view.h (argument checks
 ** before output, rollback on failure, valid JSON, VML_E_NOMEM on oom).
 */
 #include <stdint.h>
