@@ -168,9 +168,9 @@ $(FUZZ_LIB_OBJ): | deps-fuzz
 $(FZ)/fuzz_api: tests/fuzz/fuzz_api.c $(FUZZ_LIB_OBJ)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -Iinclude $^ $(LIBS) -o $@
 # report --plot's CSV reader (the CLI's plotcsv.c) on the library.
-$(FZ)/fuzz_plotcsv: tests/fuzz/fuzz_plotcsv.c src/cli/plotcsv.c $(CLI_HDR) $(FUZZ_LIB_OBJ)
+$(FZ)/fuzz_plotcsv: tests/fuzz/fuzz_plotcsv.c src/cli/plotcsv.c src/cli/plotreplay.c $(CLI_HDR) $(FUZZ_LIB_OBJ)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -Iinclude -Isrc/cli tests/fuzz/fuzz_plotcsv.c \
-	    src/cli/plotcsv.c $(FUZZ_LIB_OBJ) $(LIBS) -o $@
+	    src/cli/plotcsv.c src/cli/plotreplay.c $(FUZZ_LIB_OBJ) $(LIBS) -o $@
 $(FZ)/fuzz_script: tests/fuzz/fuzz_script.c $(FUZZ_CLI_SRC) $(CLI_HDR) $(FUZZ_LIB_OBJ)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -Iinclude -Isrc/cli tests/fuzz/fuzz_script.c \
 	    $(FUZZ_CLI_SRC) $(FUZZ_LIB_OBJ) $(CLI_LIBS) $(LIBS) -o $@

@@ -475,6 +475,9 @@ int  csv_plot_read(const char *path, unsigned k, struct csv_plot *p, char *err, 
 int  csv_plot_parse(const char *name, const char *text, size_t len, unsigned k,
                     struct csv_plot *p, char *err, size_t size);
 void csv_plot_free(struct csv_plot *p);
+/* Replay's --csv and --mrc --csv output as the plot's CSV in *out: 1; 0
+** when text is neither; -1 out of memory (plotreplay.c). */
+int  replay_csv_to_plot(const char *text, size_t len, vml_text *out);
 
 /* tour.c */
 int tour_run(FILE *out, FILE *errout);

@@ -810,8 +810,9 @@ static const struct cmd cmds[] = {
   "priority, VMMap's view of every process, page-table and VAD trees, and\n"
   "the timelines recorded so far.  --svg DIR also writes each chart as an SVG\n"
   "file in DIR.  --plot CSV adds a plot of the curves in a CSV file (a header\n"
-  "x,series...; miss-ratio curves, say: docs/pictures.md).  FILE is relative\n"
-  "to the directory vmlab runs in.\n"
+  "x,series...; or what `vmlab replay --csv` or `--mrc --csv` wrote: every\n"
+  "policy's fault ratio over the frames, docs/pictures.md).  FILE is\n"
+  "relative to the directory vmlab runs in.\n"
   "vmlab report SCRIPT -o FILE [--svg DIR] [--plot CSV]... runs a script with\n"
   "a recorder from its first line (every access; --every N accesses or\n"
   "--ticks N ticks) and reports the state it ends in.",

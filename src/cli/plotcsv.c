@@ -8,7 +8,9 @@
 **   frames,fifo,lru,opt                   the header: x, then one column a series
 **   1,1,1,1                               numbers; an empty cell: no point
 **
-** Other lines starting with '#' and blank lines are comments.
+** Other lines starting with '#' and blank lines are comments.  The CSV
+** that `vmlab replay --csv` and `--mrc --csv` write is read too, turned
+** into this form first (plotreplay.c).
 **
 ** INVARIANTS:
 **   CLI13  A file is read whole and checked before a plot is made of it:
@@ -303,11 +305,19 @@ int csv_plot_parse(const char *name, const char *text, size_t len, unsigned k,
     int rc;
     const char *base = strrchr(name, '/');
 
+    vml_text conv = {0};
+
     memset(p, 0, sizeof *p);
     memset(cols, 0, sizeof cols);
     if (size > 0)
         err[0] = '\0';
-    rc = parse_text(name, text, len, p, cols, &n_cols, err, size);
+    rc = replay_csv_to_plot(text, len, &conv);       /* replay's own CSV? */
+    if (rc > 0) {
+        text = conv.s ? conv.s : "";
+        len = conv.len;
+    }
+    rc = rc < 0 ? -1 : parse_text(name, text, len, p, cols, &n_cols, err, size);
+    vml_text_free(&conv);
     if (rc == 0 && p->title == NULL)
         p->title = dup_range(base ? base + 1 : name, strlen(base ? base + 1 : name));
     if (rc == 0 && p->y_label == NULL)

@@ -127,5 +127,24 @@ cp "$tmp/ragged.csv" "$tmp/cwd/"
     fail "a bad --plot in a script: $(cat "$tmp/q.out")"
 [ -e "$tmp/cwd/q.html" ] && fail "a report with a bad --plot was written"
 
+# Replay's own CSV plots as it is: --mrc --csv gives the ratio curves, a
+# sweep's --csv a curve per policy over its frames (tests/traces/loop.lackey:
+# 10 references to 5 pages in a loop).
+loop=$(cd "$(dirname "$0")/../traces" && pwd)/loop.lackey
+"$vmlab" replay "$loop" --mrc --csv >"$tmp/cwd/rmrc.csv" 2>/dev/null &&
+    "$vmlab" replay "$loop" -p lru,fifo,opt -f 1,2,4,8 --csv >"$tmp/cwd/rsweep.csv" 2>/dev/null ||
+    fail "replay --csv"
+printf 'machine ram=4M\nreport r.html --plot rmrc.csv --plot rsweep.csv --svg svgr\n' \
+    >"$tmp/cwd/r.vms"
+(cd "$tmp/cwd" && "$vmlab" run r.vms >"$tmp/r.out" 2>&1) || fail "report --plot of replay's CSV: $(cat "$tmp/r.out")"
+grep -q 'lru: (1, 1) (2, 1) (3, 0.6) (4, 0.6) (5, 0.5)' "$tmp/cwd/svgr/plot-1.svg" &&
+    grep -q '>fault ratio (faults / references)</text>' "$tmp/cwd/svgr/plot-1.svg" ||
+    fail "plot of replay --mrc --csv: not the LRU ratios"
+[ "$(grep -o '<polyline class="series' "$tmp/cwd/svgr/plot-1.svg" | wc -l)" = 2 ] ||
+    fail "plot of replay --mrc --csv: not 2 curves (lru, opt)"
+grep -q 'opt: (1, 1) (2, 0.8) (4, 0.5) (8, 0.5)' "$tmp/cwd/svgr/plot-2.svg" &&
+    grep -q 'fifo: (1, 1) (2, 1) (4, 0.6) (8, 0.5)' "$tmp/cwd/svgr/plot-2.svg" ||
+    fail "plot of a sweep's --csv: not a curve per policy"
+
 [ "$fails" -eq 0 ] && echo "pictures: all held"
 exit $((fails > 0))
