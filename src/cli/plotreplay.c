@@ -8,6 +8,10 @@
 **                                 -> frames,POLICY...: a series per policy
 **                                    (per policy and trace for several
 **                                    traces), a row per number of frames
+**   vmlab replay T --machine C --timeline N --timeline-out F
+**                                 trace,policy,accesses,COUNTER...
+**                                 -> accesses,COUNTER...: the counters over
+**                                    time of the first (trace, policy) run
 **
 ** Anything else is left to plotcsv.c as it is.  Replay's text is not
 ** trusted: a row this file cannot place is left out here and the plot's
@@ -182,6 +186,32 @@ static int from_sweep(const char *s, const char *end, size_t i_trace, size_t i_p
     return 0;
 }
 
+/* --timeline-out: the counters of the first (trace, policy) pair over the
+** accesses. */
+static void from_timeline(const char *s, const char *end, const char **fb, const char **fe,
+                          size_t n, vml_text *out)
+{
+    const char *b, *e, *run = NULL, *run_e = NULL;
+    vml_text_printf(out, "# y: count\naccesses");
+    for (size_t k = 3; k < n; k++)
+        vml_text_printf(out, ",%.*s", (int)(fe[k] - fb[k]), fb[k]);
+    vml_text_printf(out, "\n");
+    while (next_line(&s, end, &b, &e)) {
+        const char *rb[RP_MAX_FIELDS], *re[RP_MAX_FIELDS];
+        size_t m = split(b, e, rb, re, RP_MAX_FIELDS);
+        if (b == e || *b == '#' || m < 3)
+            continue;
+        if (run == NULL) {
+            run = rb[0];
+            run_e = re[1];
+        } else if (re[1] - rb[0] != run_e - run || memcmp(rb[0], run, (size_t)(run_e - run))) {
+            continue;                           /* another trace or policy */
+        }
+        vml_text_printf(out, "%.*s", (int)(e - rb[2]), rb[2]);
+        vml_text_printf(out, "\n");
+    }
+}
+
 int replay_csv_to_plot(const char *text, size_t len, vml_text *out)
 {
     const char *s = text, *end = text + len, *b, *e;
@@ -195,6 +225,11 @@ int replay_csv_to_plot(const char *text, size_t len, vml_text *out)
     n = split(b, e, fb, fe, RP_MAX_FIELDS);
     if (n >= 3 && field_is(fb[0], fe[0], "frames") && field_is(fb[1], fe[1], "lru_faults")) {
         from_mrc(s, end, fb, fe, n, out);
+        return out->oom ? -1 : 1;
+    }
+    if (n >= 4 && field_is(fb[0], fe[0], "trace") && field_is(fb[1], fe[1], "policy") &&
+        field_is(fb[2], fe[2], "accesses")) {
+        from_timeline(s, end, fb, fe, n, out);
         return out->oom ? -1 : 1;
     }
     for (size_t k = 0; k < n; k++) {

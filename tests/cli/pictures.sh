@@ -142,6 +142,12 @@ grep -q 'lru: (1, 1) (2, 1) (3, 0.6) (4, 0.6) (5, 0.5)' "$tmp/cwd/svgr/plot-1.sv
     fail "plot of replay --mrc --csv: not the LRU ratios"
 [ "$(grep -o '<polyline class="series' "$tmp/cwd/svgr/plot-1.svg" | wc -l)" = 2 ] ||
     fail "plot of replay --mrc --csv: not 2 curves (lru, opt)"
+"$vmlab" replay "$loop" --machine "ram=4M" --timeline 2 --timeline-out "$tmp/cwd/rtl.csv" \
+    >/dev/null 2>&1 || fail "replay --timeline"
+printf 'machine ram=4M\nreport t.html --plot rtl.csv --svg svgt\n' >"$tmp/cwd/t.vms"
+(cd "$tmp/cwd" && "$vmlab" run t.vms >"$tmp/t.out" 2>&1) || fail "report --plot of a timeline: $(cat "$tmp/t.out")"
+grep -q '^page_faults: (2, 2) (4, 4)' "$tmp/cwd/svgt/plot-1.svg" ||
+    fail "plot of replay --timeline-out: no page_faults over the accesses"
 grep -q 'opt: (1, 1) (2, 0.8) (4, 0.5) (8, 0.5)' "$tmp/cwd/svgr/plot-2.svg" &&
     grep -q 'fifo: (1, 1) (2, 1) (4, 0.6) (8, 0.5)' "$tmp/cwd/svgr/plot-2.svg" ||
     fail "plot of a sweep's --csv: not a curve per policy"
