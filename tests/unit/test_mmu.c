@@ -8,6 +8,20 @@
 #define TESTUTIL_HW
 #include "testutil.h"
 
+/* The page most tests walk: frame 0x30, present, writable, user. */
+#define USER_PTE ((UINT64_C(0x30) << 12) | PG_P | PG_RW | PG_US)
+
+/* A 4-level rig with va mapped by USER_PTE; the entry at link_level (none
+** when 0) that leads to it is link instead of the rig's default. */
+static void user_page_rig(struct hw_rig *r, vml_va va, unsigned link_level, uint64_t link,
+                          vml_pa epa[6])
+{
+    hw_rig_init(r, VML_PAGING_4LEVEL);
+    if (link_level)
+        r->link[link_level] = link;
+    hw_map(r, va, 1, USER_PTE, epa);
+}
+
 /* ---- A and D bits ------------------------------------------------------------------------- */
 
 static void walk_4level_translates_a_4k_page_and_sets_a_on_every_level(void **state)
@@ -19,8 +33,7 @@ static void walk_4level_translates_a_4k_page_and_sets_a_on_every_level(void **st
     const vml_va va = UINT64_C(0x00007F1234567ABC);
 
     (void)state;
-    hw_rig_init(&r, VML_PAGING_4LEVEL);
-    hw_map(&r, va, 1, (UINT64_C(0x30) << 12) | PG_P | PG_RW | PG_US, epa);
+    user_page_rig(&r, va, 0, 0, epa);
     assert_int_equal(0, hw_walk(&r, va, VML_ACCESS_READ, 1, &w, &f));
     assert_int_equal((UINT64_C(0x30) << 12) | 0xABC, walk_pa(&w, va));
     assert_int_equal(1, w.leaf_level);
@@ -45,8 +58,7 @@ static void walk_sets_d_only_in_the_leaf_and_only_on_a_write(void **state)
     const vml_va va = UINT64_C(0x10000);
 
     (void)state;
-    hw_rig_init(&r, VML_PAGING_4LEVEL);
-    hw_map(&r, va, 1, (UINT64_C(0x30) << 12) | PG_P | PG_RW | PG_US, epa);
+    user_page_rig(&r, va, 0, 0, epa);
     assert_int_equal(0, hw_walk(&r, va, VML_ACCESS_READ, 1, &w, &f));
     assert_false(hw_rd(&r, epa[1]) & PG_D);
     assert_false(w.val & TLB_D);
@@ -70,9 +82,8 @@ static void rw_clear_in_a_pde_denies_writes_below_it(void **state)
     const vml_va va = UINT64_C(0x10000);
 
     (void)state;
-    hw_rig_init(&r, VML_PAGING_4LEVEL);
-    r.link[2] = PG_P | PG_US;                   /* the PDE: read-only */
-    hw_map(&r, va, 1, (UINT64_C(0x30) << 12) | PG_P | PG_RW | PG_US, epa);
+    /* the PDE: read-only */
+    user_page_rig(&r, va, 2, PG_P | PG_US, epa);
     assert_int_equal(-1, hw_walk(&r, va, VML_ACCESS_WRITE, 1, &w, &f));
     assert_int_equal(PF_P | PF_W | PF_U, f.error_code);
     assert_int_equal(0, f.level);
@@ -98,9 +109,8 @@ static void us_clear_in_the_pml4e_denies_user_access(void **state)
     const vml_va va = UINT64_C(0x10000);
 
     (void)state;
-    hw_rig_init(&r, VML_PAGING_4LEVEL);
-    r.link[4] = PG_P | PG_RW;                   /* the PML4E: supervisor only */
-    hw_map(&r, va, 1, (UINT64_C(0x30) << 12) | PG_P | PG_RW | PG_US, epa);
+    /* the PML4E: supervisor only */
+    user_page_rig(&r, va, 4, PG_P | PG_RW, epa);
     assert_int_equal(-1, hw_walk(&r, va, VML_ACCESS_READ, 1, &w, &f));
     assert_int_equal(PF_P | PF_U, f.error_code);
     assert_false(hw_rd(&r, epa[4]) & PG_A);
@@ -120,9 +130,8 @@ static void nx_in_any_level_denies_instruction_fetches(void **state)
     const vml_va va = UINT64_C(0x10000);
 
     (void)state;
-    hw_rig_init(&r, VML_PAGING_4LEVEL);
-    r.link[3] = PG_P | PG_RW | PG_US | PG_NX;   /* NX in the PDPTE only */
-    hw_map(&r, va, 1, (UINT64_C(0x30) << 12) | PG_P | PG_RW | PG_US, epa);
+    /* NX in the PDPTE only */
+    user_page_rig(&r, va, 3, PG_P | PG_RW | PG_US | PG_NX, epa);
     assert_int_equal(-1, hw_walk(&r, va, VML_ACCESS_EXEC, 1, &w, &f));
     assert_int_equal(PF_P | PF_U | PF_I, f.error_code);
     assert_int_equal(0, hw_walk(&r, va, VML_ACCESS_READ, 1, &w, &f));
@@ -139,9 +148,8 @@ static void a_missing_entry_faults_at_its_level(void **state)
     const vml_va va = UINT64_C(0x10000), other = UINT64_C(0x40000000);
 
     (void)state;
-    hw_rig_init(&r, VML_PAGING_4LEVEL);
-    hw_map(&r, va, 1, (UINT64_C(0x30) << 12) | PG_P | PG_RW | PG_US, epa);
     /* Same PML4E, a PDPTE that is not present. */
+    user_page_rig(&r, va, 0, 0, epa);
     assert_int_equal(-1, hw_walk(&r, other, VML_ACCESS_WRITE, 1, &w, &f));
     assert_int_equal(3, f.level);
     assert_int_equal(PF_W | PF_U, f.error_code);             /* P = 0: not present */
@@ -167,8 +175,7 @@ static void inspect_walks_without_side_effects(void **state)
     const vml_va va = UINT64_C(0x12345678);
 
     (void)state;
-    hw_rig_init(&r, VML_PAGING_4LEVEL);
-    hw_map(&r, va, 1, (UINT64_C(0x30) << 12) | PG_P | PG_RW | PG_US, epa);
+    user_page_rig(&r, va, 0, 0, epa);
     mmu_inspect(r.pm, &r.ph, r.cr3, va, &out);
     assert_int_equal(1, out.present);
     assert_int_equal(4, out.n_steps);
@@ -218,7 +225,7 @@ static void translate_walks_once_then_hits(void **state)
 
     (void)state;
     cpu_rig_init(&cr);
-    hw_map(&cr.r, 0x10000, 1, (UINT64_C(0x30) << 12) | PG_P | PG_RW | PG_US, epa);
+    hw_map(&cr.r, 0x10000, 1, USER_PTE, epa);
     assert_int_equal(0, translate(&cr, 0x10123, VML_ACCESS_READ, &pa));
     assert_int_equal(0x30123, pa);
     assert_int_equal(0, translate(&cr, 0x10FFF, VML_ACCESS_READ, &pa));
@@ -236,7 +243,7 @@ static void a_write_through_a_clean_entry_walks_again_and_sets_d(void **state)
 
     (void)state;
     cpu_rig_init(&cr);
-    hw_map(&cr.r, 0x10000, 1, (UINT64_C(0x30) << 12) | PG_P | PG_RW | PG_US, epa);
+    hw_map(&cr.r, 0x10000, 1, USER_PTE, epa);
     assert_int_equal(0, translate(&cr, 0x10000, VML_ACCESS_READ, &pa));   /* cached clean */
     assert_false(hw_rd(&cr.r, epa[1]) & PG_D);
     /* MMU3: the D bit must reach memory, so the write walks. */
@@ -258,7 +265,7 @@ static void a_stale_entry_is_used_until_invlpg(void **state)
 
     (void)state;
     cpu_rig_init(&cr);
-    hw_map(&cr.r, 0x10000, 1, (UINT64_C(0x30) << 12) | PG_P | PG_RW | PG_US, epa);
+    hw_map(&cr.r, 0x10000, 1, USER_PTE, epa);
     assert_int_equal(0, translate(&cr, 0x10000, VML_ACCESS_WRITE, &pa));
     /* The OS clears R/W in memory and forgets to invalidate. */
     hw_wr(&cr.r, epa[1], hw_rd(&cr.r, epa[1]) & ~PG_RW);
