@@ -174,8 +174,8 @@ struct vml_machine {
     uint64_t              low, high, zero_reserve, mod_high;
     uint64_t              n_accesses, next_bg;
     int                   bg_due;          /* a threshold was crossed */
-    uint64_t              low_retry;       /* below low, the next pass is due
-                                           ** at this many available pages */
+    uint64_t              low_retry;       /* the next pass is due at this many
+                                           ** available pages or fewer (< low) */
     int                   in_bg;           /* the background work is running */
     size_t                trim_proc;       /* where low-memory trimming resumes */
     const struct policy_ops *pol;          /* global policy; NULL: working sets */

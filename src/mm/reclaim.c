@@ -109,7 +109,7 @@ vml_pfn frame_take(vml_machine *m, unsigned how, unsigned pid, vml_list *from)
         if (pfn == VML_PFN_NONE)
             m->st.oom_faults++;
     }
-    if (pfn_available(m) < m->low && m->pol == NULL && pfn_available(m) <= m->low_retry)
+    if (m->pol == NULL && pfn_available(m) <= m->low_retry)
         m->bg_due = 1;
     return pfn;
 }
@@ -350,7 +350,7 @@ static void background(vml_machine *m, int forced)
     ** next is due when another quarter of the watermark is gone, not at
     ** every fault. */
     uint64_t avail = pfn_available(m), step = m->low / 4 ? m->low / 4 : 1;
-    m->low_retry = avail >= m->low ? UINT64_MAX : avail > step ? avail - step : 0;
+    m->low_retry = avail >= m->low ? m->low - 1 : avail > step ? avail - step : 0;
     m->bg_due = 0;
     m->next_bg = m->n_accesses + m->cfg.bg_interval;
     m->in_bg = 0;
@@ -384,7 +384,7 @@ vml_status reclaim_init(vml_machine *m)
     m->zero_reserve = c->zero_reserve ? c->zero_reserve : m->low;
     m->mod_high = m->n_frames / 8 > m->high ? m->n_frames / 8 : m->high;
     m->next_bg = c->bg_interval;
-    m->low_retry = UINT64_MAX;
+    m->low_retry = m->low - 1;         /* below low (low >= 1) */
     m->commit_limit = m->n_frames + (c->pagefile_bytes >> VML_PAGE_SHIFT);
     if (c->policy != VML_POLICY_WS) {
         m->pol = policy_find(c->policy);   /* vml_config_check() vetted it */
