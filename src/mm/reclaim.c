@@ -142,17 +142,15 @@ static void clear_accessed(vml_proc *p, vml_va va, vml_pa pte_pa, uint64_t pte)
     as_invalidate(p, va);
 }
 
-/* Ages the entries of p's working set: every one, or the next
-** WS_AGE_BUDGET slots of a larger set. */
+/* Ages the next WS_AGE_BUDGET slots of p's working set from its age hand:
+** every slot of a set no larger (the hand then comes back where it was,
+** at 0 unless the set was once larger). */
 static void ws_age(vml_proc *p)
 {
     struct wsl *ws = &p->ws;
     uint64_t young = 0;
-    uint32_t n = ws->size, s = 0;
-    if (n > WS_AGE_BUDGET) {
-        n = WS_AGE_BUDGET;
-        s = ws->age_hand < ws->size ? ws->age_hand : 0;
-    }
+    uint32_t n = ws->size < WS_AGE_BUDGET ? ws->size : WS_AGE_BUDGET;
+    uint32_t s = ws->age_hand < ws->size ? ws->age_hand : 0;
     for (; n; n--, s = s + 1 < ws->size ? s + 1 : 0) {
         struct wsle *w = &ws->e[s];
         if (w->va == 0)
