@@ -105,6 +105,14 @@ done:
     return r;
 }
 
+void acc_copy(vml_machine *m, vml_pa pa, uint8_t *buf, size_t len, unsigned access)
+{
+    if (access != VML_ACCESS_WRITE)
+        memcpy(buf, phys_ptr(&m->phys, pa), len);
+    else if (!m->no_data)
+        memcpy(phys_ptr(&m->phys, pa), buf, len);
+}
+
 static vml_status check_args(vml_proc *p, unsigned cpu, const void *buf, size_t len)
 {
     if (p == NULL)
@@ -135,10 +143,7 @@ static vml_status transfer(vml_proc *p, unsigned cpu, vml_va va, uint8_t *buf, s
             chunk = len;
         if (acc_translate(p, cpu, va, access, &pa, ex) != 0)
             return mm_done(m, mm_is_corrupt(m) ? VML_E_CORRUPT : VML_FAULTED);
-        if (access != VML_ACCESS_WRITE)
-            memcpy(buf, phys_ptr(&m->phys, pa), chunk);
-        else if (!m->no_data)
-            memcpy(phys_ptr(&m->phys, pa), buf, chunk);
+        acc_copy(m, pa, buf, chunk, access);
         buf += chunk;
         va += chunk;
         len -= chunk;

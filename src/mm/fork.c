@@ -367,12 +367,8 @@ uint64_t vm_copy(vml_proc *caller, vml_proc *target, vml_va addr, void *buf, uin
             vm_protect(target, v, page, 1, tmp);
         }
         int ok = acc_translate(target, cpu, va, access, &pa, ex) == 0;
-        if (ok) {
-            if (access != VML_ACCESS_WRITE)
-                memcpy(b + copied, phys_ptr(&m->phys, pa), chunk);
-            else if (!m->no_data)
-                memcpy(phys_ptr(&m->phys, pa), b + copied, chunk);
-        }
+        if (ok)
+            acc_copy(m, pa, b + copied, (size_t)chunk, access);
         if (restore)
             vm_protect(target, v, page, 1, restore & 0xFFu);
         if (!ok)

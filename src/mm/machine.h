@@ -236,6 +236,10 @@ int        acc_translate(vml_proc *p, unsigned cpu, vml_va va, unsigned access,
                          vml_pa *pa, vml_exception *ex);
 int        acc_translate_flags(vml_proc *p, unsigned cpu, vml_va va, unsigned access,
                                vml_pa *pa, vml_exception *ex, unsigned mmu_flags);
+/* Moves len bytes (within one page) between buf and the translated pa:
+** a read or fetch copies out, a write copies in -- or, with data=off,
+** stores nothing (MCH4). */
+void       acc_copy(vml_machine *m, vml_pa pa, uint8_t *buf, size_t len, unsigned access);
 
 /* virtual.c and views.c */
 void       vm_insert(vml_proc *p, struct vad *v);
