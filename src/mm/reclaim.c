@@ -109,7 +109,7 @@ vml_pfn frame_take(vml_machine *m, unsigned how, unsigned pid, vml_list *from)
         if (pfn == VML_PFN_NONE)
             m->st.oom_faults++;
     }
-    if (m->pol == NULL && pfn_available(m) <= m->low_retry)
+    if (pfn_available(m) <= m->low_retry && m->pol == NULL)
         m->bg_due = 1;
     return pfn;
 }
