@@ -67,6 +67,19 @@ static int is_writecopy(uint32_t protect)
            base_protect(protect) == VML_PAGE_EXECUTE_WRITECOPY;
 }
 
+static int is_writable(uint32_t protect)
+{
+    return base_protect(protect) == VML_PAGE_READWRITE ||
+           base_protect(protect) == VML_PAGE_EXECUTE_READWRITE;
+}
+
+static int is_executable(uint32_t protect)
+{
+    uint32_t b = base_protect(protect);
+    return b == VML_PAGE_EXECUTE || b == VML_PAGE_EXECUTE_READ ||
+           b == VML_PAGE_EXECUTE_READWRITE || b == VML_PAGE_EXECUTE_WRITECOPY;
+}
+
 /* The VAD holding every page of [lo, hi), or NULL. */
 struct vad *w32_vad_covering(vml_proc *p, vml_va lo, vml_va hi)
 {
@@ -218,16 +231,10 @@ uint32_t vml_win_VirtualFree(vml_proc *p, vml_va addr, uint64_t size, uint32_t t
 ** view that can copy. */
 static int view_allows(uint32_t view_protect, uint32_t new_protect)
 {
-    uint32_t v = base_protect(view_protect), n = base_protect(new_protect);
-    int v_exec = v == VML_PAGE_EXECUTE || v == VML_PAGE_EXECUTE_READ ||
-                 v == VML_PAGE_EXECUTE_READWRITE || v == VML_PAGE_EXECUTE_WRITECOPY;
-    int v_write = v == VML_PAGE_READWRITE || v == VML_PAGE_EXECUTE_READWRITE;
-    int v_copy = v == VML_PAGE_WRITECOPY || v == VML_PAGE_EXECUTE_WRITECOPY;
-    int n_exec = n == VML_PAGE_EXECUTE || n == VML_PAGE_EXECUTE_READ ||
-                 n == VML_PAGE_EXECUTE_READWRITE || n == VML_PAGE_EXECUTE_WRITECOPY;
-    int n_write = n == VML_PAGE_READWRITE || n == VML_PAGE_EXECUTE_READWRITE;
-    int n_copy = n == VML_PAGE_WRITECOPY || n == VML_PAGE_EXECUTE_WRITECOPY;
-    return (!n_exec || v_exec) && (!n_write || v_write) && (!n_copy || v_copy || v_write);
+    int v_write = is_writable(view_protect);
+    return (!is_executable(new_protect) || is_executable(view_protect)) &&
+           (!is_writable(new_protect) || v_write) &&
+           (!is_writecopy(new_protect) || is_writecopy(view_protect) || v_write);
 }
 
 static uint32_t w_VirtualProtect(vml_proc *p, vml_va addr, uint64_t size, uint32_t new_protect,
