@@ -190,42 +190,23 @@ static void inspect_walks_without_side_effects(void **state)
 
 /* ---- the TLB in front of the walker --------------------------------------------------------- */
 
-struct cpu_rig {
-    struct hw_rig r;
-    struct cpu c;
-};
-
-static void cpu_rig_init(struct cpu_rig *cr)
-{
-    memset(cr, 0, sizeof *cr);
-    hw_rig_init(&cr->r, VML_PAGING_4LEVEL);
-    assert_int_equal(VML_OK, tlb_init(&cr->c.tlb, 64, 4, 0, 0));
-    cr->c.cr3 = cr->r.cr3;
-}
-
-static void cpu_rig_fini(struct cpu_rig *cr)
-{
-    tlb_fini(&cr->c.tlb);
-    hw_rig_fini(&cr->r);
-}
-
-static int translate(struct cpu_rig *cr, vml_va va, unsigned access, vml_pa *pa)
+static int translate(struct hw_cpu_rig *cr, vml_va va, unsigned access, vml_pa *pa)
 {
     struct mmu_fault f;
     struct mmu_walk w;
     int walked;
 
-    return mmu_translate(cr->r.pm, &cr->r.ph, &cr->c, va, access, 1, pa, &f, &walked, &w, 0);
+    return mmu_translate(cr->hw.pm, &cr->hw.ph, &cr->c, va, access, 1, pa, &f, &walked, &w, 0);
 }
 
 static void translate_walks_once_then_hits(void **state)
 {
-    struct cpu_rig cr;
+    struct hw_cpu_rig cr;
     vml_pa epa[6], pa = 0;
 
     (void)state;
-    cpu_rig_init(&cr);
-    hw_map(&cr.r, 0x10000, 1, USER_PTE, epa);
+    hw_cpu_rig_init(&cr, VML_PAGING_4LEVEL);
+    hw_map(&cr.hw, 0x10000, 1, USER_PTE, epa);
     assert_int_equal(0, translate(&cr, 0x10123, VML_ACCESS_READ, &pa));
     assert_int_equal(0x30123, pa);
     assert_int_equal(0, translate(&cr, 0x10FFF, VML_ACCESS_READ, &pa));
@@ -233,49 +214,49 @@ static void translate_walks_once_then_hits(void **state)
     assert_int_equal(1, cr.c.st.tlb_misses);
     assert_int_equal(1, cr.c.st.page_walks);
     assert_int_equal(1, cr.c.st.tlb_hits);
-    cpu_rig_fini(&cr);
+    hw_cpu_rig_fini(&cr);
 }
 
 static void a_write_through_a_clean_entry_walks_again_and_sets_d(void **state)
 {
-    struct cpu_rig cr;
+    struct hw_cpu_rig cr;
     vml_pa epa[6], pa = 0;
 
     (void)state;
-    cpu_rig_init(&cr);
-    hw_map(&cr.r, 0x10000, 1, USER_PTE, epa);
+    hw_cpu_rig_init(&cr, VML_PAGING_4LEVEL);
+    hw_map(&cr.hw, 0x10000, 1, USER_PTE, epa);
     assert_int_equal(0, translate(&cr, 0x10000, VML_ACCESS_READ, &pa));   /* cached clean */
-    assert_false(hw_rd(&cr.r, epa[1]) & PG_D);
+    assert_false(hw_rd(&cr.hw, epa[1]) & PG_D);
     /* MMU3: the D bit must reach memory, so the write walks. */
     assert_int_equal(0, translate(&cr, 0x10000, VML_ACCESS_WRITE, &pa));
     assert_int_equal(2, cr.c.st.page_walks);
-    assert_true(hw_rd(&cr.r, epa[1]) & PG_D);
+    assert_true(hw_rd(&cr.hw, epa[1]) & PG_D);
     /* Now cached dirty: the next write hits. */
     assert_int_equal(0, translate(&cr, 0x10000, VML_ACCESS_WRITE, &pa));
     assert_int_equal(2, cr.c.st.page_walks);
     assert_int_equal(1, cr.c.st.tlb_hits);
     assert_tlb_ok(&cr.c.tlb);
-    cpu_rig_fini(&cr);
+    hw_cpu_rig_fini(&cr);
 }
 
 static void a_stale_entry_is_used_until_invlpg(void **state)
 {
-    struct cpu_rig cr;
+    struct hw_cpu_rig cr;
     vml_pa epa[6], pa = 0;
 
     (void)state;
-    cpu_rig_init(&cr);
-    hw_map(&cr.r, 0x10000, 1, USER_PTE, epa);
+    hw_cpu_rig_init(&cr, VML_PAGING_4LEVEL);
+    hw_map(&cr.hw, 0x10000, 1, USER_PTE, epa);
     assert_int_equal(0, translate(&cr, 0x10000, VML_ACCESS_WRITE, &pa));
     /* The OS clears R/W in memory and forgets to invalidate. */
-    hw_wr(&cr.r, epa[1], hw_rd(&cr.r, epa[1]) & ~PG_RW);
+    hw_wr(&cr.hw, epa[1], hw_rd(&cr.hw, epa[1]) & ~PG_RW);
     assert_int_equal(0, translate(&cr, 0x10000, VML_ACCESS_WRITE, &pa));
     assert_int_equal(1, cr.c.st.tlb_hits);
     tlb_invlpg(&cr.c.tlb, 0x10000, 0);
     assert_int_equal(-1, translate(&cr, 0x10000, VML_ACCESS_WRITE, &pa));
     /* A failed walk caches nothing. */
     assert_null(tlb_lookup_4k(&cr.c.tlb, 0x10, 0));
-    cpu_rig_fini(&cr);
+    hw_cpu_rig_fini(&cr);
 }
 
 int main(void)

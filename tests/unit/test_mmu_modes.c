@@ -13,36 +13,23 @@
 
 #define N_FRAMES 64   /* hw_rig's */
 
-/* testutil.h's hw_rig (N_FRAMES frames, a mode, CR3 at frame 1, table
-** frames from a bump allocator) and a CPU with a 64-entry TLB. */
-struct mode_rig {
-    struct hw_rig hw;
-    struct cpu    c;
-};
+static struct hw_cpu_rig the_rig;   /* torn down even when a check fails */
 
-static struct mode_rig the_rig;   /* torn down even when a check fails */
-
-static struct mode_rig *mode_rig_up(vml_paging mode)
+static struct hw_cpu_rig *mode_rig_up(vml_paging mode)
 {
-    struct mode_rig *r = &the_rig;
-
-    memset(r, 0, sizeof *r);
-    hw_rig_init(&r->hw, mode);
-    assert_int_equal(VML_OK, tlb_init(&r->c.tlb, 64, 4, 0, 0));
-    r->c.cr3 = r->hw.cr3;
-    return r;
+    hw_cpu_rig_init(&the_rig, mode);
+    return &the_rig;
 }
 
 static int mode_rig_down(void **state)
 {
     (void)state;
-    tlb_fini(&the_rig.c.tlb);
-    hw_rig_fini(&the_rig.hw);
+    hw_cpu_rig_fini(&the_rig);
     return 0;
 }
 
 /* The entry at pa in a snapshot. */
-static uint64_t snap_entry(const struct mode_rig *r, const uint8_t *snap, vml_pa pa)
+static uint64_t snap_entry(const struct hw_cpu_rig *r, const uint8_t *snap, vml_pa pa)
 {
     uint64_t v = 0;
 
@@ -51,7 +38,7 @@ static uint64_t snap_entry(const struct mode_rig *r, const uint8_t *snap, vml_pa
 }
 
 /* The whole of physical memory, to show what a walk changed. */
-static uint8_t *snapshot(const struct mode_rig *r)
+static uint8_t *snapshot(const struct hw_cpu_rig *r)
 {
     uint8_t *copy = malloc(N_FRAMES * VML_PAGE_SIZE);
 
@@ -60,7 +47,7 @@ static uint8_t *snapshot(const struct mode_rig *r)
     return copy;
 }
 
-static void assert_check_ok(struct mode_rig *r)
+static void assert_check_ok(struct hw_cpu_rig *r)
 {
     char msg[300];
 
@@ -68,7 +55,7 @@ static void assert_check_ok(struct mode_rig *r)
         fail_msg("mmu_check: %s", msg);
 }
 
-static void assert_check_says(struct mode_rig *r, const char *id)
+static void assert_check_says(struct hw_cpu_rig *r, const char *id)
 {
     char msg[300];
 
@@ -91,7 +78,7 @@ static void a_walk_sets_a_on_the_path_and_d_in_the_leaf_of_a_write_in_every_mode
 {
     (void)state;
     for (size_t i = 0; i < sizeof where / sizeof where[0]; i++) {
-        struct mode_rig *r = mode_rig_up(where[i].mode);
+        struct hw_cpu_rig *r = mode_rig_up(where[i].mode);
         struct mmu_walk w;
         struct mmu_fault f;
         vml_pa epa[6];
@@ -126,7 +113,7 @@ static void a_read_sets_a_but_no_d_in_every_mode(void **state)
 {
     (void)state;
     for (size_t i = 0; i < sizeof where / sizeof where[0]; i++) {
-        struct mode_rig *r = mode_rig_up(where[i].mode);
+        struct hw_cpu_rig *r = mode_rig_up(where[i].mode);
         struct mmu_walk w;
         struct mmu_fault f;
         vml_pa epa[6];
@@ -154,7 +141,7 @@ static void a_read_sets_a_but_no_d_in_every_mode(void **state)
 
 static void a_walk_sets_only_the_a_bits_that_are_missing(void **state)
 {
-    struct mode_rig *r = mode_rig_up(VML_PAGING_4LEVEL);
+    struct hw_cpu_rig *r = mode_rig_up(VML_PAGING_4LEVEL);
     struct mmu_walk w;
     struct mmu_fault f;
     vml_pa epa[6];
@@ -180,7 +167,7 @@ static void a_walk_that_faults_writes_nothing_in_any_mode(void **state)
 {
     (void)state;
     for (size_t i = 0; i < sizeof where / sizeof where[0]; i++) {
-        struct mode_rig *r = mode_rig_up(where[i].mode);
+        struct hw_cpu_rig *r = mode_rig_up(where[i].mode);
         struct mmu_walk w;
         struct mmu_fault f;
         vml_pa epa[6];
@@ -221,7 +208,7 @@ static void large_pages_map_at_every_level_that_allows_them(void **state)
 
     (void)state;
     for (size_t i = 0; i < sizeof big / sizeof big[0]; i++) {
-        struct mode_rig *r = mode_rig_up(big[i].mode);
+        struct hw_cpu_rig *r = mode_rig_up(big[i].mode);
         struct mmu_walk w;
         struct mmu_fault f;
         vml_pa epa[6], pa;
@@ -255,7 +242,7 @@ static void large_pages_map_at_every_level_that_allows_them(void **state)
 
 /* ---- the check ------------------------------------------------------------------------------ */
 
-static int translate(struct mode_rig *r, vml_va va, unsigned access, vml_pa *pa)
+static int translate(struct hw_cpu_rig *r, vml_va va, unsigned access, vml_pa *pa)
 {
     struct mmu_fault f;
     struct mmu_walk w;
@@ -266,7 +253,7 @@ static int translate(struct mode_rig *r, vml_va va, unsigned access, vml_pa *pa)
 
 static void mmu_check_accepts_stale_entries(void **state)
 {
-    struct mode_rig *r = mode_rig_up(VML_PAGING_4LEVEL);
+    struct hw_cpu_rig *r = mode_rig_up(VML_PAGING_4LEVEL);
     vml_pa epa[6], pa;
 
     (void)state;
@@ -288,7 +275,7 @@ static void mmu_check_accepts_stale_entries(void **state)
 
 static void mmu_check_catches_an_entry_its_unchanged_tables_contradict(void **state)
 {
-    struct mode_rig *r = mode_rig_up(VML_PAGING_4LEVEL);
+    struct hw_cpu_rig *r = mode_rig_up(VML_PAGING_4LEVEL);
     vml_pa epa[6], pa;
 
     (void)state;
@@ -309,7 +296,7 @@ static void mmu_check_catches_an_entry_its_unchanged_tables_contradict(void **st
 
 static void mmu_check_catches_a_page_size_the_mode_has_not(void **state)
 {
-    struct mode_rig *r = mode_rig_up(VML_PAGING_4LEVEL);
+    struct hw_cpu_rig *r = mode_rig_up(VML_PAGING_4LEVEL);
 
     (void)state;
     tlb_fill(&r->c.tlb, UINT64_C(0x400000), 0,
@@ -324,7 +311,7 @@ static void mmu_check_catches_a_page_size_the_mode_has_not(void **state)
 
 static void mmu_check_reports_a_walk_that_broke_an_invariant(void **state)
 {
-    struct mode_rig *r = mode_rig_up(VML_PAGING_4LEVEL);
+    struct hw_cpu_rig *r = mode_rig_up(VML_PAGING_4LEVEL);
 
     (void)state;
     /* What the test build's verification of each walk leaves behind. */

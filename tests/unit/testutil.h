@@ -448,6 +448,26 @@ static inline int hw_walk(struct hw_rig *r, vml_va va, unsigned access, unsigned
     return mmu_walk(r->pm, &r->ph, r->cr3, va, access, user, w, f);
 }
 
+/* An hw_rig with a CPU in front of it: a 64-entry 4-way TLB, CR3 loaded. */
+struct hw_cpu_rig {
+    struct hw_rig hw;
+    struct cpu    c;
+};
+
+static inline void hw_cpu_rig_init(struct hw_cpu_rig *cr, vml_paging mode)
+{
+    memset(cr, 0, sizeof *cr);
+    hw_rig_init(&cr->hw, mode);
+    assert_int_equal(VML_OK, tlb_init(&cr->c.tlb, 64, 4, 0, 0));
+    cr->c.cr3 = cr->hw.cr3;
+}
+
+static inline void hw_cpu_rig_fini(struct hw_cpu_rig *cr)
+{
+    tlb_fini(&cr->c.tlb);
+    hw_rig_fini(&cr->hw);
+}
+
 /* The physical address a successful walk translated va to. */
 static inline vml_pa walk_pa(const struct mmu_walk *w, vml_va va)
 {
