@@ -142,6 +142,18 @@ static void clear_accessed(vml_proc *p, vml_va va, vml_pa pte_pa, uint64_t pte)
     as_invalidate(p, va);
 }
 
+/* Was w's page used since it was last looked at (A set in its PTE at
+** pte_pa)?  Then A is cleared and the entry is young again: 1. */
+static int was_used(vml_proc *p, struct wsle *w, vml_pa pte_pa)
+{
+    uint64_t pte = pte_read(p->m, pte_pa);
+    if (!(pte & PG_A))
+        return 0;
+    clear_accessed(p, w->va, pte_pa, pte);
+    w->age = 0;
+    return 1;
+}
+
 /* Ages the next WS_AGE_BUDGET slots of p's working set from its age hand:
 ** every slot of a set no larger (the hand then comes back where it was,
 ** at 0 unless the set was once larger). */
@@ -155,15 +167,10 @@ static void ws_age(vml_proc *p)
         struct wsle *w = &ws->e[s];
         if (w->va == 0)
             continue;
-        vml_pa pte_pa = entry_pte_pa(p, w);
-        uint64_t pte = pte_read(p->m, pte_pa);
-        if (pte & PG_A) {
-            clear_accessed(p, w->va, pte_pa, pte);
-            w->age = 0;
+        if (was_used(p, w, entry_pte_pa(p, w)))
             young++;
-        } else if (w->age < WS_MAX_AGE) {
+        else if (w->age < WS_MAX_AGE)
             w->age++;
-        }
     }
     ws->age_hand = s;
     p->m->st.aging_passes++;
@@ -206,12 +213,8 @@ static uint64_t trim_clock(vml_proc *p, uint64_t n)
         if (w->va == 0)
             continue;
         vml_pa pte_pa = entry_pte_pa(p, w);
-        uint64_t pte = pte_read(p->m, pte_pa);
-        if (pte & PG_A) {
-            clear_accessed(p, w->va, pte_pa, pte);
-            w->age = 0;
+        if (was_used(p, w, pte_pa))
             continue;
-        }
         evict_slot(p, s, pte_pa, PAGE_TRIM);
         done++;
     }
