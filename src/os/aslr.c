@@ -127,6 +127,11 @@ static uint64_t mmap_rnd(vml_machine *m, int c32)
     return draw(m, UINT64_C(1) << (c32 ? 8 : 28)) * PAGE;
 }
 
+uint64_t aslr_linux_mmap_rnd(vml_machine *m, int compat32)
+{
+    return vm_aslr(m) ? mmap_rnd(m, compat(m, compat32)) : 0;
+}
+
 /* stack_maxrandom_size(): STACK_RND_MASK pages. */
 static uint64_t stack_rnd_mask(int c32)
 {
