@@ -16,8 +16,14 @@
 
 /* ---- Windows ------------------------------------------------------------------------ */
 
-/* Image bases (per-boot DLL bias, EXE draws) are the loader's:
-** src/loader/winload.c sys_base(). */
+/* Image bases of DYNAMICBASE images; flags: ASLR_WIN_HIGH_ENTROPY for a
+** PE32+ marked HIGH_ENTROPY_VA. */
+enum { ASLR_WIN_HIGH_ENTROPY = 1 };
+/* An EXE's base (aslr off: preferred, its ImageBase). */
+vml_va   aslr_win_exe_base(vml_machine *m, vml_va preferred, unsigned flags);
+/* The per-boot DLL image bias, in bytes (never 0): the caller draws it
+** once per boot and only with ASLR on. */
+uint64_t aslr_win_dll_bias(vml_machine *m, unsigned flags);
 
 /* A process's bottom-up start (drawn once per process): 24 bits of 64 KiB
 ** for a 64-bit process, the lowest user address otherwise or when off. */
