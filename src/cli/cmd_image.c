@@ -14,11 +14,38 @@
 
 #include "cli.h"
 
-/* A loader's failure: the code, and the library's message with it. */
-static void load_failed_win32(struct interp *in, struct result *res, uint32_t e)
+/* A loader's failure: the Win32 error or the errno (kind), and the
+** library's message with it. */
+static void load_failed(struct interp *in, struct result *res, enum fail_kind kind, int code)
 {
-    result_win32(res, e);
+    if (kind == FAIL_WIN32) {
+        result_win32(res, (uint32_t)code);
+    } else {
+        res->fail = FAIL_ERRNO;
+        res->err = code;
+    }
     snprintf(res->detail, sizeof res->detail, "%s", vml_last_error(in->m));
+}
+
+/* LoadLibrary and dlopen: PROC PATH, the call, and the module's base as
+** the value (or the failure, kind FAIL_WIN32 or FAIL_ERRNO). */
+typedef int (*load_module_fn)(vml_proc *p, const char *path, vml_va *base);
+
+static enum rc load_module(struct interp *in, char **argv, struct result *res,
+                           load_module_fn call, enum fail_kind kind)
+{
+    vml_proc *p;
+    char *path = NULL;
+    vml_va base = 0;
+    if (arg_proc(in, argv[0], &p) || arg_file_name(in, argv[1], "PATH", &path))
+        return RC_ERROR;
+    int e = call(p, path, &base);
+    free(path);
+    if (e != 0)
+        load_failed(in, res, kind, e);
+    else
+        value_set_num(&res->val, base);
+    return RC_OK;
 }
 
 /* A process made from an image: value: its pid. */
@@ -48,28 +75,22 @@ CLI_HANDLER(h_createprocess)
     uint32_t e = vml_win_CreateProcess(in->m, argv[0], path, flags, &p);
     free(path);
     if (e != 0) {
-        load_failed_win32(in, res, e);
+        load_failed(in, res, FAIL_WIN32, (int)e);
         return RC_OK;
     }
     return new_process(res, p);
 }
 
 /* LoadLibrary PROC PATH: value: the module's base */
+static int load_library(vml_proc *p, const char *path, vml_va *base)
+{
+    return (int)vml_win_LoadLibrary(p, path, base);
+}
+
 CLI_HANDLER(h_loadlibrary)
 {
-    vml_proc *p;
-    char *path = NULL;
-    vml_va base = 0;
     (void)argc;
-    if (arg_proc(in, argv[0], &p) || arg_file_name(in, argv[1], "PATH", &path))
-        return RC_ERROR;
-    uint32_t e = vml_win_LoadLibrary(p, path, &base);
-    free(path);
-    if (e != 0)
-        load_failed_win32(in, res, e);
-    else
-        value_set_num(&res->val, base);
-    return RC_OK;
+    return load_module(in, argv, res, load_library, FAIL_WIN32);
 }
 
 /* GetModuleHandle PROC [NAME]: value: the module's base */
@@ -123,13 +144,6 @@ CLI_HANDLER(h_freelibrary)
 
 /* ---- Linux ---------------------------------------------------------------------------- */
 
-static void load_failed_errno(struct interp *in, struct result *res, int err)
-{
-    res->fail = FAIL_ERRNO;
-    res->err = err;
-    snprintf(res->detail, sizeof res->detail, "%s", vml_last_error(in->m));
-}
-
 /* execve NAME PATH [ARG...]: value: the pid.  argv is PATH then the ARGs
 ** (as a shell passes them); the environment is empty. */
 CLI_HANDLER(h_execve)
@@ -153,7 +167,7 @@ CLI_HANDLER(h_execve)
     for (int i = 0; i < n; i++)
         free(args[i]);
     if (e != 0) {
-        load_failed_errno(in, res, e);
+        load_failed(in, res, FAIL_ERRNO, e);
         return RC_OK;
     }
     return new_process(res, p);
@@ -162,19 +176,8 @@ CLI_HANDLER(h_execve)
 /* dlopen PROC PATH: value: the load address */
 CLI_HANDLER(h_dlopen)
 {
-    vml_proc *p;
-    char *path = NULL;
-    vml_va base = 0;
     (void)argc;
-    if (arg_proc(in, argv[0], &p) || arg_file_name(in, argv[1], "PATH", &path))
-        return RC_ERROR;
-    int e = vml_posix_dlopen(p, path, &base);
-    free(path);
-    if (e != 0)
-        load_failed_errno(in, res, e);
-    else
-        value_set_num(&res->val, base);
-    return RC_OK;
+    return load_module(in, argv, res, vml_posix_dlopen, FAIL_ERRNO);
 }
 
 /* A POSIX call's errno, or its value (when it has one). */

@@ -550,11 +550,8 @@ static vml_va dyn_exec_bias(vml_machine *m, const struct ld_image *img, uint64_t
     int is64 = img->format == LD_ELF64;
     /* observed with setarch -R on Linux 6.18 (x86-64 kernel) */
     uint64_t base = is64 ? UINT64_C(0x555555554000) : UINT64_C(0x56555000);
-    if (!(vm_flags(m) & VML_CFG_NO_ASLR)) {
-        uint64_t bits = is64 ? 28 : 8;              /* mmap_rnd_bits, mmap_rnd_compat_bits */
-        base += (vm_random(m) & ((UINT64_C(1) << bits) - 1)) << 12;
-        base &= ~(align - 1);
-    }
+    if (vm_aslr(m))
+        base = (base + aslr_linux_mmap_rnd(m, !is64)) & ~(align - 1);
     return base - lo;
 }
 

@@ -24,7 +24,7 @@
 ** become private copies); an image without relocations then fails with
 ** STATUS_CONFLICTING_ADDRESSES.
 **
-** The bases drawn (from the machine's seeded generator; ch. 5):
+** The bases drawn (from the machine's seeded generator, by os/aslr.c; ch. 5):
 **   32-bit images, and 64-bit ones without HIGH_ENTROPY_VA: an EXE at
 **     ImageBase + k * 64 KiB, k in 1..254; DLLs top-down from 0x78000000
 **     below a per-boot image bias of 1..254 x 64 KiB;
@@ -49,6 +49,7 @@
 #include "load.h"
 #include "pe.h"
 #include "os/win32.h"
+#include "os/aslr.h"
 
 #define GRAN   UINT64_C(0x10000)
 #define PAGE   UINT64_C(0x1000)
@@ -94,27 +95,22 @@ static int image_read_page(void *ctx, uint64_t index, uint8_t *page, int *differ
 
 static const struct vm_image_ops image_ops = { image_read_page };
 
-static uint64_t draw(vml_machine *m, uint64_t lo, uint64_t n)
-{
-    return lo + vm_random(m) % n;
-}
-
-/* The base this image gets in every process this boot. */
+/* The base this image gets in every process this boot (the draws:
+** os/aslr.c). */
 static uint64_t sys_base(vml_machine *m, const struct ld_file *lf)
 {
     const struct ld_image *img = lf->img;
     uint64_t *w = vm_loader_words(m), size = (img->image_size + GRAN - 1) & ~(GRAN - 1);
     int dll = (img->flags & LD_F_DLL) != 0;
-    int high = img->format == LD_PE32PLUS && (img->flags & LD_F_HIGH_ENTROPY_VA);
-    if ((vm_flags(m) & VML_CFG_NO_ASLR) || !(img->flags & LD_F_DYNAMIC_BASE) ||
-        (img->flags & LD_F_RELOCS_STRIPPED))
+    unsigned high = img->format == LD_PE32PLUS && (img->flags & LD_F_HIGH_ENTROPY_VA)
+                    ? ASLR_WIN_HIGH_ENTROPY : 0;
+    if (!vm_aslr(m) || !(img->flags & LD_F_DYNAMIC_BASE) || (img->flags & LD_F_RELOCS_STRIPPED))
         return img->preferred_base;
     if (!dll)
-        return high ? UINT64_C(0x7FF600000000) + draw(m, 0, UINT64_C(1) << 17) * GRAN
-                    : img->preferred_base + draw(m, 1, 254) * GRAN;
+        return aslr_win_exe_base(m, img->preferred_base, high);
     if (high) {
         if (w[W_BIAS64] == 0) {
-            w[W_BIAS64] = draw(m, 1, (UINT64_C(1) << 19) - 1) * GRAN;
+            w[W_BIAS64] = aslr_win_dll_bias(m, high);
             w[W_NEXT64] = UINT64_C(0x7FFFFFFF0000) - w[W_BIAS64];
         }
         if (w[W_NEXT64] < UINT64_C(0x7FF800000000) + size)
@@ -123,7 +119,7 @@ static uint64_t sys_base(vml_machine *m, const struct ld_file *lf)
         return w[W_NEXT64];
     }
     if (w[W_BIAS32] == 0) {
-        w[W_BIAS32] = draw(m, 1, 254) * GRAN;
+        w[W_BIAS32] = aslr_win_dll_bias(m, high);
         w[W_NEXT32] = UINT64_C(0x78000000) - w[W_BIAS32];
     }
     if (w[W_NEXT32] < UINT64_C(0x50000000) + size)

@@ -9,9 +9,14 @@
 ** Windows (x64 processes are high-entropy, Windows 8 and later):
 **   Entropy from M. Miller, K. Johnson, "Exploit Mitigation Improvements in
 **   Windows 8", Black Hat USA 2012 (table "ASLR entropy"): 64-bit
-**   high-entropy bottom-up allocations 24 bits of 64 KiB.  (Image bases --
-**   the per-boot DLL bias and the EXE draws -- are the loader's:
-**   src/loader/winload.c, sys_base().)  Windows Internals, 6th ed., ch. 10,
+**   high-entropy bottom-up allocations 24 bits of 64 KiB.  Image bases
+**   (Windows Internals, 6th ed., ch. 5, "Address Space Layout
+**   Randomization"): an EXE at ImageBase + k * 64 KiB, k in 1..254, or
+**   with HIGH_ENTROPY_VA 64 KiB-aligned in [0x7FF600000000,
+**   0x7FF800000000) (17 bits); the per-boot DLL bias 1..254 x 64 KiB, or
+**   with HIGH_ENTROPY_VA 1..2^19-1 x 64 KiB (the loader, src/loader/
+**   winload.c sys_base(), keeps it and hands DLL ranges out below it).
+**   Windows Internals, 6th ed., ch. 10,
 **   "Address Space Layout Randomization": the initial heap: "5 bits ...
 **   multiplied by 64 KB" (ibid.: 0 to 0x1F0000 from where the bottom-up
 **   search starts); a stack: "one of 32 possible stack locations separated
@@ -36,8 +41,8 @@
 **                 STACK_RND_MASK 0x3fffff (compat: 0x7ff)
 **   sp offset   = arch_align_stack(): sp - random % 8192, & ~0xf
 **   brk         = randomize_page(end, 1 GiB (compat: 32 MiB))
-**   (the ET_DYN executable's base, ELF_ET_DYN_BASE + arch_mmap_rnd(), is
-**   the loader's: src/loader/elfload.c, dyn_exec_bias())
+**   ET_DYN base  = ELF_ET_DYN_BASE + arch_mmap_rnd() (the loader adds
+**                 aslr_linux_mmap_rnd(): src/loader/elfload.c, dyn_exec_bias())
 **   vmlab's user space ends 64 KiB below Windows' boundary for both
 **   personalities (0x7FFFFFFEFFFF, or the 32-bit split less 0x10001), so
 **   STACK_TOP is that boundary (0x7FFFFFFF0000) rather than Linux's
@@ -75,6 +80,22 @@ vml_va aslr_win_bottom_up(vml_machine *m, unsigned ptr_size)
     if (!vm_aslr(m) || ptr_size != 8 || !machine_is64(m))
         return lo;
     return lo + draw(m, UINT64_C(1) << 24) * GRAN;
+}
+
+vml_va aslr_win_exe_base(vml_machine *m, vml_va preferred, unsigned flags)
+{
+    if (!vm_aslr(m))
+        return preferred;
+    if (flags & ASLR_WIN_HIGH_ENTROPY)
+        return UINT64_C(0x7FF600000000) + draw(m, UINT64_C(1) << 17) * GRAN;
+    return preferred + (1 + draw(m, 254)) * GRAN;
+}
+
+uint64_t aslr_win_dll_bias(vml_machine *m, unsigned flags)
+{
+    if (flags & ASLR_WIN_HIGH_ENTROPY)
+        return (1 + draw(m, (UINT64_C(1) << 19) - 1)) * GRAN;
+    return (1 + draw(m, 254)) * GRAN;
 }
 
 vml_va aslr_win_heap_hint(vml_machine *m, vml_va bottom_up)
@@ -125,6 +146,11 @@ static int compat(const vml_machine *m, int compat32)
 static uint64_t mmap_rnd(vml_machine *m, int c32)
 {
     return draw(m, UINT64_C(1) << (c32 ? 8 : 28)) * PAGE;
+}
+
+uint64_t aslr_linux_mmap_rnd(vml_machine *m, int compat32)
+{
+    return vm_aslr(m) ? mmap_rnd(m, compat(m, compat32)) : 0;
 }
 
 /* stack_maxrandom_size(): STACK_RND_MASK pages. */

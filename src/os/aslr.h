@@ -16,8 +16,14 @@
 
 /* ---- Windows ------------------------------------------------------------------------ */
 
-/* Image bases (per-boot DLL bias, EXE draws) are the loader's:
-** src/loader/winload.c sys_base(). */
+/* Image bases of DYNAMICBASE images; flags: ASLR_WIN_HIGH_ENTROPY for a
+** PE32+ marked HIGH_ENTROPY_VA. */
+enum { ASLR_WIN_HIGH_ENTROPY = 1 };
+/* An EXE's base (aslr off: preferred, its ImageBase). */
+vml_va   aslr_win_exe_base(vml_machine *m, vml_va preferred, unsigned flags);
+/* The per-boot DLL image bias, in bytes (never 0): the caller draws it
+** once per boot and only with ASLR on. */
+uint64_t aslr_win_dll_bias(vml_machine *m, unsigned flags);
 
 /* A process's bottom-up start (drawn once per process): 24 bits of 64 KiB
 ** for a 64-bit process, the lowest user address otherwise or when off. */
@@ -51,8 +57,10 @@ uint64_t aslr_linux_stack_offset(vml_machine *m);
 ** its bss): arch_randomize_brk() -- up to 1 GiB (32 MiB for compat32)
 ** above it; end itself with ASLR off. */
 vml_va   aslr_linux_brk(vml_machine *m, vml_va end, int compat32);
-/* The ET_DYN executable's load bias is the loader's (src/loader/elfload.c
-** dyn_exec_bias()). */
+/* arch_mmap_rnd(): random pages of mmap_rnd_bits (28; compat32: 8) bits,
+** in bytes; 0 with ASLR off.  mmap_base() and the ET_DYN executable's load
+** bias (src/loader/elfload.c, dyn_exec_bias()) both draw it. */
+uint64_t aslr_linux_mmap_rnd(vml_machine *m, int compat32);
 /* The 16 bytes of AT_RANDOM (get_random_bytes): always drawn. */
 void     aslr_linux_random_bytes(vml_machine *m, uint8_t out[16]);
 

@@ -142,6 +142,58 @@ static inline void ld_expect_error(vml_status (*parse)(const struct ld_reader *,
     assert_int_equal(st, want_st);
 }
 
+/* Every cut of data shorter than n bytes fails to parse, with a message
+** that starts with prefix ("PE: ", "ELF: "). */
+static inline void ld_expect_every_cut_fails(vml_status (*parse)(const struct ld_reader *,
+                                                                 struct ld_image **, char *, size_t),
+                                             const uint8_t *data, size_t n, const char *prefix)
+{
+    for (size_t cut = 0; cut < n; cut++) {
+        struct ld_reader r;
+        struct ld_image *img = NULL;
+        char err[512] = "";
+        ld_reader_mem(&r, data, cut);
+        assert_int_not_equal(parse(&r, &img, err, sizeof err), VML_OK);
+        assert_null(img);
+        assert_true(strncmp(err, prefix, strlen(prefix)) == 0);
+    }
+}
+
+/* Every input the fuzzer ever crashed on (a directory of
+** tests/fuzz/regress/) parses and passes ld_image_check(), or fails with
+** a message. */
+static inline void ld_expect_regressions_parse_or_fail(vml_status (*parse)(const struct ld_reader *,
+                                                                           struct ld_image **,
+                                                                           char *, size_t),
+                                                       const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+
+    if (d == NULL)
+        return;
+    while ((e = readdir(d)) != NULL) {
+        char path[512];
+        struct ld_bytes f;
+        struct ld_reader r;
+        struct ld_image *img = NULL;
+        char err[512] = "", msg[256];
+        if (e->d_name[0] == '.')
+            continue;
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        f = ld_file_read(path);
+        ld_reader_mem(&r, f.data, f.size);
+        if (parse(&r, &img, err, sizeof err) == VML_OK) {
+            assert_int_equal(ld_image_check(img, msg, sizeof msg), 0);
+            ld_image_free(img);
+        } else {
+            assert_true(err[0] != '\0');
+        }
+        free(f.data);
+    }
+    closedir(d);
+}
+
 /* The reference: every relocation applied, in list order, to a buffer
 ** holding the whole image (as LdrRelocateImage and ld.so do). */
 static inline void ld_relocate_whole(const struct ld_image *img, uint8_t *image, int64_t delta)

@@ -26,15 +26,7 @@ static void elf_truncated_headers_name_what_runs_past_the_end(void **state)
     E_ERR("trunc_load", 0x2000, VML_E_SYNTAX,
           "ELF: offset 0x80: program header 1 (LOAD): p_offset 0x2000 + p_filesz 0x1100 runs past"
           " the end of the file (0x3100 > 0x2000)");
-    for (size_t n = 0; n < 0x120; n++) {
-        struct ld_reader r;
-        struct ld_image *img = NULL;
-        char err[512] = "";
-        ld_reader_mem(&r, b, n);
-        assert_int_not_equal(ld_elf_parse(&r, &img, err, sizeof err), VML_OK);
-        assert_null(img);
-        assert_true(strncmp(err, "ELF: ", 5) == 0);
-    }
+    ld_expect_every_cut_fails(ld_elf_parse, b, 0x120, "ELF: ");
     free(b);
 }
 
@@ -256,32 +248,8 @@ static void elf_read_error_is_reported_with_the_place(void **state)
 
 static void elf_fuzz_regressions_parse_or_fail_cleanly(void **state)
 {
-    DIR *d = opendir("tests/fuzz/regress/elf");
-    struct dirent *e;
-
     (void)state;
-    if (d == NULL)
-        return;
-    while ((e = readdir(d)) != NULL) {
-        char path[512];
-        struct ld_bytes f;
-        struct ld_reader r;
-        struct ld_image *img = NULL;
-        char err[512] = "", msg[256];
-        if (e->d_name[0] == '.')
-            continue;
-        snprintf(path, sizeof path, "tests/fuzz/regress/elf/%s", e->d_name);
-        f = ld_file_read(path);
-        ld_reader_mem(&r, f.data, f.size);
-        if (ld_elf_parse(&r, &img, err, sizeof err) == VML_OK) {
-            assert_int_equal(ld_image_check(img, msg, sizeof msg), 0);
-            ld_image_free(img);
-        } else {
-            assert_true(err[0] != '\0');
-        }
-        free(f.data);
-    }
-    closedir(d);
+    ld_expect_regressions_parse_or_fail(ld_elf_parse, "tests/fuzz/regress/elf");
 }
 
 int main(void)

@@ -37,15 +37,7 @@ static void pe_truncated_headers_name_what_runs_past_the_end(void **state)
           "PE: offset 0x1d4: section 4 (.reloc): PointerToRawData 0x1800 + SizeOfRawData 0x200 runs"
           " past the end of the file (0x1a00 > 0x1900)");
     /* every other cut inside the headers fails too, with a message */
-    for (size_t n = 0; n < 0x200; n++) {
-        struct ld_reader r;
-        struct ld_image *img = NULL;
-        char err[512] = "";
-        ld_reader_mem(&r, b, n);
-        assert_int_not_equal(ld_pe_parse(&r, &img, err, sizeof err), VML_OK);
-        assert_null(img);
-        assert_true(strncmp(err, "PE: ", 4) == 0);
-    }
+    ld_expect_every_cut_fails(ld_pe_parse, b, 0x200, "PE: ");
     free(b);
 }
 
@@ -302,32 +294,8 @@ static void pe32_image_past_4gib_is_refused(void **state)
 ** parses or fails with a message. */
 static void pe_fuzz_regressions_parse_or_fail_cleanly(void **state)
 {
-    DIR *d = opendir("tests/fuzz/regress/pe");
-    struct dirent *e;
-
     (void)state;
-    if (d == NULL)
-        return;
-    while ((e = readdir(d)) != NULL) {
-        char path[512];
-        struct ld_bytes f;
-        struct ld_reader r;
-        struct ld_image *img = NULL;
-        char err[512] = "", msg[256];
-        if (e->d_name[0] == '.')
-            continue;
-        snprintf(path, sizeof path, "tests/fuzz/regress/pe/%s", e->d_name);
-        f = ld_file_read(path);
-        ld_reader_mem(&r, f.data, f.size);
-        if (ld_pe_parse(&r, &img, err, sizeof err) == VML_OK) {
-            assert_int_equal(ld_image_check(img, msg, sizeof msg), 0);
-            ld_image_free(img);
-        } else {
-            assert_true(err[0] != '\0');
-        }
-        free(f.data);
-    }
-    closedir(d);
+    ld_expect_regressions_parse_or_fail(ld_pe_parse, "tests/fuzz/regress/pe");
 }
 
 int main(void)
