@@ -18,7 +18,7 @@
 ** on_access functions of the slot list (slotlist.h) are known for what
 ** they do and done inline on hits: sl_op_ignore (FIFO: nothing),
 ** sl_op_mark (CLOCK: the reference bit) and sl_op_move_to_tail (LRU, MRU:
-** called directly, and only when the slot is not the tail already).  Any
+** sl_move_to_tail, inline from slotlist.h).  Any
 ** other policy is called through its pointer.
 **
 ** INVARIANTS (SIM1-SIM3 of sim.c, restated for ids):
@@ -239,9 +239,8 @@ feed_hits_as(struct cell_run *c, const uint32_t *refs, const uint64_t *next, siz
             if (!(l->flags[slot] & SL_MARK))
                 l->flags[slot] |= SL_MARK;
             break;
-        case HIT_TO_TAIL:   /* the tail is already the last used: no call */
-            if (l->tail != slot)
-                sl_move_to_tail(l, slot);
+        case HIT_TO_TAIL:   /* inline (slotlist.h) */
+            sl_move_to_tail(l, slot);
             break;
         }
         if (PREF_WRITE(r))
