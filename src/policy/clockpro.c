@@ -254,13 +254,14 @@ static void cp_promote(struct clockpro *p, uint32_t x)
 static void cp_insert(void *st, uint32_t slot, uint64_t key, uint64_t next_use, unsigned access)
 {
     struct clockpro *p = st;
-    uint32_t x = km_get(&p->nonres, key);
+    uint64_t found = km_get(&p->nonres, key);
     uint64_t resident = p->hot.n + p->cold.n;
+    uint32_t x = (uint32_t)found;
 
     (void)next_use;
     (void)access;
     p->victim = SL_NIL;
-    if (x != KM_NONE) {                        /* a fault in the test period */
+    if (found != KM_NONE) {                    /* a fault in the test period */
         km_del(&p->nonres, key);
         p->n_nonres--;
         p->e[x].slot = slot;

@@ -45,9 +45,9 @@ void gh_fini(struct ghost *g)
 
 uint32_t gh_find(const struct ghost *g, uint64_t key)
 {
-    uint32_t e = km_get(&g->map, key);
+    uint64_t e = km_get(&g->map, key);
 
-    return e != KM_NONE ? e : GH_NIL;
+    return e != KM_NONE ? (uint32_t)e : GH_NIL;
 }
 
 uint32_t gh_add(struct ghost *g, unsigned list, uint64_t key, uint64_t val)

@@ -1,5 +1,5 @@
 /*
-** keymap.c -- the fixed-size hash map of keymap.h (invariants K1-K2).
+** keymap.c -- the hash map of keymap.h (invariants K1-K2).
 */
 #include <stdlib.h>
 
@@ -46,20 +46,56 @@ static struct km_entry *km_slot(const struct keymap *m, uint64_t key)
     return &m->e[i];
 }
 
-uint32_t km_get(const struct keymap *m, uint64_t key)
+uint64_t km_get(const struct keymap *m, uint64_t key)
 {
     const struct km_entry *e = km_slot(m, key);
 
     return e->val1 != 0 ? e->val1 - 1 : KM_NONE;
 }
 
-void km_put(struct keymap *m, uint64_t key, uint32_t val)
+void km_put(struct keymap *m, uint64_t key, uint64_t val)
 {
     struct km_entry *e = km_slot(m, key);
 
     e->key = key;
     e->val1 = val + 1;
     m->n++;
+}
+
+/* Doubles the entries (K1 then holds for one key more): 0, or -1 when
+** out of memory (the map unchanged). */
+static int km_grow(struct keymap *m)
+{
+    struct keymap old = *m;
+
+    if (km_init(m, old.mask) != 0) {
+        *m = old;
+        return -1;
+    }
+    for (size_t i = 0; i <= old.mask; i++)
+        if (old.e[i].val1 != 0) {
+            *km_slot(m, old.e[i].key) = old.e[i];
+            m->n++;
+        }
+    km_fini(&old);
+    return 0;
+}
+
+int km_set(struct keymap *m, uint64_t key, uint64_t val)
+{
+    struct km_entry *e = km_slot(m, key);
+
+    if (e->val1 == 0) {
+        if (2 * (m->n + 1) >= m->mask + 1) {   /* K1 */
+            if (km_grow(m) != 0)
+                return -1;
+            e = km_slot(m, key);
+        }
+        m->n++;
+    }
+    e->key = key;
+    e->val1 = val + 1;
+    return 0;
 }
 
 /* Removes key and shifts back the entries of its probe run (K2). */

@@ -1,9 +1,10 @@
 /*
-** keymap.h -- a fixed-size hash map from 64-bit page keys to 32-bit
-** values (a policy's entry for a page it remembers).  Open addressing,
-** linear probing, backward-shift deletion (no tombstones); sized once by
-** create for the most keys the policy ever holds, so no operation
-** allocates.  Expected O(1) per operation.
+** keymap.h -- a hash map from 64-bit page keys to 64-bit values (a
+** policy's entry for a page it remembers; sim.c's slot of a resident
+** page and next reference of a page).  Open addressing, linear probing,
+** backward-shift deletion (no tombstones); sized once by km_init for the
+** most keys its user ever holds, so no operation but km_grow allocates.
+** Expected O(1) per operation.
 **
 ** INVARIANTS:
 **   K1  Fewer than half of the entries are used.
@@ -16,11 +17,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define KM_NONE UINT32_MAX
+#define KM_NONE UINT64_MAX
 
 struct km_entry {
     uint64_t key;
-    uint32_t val1;     /* value + 1; 0 marks an empty entry */
+    uint64_t val1;     /* value + 1; 0 marks an empty entry */
 };
 
 struct keymap {
@@ -31,8 +32,11 @@ struct keymap {
 
 int      km_init(struct keymap *m, uint64_t max_keys);   /* 0; -1: out of memory */
 void     km_fini(struct keymap *m);
-uint32_t km_get(const struct keymap *m, uint64_t key);           /* KM_NONE: absent */
-void     km_put(struct keymap *m, uint64_t key, uint32_t val);   /* key absent, val < KM_NONE */
+uint64_t km_get(const struct keymap *m, uint64_t key);           /* KM_NONE: absent */
+void     km_put(struct keymap *m, uint64_t key, uint64_t val);   /* key absent, val < KM_NONE */
+int      km_set(struct keymap *m, uint64_t key, uint64_t val);   /* adds or replaces, growing
+                                                                    (K1): 0; -1 out of memory,
+                                                                    the map unchanged */
 void     km_del(struct keymap *m, uint64_t key);                 /* key present */
 
 #endif

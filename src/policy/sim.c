@@ -4,7 +4,7 @@
 **
 ** Frames are the policy's slots, numbered in the order they first fill
 ** (a frame reloaded after an eviction keeps its number).  A hash map
-** (open addressing, linear probing) finds the slot of a resident page;
+** (keymap.h: open addressing, linear probing) finds the slot of a resident page;
 ** slot_page[] goes back.  For a policy that needs the future (OPT,
 ** optclean) one backward pass first gives every position the position
 ** of its page's next reference, so the whole run is O(n) expected plus
@@ -36,128 +36,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "keymap.h"
 #include "policy.h"
-
-/* ---- page map: uint64 page -> uint64 value ---------------------------- */
-
-struct pmap_entry {
-    uint64_t page;
-    uint64_t val1;     /* value + 1; 0 marks an empty entry */
-};
-
-struct pmap {
-    struct pmap_entry *e;
-    size_t mask;       /* entries - 1; entries is a power of two */
-    size_t n;          /* used entries; kept at most half of the entries */
-};
-
-static uint64_t pmap_hash(uint64_t x)   /* splitmix64's finalizer */
-{
-    x ^= x >> 30;
-    x *= 0xbf58476d1ce4e5b9ull;
-    x ^= x >> 27;
-    x *= 0x94d049bb133111ebull;
-    return x ^ (x >> 31);
-}
-
-/* 0, or -1 when out of memory. */
-static int pmap_init(struct pmap *m, size_t min_pages)
-{
-    size_t size = 16;
-
-    while (size / 2 < min_pages) {
-        if (size > SIZE_MAX / 2 / sizeof m->e[0])
-            return -1;
-        size *= 2;
-    }
-    m->e = calloc(size, sizeof m->e[0]);
-    m->mask = size - 1;
-    m->n = 0;
-    return m->e != NULL ? 0 : -1;
-}
-
-static void pmap_free(struct pmap *m)
-{
-    free(m->e);
-    m->e = NULL;
-}
-
-/* The entry of page, or the empty entry where it would go. */
-static struct pmap_entry *pmap_slot(const struct pmap *m, uint64_t page)
-{
-    size_t i = (size_t)pmap_hash(page) & m->mask;
-
-    while (m->e[i].val1 != 0 && m->e[i].page != page)
-        i = (i + 1) & m->mask;
-    return &m->e[i];
-}
-
-static int pmap_get(const struct pmap *m, uint64_t page, uint64_t *val)
-{
-    const struct pmap_entry *e = pmap_slot(m, page);
-
-    if (e->val1 == 0)
-        return 0;
-    *val = e->val1 - 1;
-    return 1;
-}
-
-static int pmap_grow(struct pmap *m)
-{
-    struct pmap old = *m;
-
-    if (pmap_init(m, old.mask + 1) != 0) {
-        *m = old;
-        return -1;
-    }
-    for (size_t i = 0; i <= old.mask; i++)
-        if (old.e[i].val1 != 0) {
-            *pmap_slot(m, old.e[i].page) = old.e[i];
-            m->n++;
-        }
-    pmap_free(&old);
-    return 0;
-}
-
-/* Adds or replaces page's value: 0, or -1 when out of memory. */
-static int pmap_put(struct pmap *m, uint64_t page, uint64_t val)
-{
-    struct pmap_entry *e = pmap_slot(m, page);
-
-    if (e->val1 == 0) {
-        if ((m->n + 1) > (m->mask + 1) / 2) {
-            if (pmap_grow(m) != 0)
-                return -1;
-            e = pmap_slot(m, page);
-        }
-        m->n++;
-    }
-    e->page = page;
-    e->val1 = val + 1;
-    return 0;
-}
-
-/* Removes page (present) and shifts back the entries of its probe run,
-** so lookups need no tombstones. */
-static void pmap_del(struct pmap *m, uint64_t page)
-{
-    size_t i = (size_t)(pmap_slot(m, page) - m->e), j = i;
-
-    for (;;) {
-        size_t home;
-        j = (j + 1) & m->mask;
-        if (m->e[j].val1 == 0)
-            break;
-        home = (size_t)pmap_hash(m->e[j].page) & m->mask;
-        /* e[j] stays when its home lies cyclically in (i, j]. */
-        if (i <= j ? (i < home && home <= j) : (i < home || home <= j))
-            continue;
-        m->e[i] = m->e[j];
-        i = j;
-    }
-    m->e[i].val1 = 0;
-    m->n--;
-}
 
 /* ---- the run ------------------------------------------------------------ */
 
@@ -168,7 +48,7 @@ struct sim {
     uint64_t *slot_page;    /* SIM2 */
     uint8_t  *dirty;        /* written since loaded */
     uint64_t *next_use;     /* per position; only with POLICY_NEEDS_FUTURE */
-    struct pmap resident;   /* page -> slot (SIM2) */
+    struct keymap resident; /* page -> slot (SIM2) */
 };
 
 static void sim_free(struct sim *s)
@@ -178,7 +58,7 @@ static void sim_free(struct sim *s)
     free(s->slot_page);
     free(s->dirty);
     free(s->next_use);
-    pmap_free(&s->resident);
+    km_fini(&s->resident);
 }
 
 /* Q3: next_use[i] is the position of the next reference to refs[i]'s
@@ -186,22 +66,22 @@ static void sim_free(struct sim *s)
 ** string needs no array (and malloc(0) may return NULL). */
 static vml_status sim_future(struct sim *s, const vml_ref *refs, size_t n)
 {
-    struct pmap next;
-    uint64_t pos;
+    struct keymap next;
 
     if (n == 0)
         return VML_OK;
     s->next_use = malloc(n * sizeof s->next_use[0]);
-    if (s->next_use == NULL || pmap_init(&next, 64) != 0)
+    if (s->next_use == NULL || km_init(&next, 64) != 0)
         return VML_E_NOMEM;
     for (size_t i = n; i-- > 0;) {
-        s->next_use[i] = pmap_get(&next, refs[i].page, &pos) ? pos : POLICY_NEVER;
-        if (pmap_put(&next, refs[i].page, i) != 0) {
-            pmap_free(&next);
+        uint64_t pos = km_get(&next, refs[i].page);
+        s->next_use[i] = pos != KM_NONE ? pos : POLICY_NEVER;
+        if (km_set(&next, refs[i].page, i) != 0) {
+            km_fini(&next);
             return VML_E_NOMEM;
         }
     }
-    pmap_free(&next);
+    km_fini(&next);
     return VML_OK;
 }
 
@@ -236,11 +116,10 @@ static vml_status sim_run(struct sim *s, const vml_ref *refs, size_t n, vml_poli
 
     for (size_t i = 0; i < n; i++) {
         uint64_t page = refs[i].page, next_use = s->next_use ? s->next_use[i] : 0;
-        uint64_t slot;
-
+        uint64_t slot = km_get(&s->resident, page);
         unsigned access = refs[i].write ? POLICY_WRITE : 0;
 
-        if (pmap_get(&s->resident, page, &slot)) {
+        if (slot != KM_NONE) {
             r->hits++;
             s->ops->on_access(s->st, (uint32_t)slot, next_use, access);
         } else {
@@ -254,12 +133,11 @@ static vml_status sim_run(struct sim *s, const vml_ref *refs, size_t n, vml_poli
                 s->ops->on_remove(s->st, (uint32_t)slot);
                 r->evictions++;
                 r->writebacks += s->dirty[slot];
-                pmap_del(&s->resident, s->slot_page[slot]);
+                km_del(&s->resident, s->slot_page[slot]);
             }
             s->slot_page[slot] = page;
             s->dirty[slot] = 0;
-            if (pmap_put(&s->resident, page, slot) != 0)   /* never grows */
-                return VML_E_NOMEM;
+            km_put(&s->resident, page, slot);   /* sized for n_slots (SIM2) */
             s->ops->on_insert(s->st, (uint32_t)slot, page, next_use, access);
         }
         if (access)
@@ -303,7 +181,7 @@ vml_status vml_policy_simulate(vml_policy policy, uint64_t frames, const vml_ref
     s.slot_page = calloc((size_t)s.n_slots, sizeof s.slot_page[0]);
     s.dirty = calloc((size_t)s.n_slots, sizeof s.dirty[0]);
     if (s.st == NULL || s.slot_page == NULL || s.dirty == NULL
-        || pmap_init(&s.resident, (size_t)s.n_slots) != 0)
+        || km_init(&s.resident, s.n_slots) != 0)
         st = VML_E_NOMEM;
     else if (s.ops->flags & POLICY_NEEDS_FUTURE)
         st = sim_future(&s, refs, n);

@@ -7,6 +7,7 @@
 **   off the list -> tail        sl_push_tail()
 **   on the list  -> off         sl_op_unlink()
 **   on the list  -> tail        sl_move_to_tail()
+** (sl_push_tail, sl_move_to_tail and sl_link_out are inline in slotlist.h.)
 */
 #include <stdlib.h>
 
@@ -15,43 +16,6 @@
 
 /* Q1: an empty list's head and tail are no slot, and so are its victims. */
 _Static_assert(SL_NIL == POLICY_NO_SLOT, "SL_NIL must be POLICY_NO_SLOT");
-
-/* Links slot in after the tail: its old links are not read (L1). */
-void sl_push_tail(struct slot_list *l, uint32_t slot)
-{
-    l->link[slot].prev = l->tail;
-    l->link[slot].next = SL_NIL;
-    if (l->tail != SL_NIL)
-        l->link[l->tail].next = slot;
-    else
-        l->head = slot;
-    l->tail = slot;
-}
-
-/* Joins slot's neighbours; slot's own links are left stale (L1). */
-static void sl_link_out(struct slot_list *l, uint32_t slot)
-{
-    const struct sl_link *e = &l->link[slot];
-
-    if (e->prev != SL_NIL)
-        l->link[e->prev].next = e->next;
-    else
-        l->head = e->next;
-    if (e->next != SL_NIL)
-        l->link[e->next].prev = e->prev;
-    else
-        l->tail = e->prev;
-}
-
-/* LRU's and MRU's on_access: on the machine, every memory access.  The
-** slot keeps its flags. */
-void sl_move_to_tail(struct slot_list *l, uint32_t slot)
-{
-    if (l->tail == slot)
-        return;
-    sl_link_out(l, slot);
-    sl_push_tail(l, slot);
-}
 
 /* ---- as struct policy_ops's members ------------------------------------- */
 

@@ -29,8 +29,46 @@ struct slot_list {
     uint8_t        *flags;      /* capacity entries (L2) */
 };
 
-void sl_push_tail(struct slot_list *l, uint32_t slot);      /* slot not on the list */
-void sl_move_to_tail(struct slot_list *l, uint32_t slot);   /* slot on the list */
+/* The list's transitions (slotlist.c), inline here: trace replay's LRU
+** hit loop runs sl_move_to_tail on every hit. */
+
+/* Links slot (not on the list) in after the tail: its old links are not
+** read (L1). */
+static inline void sl_push_tail(struct slot_list *l, uint32_t slot)
+{
+    l->link[slot].prev = l->tail;
+    l->link[slot].next = SL_NIL;
+    if (l->tail != SL_NIL)
+        l->link[l->tail].next = slot;
+    else
+        l->head = slot;
+    l->tail = slot;
+}
+
+/* Joins slot's neighbours; slot's own links are left stale (L1). */
+static inline void sl_link_out(struct slot_list *l, uint32_t slot)
+{
+    const struct sl_link *e = &l->link[slot];
+
+    if (e->prev != SL_NIL)
+        l->link[e->prev].next = e->next;
+    else
+        l->head = e->next;
+    if (e->next != SL_NIL)
+        l->link[e->next].prev = e->prev;
+    else
+        l->tail = e->prev;
+}
+
+/* LRU's and MRU's on_access: on the machine, every memory access.  slot
+** is on the list, and keeps its flags. */
+static inline void sl_move_to_tail(struct slot_list *l, uint32_t slot)
+{
+    if (l->tail == slot)
+        return;
+    sl_link_out(l, slot);
+    sl_push_tail(l, slot);
+}
 
 /* The list as struct policy_ops's members (policy.h), st being a struct
 ** slot_list: FIFO, LRU and MRU are each a choice among these, CLOCK

@@ -278,6 +278,31 @@ static double mr_now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* Calls o->progress when progress_ms (200 by default) have passed since
+** *last_report, after a flush so that the counts are whole.  1 when the
+** run is to stop (the callback asked, or the flush failed: r->st says
+** so), else 0.  The one report of both loops below. */
+static int mr_progress(struct mrun *r, vml_trace *t, double t0, double *last_report)
+{
+    const vml_replay_opts *o = r->o;
+    vml_trace_info info;
+    vml_replay_progress p;
+
+    if (o->progress == NULL
+        || mr_now() - *last_report < (o->progress_ms ? o->progress_ms : 200) / 1000.0)
+        return 0;
+    if (mr_flush(r) != VML_OK)
+        return 1;
+    vml_trace_info_get(t, &info);
+    *last_report = mr_now();
+    p.accesses = r->out->accesses;
+    p.refs = r->out->refs;
+    p.work_done = info.bytes_in;
+    p.work_total = info.size_in;
+    p.elapsed = *last_report - t0;
+    return o->progress(o->progress_ctx, &p) != 0;
+}
+
 /* The vmt fast path (--machine on a vmt trace, no straddles, no samples):
 ** page references straight from the decoder (its ids index the pages and
 ** processes it defined), no vml_trace_access in between.  A reference is
@@ -341,21 +366,7 @@ static vml_status mr_run_vmt(struct mrun *r, vml_trace *t, double t0)
         r->cur_pid = cur_pid;
         r->n_run = n_run;
         r->out->accesses = t->accesses;
-        if (o->progress != NULL
-            && mr_now() - last_report >= (o->progress_ms ? o->progress_ms : 200) / 1000.0) {
-            vml_trace_info info;
-            vml_replay_progress pr;
-            if (mr_flush(r) != VML_OK)
-                break;
-            vml_trace_info_get(t, &info);
-            last_report = mr_now();
-            pr.accesses = r->out->accesses;
-            pr.refs = r->out->refs;
-            pr.work_done = info.bytes_in;
-            pr.work_total = info.size_in;
-            pr.elapsed = last_report - t0;
-            stopped = o->progress(o->progress_ctx, &pr) != 0;
-        }
+        stopped = mr_progress(r, t, t0, &last_report);
     }
     r->out->accesses = t->accesses;
     prefs_free(&ps);
@@ -424,21 +435,7 @@ vml_status vml_replay_machine(vml_machine *m, vml_proc *proc, vml_trace *t,
                 next_sample += o->sample_every;
             }
         }
-        if (o->progress != NULL
-            && mr_now() - last_report >= (o->progress_ms ? o->progress_ms : 200) / 1000.0) {
-            vml_trace_info info;
-            vml_replay_progress p;
-            if (mr_flush(&r) != VML_OK)
-                break;
-            vml_trace_info_get(t, &info);
-            last_report = mr_now();
-            p.accesses = out->accesses;
-            p.refs = out->refs;
-            p.work_done = info.bytes_in;
-            p.work_total = info.size_in;
-            p.elapsed = last_report - t0;
-            stopped = o->progress(o->progress_ctx, &p) != 0;
-        }
+        stopped = mr_progress(&r, t, t0, &last_report);
     }
     if (next_sample && out->accesses != next_sample - o->sample_every && r.n_run == 0)
         o->sample(o->sample_ctx, m, out->accesses);    /* the last point */

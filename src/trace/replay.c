@@ -18,7 +18,7 @@
 ** on_access functions of the slot list (slotlist.h) are known for what
 ** they do and done inline on hits: sl_op_ignore (FIFO: nothing),
 ** sl_op_mark (CLOCK: the reference bit) and sl_op_move_to_tail (LRU, MRU:
-** called directly, and only when the slot is not the tail already).  Any
+** sl_move_to_tail, inline from slotlist.h).  Any
 ** other policy is called through its pointer.
 **
 ** INVARIANTS (SIM1-SIM3 of sim.c, restated for ids):
@@ -38,6 +38,22 @@
 
 #define CELL_NONE UINT32_MAX
 
+/* What a hit does to the policy, found once per cell from its on_access
+** (the three of the slot list done inline, above); with the future, the
+** call is always through the pointer. */
+enum hit_kind { HIT_CALL, HIT_CALL_FUTURE, HIT_IGNORE, HIT_MARK, HIT_TO_TAIL };
+
+static enum hit_kind hit_kind_of(const struct policy_ops *ops)
+{
+    if (ops->on_access == sl_op_move_to_tail)   /* LRU, MRU */
+        return HIT_TO_TAIL;
+    if (ops->on_access == sl_op_mark)           /* CLOCK */
+        return HIT_MARK;
+    if (ops->on_access == sl_op_ignore)         /* FIFO: a hit changes nothing but dirt */
+        return HIT_IGNORE;
+    return HIT_CALL;
+}
+
 struct cell_run {
     vml_policy policy;
     const struct policy_ops *ops;
@@ -49,6 +65,7 @@ struct cell_run {
     uint8_t  *dirty;       /* slot written since loaded */
     size_t    cap_slots;
     uint32_t  n_used;      /* RP1 */
+    enum hit_kind hit;     /* hit_kind_of(ops), without the future */
     uint64_t  refs, hits, faults, evictions, writebacks;
 };
 
@@ -73,6 +90,7 @@ struct cell_run *cell_create(vml_policy policy, uint64_t frames, char *err, size
     }
     c->policy = policy;
     c->ops = ops;
+    c->hit = hit_kind_of(ops);
     c->frames = frames;
     c->st = ops->create(frames);
     if (c->st == NULL) {
@@ -192,77 +210,54 @@ static int cell_fault(struct cell_run *c, uint32_t ref, uint64_t next, char *err
 }
 
 /* The references i.. of a batch, as far as the next fault: the hits are
-** the loop (the policy's on_access through its pointer; next_use 0 for a
-** policy without future, Q3).  Returns where it stopped. */
-static size_t feed_hits(struct cell_run *c, const uint32_t *refs, size_t i, size_t n)
+** the loop (next_use 0 for a policy without future, Q3).  Returns where
+** it stopped.  Always inlined with a constant kind, so that each kind is
+** a loop of its own with no switch in it. */
+static inline __attribute__((always_inline)) size_t
+feed_hits_as(struct cell_run *c, const uint32_t *refs, const uint64_t *next, size_t i, size_t n,
+             enum hit_kind kind)
 {
     void (*const on_access)(void *, uint32_t, uint64_t, unsigned) = c->ops->on_access;
-    void *const st = c->st;
+    struct slot_list *const l = c->st;          /* only for the slot list's kinds */
     const uint32_t *const slot_of = c->slot_of;
     uint8_t *const dirty = c->dirty;
 
-    if (on_access == sl_op_move_to_tail) {   /* LRU, MRU: the list, called directly */
-        struct slot_list *l = st;
-        for (; i < n; i++) {
-            uint32_t r = refs[i], slot = slot_of[PREF_ID(r)];
-            if (slot == CELL_NONE)
-                break;
-            if (l->tail != slot)              /* the tail is already the last used */
-                sl_move_to_tail(l, slot);
-            if (PREF_WRITE(r))
-                dirty[slot] = 1;
-        }
-        return i;
-    }
-    if (on_access == sl_op_mark) {        /* CLOCK: the reference bit, inline */
-        uint8_t *const flags = ((struct slot_list *)st)->flags;
-        for (; i < n; i++) {
-            uint32_t r = refs[i], slot = slot_of[PREF_ID(r)];
-            if (slot == CELL_NONE)
-                break;
-            if (!(flags[slot] & SL_MARK))
-                flags[slot] |= SL_MARK;
-            if (PREF_WRITE(r))
-                dirty[slot] = 1;
-        }
-        return i;
-    }
-    if (on_access == sl_op_ignore) {      /* FIFO: a hit changes nothing but dirt */
-        for (; i < n; i++) {
-            uint32_t r = refs[i], slot = slot_of[PREF_ID(r)];
-            if (slot == CELL_NONE)
-                break;
-            if (PREF_WRITE(r))
-                dirty[slot] = 1;
-        }
-        return i;
-    }
     for (; i < n; i++) {
         uint32_t r = refs[i], slot = slot_of[PREF_ID(r)];
         if (slot == CELL_NONE)
             break;
-        on_access(st, slot, 0, PREF_WRITE(r) ? POLICY_WRITE : 0);
+        switch (kind) {
+        case HIT_CALL:
+            on_access(c->st, slot, 0, PREF_WRITE(r) ? POLICY_WRITE : 0);
+            break;
+        case HIT_CALL_FUTURE:
+            on_access(c->st, slot, next[i], PREF_WRITE(r) ? POLICY_WRITE : 0);
+            break;
+        case HIT_IGNORE:
+            break;
+        case HIT_MARK:      /* sl_op_mark: the bit written only when clear */
+            if (!(l->flags[slot] & SL_MARK))
+                l->flags[slot] |= SL_MARK;
+            break;
+        case HIT_TO_TAIL:   /* inline (slotlist.h) */
+            sl_move_to_tail(l, slot);
+            break;
+        }
         if (PREF_WRITE(r))
             dirty[slot] = 1;
     }
     return i;
 }
 
-static size_t feed_hits_future(struct cell_run *c, const uint32_t *refs, const uint64_t *next,
-                               size_t i, size_t n)
+static size_t feed_hits(struct cell_run *c, const uint32_t *refs, const uint64_t *next, size_t i,
+                        size_t n)
 {
-    void (*const on_access)(void *, uint32_t, uint64_t, unsigned) = c->ops->on_access;
-    void *const st = c->st;
-    const uint32_t *const slot_of = c->slot_of;
-    uint8_t *const dirty = c->dirty;
-
-    for (; i < n; i++) {
-        uint32_t r = refs[i], slot = slot_of[PREF_ID(r)];
-        if (slot == CELL_NONE)
-            break;
-        on_access(st, slot, next[i], PREF_WRITE(r) ? POLICY_WRITE : 0);
-        if (PREF_WRITE(r))
-            dirty[slot] = 1;
+    switch (next != NULL ? HIT_CALL_FUTURE : c->hit) {
+    case HIT_CALL:        return feed_hits_as(c, refs, next, i, n, HIT_CALL);
+    case HIT_CALL_FUTURE: return feed_hits_as(c, refs, next, i, n, HIT_CALL_FUTURE);
+    case HIT_IGNORE:      return feed_hits_as(c, refs, next, i, n, HIT_IGNORE);
+    case HIT_MARK:        return feed_hits_as(c, refs, next, i, n, HIT_MARK);
+    case HIT_TO_TAIL:     return feed_hits_as(c, refs, next, i, n, HIT_TO_TAIL);
     }
     return i;
 }
@@ -278,7 +273,7 @@ int cell_feed(struct cell_run *c, const uint32_t *refs, const uint64_t *next, si
         return -1;
     }
     for (;;) {
-        i = next == NULL ? feed_hits(c, refs, i, n) : feed_hits_future(c, refs, next, i, n);
+        i = feed_hits(c, refs, next, i, n);
         if (i == n)
             break;
         if (cell_fault(c, refs[i], next != NULL ? next[i] : 0, err, size) != 0) {
