@@ -54,12 +54,6 @@ static void bits_line(const struct vw_walk_model *mdl, const vml_pte_info *pi, c
         snprintf(buf + n, size - (size_t)n, " NX=%u", pi->nx);
 }
 
-/* What a region of `bytes` is called ("512 GiB"). */
-static const char *span(uint64_t bytes, char *buf, size_t size)
-{
-    return vw_size(bytes, buf, size);
-}
-
 /* Why the walk stopped at a software entry, and what happens next. */
 static void stop_lines(const struct vw_walk_model *mdl, const struct geo *g,
                        const struct vw_walk_level *l, struct dg_lines *out)
@@ -74,7 +68,7 @@ static void stop_lines(const struct vw_walk_model *mdl, const struct geo *g,
         if (l->s.level > 1)
             dg_add(out, 0, "a zero entry: no %s below it, nothing of these %s is mapped yet",
                    vw_table_name(l->s.level - 1),
-                   span(UINT64_C(1) << g->shift[l->s.level], a, sizeof a));
+                   vw_size(UINT64_C(1) << g->shift[l->s.level], a, sizeof a));
         else
             dg_add(out, 0, "a zero entry: the memory manager asks the VAD tree");
         if (mdl->zero_committed)
