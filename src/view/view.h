@@ -57,6 +57,9 @@ struct jw {
 /* Opens the top-level object; jw_finish() closes it and adds "\n". */
 void jw_begin(struct jw *w, vml_text *t);
 void jw_finish(struct jw *w);
+/* jw_begin() and a process view's first members:
+** {"view":VIEW,"pid":N,"process":"NAME" */
+void jw_begin_proc(struct jw *w, vml_text *t, const char *view, vml_proc *p);
 /* key is the member name inside an object, NULL inside an array. */
 void jw_obj(struct jw *w, const char *key);
 void jw_obj_end(struct jw *w);
