@@ -57,7 +57,7 @@ enum rc arg_size(struct interp *in, const char *word, const char *what, uint64_t
 enum rc arg_u32(struct interp *in, const char *word, const char *what, uint32_t *out)
 {
     uint64_t v = 0;
-    enum rc rc = arg_num(in, word, what, &v);
+    enum rc rc = arg_count(in, word, what, &v);          /* -1 is negative, not huge */
 
     if (rc != RC_OK)
         return rc;

@@ -475,6 +475,11 @@ int  csv_plot_read(const char *path, unsigned k, struct csv_plot *p, char *err, 
 int  csv_plot_parse(const char *name, const char *text, size_t len, unsigned k,
                     struct csv_plot *p, char *err, size_t size);
 void csv_plot_free(struct csv_plot *p);
+/* The CSV line and field readers plotcsv.c and plotreplay.c share: the
+** next line of [*s, end) without its "\n" and "\r" (0 at the end); the
+** comma-separated fields of [b, e), at most max of them. */
+int    csv_next_line(const char **s, const char *end, const char **b, const char **e);
+size_t csv_split(const char *b, const char *e, const char **fb, const char **fe, size_t max);
 /* Replay's --csv and --mrc --csv output as the plot's CSV in *out: 1; 0
 ** when text is neither; -1 out of memory (plotreplay.c). */
 int  replay_csv_to_plot(const char *text, size_t len, vml_text *out);

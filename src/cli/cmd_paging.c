@@ -47,14 +47,12 @@ CLI_HANDLER(h_setwss)
 CLI_HANDLER(h_setmemprio)
 {
     vml_proc *p;
-    uint64_t prio = 0;
+    uint32_t prio = 0;
 
     (void)argc;
-    if (arg_proc(in, argv[0], &p) || arg_count(in, argv[1], "PRIORITY", &prio))
+    if (arg_proc(in, argv[0], &p) || arg_u32(in, argv[1], "PRIORITY", &prio))
         return RC_ERROR;
-    if (prio > UINT32_MAX)
-        return cli_error(in, "PRIORITY is 0 to 7, not %llu", (unsigned long long)prio);
-    return lib_status(in, vml_proc_set_memory_priority(p, (unsigned)prio), res);
+    return lib_status(in, vml_proc_set_memory_priority(p, prio), res);
 }
 
 /* ------------------------------------------------------------------ */

@@ -380,28 +380,20 @@ CLI_HANDLER(h_process)
 {
     vml_proc *p = NULL;
     vml_status st;
-    struct value v = {0};
-    const char *name = argv[0];
-    enum rc rc = RC_OK;
+    char *name = NULL;
+    enum rc rc;
 
-    if (argv[0][0] == '$' || argv[0][0] == '"') {     /* a name held in a string */
-        if (arg_value(in, argv[0], &v) != RC_OK)
-            return RC_ERROR;
-        if (v.kind != VAL_STR) {
-            value_free(&v);
-            return cli_error(in, "%s holds a number, not a process name", argv[0]);
-        }
-        name = v.str;
-    }
+    if (arg_name(in, argv[0], "NAME", &name) != RC_OK)   /* as typed, or in a string */
+        return RC_ERROR;
     rc = arg_new_proc_name(in, name);
     if (rc == RC_OK && argc > 1 && strcmp(argv[1], "win32") != 0 && strcmp(argv[1], "posix") != 0)
         rc = cli_error(in, "unknown environment '%s' (win32 or posix)", argv[1]);
     if (rc != RC_OK) {
-        value_free(&v);
+        free(name);
         return rc;
     }
     st = vml_proc_create(in->m, name, &p);
-    value_free(&v);
+    free(name);
     if (st != VML_OK)
         return lib_status(in, st, res);
     if (argc > 1) {

@@ -59,6 +59,38 @@ static char *dup_range(const char *s, size_t n)
     return d;
 }
 
+/* The next line of [*s, end) without its '\n' (and '\r'); 0 at the end. */
+int csv_next_line(const char **s, const char *end, const char **b, const char **e)
+{
+    if (*s >= end)
+        return 0;
+    const char *nl = memchr(*s, '\n', (size_t)(end - *s));
+    *b = *s;
+    *e = nl ? nl : end;
+    *s = nl ? nl + 1 : end;
+    if (*e > *b && (*e)[-1] == '\r')
+        (*e)--;
+    return 1;
+}
+
+/* The fields of line [b, e), split at commas (no quoting), as
+** [fb[i], fe[i]); returns how many, at most max (what follows the max-th
+** field's comma is not looked at). */
+size_t csv_split(const char *b, const char *e, const char **fb, const char **fe, size_t max)
+{
+    size_t n = 0;
+    while (n < max) {
+        const char *c = memchr(b, ',', (size_t)(e - b));
+        fb[n] = b;
+        fe[n] = c ? c : e;
+        n++;
+        if (c == NULL)
+            break;
+        b = c + 1;
+    }
+    return n;
+}
+
 /* s without the blanks around it, as [*b, *e). */
 static void trim(const char **b, const char **e)
 {
@@ -142,11 +174,11 @@ static int header_line(const char *path, size_t lineno, const char *b, const cha
                        struct csv_plot *p, struct col *cols, size_t *n_cols, char *err,
                        size_t size)
 {
-    size_t k = 0;
+    const char *fb[CSV_MAX_SERIES + 2], *fe[CSV_MAX_SERIES + 2];
+    size_t n = csv_split(b, e, fb, fe, CSV_MAX_SERIES + 2), k;
 
-    for (;;) {
-        const char *fe = memchr(b, ',', (size_t)(e - b));
-        const char *cb = b, *ce = fe ? fe : e;
+    for (k = 0; k < n; k++) {
+        const char *cb = fb[k], *ce = fe[k];
         trim(&cb, &ce);
         if (cb == ce) {
             set_err(err, size, "%s:%zu: column %zu of the header has no name", path, lineno,
@@ -162,10 +194,6 @@ static int header_line(const char *path, size_t lineno, const char *b, const cha
         } else {
             cols[k - 1].name = dup_range(cb, (size_t)(ce - cb));
         }
-        k++;
-        if (fe == NULL)
-            break;
-        b = fe + 1;
     }
     if (k < 2) {
         set_err(err, size, "%s:%zu: the header names x and no series: at least two columns, "
@@ -181,12 +209,12 @@ static int data_line(const char *path, size_t lineno, const char *b, const char 
                      struct col *cols, size_t n_cols, double *last_x, int *have_x, char *err,
                      size_t size)
 {
-    size_t k = 0;
+    const char *fb[CSV_MAX_SERIES + 2], *fe[CSV_MAX_SERIES + 2];
+    size_t n = csv_split(b, e, fb, fe, n_cols + 2), k;
     double x = 0;
 
-    for (;;) {
-        const char *fe = memchr(b, ',', (size_t)(e - b));
-        const char *cb = b, *ce = fe ? fe : e;
+    for (k = 0; k < n; k++) {
+        const char *cb = fb[k], *ce = fe[k];
         double v;
         trim(&cb, &ce);
         if (k > n_cols) {
@@ -216,10 +244,6 @@ static int data_line(const char *path, size_t lineno, const char *b, const char 
             set_err(err, size, "%s: out of memory", path);
             return -1;
         }
-        k++;
-        if (fe == NULL)
-            break;
-        b = fe + 1;
     }
     if (k != n_cols + 1) {
         set_err(err, size, "%s:%zu: %zu column%s, the header has %zu", path, lineno, k,
@@ -232,25 +256,20 @@ static int data_line(const char *path, size_t lineno, const char *b, const char 
 static int parse_text(const char *path, const char *s, size_t len, struct csv_plot *p,
                       struct col *cols, size_t *n_cols, char *err, size_t size)
 {
-    const char *b = s, *end = s + len;
+    const char *end = s + len, *lb, *le;
     size_t lineno = 0;
     int have_header = 0, have_x = 0;
     double last_x = 0;
 
-    while (b < end) {
-        const char *e = memchr(b, '\n', (size_t)(end - b));
-        const char *next = e ? e + 1 : end;
-        const char *lb = b, *le = e ? e : end;
+    while (csv_next_line(&s, end, &lb, &le)) {
         lineno++;
         trim(&lb, &le);
         if (memchr(lb, '\0', (size_t)(le - lb)) != NULL) {
             set_err(err, size, "%s:%zu: a NUL byte: not a text file", path, lineno);
             return -1;
         }
-        if (lb == le || (*lb == '#' && meta_line(p, lb, le)) || *lb == '#') {
-            b = next;
+        if (lb == le || (*lb == '#' && meta_line(p, lb, le)) || *lb == '#')
             continue;
-        }
         if (!have_header) {
             if (header_line(path, lineno, lb, le, p, cols, n_cols, err, size) != 0)
                 return -1;
@@ -259,7 +278,6 @@ static int parse_text(const char *path, const char *s, size_t len, struct csv_pl
                              size) != 0) {
             return -1;
         }
-        b = next;
     }
     if (!have_header || !have_x) {
         set_err(err, size, "%s: %s", path, !have_header ? "no header line (x,series...)"

@@ -29,40 +29,9 @@
 #define RP_MAX_FIELDS 64
 #define RP_MAX_SERIES 32
 
-/* The fields of line [b, e), split at commas (no quoting in replay's
-** output); returns how many, at most max. */
-static size_t split(const char *b, const char *e, const char **fb, const char **fe, size_t max)
-{
-    size_t n = 0;
-    while (n < max) {
-        const char *c = memchr(b, ',', (size_t)(e - b));
-        fb[n] = b;
-        fe[n] = c ? c : e;
-        n++;
-        if (c == NULL)
-            break;
-        b = c + 1;
-    }
-    return n;
-}
-
 static int field_is(const char *b, const char *e, const char *word)
 {
     return (size_t)(e - b) == strlen(word) && memcmp(b, word, (size_t)(e - b)) == 0;
-}
-
-/* The next line of [*s, end) without its '\n' (and '\r'); 0 at the end. */
-static int next_line(const char **s, const char *end, const char **b, const char **e)
-{
-    if (*s >= end)
-        return 0;
-    const char *nl = memchr(*s, '\n', (size_t)(end - *s));
-    *b = *s;
-    *e = nl ? nl : end;
-    *s = nl ? nl + 1 : end;
-    if (*e > *b && (*e)[-1] == '\r')
-        (*e)--;
-    return 1;
 }
 
 /* --mrc --csv: keep x and the NAME_ratio columns, named NAME. */
@@ -81,9 +50,9 @@ static void from_mrc(const char *s, const char *end, const char **fb, const char
         }
     }
     vml_text_printf(out, "\n");
-    while (next_line(&s, end, &b, &e)) {
+    while (csv_next_line(&s, end, &b, &e)) {
         const char *rb[RP_MAX_FIELDS], *re[RP_MAX_FIELDS];
-        size_t m = split(b, e, rb, re, RP_MAX_FIELDS);
+        size_t m = csv_split(b, e, rb, re, RP_MAX_FIELDS);
         if (b == e || *b == '#')
             continue;
         vml_text_printf(out, "%.*s", (int)(re[0] - rb[0]), rb[0]);
@@ -113,9 +82,9 @@ static int from_sweep(const char *s, const char *end, size_t i_trace, size_t i_p
     const char *b, *e, *first_trace = NULL, *first_trace_e = NULL;
     int several_traces = 0;
 
-    for (const char *t = s; next_line(&t, end, &b, &e);) {     /* several traces? */
+    for (const char *t = s; csv_next_line(&t, end, &b, &e);) {     /* several traces? */
         const char *fb[RP_MAX_FIELDS], *fe[RP_MAX_FIELDS];
-        if (split(b, e, fb, fe, RP_MAX_FIELDS) <= i_trace)
+        if (csv_split(b, e, fb, fe, RP_MAX_FIELDS) <= i_trace)
             continue;
         if (first_trace == NULL) {
             first_trace = fb[i_trace];
@@ -125,9 +94,9 @@ static int from_sweep(const char *s, const char *end, size_t i_trace, size_t i_p
             several_traces = 1;
         }
     }
-    while (next_line(&s, end, &b, &e)) {
+    while (csv_next_line(&s, end, &b, &e)) {
         const char *fb[RP_MAX_FIELDS], *fe[RP_MAX_FIELDS];
-        size_t m = split(b, e, fb, fe, RP_MAX_FIELDS), k;
+        size_t m = csv_split(b, e, fb, fe, RP_MAX_FIELDS), k;
         char name[160], *stop;
         if (m <= i_ratio || m <= i_frames || m <= i_policy || m <= i_trace)
             continue;
@@ -196,9 +165,9 @@ static void from_timeline(const char *s, const char *end, const char **fb, const
     for (size_t k = 3; k < n; k++)
         vml_text_printf(out, ",%.*s", (int)(fe[k] - fb[k]), fb[k]);
     vml_text_printf(out, "\n");
-    while (next_line(&s, end, &b, &e)) {
+    while (csv_next_line(&s, end, &b, &e)) {
         const char *rb[RP_MAX_FIELDS], *re[RP_MAX_FIELDS];
-        size_t m = split(b, e, rb, re, RP_MAX_FIELDS);
+        size_t m = csv_split(b, e, rb, re, RP_MAX_FIELDS);
         if (b == e || *b == '#' || m < 3)
             continue;
         if (run == NULL) {
@@ -219,10 +188,10 @@ int replay_csv_to_plot(const char *text, size_t len, vml_text *out)
     size_t n, i_trace = SIZE_MAX, i_policy = SIZE_MAX, i_frames = SIZE_MAX, i_ratio = SIZE_MAX;
 
     do {                                           /* the first line that is not a comment */
-        if (!next_line(&s, end, &b, &e))
+        if (!csv_next_line(&s, end, &b, &e))
             return 0;
     } while (b == e || *b == '#');
-    n = split(b, e, fb, fe, RP_MAX_FIELDS);
+    n = csv_split(b, e, fb, fe, RP_MAX_FIELDS);
     if (n >= 3 && field_is(fb[0], fe[0], "frames") && field_is(fb[1], fe[1], "lru_faults")) {
         from_mrc(s, end, fb, fe, n, out);
         return out->oom ? -1 : 1;

@@ -39,18 +39,6 @@ static void geo_of(const struct vw_walk_model *mdl, struct geo *g)
     }
 }
 
-/* Intel's name of the table at a level. */
-static const char *table_name(vml_paging paging, unsigned level)
-{
-    switch (level) {
-    case 5: return "PML5";
-    case 4: return "PML4";
-    case 3: return "PDPT";
-    case 2: return "PD";
-    default: return paging == VML_PAGING_LEGACY && level == 2 ? "PD" : "PT";
-    }
-}
-
 static unsigned va_index(const struct geo *g, vml_va va, unsigned level)
 {
     return (unsigned)((va >> g->shift[level]) & ((1u << g->bits[level]) - 1));
@@ -66,12 +54,6 @@ static void bits_line(const struct vw_walk_model *mdl, const vml_pte_info *pi, c
         snprintf(buf + n, size - (size_t)n, " NX=%u", pi->nx);
 }
 
-/* What a region of `bytes` is called ("512 GiB"). */
-static const char *span(uint64_t bytes, char *buf, size_t size)
-{
-    return vw_size(bytes, buf, size);
-}
-
 /* Why the walk stopped at a software entry, and what happens next. */
 static void stop_lines(const struct vw_walk_model *mdl, const struct geo *g,
                        const struct vw_walk_level *l, struct dg_lines *out)
@@ -85,8 +67,8 @@ static void stop_lines(const struct vw_walk_model *mdl, const struct geo *g,
     case VML_PTE_ZERO:
         if (l->s.level > 1)
             dg_add(out, 0, "a zero entry: no %s below it, nothing of these %s is mapped yet",
-                   table_name(mdl->cfg.paging, l->s.level - 1),
-                   span(UINT64_C(1) << g->shift[l->s.level], a, sizeof a));
+                   vw_table_name(l->s.level - 1),
+                   vw_size(UINT64_C(1) << g->shift[l->s.level], a, sizeof a));
         else
             dg_add(out, 0, "a zero entry: the memory manager asks the VAD tree");
         if (mdl->zero_committed)
@@ -136,7 +118,7 @@ static void header(struct canvas *c, const struct vw_walk_model *mdl, const stru
     cv_bold(c, 0, *y - 1, 14);
     line[0] = '\0';
     for (l = g->levels; l >= 1; l--) {
-        snprintf(part, sizeof part, "%s %u | ", table_name(mdl->cfg.paging, l),
+        snprintf(part, sizeof part, "%s %u | ", vw_table_name(l),
                  va_index(g, mdl->va, l));
         n += (size_t)snprintf(line + n, sizeof line - n, "%s", part);
     }
@@ -173,7 +155,7 @@ VML_API vml_status vml_diagram_walk(vml_proc *p, vml_va va, const vml_diagram_op
     for (i = 0; i < mdl.n_shown; i++) {
         const struct vw_walk_level *l = &mdl.lv[i];
         struct dg_lines lines = { .n = 0 };
-        const char *tn = table_name(mdl.cfg.paging, l->s.level);
+        const char *tn = vw_table_name(l->s.level);
         int stops = !mdl.w.present && i == mdl.stop;
 
         dg_arrow_down(&c, 2, y, DG_FRAME);
@@ -188,7 +170,7 @@ VML_API vml_status vml_diagram_walk(vml_proc *p, vml_va va, const vml_diagram_op
             dg_add(&lines, DG_NOTE, "%s", bits);
             if (l->s.level > 1 && !l->pi.ps)
                 dg_add(&lines, DG_OK, "-> %s at %s (frame %s)",
-                       table_name(mdl.cfg.paging, l->s.level - 1),
+                       vw_table_name(l->s.level - 1),
                        dg_hex(l->pi.pfn << VML_PAGE_SHIFT, a, sizeof a),
                        dg_hex(l->pi.pfn, b, sizeof b));
             else

@@ -126,6 +126,14 @@ void jw_begin(struct jw *w, vml_text *t)
     w->depth = 1;
 }
 
+void jw_begin_proc(struct jw *w, vml_text *t, const char *view, vml_proc *p)
+{
+    jw_begin(w, t);
+    jw_str(w, "view", view);
+    jw_u64(w, "pid", vml_proc_pid(p));
+    jw_str(w, "process", vml_proc_name(p));
+}
+
 void jw_finish(struct jw *w)
 {
     while (w->depth > 0)          /* close anything a caller left open */

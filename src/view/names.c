@@ -207,3 +207,16 @@ const char *vw_mem_type_name(uint32_t v)
     }
     return NULL;
 }
+
+/* Intel's name of the table at a level (SDM vol. 3, 4.5): level 2 is a
+** page directory and level 1 a page table in every paging mode. */
+const char *vw_table_name(unsigned level)
+{
+    switch (level) {
+    case 5: return "PML5";
+    case 4: return "PML4";
+    case 3: return "PDPT";
+    case 2: return "PD";
+    default: return "PT";
+    }
+}

@@ -266,17 +266,6 @@ struct ptw {
     unsigned    kernel_index;       /* first top-level entry of the kernel half */
 };
 
-static const char *pt_name(vml_paging paging, unsigned level)
-{
-    switch (level) {
-    case 5: return "PML5";
-    case 4: return "PML4";
-    case 3: return "PDPT";
-    case 2: return "PD";
-    default: return paging == VML_PAGING_LEGACY && level == 2 ? "PD" : "PT";
-    }
-}
-
 static uint64_t entry_at(const uint8_t *buf, unsigned i, unsigned esize)
 {
     if (esize == 4) {
@@ -320,7 +309,7 @@ static vml_status pt_table(struct ptw *w, vml_pa pa, unsigned level, vml_va base
     }
     vml_text_printf(w->t, "<details class=\"pt\" data-level=\"%u\"%s><summary>%s at 0x%llx "
                     "(from 0x%llx): %u valid", level, level == w->levels ? " open" : "",
-                    pt_name(w->r->cfg.paging, level), (unsigned long long)pa,
+                    vw_table_name(level), (unsigned long long)pa,
                     (unsigned long long)base, counts[VML_PTE_VALID]);
     for (i = 0; i < VML_N_PTE_KINDS; i++)
         if (i != VML_PTE_VALID && i != VML_PTE_ZERO && counts[i])

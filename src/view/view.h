@@ -57,6 +57,9 @@ struct jw {
 /* Opens the top-level object; jw_finish() closes it and adds "\n". */
 void jw_begin(struct jw *w, vml_text *t);
 void jw_finish(struct jw *w);
+/* jw_begin() and a process view's first members:
+** {"view":VIEW,"pid":N,"process":"NAME" */
+void jw_begin_proc(struct jw *w, vml_text *t, const char *view, vml_proc *p);
 /* key is the member name inside an object, NULL inside an array. */
 void jw_obj(struct jw *w, const char *key);
 void jw_obj_end(struct jw *w);
@@ -82,6 +85,8 @@ const char *vw_vad_protect_name(uint32_t page_protect);
 uint32_t    vw_protect_from_prot(int prot);
 /* The page-location word of WinDbg's !pfn ("Active", "Zeroed"...). */
 const char *vw_pfn_location(vml_list l);
+/* Intel's name of the page table at a level: "PML5" "PML4" "PDPT" "PD" "PT". */
+const char *vw_table_name(unsigned level);
 /* WinDbg's 11-letter status string of a page-table entry: C G L D A N T
 ** U/K W/R E V, "-" for a clear bit ("---DA--UWEV"); buf >= 12 bytes. */
 const char *vw_pte_flags(const vml_pte_info *pi, uint64_t entry, unsigned level,

@@ -65,10 +65,7 @@ VML_API vml_status vml_view_lm(vml_proc *p, unsigned fmt, vml_text *out)
         vml_text_printf(out, "start%*send%*smodule name\n", ptr == 8 ? 13 : 4, "",
                         ptr == 8 ? 17 : 8, "");
     } else {
-        jw_begin(&j, out);
-        jw_str(&j, "view", "lm");
-        jw_u64(&j, "pid", vml_proc_pid(p));
-        jw_str(&j, "process", vml_proc_name(p));
+        jw_begin_proc(&j, out, "lm", p);
         jw_arr(&j, "modules");
     }
     while (vml_module_next(p, from, &mi) == VML_OK) {
@@ -380,10 +377,7 @@ VML_API vml_status vml_view_vmmap(vml_proc *p, unsigned fmt, vml_text *out)
         return vt_done(out);
     }
     struct jw j;
-    jw_begin(&j, out);
-    jw_str(&j, "view", "vmmap");
-    jw_u64(&j, "pid", vml_proc_pid(p));
-    jw_str(&j, "process", vml_proc_name(p));
+    jw_begin_proc(&j, out, "vmmap", p);
     jw_arr(&j, "types");
     for (int t = 0; t < VW_N_VMM; t++) {
         jw_obj(&j, NULL);

@@ -132,18 +132,13 @@ VML_API vml_status vml_view_maps(vml_proc *p, unsigned fmt, vml_text *out)
     vml_vad_info v;
     vml_va cursor = 0;
     int done = 0, ptr;
-    unsigned pid;
     struct jw j;
 
     if (p == NULL || out == NULL || fmt > VML_FMT_JSON)
         return VML_E_INVALID;
     ptr = vw_ptr_bytes(vml_proc_machine(p));
-    pid = vml_proc_pid(p);
     if (fmt == VML_FMT_JSON) {
-        jw_begin(&j, out);
-        jw_str(&j, "view", "maps");
-        jw_u64(&j, "pid", pid);
-        jw_str(&j, "process", vml_proc_name(p));
+        jw_begin_proc(&j, out, "maps", p);
         jw_arr(&j, "maps");
     }
     while (vw_vad_next(p, &cursor, &done, &v)) {
@@ -421,10 +416,7 @@ VML_API vml_status vml_view_pagemap(vml_proc *p, vml_va va, uint64_t count, unsi
         vml_text_printf(out, "%-*s  %-16s  present swapped file excl soft-dirty  pfn/swap\n",
                         ptr * 2, "address", "entry");
     } else {
-        jw_begin(&j, out);
-        jw_str(&j, "view", "pagemap");
-        jw_u64(&j, "pid", vml_proc_pid(p));
-        jw_str(&j, "process", vml_proc_name(p));
+        jw_begin_proc(&j, out, "pagemap", p);
         jw_hex(&j, "va", va);
         jw_u64(&j, "count", count);
         jw_arr(&j, "pages");

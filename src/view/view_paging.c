@@ -310,10 +310,7 @@ VML_API vml_status vml_view_wsle(vml_proc *p, unsigned fmt, vml_text *out)
                             (unsigned long long)e[i].va, e[i].age, e[i].accessed ? 'A' : '-',
                             e[i].dirty ? 'D' : '-', (unsigned long long)e[i].pfn);
     } else {
-        jw_begin(&j, out);
-        jw_str(&j, "view", "wsle");
-        jw_u64(&j, "pid", vml_proc_pid(p));
-        jw_str(&j, "process", vml_proc_name(p));
+        jw_begin_proc(&j, out, "wsle", p);
         jw_hex(&j, "working_set_list", wsl_addr(m));
         jw_u64(&j, "pages", ws.pages);
         jw_u64(&j, "peak_pages", ws.peak_pages);

@@ -85,10 +85,7 @@ VML_API vml_status vml_view_smaps(vml_proc *p, unsigned fmt, vml_text *out)
     mark = out->len;
     ptr = vw_ptr_bytes(vml_proc_machine(p));
     if (fmt == VML_FMT_JSON) {
-        jw_begin(&j, out);
-        jw_str(&j, "view", "smaps");
-        jw_u64(&j, "pid", vml_proc_pid(p));
-        jw_str(&j, "process", vml_proc_name(p));
+        jw_begin_proc(&j, out, "smaps", p);
         jw_arr(&j, "vmas");
     }
     while (vw_vad_next(p, &cursor, &done, &v)) {
@@ -164,10 +161,7 @@ VML_API vml_status vml_view_pmap(vml_proc *p, unsigned fmt, vml_text *out)
         vml_text_printf(out, "%-*s %7s %7s %7s Mode  Mapping\n", ptr * 2, "Address", "Kbytes",
                         "RSS", "Dirty");
     } else {
-        jw_begin(&j, out);
-        jw_str(&j, "view", "pmap");
-        jw_u64(&j, "pid", vml_proc_pid(p));
-        jw_str(&j, "process", vml_proc_name(p));
+        jw_begin_proc(&j, out, "pmap", p);
         jw_arr(&j, "mappings");
     }
     while (vw_vad_next(p, &cursor, &done, &v)) {

@@ -131,10 +131,7 @@ VML_API vml_status vml_view_vad(vml_proc *p, unsigned fmt, vml_text *out)
                         (unsigned long long)mdl.shared_commit,
                         (unsigned long long)mdl.shared_commit * VW_PAGE_KB);
     } else {
-        jw_begin(&j, out);
-        jw_str(&j, "view", "vad");
-        jw_u64(&j, "pid", mdl.pid);
-        jw_str(&j, "process", vml_proc_name(p));
+        jw_begin_proc(&j, out, "vad", p);
         jw_arr(&j, "vads");
         for (i = 0; i < mdl.n; i++)
             vad_row_json(&j, &mdl.rows[i]);
@@ -455,10 +452,7 @@ VML_API vml_status vml_view_query(vml_proc *p, vml_va va, unsigned fmt, vml_text
         struct jw j;
         const char *s;
 
-        jw_begin(&j, out);
-        jw_str(&j, "view", "query");
-        jw_u64(&j, "pid", vml_proc_pid(p));
-        jw_str(&j, "process", vml_proc_name(p));
+        jw_begin_proc(&j, out, "query", p);
         jw_hex(&j, "address", va);
         jw_hex(&j, "base_address", mbi.BaseAddress);
         jw_hex(&j, "allocation_base", mbi.AllocationBase);
